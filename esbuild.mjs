@@ -1,0 +1,59 @@
+// One build script, three bundles: the extension host (cjs, `vscode` external), the training
+// process / CLI (Node), and the webview (browser). Native and GPU engines stay external: they are
+// resolved at run time from the workspace or the extension, never bundled.
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, existsSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info' };
+
+const builds = [
+  {
+    ...common,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    external: ['vscode'],
+  },
+  {
+    ...common,
+    entryPoints: ['src/trainer/main.ts'],
+    outfile: 'dist/trainer.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    banner: { js: '#!/usr/bin/env node' },
+    // Optional engines: loaded with require() at run time when installed.
+    external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@tensorflow/tfjs-backend-webgpu'],
+  },
+  {
+    ...common,
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+  },
+];
+
+function copyAssets() {
+  mkdirSync('dist', { recursive: true });
+  // The wasm engine's binaries sit next to the trainer bundle (setWasmPaths points here).
+  for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+    const src = `node_modules/@tensorflow/tfjs-backend-wasm/dist/${f}`;
+    if (existsSync(src)) cpSync(src, `dist/${f}`);
+  }
+  cpSync('node_modules/@vscode/webview-ui-toolkit/dist/toolkit.min.js', 'dist/toolkit.min.js');
+  cpSync('node_modules/uplot/dist/uPlot.min.css', 'dist/uPlot.min.css');
+}
+
+copyAssets();
+if (watch) {
+  for (const b of builds) (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

@@ -1,0 +1,60 @@
+// The experiment file (`experiment.yaml`, `*.experiment.yaml`), after parsing and validation.
+// Paths are resolved against the experiment file's folder.
+
+/** YOLOv5 `--freeze`: N freezes modules 0…N-1; a list freezes exactly those modules, and beyond
+ *  YOLOv5 may name single layers (`model.3.bn`). */
+export type FreezeSpec = number | Array<number | string>;
+
+export interface MnistData {
+  source: 'mnist';
+  /** Digits to use, e.g. [0,1,2,3,4]; labels are re-indexed 0…k-1 in this order. */
+  classes: number[];
+  /** Total number of training labels (the label budget); default all available. */
+  limit?: number;
+  /** Fraction of the selected digits held out for validation (default 0.2). */
+  valFraction?: number;
+}
+
+export interface FolderData {
+  source: 'folder';
+  /** Folder holding `train/` and `val/`, one subfolder per class (PNG or JPEG). */
+  path: string;
+  /** Fail the run on a corrupt image instead of skipping it with a count. */
+  strict?: boolean;
+}
+
+export type DataSpec = MnistData | FolderData;
+
+export interface TrainSettings {
+  epochs: number;
+  batch: number;
+  optimizer: 'adam' | 'sgd';
+  lr: number;
+  seed: number;
+  /** Square input size in pixels. */
+  imgsz: number;
+}
+
+export interface Experiment {
+  /** Absolute path of the experiment file. */
+  file: string;
+  name?: string;
+  /** Absolute path of the architecture YAML or model.json. */
+  model: string;
+  /** Absolute path of pretrained weights (a model.json or a run's weights folder). */
+  weights?: string;
+  /** Experiment that produces `weights` (run first by a sweep when they are missing). */
+  pretrain?: string;
+  data: DataSpec;
+  train: TrainSettings;
+  freeze: FreezeSpec;
+}
+
+/** A problem found in a user's file, pointing at the place to fix. Lines and columns are 1-based. */
+export interface FileDiagnostic {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  severity: 'error' | 'warning';
+}

@@ -1,0 +1,68 @@
+// The run folder `runs/<name>/` is the contract between the trainer and the extension host:
+//   experiment.yaml  snapshot as run
+//   run.json         RunRecord (rewritten atomically)
+//   metrics.jsonl    one EpochMetrics per line, appended and flushed per epoch
+//   results.csv      the same rows, YOLOv5 style
+//   train.log        human log
+//   weights/last/, weights/best/   tfjs model.json + weights.bin, written atomically
+// plus the trainer's stdout: one ProgressEvent JSON object per line.
+
+export type RunStatus = 'queued' | 'running' | 'finished' | 'stopped' | 'failed';
+
+export interface RunRecord {
+  name: string;
+  status: RunStatus;
+  /** Experiment file the run was started from (absolute path). */
+  experiment: string;
+  /** Canonical freeze value as written in the experiment (`10`, `[0, 3, "model.4.bn"]`). */
+  freeze: number | Array<number | string>;
+  /** Sweep this run belongs to, if any. */
+  sweep?: string;
+  engine?: string;
+  device?: string;
+  pid?: number;
+  /** Process start marker so a re-attaching host can tell a reused pid from the run's own. */
+  pidStartTime?: string;
+  startedAt?: string;
+  endedAt?: string;
+  epochs?: number;
+  epochsDone?: number;
+  trainableParams?: number;
+  totalParams?: number;
+  /** sha256 of the pretrained weights the run started from. */
+  weightsSha256?: string;
+  /** Whether the frozen-prefix cache was used, and why not when it was not. */
+  cache?: { used: boolean; reason: string };
+  bestAccuracy?: number;
+  error?: string;
+  /** Where the run executes: local process or a Slurm job. */
+  executor?: { kind: 'local' } | { kind: 'slurm'; jobId: string; state?: string; reason?: string; node?: string };
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  'train/loss': number;
+  'val/loss': number;
+  'val/accuracy': number;
+  'val/top5'?: number;
+  lr: number;
+  /** Wall-clock seconds of the epoch (train + val). */
+  epoch_seconds: number;
+  images_per_second: number;
+  /** tfjs tensor bytes at epoch end and peak during it. */
+  tensor_bytes: number;
+  peak_tensor_bytes?: number;
+  rss_bytes: number;
+  /** Device utilisation % and memory bytes sampled during the epoch (nvidia-smi, else CPU). */
+  device_util?: number;
+  device_memory_bytes?: number;
+  /** ISO time at epoch end. */
+  time: string;
+}
+
+export type ProgressEvent =
+  | { type: 'start'; run: string; engine: string; device: string; epochs: number; trainableParams: number; totalParams: number }
+  | { type: 'batch'; run: string; epoch: number; batch: number; batches: number; loss: number }
+  | { type: 'epoch'; run: string; metrics: EpochMetrics }
+  | { type: 'log'; run: string; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'end'; run: string; status: RunStatus; error?: string };

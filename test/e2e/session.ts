@@ -1,0 +1,79 @@
+// One e2e session: a fresh workspace copy, code-server with the extension under development
+// loaded, and headless Chromium on the workbench. Screenshots go to test-output/screenshots/.
+import { Browser, FrameLocator, Page } from 'playwright-core';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startCodeServer, RunningCodeServer } from '../harness/codeServer';
+import { launchBrowser } from '../harness/browser';
+
+export const REPO = path.resolve(__dirname, '..', '..', '..');
+export const SCREENSHOTS = path.join(REPO, 'test-output', 'screenshots');
+
+export interface Session {
+  server: RunningCodeServer;
+  browser: Browser;
+  page: Page;
+  workspace: string;
+  shot(name: string, target?: { screenshot(o: { path: string }): Promise<unknown> }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface SessionOptions {
+  /** Folder copied to a temporary workspace; an empty one when absent. */
+  from?: string;
+  theme?: 'Default Dark Modern' | 'Default Light Modern' | 'Default High Contrast';
+  settings?: Record<string, unknown>;
+}
+
+export async function openSession(opts: SessionOptions = {}): Promise<Session> {
+  const workspace = mkdtempSync(path.join(os.tmpdir(), 'tl-e2e-ws-'));
+  if (opts.from) cpSync(opts.from, workspace, { recursive: true, filter: (src) => !/[\\/](runs|node_modules)$/.test(src) });
+  const settings = { ...(opts.theme ? { 'workbench.colorTheme': opts.theme } : {}), ...opts.settings };
+  const server = await startCodeServer({ workspace, smokeTestDriver: true, settings });
+  const browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  // Loading the extension under development the way the test runner does, without tests.
+  const payload = [['extensionDevelopmentPath', `vscode-remote://${server.host}:${server.port}${REPO}`]];
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+  await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    server,
+    browser,
+    page,
+    workspace,
+    async shot(name, target) {
+      const file = path.join(SCREENSHOTS, `${name}.png`);
+      await (target ?? page).screenshot({ path: file });
+      return file;
+    },
+    async close() {
+      await browser.close().catch(() => undefined);
+      await server.stop();
+      rmSync(workspace, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs a palette command by its title ("Transfer Lab: Start Run"). */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill('>' + title);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+}
+
+/** Opens the Transfer Lab container in the activity bar. */
+export async function openContainer(page: Page): Promise<void> {
+  const tab = page.getByRole('tab', { name: /Transfer Lab/ });
+  await tab.first().waitFor({ state: 'visible', timeout: 60_000 });
+  await tab.first().click();
+}
+
+export function webviewFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
