@@ -2,15 +2,21 @@
 import * as vscode from 'vscode';
 import { ExperimentFiles } from './experiment/experimentFiles';
 import { createExperiment } from './experiment/createExperiment';
+import { registerModules } from './modules/registerModules';
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** What activate() returns: the capabilities, for integration tests (`extension.exports`). */
+export type TransferLabApi = Awaited<ReturnType<typeof activate>>;
+
+export async function activate(context: vscode.ExtensionContext) {
   const files = new ExperimentFiles(context.workspaceState);
   context.subscriptions.push(
     files,
     vscode.commands.registerCommand('transferLab.createExperiment', () => createExperiment(files)),
     vscode.commands.registerCommand('transferLab.selectExperiment', () => files.pick()),
   );
+  const modules = registerModules(context, files);
   await files.scan();
+  return { files, modules };
 }
 
 export function deactivate(): void {

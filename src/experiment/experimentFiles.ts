@@ -2,8 +2,8 @@
 // `transferLab.hasExperiment` context key (drives the welcome view) in step with the file system.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
+import { EXPERIMENT_GLOB } from '../shared/experiment/find';
 
-export const EXPERIMENT_GLOB = '**/{experiment.yaml,*.experiment.yaml}';
 const EXCLUDE_GLOB = '{**/node_modules/**,**/runs/**}';
 const SELECTED_KEY = 'transferLab.selectedExperiment';
 
@@ -14,6 +14,9 @@ export class ExperimentFiles implements vscode.Disposable {
   private readonly _onDidChangeSelection = new vscode.EventEmitter<vscode.Uri | undefined>();
   /** Fires when the followed experiment changes (another file picked, created or deleted). */
   readonly onDidChangeSelection = this._onDidChangeSelection.event;
+  private readonly _onDidChangeContent = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires when the followed experiment file changes on disk (edits outside the editor). */
+  readonly onDidChangeContent = this._onDidChangeContent.event;
 
   constructor(private readonly state: vscode.Memento) {
     const watcher = vscode.workspace.createFileSystemWatcher(EXPERIMENT_GLOB);
@@ -21,6 +24,10 @@ export class ExperimentFiles implements vscode.Disposable {
       watcher,
       watcher.onDidCreate(() => void this.scan()),
       watcher.onDidDelete(() => void this.scan()),
+      watcher.onDidChange((uri) => {
+        if (uri.toString() === this.selected?.toString()) this._onDidChangeContent.fire(uri);
+      }),
+      this._onDidChangeContent,
       this._onDidChangeSelection,
     );
   }

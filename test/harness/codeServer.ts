@@ -1,7 +1,7 @@
 // Starts one code-server (VS Code's server build) for one test run: bound to 127.0.0.1 on a free
 // port, with a private HOME/XDG tree and profile, stopped by killing its process group.
 import { spawn, ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, rmSync, symlinkSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,6 +22,8 @@ export interface CodeServerOptions {
   env?: NodeJS.ProcessEnv;
   /** Installs these .vsix files before starting. */
   installVsix?: string[];
+  /** Loads this extension folder as an installed extension (linked into the extensions dir). */
+  linkExtension?: { folder: string; id: string; version: string };
 }
 
 export interface RunningCodeServer {
@@ -99,6 +101,10 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<RunningC
   const extDir = path.join(tmp, 'extensions');
   mkdirSync(path.join(userDir, 'User'), { recursive: true });
   mkdirSync(extDir, { recursive: true });
+  if (opts.linkExtension) {
+    const { folder, id, version } = opts.linkExtension;
+    symlinkSync(folder, path.join(extDir, `${id}-${version}`), 'dir');
+  }
   const settings = { ...QUIET_SETTINGS, 'security.workspace.trust.enabled': !!opts.workspaceTrust, ...opts.settings };
   writeFileSync(path.join(userDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   const host = '127.0.0.1';

@@ -48,6 +48,9 @@ export interface Experiment {
   data: DataSpec;
   train: TrainSettings;
   freeze: FreezeSpec;
+  /** Top-level sections this parser does not validate itself (`trainer:`, `executor:`…), as
+   *  parsed; sections registered with `registerExperimentSection` are checked before landing here. */
+  extra?: Record<string, unknown>;
 }
 
 /** A problem found in a user's file, pointing at the place to fix. Lines and columns are 1-based. */

@@ -21,8 +21,10 @@ export interface ModuleInfo {
   index: number;
   /** `model.<index>` */
   name: string;
-  /** Conv, C3, SPPF, Dense, Classify…, or the tfjs class name. */
+  /** Conv, C3, SPPF, Dense, Classify…, or the tfjs class name (`Block` for a group of tfjs layers). */
   type: string;
+  /** Display name when it differs from `name`: the tfjs layer name or block prefix (`block_3`). */
+  label?: string;
   /** YOLOv5 `from` (-1 = previous module); absent for tfjs models. */
   from?: number | number[];
   /** YOLOv5 `number` after depth scaling; absent for tfjs models. */

@@ -1,0 +1,132 @@
+// The Modules view inside a real extension host: checkboxes write `freeze:` as an undoable edit,
+// counts follow, hand edits update the tree, and broken input shows where it is broken.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { TransferLabApi } from '../../src/extension';
+import { parseExperiment } from '../../src/shared/experiment/parse';
+import { removeFiles, writeFile, waitFor } from './util';
+
+const REPO = process.env.TRANSFER_LAB_REPO ?? path.resolve(__dirname, '..', '..', '..');
+const MODEL = readFileSync(path.join(REPO, 'examples', 'digits', 'model.yaml'), 'utf8');
+const EXPERIMENT = `# my experiment
+model: model.yaml # the architecture
+data:
+  source: mnist
+  classes: [0, 1, 2]
+train:
+  epochs: 1
+freeze: 0 # what to freeze
+# trailing comment
+`;
+
+async function api(): Promise<TransferLabApi> {
+  const ext = vscode.extensions.getExtension<TransferLabApi>('transfer-lab.transfer-lab')!;
+  return ext.activate();
+}
+
+function freezeLine(uri: vscode.Uri): string {
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  const text = doc ? doc.getText() : readFileSync(uri.fsPath, 'utf8');
+  return text.split('\n').find((l) => l.startsWith('freeze:')) ?? '';
+}
+
+suite('Modules view', () => {
+  let uri: vscode.Uri;
+  let a: TransferLabApi;
+
+  suiteSetup(async () => {
+    a = await api();
+    await writeFile('model.yaml', MODEL);
+    uri = await writeFile('modules.experiment.yaml', EXPERIMENT);
+    await a.files.scan();
+    await a.files.select(uri);
+    await a.modules.tracker.refresh();
+  });
+  suiteTeardown(async () => {
+    await removeFiles(['modules.experiment.yaml', 'model.yaml']);
+  });
+
+  test('shows one row per module with counts and the trainable description', async () => {
+    const rows = a.modules.tree.moduleRows;
+    assert.equal(rows.length, 9);
+    assert.match(rows[0].label, /^0 Conv/);
+    assert.equal(rows[0].checkbox, 'unchecked');
+    assert.ok(rows[0].children.length >= 2, 'Conv has conv and bn layers');
+    assert.match(a.modules.tree.view.description ?? '', /of .* trainable/);
+  });
+
+  test('checking a module writes freeze: into the file (comments kept), counts follow, undo restores', async () => {
+    const before = a.modules.tree.view.description;
+    assert.ok(await a.modules.tree.toggle([{ id: 'model.0', frozen: true }]));
+    assert.equal(freezeLine(uri), 'freeze: 1 # what to freeze');
+    const text = readFileSync(uri.fsPath, 'utf8');
+    assert.match(text, /^# my experiment/);
+    assert.match(text, /# trailing comment/);
+    assert.equal(a.modules.tree.moduleRows[0].checkbox, 'checked');
+    assert.notEqual(a.modules.tree.view.description, before);
+
+    assert.ok(await a.modules.tree.toggle([{ id: 'model.4', frozen: true }]));
+    const spec = parseExperiment(readFileSync(uri.fsPath, 'utf8'), uri.fsPath).experiment!.freeze;
+    assert.deepEqual(spec, [0, 4]);
+
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    await vscode.commands.executeCommand('undo');
+    await waitFor(() => freezeLine(uri) === 'freeze: 1 # what to freeze', 'undo to restore freeze: 1');
+  });
+
+  test('title commands: Freeze Backbone, Freeze All but Head, Unfreeze All', async () => {
+    await vscode.commands.executeCommand('transferLab.freezeBackbone');
+    assert.equal(freezeLine(uri), 'freeze: 6 # what to freeze');
+    await vscode.commands.executeCommand('transferLab.freezeAllButHead');
+    assert.equal(freezeLine(uri), 'freeze: 8 # what to freeze');
+    const rows = a.modules.tree.moduleRows;
+    assert.equal(rows[7].checkbox, 'checked');
+    assert.equal(rows[8].checkbox, 'unchecked');
+    await vscode.commands.executeCommand('transferLab.unfreezeAll');
+    assert.equal(freezeLine(uri), 'freeze: 0 # what to freeze');
+  });
+
+  test('editing freeze: by hand updates the tree', async () => {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const line = doc.getText().split('\n').findIndex((l) => l.startsWith('freeze:'));
+    const we = new vscode.WorkspaceEdit();
+    we.replace(uri, new vscode.Range(line, 0, line, 'freeze: 0'.length), 'freeze: [2]');
+    await vscode.workspace.applyEdit(we);
+    await waitFor(() => a.modules.tree.moduleRows[2]?.checkbox === 'checked' || undefined, 'module 2 to show frozen');
+    assert.equal(a.modules.tree.moduleRows[0].checkbox, 'unchecked');
+    await doc.save();
+  });
+
+  test('broken YAML: a diagnostic on the right line, a message in the view, and no rewrite', async () => {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const broken = doc.getText().replace('  classes: [0, 1, 2]', '  classes: [0, 1, 2');
+    const we = new vscode.WorkspaceEdit();
+    we.replace(uri, new vscode.Range(0, 0, doc.lineCount, 0), broken);
+    await vscode.workspace.applyEdit(we);
+    await waitFor(() => a.modules.tree.view.message, 'the view to show the error');
+    const diags = await waitFor(() => {
+      const d = vscode.languages.getDiagnostics(uri).filter((x) => x.source === 'Transfer Lab');
+      return d.length ? d : undefined;
+    }, 'a diagnostic');
+    assert.ok(diags[0].range.start.line >= 4 && diags[0].range.start.line <= 8, `diagnostic near the broken list, got line ${diags[0].range.start.line + 1}`);
+    const textBefore = doc.getText();
+    assert.equal(await a.modules.tree.toggle([{ id: 'model.0', frozen: true }]), false);
+    assert.equal(doc.getText(), textBefore, 'the broken file is not rewritten');
+    await vscode.commands.executeCommand('undo');
+    await doc.save();
+  });
+
+  test('an unknown module type is reported in the model file at its line', async () => {
+    const modelUri = await writeFile('model.yaml', MODEL.replace('[-1, 1, Flatten, []]', '[-1, 1, Flattenn, []]'));
+    const diags = await waitFor(() => {
+      const d = vscode.languages.getDiagnostics(modelUri).filter((x) => x.source === 'Transfer Lab');
+      return d.length ? d : undefined;
+    }, 'a diagnostic in model.yaml');
+    const expectedLine = MODEL.split('\n').findIndex((l) => l.includes('Flatten'));
+    assert.equal(diags[0].range.start.line, expectedLine);
+    assert.match(diags[0].message, /Flattenn/);
+    await writeFile('model.yaml', MODEL);
+  });
+});
