@@ -153,7 +153,7 @@ test('treeRows: labels, descriptions, checkbox states (partial shows unchecked),
   assert.match(rows[2].children[0].tooltip, /weight 32×64×1×1/);
   assert.equal(rows[11].checkbox, undefined, 'Upsample has nothing to freeze');
   assert.equal(rows[11].description, 'no parameters · 40×40×256');
-  assert.equal(treeDescription(s, 10), `10/19 frozen · ${formatCount(7_235_389 - frozenState(s, 10).frozenParams)} of 7.24M trainable`);
+  assert.equal(treeDescription(s, 10), `${formatCount(7_235_389 - frozenState(s, 10).frozenParams)} of 7.24M trainable · 10/19 frozen`);
   const t = treeRows(tfjsBlocks(), 1);
   assert.equal(t[1].label, '1 block_1');
   assert.equal(t[1].description.startsWith('Block · '), true);

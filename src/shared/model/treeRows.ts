@@ -81,10 +81,10 @@ export function treeRows(summary: ModelSummary, spec: FreezeSpec): ModuleRow[] {
   });
 }
 
-/** The view's description: "10/25 frozen · 1.23M of 7.24M trainable". */
+/** The view's description, most telling part first (the sidebar truncates): "1.23M of 7.24M trainable · 10/25 frozen". */
 export function treeDescription(summary: ModelSummary, spec: FreezeSpec): string {
   const state = frozenState(summary, spec);
   const frozen = state.modules.filter((m) => m.state === 'frozen' && m.totalLayers > 0).length;
   const withParams = state.modules.filter((m) => m.totalLayers > 0).length;
-  return `${frozen}/${withParams} frozen · ${formatCount(state.trainableParams)} of ${formatCount(state.totalParams)} trainable`;
+  return `${formatCount(state.trainableParams)} of ${formatCount(state.totalParams)} trainable · ${frozen}/${withParams} frozen`;
 }

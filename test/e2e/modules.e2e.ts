@@ -1,0 +1,73 @@
+// Like a user: tick a module's checkbox in the Modules view, see experiment.yaml change, undo it
+// with the keyboard, and screenshot the tree.
+import { test, before, after } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { openSession, openContainer, Session, REPO } from './session';
+
+const EXPERIMENT = `# e2e experiment
+model: model.yaml
+data:
+  source: mnist
+  classes: [0, 1, 2, 3, 4]
+freeze: 0 # nothing frozen
+`;
+
+let s: Session;
+let seed: string;
+before(async () => {
+  seed = mkdtempSync(path.join(os.tmpdir(), 'tl-e2e-seed-'));
+  copyFileSync(path.join(REPO, 'examples', 'digits', 'model.yaml'), path.join(seed, 'model.yaml'));
+  writeFileSync(path.join(seed, 'experiment.yaml'), EXPERIMENT);
+  s = await openSession({ from: seed });
+});
+after(async () => {
+  await s?.close();
+  rmSync(seed, { recursive: true, force: true });
+});
+
+const freezeLine = (): string => readFileSync(path.join(s.workspace, 'experiment.yaml'), 'utf8').split('\n').find((l) => l.startsWith('freeze:')) ?? '';
+
+async function until(probe: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('clicking a module checkbox freezes it in experiment.yaml; Ctrl+Z undoes it', async () => {
+  const { page } = s;
+  await openContainer(page);
+  const tree = page.getByRole('tree', { name: /Modules/ });
+  const row = tree.locator('.monaco-list-row[role=treeitem]').filter({ hasText: '2 Conv' });
+  await row.waitFor({ state: 'visible', timeout: 60_000 });
+  const description = page.locator('.pane-header', { hasText: 'Modules' }).locator('.description');
+  const before = await description.textContent();
+  await s.shot('modules-tree');
+  await row.locator('.custom-view-tree-node-item-checkbox').click();
+  // Freezing module 2 alone is not a 0…N-1 prefix, so it is written as a list.
+  await until(() => freezeLine() === 'freeze: [2] # nothing frozen', `freeze: [2], got '${freezeLine()}'`);
+  await page.waitForFunction(
+    (prev) => document.querySelector('.pane-header .description')?.textContent !== prev,
+    before,
+  );
+  assert.equal(await row.locator('.custom-view-tree-node-item-checkbox').getAttribute('aria-checked'), 'true');
+  await s.shot('modules-tree-frozen');
+
+  // Undo from the keyboard in the experiment's editor, then save.
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget .quick-input-box input').fill('experiment.yaml');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'experiment.yaml' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.monaco-editor .view-lines', { hasText: 'freeze:' }).first().click();
+  await page.keyboard.press('Control+Z');
+  await page.keyboard.press('Control+S');
+  await until(() => freezeLine() === 'freeze: 0 # nothing frozen', `undo to restore freeze: 0, got '${freezeLine()}'`);
+  await page.waitForFunction(
+    () => document.querySelector('.custom-view-tree-node-item-checkbox[aria-checked="true"]') === null,
+  );
+  await s.shot('modules-tree-undone');
+});
