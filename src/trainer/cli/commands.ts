@@ -1,0 +1,104 @@
+// The `transfer-lab` commands. Each is a name, a usage line and a function from argv to an exit code.
+import { formatModulesTable, modulesReport, parseFreezeArg } from '../../shared/cli/modulesTable';
+import { loadExperiment } from '../../shared/experiment/parse';
+import type { FreezeSpec } from '../../shared/experiment/types';
+import { activateEngine, ENGINE_NAMES, EngineError, EngineProbe, requestedEngine } from '../engines';
+import { runTraining } from '../train/runTraining';
+import { parseArgs, positiveInt, UsageError } from './args';
+import { makeReporter } from './progress';
+
+export interface Command {
+  usage: string;
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+function freezeOption(v: string | undefined): FreezeSpec | undefined {
+  if (v === undefined) return undefined;
+  try {
+    return parseFreezeArg(v);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function oneExperiment(positionals: string[], command: string): string {
+  if (positionals.length !== 1) throw new UsageError(`'${command}' needs exactly one experiment file, got ${positionals.length}`);
+  return positionals[0];
+}
+
+const train: Command = {
+  usage: 'train <experiment.yaml> [--name N] [--freeze SPEC] [--engine NAME] [--resume] [--runs-dir DIR] [--json] [--epochs N] [--no-cache] [--sweep NAME]',
+  summary: 'train one run of an experiment into runs/<name>/',
+  async run(argv) {
+    const a = parseArgs(argv, { values: ['name', 'freeze', 'engine', 'runs-dir', 'epochs', 'sweep'], switches: ['resume', 'json', 'no-cache'] }, 'train');
+    const experimentFile = oneExperiment(a.positionals, 'train');
+    const reporter = makeReporter(a.switches.has('json'));
+    try {
+      return await runTraining({
+        experimentFile,
+        name: a.values.get('name'),
+        freeze: freezeOption(a.values.get('freeze')),
+        engine: a.values.get('engine'),
+        resume: a.switches.has('resume'),
+        runsDir: a.values.get('runs-dir'),
+        epochs: a.values.has('epochs') ? positiveInt(a.values.get('epochs')!, '--epochs') : undefined,
+        noCache: a.switches.has('no-cache'),
+        sweep: a.values.get('sweep'),
+        reporter,
+      });
+    } finally {
+      reporter.close();
+    }
+  },
+};
+
+const engines: Command = {
+  usage: 'engines [--engine NAME] [--json]',
+  summary: 'list the training engines: which are installed, which one would be used, and why not the others',
+  async run(argv) {
+    const a = parseArgs(argv, { values: ['engine'], switches: ['json'] }, 'engines');
+    if (a.positionals.length) throw new UsageError(`'engines' takes no arguments, got ${a.positionals.join(' ')}`);
+    let chosen: { name: string; device: string } | undefined;
+    let error: string | undefined;
+    let probes: EngineProbe[] = [];
+    try {
+      const e = await activateEngine(requestedEngine(a.values.get('engine')));
+      chosen = { name: e.name, device: e.device };
+      probes = e.probes;
+    } catch (err) {
+      error = (err as Error).message;
+      if (err instanceof EngineError) probes = err.probes;
+    }
+    if (a.switches.has('json')) {
+      process.stdout.write(`${JSON.stringify({ chosen, error, engines: probes, order: ENGINE_NAMES })}\n`);
+    } else {
+      if (chosen) process.stdout.write(`engine: ${chosen.name} on ${chosen.device}\n`);
+      for (const p of probes) {
+        const mark = p.name === chosen?.name ? '*' : p.available ? '+' : '-';
+        process.stdout.write(`${mark} ${p.name.padEnd(14)} ${p.reason}${p.from ? ` [${p.from}]` : ''}\n`);
+      }
+      if (error) process.stderr.write(`error: ${error}\n`);
+      process.stdout.write(`(* used, + available, - unavailable; order of preference: ${ENGINE_NAMES.join(' > ')})\n`);
+    }
+    return error ? 1 : 0;
+  },
+};
+
+const modules: Command = {
+  usage: 'modules <experiment.yaml> [--freeze SPEC] [--json]',
+  summary: "the model's modules with parameter counts and what the freeze spec freezes",
+  async run(argv) {
+    const a = parseArgs(argv, { values: ['freeze'], switches: ['json'] }, 'modules');
+    const exp = await loadExperiment(oneExperiment(a.positionals, 'modules'));
+    const report = await modulesReport(exp, freezeOption(a.values.get('freeze')));
+    process.stdout.write(a.switches.has('json') ? `${JSON.stringify(report)}\n` : `${formatModulesTable(report)}\n`);
+    return report.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+  },
+};
+
+/**
+ * Every command, in help order. New commands (e.g. `sweep`, freeze sweeps over one experiment)
+ * are added here: `commands.sweep = sweep;` with a module of their own under src/trainer/.
+ */
+export const commands: Record<string, Command> = { train, engines, modules };

@@ -1,0 +1,329 @@
+// Training engines, best first. Each is probed for what it needs (package installed, device visible);
+// the first that works is activated. `--engine`/TRANSFER_LAB_ENGINE forces one and fails with the reason.
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { existsSync, mkdirSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { registerTrainingKernels } from './kernels/registerTrainingKernels';
+import { loadModule, packageDir, resolveOptional, ResolvedModule } from './optionalModules';
+import { queryGpus } from './system/nvidiaSmi';
+
+export const ENGINE_NAMES = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+export interface EngineProbe {
+  name: EngineName;
+  available: boolean;
+  /** Why it is unavailable, or what it runs on. */
+  reason: string;
+  /** Where the optional package was found (workspace or extension). */
+  from?: string;
+}
+
+export interface ActiveEngine {
+  name: EngineName;
+  /** tfjs backend name: tensorflow, webgpu, wasm, cpu. */
+  backend: string;
+  device: string;
+  /** Every engine considered, in order, with why it was or was not used. */
+  probes: EngineProbe[];
+  /** Training kernels this process added to the backend. */
+  addedKernels: string[];
+  /** Whether tensors live off the JS heap so reads must be async (`await data()`). */
+  asyncReadsOnly: boolean;
+  /** Runs on a hardware GPU (device use is then sampled with nvidia-smi where present). */
+  gpu: boolean;
+}
+
+export class EngineError extends Error {
+  constructor(message: string, readonly probes: EngineProbe[] = []) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+export function isEngineName(name: string): name is EngineName {
+  return (ENGINE_NAMES as readonly string[]).includes(name);
+}
+
+function cpuName(): string {
+  const cpus = os.cpus();
+  return cpus.length > 0 ? `${cpus[0].model.trim()} (${cpus.length} cores)` : 'CPU';
+}
+
+function installedOrReason(names: string[]): { mods: ResolvedModule[] } | { reason: string } {
+  const mods: ResolvedModule[] = [];
+  for (const n of names) {
+    const m = resolveOptional(n);
+    if (!m) return { reason: `${n} is not installed in the workspace or the extension (npm install ${n})` };
+    mods.push(m);
+  }
+  return { mods };
+}
+
+// ---------------------------------------------------------------- tfjs-node / tfjs-node-gpu
+
+async function probeNative(name: 'tfjs-node' | 'tfjs-node-gpu'): Promise<EngineProbe & { mod?: ResolvedModule; gpu?: string }> {
+  const pkg = `@tensorflow/${name}`;
+  const found = installedOrReason([pkg]);
+  if ('reason' in found) {
+    const extra = name === 'tfjs-node-gpu' ? '; it needs an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1 on Linux x64 or Windows x64' : '';
+    return { name, available: false, reason: found.reason + extra };
+  }
+  const mod = found.mods[0];
+  if (name === 'tfjs-node-gpu') {
+    const gpus = await queryGpus();
+    if (gpus.length === 0) {
+      return { name, available: false, from: mod.from, mod, reason: `${pkg} is installed but no CUDA device is visible (nvidia-smi lists no GPU)` };
+    }
+    return { name, available: true, from: mod.from, mod, gpu: gpus[0].name, reason: `CUDA: ${gpus.map((g) => g.name).join(', ')}` };
+  }
+  return { name, available: true, from: mod.from, mod, reason: `libtensorflow on ${cpuName()}` };
+}
+
+async function activateNative(probe: Awaited<ReturnType<typeof probeNative>>): Promise<string> {
+  try {
+    await loadModule(probe.mod!);
+  } catch (err) {
+    throw new EngineError(`${probe.mod!.name} failed to load (${firstLine(err)}); reinstall it or pick another engine`);
+  }
+  await setBackendOrThrow('tensorflow', probe.name);
+  return probe.name === 'tfjs-node-gpu' ? `${probe.gpu} (CUDA)` : `${cpuName()} (libtensorflow)`;
+}
+
+// ---------------------------------------------------------------- webgpu
+
+interface GpuAdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+interface GpuAdapterLike {
+  info?: GpuAdapterInfoLike;
+  isFallbackAdapter?: boolean;
+}
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null>;
+}
+interface WebGpuModule {
+  create(flags: string[]): GpuLike;
+  globals: Record<string, unknown>;
+}
+
+let webgpuInstance: GpuLike | undefined;
+
+/** Private folders for the Vulkan loader's and Mesa's caches, so nothing is written to $HOME. */
+function ensureGpuEnvironment(): void {
+  const base = path.join(os.tmpdir(), `transfer-lab-gpu-${process.getuid?.() ?? 'user'}`);
+  for (const [key, sub] of [['XDG_RUNTIME_DIR', 'runtime'], ['MESA_SHADER_CACHE_DIR', 'mesa-cache']] as const) {
+    if (process.env[key]) continue;
+    const dir = path.join(base, sub);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env[key] = dir;
+  }
+}
+
+/** Dawn needs the Vulkan loader on Linux; without it loading Dawn only prints warnings and finds nothing. */
+function findVulkanLoader(): string | undefined {
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d),
+    '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib', '/lib/x86_64-linux-gnu', '/lib64'];
+  return dirs.map((d) => path.join(d, 'libvulkan.so.1')).find((f) => existsSync(f));
+}
+
+function describeAdapter(a: GpuAdapterLike): { name: string; software: boolean } {
+  const info = a.info ?? {};
+  const text = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ');
+  const software = Boolean(a.isFallbackAdapter || info.isFallbackAdapter || info.architecture === 'software'
+    || /llvmpipe|lavapipe|swiftshader/i.test(text));
+  return { name: info.description || info.device || text || 'WebGPU adapter', software };
+}
+
+async function probeWebGpu(forced: boolean): Promise<EngineProbe & { mods?: ResolvedModule[]; adapterName?: string; software?: boolean }> {
+  const name = 'webgpu';
+  const found = installedOrReason(['webgpu', '@tensorflow/tfjs-backend-webgpu']);
+  if ('reason' in found) return { name, available: false, reason: found.reason };
+  if (process.platform === 'linux' && !findVulkanLoader()) {
+    return { name, available: false, reason: 'libvulkan.so.1 (the Vulkan loader) is not installed: install libvulkan1 and a Vulkan GPU driver' };
+  }
+  ensureGpuEnvironment();
+  let adapter: GpuAdapterLike | null;
+  try {
+    if (!webgpuInstance) {
+      const mod = await loadModule<WebGpuModule>(found.mods[0]);
+      Object.assign(globalThis, mod.globals);
+      webgpuInstance = mod.create([]);
+    }
+    adapter = await webgpuInstance.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (err) {
+    return { name, available: false, reason: `the webgpu package failed to load (${firstLine(err)}); it needs glibc >= 2.34 and libvulkan.so.1` };
+  }
+  if (!adapter) {
+    return {
+      name, available: false,
+      reason: 'no WebGPU adapter: no Vulkan driver accepted by Dawn (install libvulkan1 and a GPU driver, '
+        + 'or run scripts/setup-lavapipe.sh and set VK_ICD_FILENAMES for software Vulkan)',
+    };
+  }
+  const { name: adapterName, software } = describeAdapter(adapter);
+  if (software && !forced) {
+    return { name, available: false, mods: found.mods, adapterName, software, reason: `only a software adapter (${adapterName}), slower than wasm; force it with --engine webgpu` };
+  }
+  return { name, available: true, mods: found.mods, adapterName, software, from: found.mods[1].from, reason: `${software ? 'software' : 'hardware'} adapter: ${adapterName}` };
+}
+
+async function activateWebGpu(probe: Awaited<ReturnType<typeof probeWebGpu>>): Promise<string> {
+  // The backend registers itself only if navigator.gpu exists when it is loaded.
+  const nav = (globalThis as { navigator?: object }).navigator;
+  if (nav) {
+    Object.defineProperty(nav, 'gpu', { value: webgpuInstance, configurable: true });
+  } else {
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: webgpuInstance }, configurable: true, writable: true });
+  }
+  try {
+    await loadModule(probe.mods![1]);
+  } catch (err) {
+    throw new EngineError(`@tensorflow/tfjs-backend-webgpu failed to load (${firstLine(err)})`);
+  }
+  await setBackendOrThrow('webgpu', 'webgpu');
+  return `${probe.adapterName} (WebGPU${probe.software ? ', software' : ''})`;
+}
+
+// ---------------------------------------------------------------- wasm / cpu
+
+/** The folder holding tfjs-backend-wasm*.wasm: next to the bundle (dist/), else the npm package. */
+export function wasmBinaryDir(): string | undefined {
+  if (existsSync(path.join(__dirname, 'tfjs-backend-wasm.wasm'))) return __dirname;
+  const mod = resolveOptional('@tensorflow/tfjs-backend-wasm');
+  if (mod) {
+    const dir = path.join(packageDir(mod), 'dist');
+    if (existsSync(path.join(dir, 'tfjs-backend-wasm.wasm'))) return dir;
+  }
+  return undefined;
+}
+
+function probeWasm(): EngineProbe {
+  const dir = wasmBinaryDir();
+  if (!dir) return { name: 'wasm', available: false, reason: `tfjs-backend-wasm.wasm is missing next to ${__dirname}; rebuild with npm run compile` };
+  return { name: 'wasm', available: true, reason: `WebAssembly on ${cpuName()}` };
+}
+
+async function activateWasm(): Promise<string> {
+  setWasmPaths(wasmBinaryDir()! + path.sep);
+  await setBackendOrThrow('wasm', 'wasm');
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  return `${cpuName()} (WebAssembly${simd ? ' SIMD' : ''}, 1 thread)`;
+}
+
+async function activateCpu(): Promise<string> {
+  await setBackendOrThrow('cpu', 'cpu');
+  return `${cpuName()} (JavaScript)`;
+}
+
+// ---------------------------------------------------------------- selection
+
+async function setBackendOrThrow(backend: string, engine: EngineName): Promise<void> {
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(backend);
+  } catch (err) {
+    throw new EngineError(`engine '${engine}' failed to initialise: ${firstLine(err)}`);
+  }
+  // With no adapter setBackend returns false while getBackend() may still name it: trust the return.
+  if (!ok) throw new EngineError(`engine '${engine}' failed to initialise (tf.setBackend('${backend}') returned false)`);
+  await tf.ready();
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+}
+
+/** Which engine the user asked for: the flag, else TRANSFER_LAB_ENGINE, else automatic. */
+export function requestedEngine(flag?: string): EngineName | undefined {
+  const value = (flag ?? process.env.TRANSFER_LAB_ENGINE ?? '').trim();
+  if (value === '' || value === 'auto') return undefined;
+  if (!isEngineName(value)) {
+    const source = flag ? '--engine' : 'TRANSFER_LAB_ENGINE';
+    throw new EngineError(`unknown engine '${value}' (${source}); choose one of: ${ENGINE_NAMES.join(', ')}, auto`);
+  }
+  return value;
+}
+
+type AnyProbe = EngineProbe & { mod?: ResolvedModule; mods?: ResolvedModule[]; gpu?: string; adapterName?: string; software?: boolean };
+
+async function probe(name: EngineName, forced: boolean): Promise<AnyProbe> {
+  switch (name) {
+    case 'tfjs-node-gpu':
+    case 'tfjs-node':
+      return probeNative(name);
+    case 'webgpu':
+      return probeWebGpu(forced);
+    case 'wasm':
+      return probeWasm();
+    case 'cpu':
+      return { name: 'cpu', available: true, reason: `pure JavaScript on ${cpuName()} (slowest)` };
+  }
+}
+
+async function activate(p: AnyProbe): Promise<string> {
+  switch (p.name) {
+    case 'tfjs-node-gpu':
+    case 'tfjs-node':
+      return activateNative(p as Awaited<ReturnType<typeof probeNative>>);
+    case 'webgpu':
+      return activateWebGpu(p);
+    case 'wasm':
+      return activateWasm();
+    case 'cpu':
+      return activateCpu();
+  }
+}
+
+/** Probes every engine without activating any (for `transfer-lab engines`). */
+export async function probeEngines(forced?: EngineName): Promise<EngineProbe[]> {
+  const out: EngineProbe[] = [];
+  for (const name of ENGINE_NAMES) out.push(strip(await probe(name, name === forced)));
+  return out;
+}
+
+function strip(p: AnyProbe): EngineProbe {
+  return { name: p.name, available: p.available, reason: p.reason, ...(p.from ? { from: p.from } : {}) };
+}
+
+/**
+ * Activates the requested engine, or the best available one. An engine that probes fine but fails to
+ * initialise is recorded with its reason and the next one is tried (unless it was forced).
+ */
+export async function activateEngine(request?: EngineName): Promise<ActiveEngine> {
+  tf.env().set('PROD', true); // silences tfjs's console advice, which would mix into our output
+  const probes: EngineProbe[] = [];
+  const candidates = request ? [request] : [...ENGINE_NAMES];
+  for (const name of candidates) {
+    const p = await probe(name, name === request);
+    if (!p.available) {
+      probes.push(strip(p));
+      if (request) throw new EngineError(`engine '${name}' is not available: ${p.reason}`, probes);
+      continue;
+    }
+    let device: string;
+    try {
+      device = await activate(p);
+    } catch (err) {
+      probes.push({ ...strip(p), available: false, reason: firstLine(err) });
+      if (request) throw new EngineError(firstLine(err), probes);
+      continue;
+    }
+    probes.push(strip(p));
+    // The remaining engines are listed as not considered, with what a probe says about them.
+    for (const rest of ENGINE_NAMES.slice(ENGINE_NAMES.indexOf(name) + 1)) {
+      if (!request) probes.push({ ...strip(await probe(rest, false)) });
+    }
+    const backend = tf.getBackend();
+    const addedKernels = registerTrainingKernels(backend);
+    const gpu = name === 'tfjs-node-gpu' || (name === 'webgpu' && !(p as AnyProbe).software);
+    return { name, backend, device, probes, addedKernels, asyncReadsOnly: name === 'webgpu', gpu };
+  }
+  throw new EngineError(`no engine could be started:\n${probes.map((p) => `  ${p.name}: ${p.reason}`).join('\n')}`, probes);
+}

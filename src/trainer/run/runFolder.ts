@@ -1,0 +1,179 @@
+// The run folder `runs/<name>/` as src/shared/runs/contract.ts describes it, written so that a crash
+// at any moment leaves every file readable: run.json atomically, metrics.jsonl and results.csv
+// fsync'd per epoch, weights folders swapped in whole.
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { EpochMetrics, RunRecord } from '../../shared/runs/contract';
+import { parseMetricsText } from '../../shared/runs/metricsFile';
+import { DurableLines, readableFolder, writeFileAtomic, writeFolderAtomic } from './atomicFiles';
+
+export const RUN_JSON = 'run.json';
+export const METRICS_JSONL = 'metrics.jsonl';
+export const RESULTS_CSV = 'results.csv';
+export const TRAIN_LOG = 'train.log';
+export const EXPERIMENT_SNAPSHOT = 'experiment.yaml';
+
+/** results.csv columns, in order (YOLOv5 style: one row per epoch). */
+export const CSV_COLUMNS: Array<keyof EpochMetrics> = ['epoch', 'train/loss', 'val/loss', 'val/accuracy', 'val/top5', 'lr', 'epoch_seconds',
+  'images_per_second', 'tensor_bytes', 'peak_tensor_bytes', 'rss_bytes', 'device_util', 'device_memory_bytes', 'time'];
+
+export class RunFolderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunFolderError';
+  }
+}
+
+/** Run names become folder names: letters, digits, `.`, `_`, `-`. */
+export function checkRunName(name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.length > 100) {
+    throw new RunFolderError(`run name '${name}' must start with a letter or digit and contain only letters, digits, '.', '_' and '-'`);
+  }
+}
+
+/** `exp.name`, else the experiment file name without `.experiment.yaml`/`.yaml`. */
+export function defaultRunName(experimentFile: string, name?: string): string {
+  if (name) return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'run';
+  const base = path.basename(experimentFile).replace(/(\.experiment)?\.ya?ml$/i, '');
+  return base === 'experiment' || base === '' ? 'run' : base.replace(/[^A-Za-z0-9._-]+/g, '-');
+}
+
+/** The first of `name`, `name-2`, `name-3`… that has no folder yet. */
+export function uniqueRunName(runsDir: string, name: string): string {
+  if (!existsSync(path.join(runsDir, name))) return name;
+  for (let i = 2; ; i++) if (!existsSync(path.join(runsDir, `${name}-${i}`))) return `${name}-${i}`;
+}
+
+export function readRunRecord(dir: string): RunRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, RUN_JSON), 'utf8')) as RunRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The most recently started run of `experimentFile` in `runsDir` (for --resume without --name). */
+export function latestRunOf(runsDir: string, experimentFile: string): string | undefined {
+  let best: { name: string; started: string } | undefined;
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(runsDir);
+  } catch {
+    return undefined;
+  }
+  for (const name of entries) {
+    const r = readRunRecord(path.join(runsDir, name));
+    if (!r || path.resolve(r.experiment) !== path.resolve(experimentFile)) continue;
+    const started = r.startedAt ?? '';
+    if (!best || started > best.started) best = { name, started };
+  }
+  return best?.name;
+}
+
+function csvCell(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export class RunFolder {
+  readonly dir: string;
+  record: RunRecord;
+  private metrics?: DurableLines;
+  private csv?: DurableLines;
+
+  private constructor(dir: string, record: RunRecord) {
+    this.dir = dir;
+    this.record = record;
+  }
+
+  get name(): string {
+    return this.record.name;
+  }
+
+  /** A new run folder with run.json (status running) and the experiment snapshot. */
+  static create(runsDir: string, name: string, record: Omit<RunRecord, 'name'>, experimentFile: string): RunFolder {
+    checkRunName(name);
+    const dir = path.join(runsDir, name);
+    if (existsSync(dir)) {
+      throw new RunFolderError(`run folder ${dir} already exists: pick another --name, or add --resume to continue that run`);
+    }
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(experimentFile, path.join(dir, EXPERIMENT_SNAPSHOT));
+    const run = new RunFolder(dir, { name, ...record });
+    run.writeRecord();
+    writeFileSync(path.join(dir, RESULTS_CSV), `${CSV_COLUMNS.join(',')}\n`);
+    run.openStreams();
+    return run;
+  }
+
+  /** An existing run folder, for --resume. */
+  static open(runsDir: string, name: string): RunFolder {
+    checkRunName(name);
+    const dir = path.join(runsDir, name);
+    const record = readRunRecord(dir);
+    if (!record) throw new RunFolderError(`nothing to resume: ${path.join(dir, RUN_JSON)} does not exist or is not readable`);
+    const run = new RunFolder(dir, record);
+    return run;
+  }
+
+  /** Keeps only the metrics of epochs ≤ `epochs` (those whose weights survive), then opens for appending. */
+  truncateMetricsTo(epochs: number): EpochMetrics[] {
+    const file = path.join(this.dir, METRICS_JSONL);
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const kept = parseMetricsText(text).metrics.filter((m) => m.epoch <= epochs);
+    writeFileAtomic(file, kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
+    writeFileAtomic(path.join(this.dir, RESULTS_CSV), [CSV_COLUMNS.join(','), ...kept.map((m) => CSV_COLUMNS.map((c) => csvCell(m[c])).join(','))].join('\n') + '\n');
+    this.openStreams();
+    return kept;
+  }
+
+  private openStreams(): void {
+    this.metrics?.close();
+    this.csv?.close();
+    this.metrics = new DurableLines(path.join(this.dir, METRICS_JSONL));
+    this.csv = new DurableLines(path.join(this.dir, RESULTS_CSV));
+  }
+
+  update(patch: Partial<RunRecord>): void {
+    this.record = { ...this.record, ...patch };
+    this.writeRecord();
+  }
+
+  private writeRecord(): void {
+    writeFileAtomic(path.join(this.dir, RUN_JSON), `${JSON.stringify(this.record, null, 2)}\n`);
+  }
+
+  /** One line of train.log. */
+  log(level: 'info' | 'warn' | 'error', message: string): void {
+    const lines = message.split('\n').map((l) => `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${l}`);
+    appendFileSync(path.join(this.dir, TRAIN_LOG), `${lines.join('\n')}\n`);
+  }
+
+  /** One finished epoch: metrics.jsonl then results.csv, each fsync'd. NaN/Infinity become null. */
+  appendEpoch(m: EpochMetrics): void {
+    this.metrics!.append(JSON.stringify(m));
+    this.csv!.append(CSV_COLUMNS.map((c) => csvCell(m[c])).join(','));
+  }
+
+  weightsDir(kind: 'last' | 'best'): string {
+    return path.join(this.dir, 'weights', kind);
+  }
+
+  /** weights/<kind>/ replaced as a whole. */
+  saveWeights(kind: 'last' | 'best', files: Record<string, Uint8Array | string>): void {
+    writeFolderAtomic(this.weightsDir(kind), files);
+  }
+
+  /** weights/<kind>/model.json when it exists (also after an interrupted replacement). */
+  weightsFile(kind: 'last' | 'best'): string | undefined {
+    const dir = readableFolder(this.weightsDir(kind));
+    return dir && existsSync(path.join(dir, 'model.json')) ? path.join(dir, 'model.json') : undefined;
+  }
+
+  close(): void {
+    this.metrics?.close();
+    this.csv?.close();
+  }
+}

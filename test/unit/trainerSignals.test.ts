@@ -1,0 +1,97 @@
+// Stopping a run: SIGTERM finishes the batch, saves weights/last and exits 0 as 'stopped'; kill -9
+// at any moment leaves metrics.jsonl readable; --resume continues with the next epoch in the same
+// files, whether the run was stopped or killed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { RunRecord } from '../../src/shared/runs/contract';
+import { parseMetricsText, readMetricsFile } from '../../src/shared/runs/metricsFile';
+import { writeExperiment } from './trainerFixtures';
+import { runCli, startCli } from './trainerCli';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-signals-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+
+const DATA = '{ source: mnist, classes: [0, 1], limit: 320, valFraction: 0.05 }';
+
+function record(dir: string): RunRecord {
+  return JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) as RunRecord;
+}
+
+function lastEpochInWeights(dir: string): number {
+  const json = JSON.parse(readFileSync(path.join(dir, 'weights', 'last', 'model.json'), 'utf8'));
+  return json.userDefinedMetadata.transferLab.epoch as number;
+}
+
+test('SIGTERM mid-epoch: batch finishes, weights/last written, status stopped, exit 0; --resume finishes the run', async () => {
+  const exp = writeExperiment(path.join(tmp, 'term'), 'term.experiment.yaml', { data: DATA, epochs: 5, batch: 8 });
+  const run = startCli(['train', exp, '--json', '--name', 'term']);
+  await run.waitFor((e) => e.type === 'batch' && e.epoch === 3 && e.batch === 5);
+  run.child.kill('SIGTERM');
+  const exit = await run.exit;
+  assert.equal(exit.code, 0, exit.stderr);
+  const dir = path.join(tmp, 'term', 'runs', 'term');
+  const rec = record(dir);
+  assert.equal(rec.status, 'stopped');
+  assert.equal(rec.epochsDone, 2);
+  assert.ok(rec.endedAt);
+  assert.deepEqual(readMetricsFile(path.join(dir, 'metrics.jsonl')).map((m) => m.epoch), [1, 2]);
+  assert.equal(lastEpochInWeights(dir), 2);
+  assert.ok(run.events.some((e) => e.type === 'log' && /SIGTERM received: stopping after the current batch/.test(e.message)));
+  assert.deepEqual(run.events[run.events.length - 1], { type: 'end', run: 'term', status: 'stopped' });
+  // No batch of epoch 3 ran after the one the signal interrupted (plus at most the one in flight).
+  const after = run.events.filter((e) => e.type === 'batch' && e.epoch === 3).length;
+  assert.ok(after <= 6, `${after} batches of epoch 3 ran`);
+
+  const resumed = runCli(['train', exp, '--json', '--name', 'term', '--resume']);
+  assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout.slice(-1500));
+  assert.deepEqual(resumed.events.filter((e) => e.type === 'epoch').map((e) => (e.type === 'epoch' ? e.metrics.epoch : 0)), [3, 4, 5]);
+  assert.ok(resumed.events.some((e) => e.type === 'log' && /optimizer state restored/.test(e.message)));
+  assert.deepEqual(readMetricsFile(path.join(dir, 'metrics.jsonl')).map((m) => m.epoch), [1, 2, 3, 4, 5]);
+  assert.equal(readFileSync(path.join(dir, 'results.csv'), 'utf8').trim().split('\n').length, 6);
+  assert.equal(record(dir).status, 'finished');
+  assert.equal(record(dir).epochsDone, 5);
+});
+
+test('kill -9: metrics.jsonl stays valid (a torn last line is ignored and trimmed); --resume continues', async () => {
+  const exp = writeExperiment(path.join(tmp, 'kill'), 'kill.experiment.yaml', { data: DATA, epochs: 6, batch: 8 });
+  const run = startCli(['train', exp, '--json', '--name', 'kill']);
+  await run.waitFor((e) => e.type === 'epoch' && e.metrics.epoch === 2);
+  run.child.kill('SIGKILL');
+  const exit = await run.exit;
+  assert.equal(exit.signal, 'SIGKILL');
+  const dir = path.join(tmp, 'kill', 'runs', 'kill');
+  const file = path.join(dir, 'metrics.jsonl');
+  const text = readFileSync(file, 'utf8');
+  const parsed = parseMetricsText(text);
+  assert.deepEqual(parsed.badLines, []);
+  assert.ok(parsed.metrics.length >= 2 && parsed.metrics.length < 6);
+  assert.deepEqual(parsed.metrics.map((m) => m.epoch), parsed.metrics.map((_, i) => i + 1));
+  assert.equal(record(dir).status, 'running'); // the process never got to say otherwise
+  assert.ok(existsSync(path.join(dir, 'weights', 'last', 'model.json')));
+
+  // A write cut short by the kill: readers skip it, the resumed trainer trims it.
+  appendFileSync(file, '{"epoch": 99, "train/loss": 0.1');
+  assert.equal(readMetricsFile(file).length, parsed.metrics.length);
+  const resumed = runCli(['train', exp, '--json', '--resume']);
+  assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout.slice(-1500));
+  const after = parseMetricsText(readFileSync(file, 'utf8'));
+  assert.equal(after.tornTail, undefined);
+  assert.deepEqual(after.badLines, []);
+  assert.deepEqual(after.metrics.map((m) => m.epoch), [1, 2, 3, 4, 5, 6]);
+  assert.equal(record(dir).status, 'finished');
+});
+
+test('--resume of a finished run asks for more epochs; --epochs extends it', () => {
+  const exp = writeExperiment(path.join(tmp, 'more'), 'more.experiment.yaml', { data: '{ source: mnist, classes: [0, 1], limit: 32, valFraction: 0.05 }', epochs: 1 });
+  assert.equal(runCli(['train', exp, '--json']).code, 0);
+  const again = runCli(['train', exp, '--json', '--resume']);
+  assert.equal(again.code, 1);
+  assert.match(again.stdout, /already finished its 1 epochs; pass --epochs N/);
+  assert.equal(record(path.join(tmp, 'more', 'runs', 'more')).status, 'finished', 'a refused resume leaves the run as it was');
+  const more = runCli(['train', exp, '--json', '--resume', '--epochs', '2']);
+  assert.equal(more.code, 0, more.stderr);
+  assert.deepEqual(readMetricsFile(path.join(tmp, 'more', 'runs', 'more', 'metrics.jsonl')).map((m) => m.epoch), [1, 2]);
+});
