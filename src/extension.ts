@@ -3,6 +3,9 @@ import * as vscode from 'vscode';
 import { ExperimentFiles } from './experiment/experimentFiles';
 import { createExperiment } from './experiment/createExperiment';
 import { registerModules } from './modules/registerModules';
+import { registerRuns } from './runs/registerRuns';
+import { registerComparisonPanel } from './panel/comparisonPanel';
+import { registerPanelCommands } from './panel/panelCommands';
 
 /** What activate() returns: the capabilities, for integration tests (`extension.exports`). */
 export type TransferLabApi = Awaited<ReturnType<typeof activate>>;
@@ -15,8 +18,13 @@ export async function activate(context: vscode.ExtensionContext) {
     vscode.commands.registerCommand('transferLab.selectExperiment', () => files.pick()),
   );
   const modules = registerModules(context, files);
+  const runs = registerRuns(context, files);
+  context.subscriptions.push(
+    ...registerPanelCommands(context, runs.runsSource),
+    ...registerComparisonPanel(context, runs.runsSource),
+  );
   await files.scan();
-  return { files, modules };
+  return { files, modules, runs };
 }
 
 export function deactivate(): void {

@@ -1,0 +1,100 @@
+// Wires the runs feature: the manager, the Runs view, the status bar, the commands, the
+// notifications for runs that end badly, and the RunsSource the comparison panel reads.
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import type { ExperimentFiles } from '../experiment/experimentFiles';
+import type { RunsSource } from '../panel/runsSource';
+import { ManagedRunsSource } from './managedRunsSource';
+import { RunCommands, SweepArgs } from './runCommands';
+import { isFreezeSpec } from './sweepPlan';
+import { RunLogs } from './runLogs';
+import { RunsManager } from './runsManager';
+import { RunsStatusBar } from './runsStatusBar';
+import { RunsTree } from './runsTree';
+import { topLevel, type RunsTreeNode } from './runGroups';
+import { showEngines } from './showEngines';
+import { bestAccuracy, formatAccuracy } from './runRowText';
+
+export interface RunsRegistration extends vscode.Disposable {
+  /** What the comparison panel shows: the runs checked in the Runs view. */
+  runsSource: RunsSource;
+  /** The runs model (tests observe it through `list()`, `get()`, `queued()`). */
+  manager: RunsManager;
+}
+
+/** Registers the run commands, the Runs view and the status-bar item; disposed with the extension.
+ *  Running trainers are left running on dispose: the next window re-attaches to them. */
+export function registerRuns(context: vscode.ExtensionContext, experimentFiles: ExperimentFiles): RunsRegistration {
+  const logs = new RunLogs();
+  const trainerScript = path.join(context.extensionPath, 'dist', 'trainer.js');
+  const manager = new RunsManager(trainerScript, context.workspaceState, logs);
+  const tree = new RunsTree(manager);
+  const statusBar = new RunsStatusBar(manager);
+  const commands = new RunCommands(manager, experimentFiles, tree);
+
+  const revealRun = async (name: string) => {
+    const run = manager.get(name);
+    if (!run) return;
+    const node: RunsTreeNode = { kind: 'run', run };
+    await vscode.commands.executeCommand('transferLab.runs.focus');
+    await tree.view.reveal(node, { select: true, focus: true, expand: true });
+  };
+  const runsSource = new ManagedRunsSource(manager, revealRun);
+
+  const disposables: vscode.Disposable[] = [
+    logs,
+    manager,
+    tree,
+    statusBar,
+    runsSource,
+    vscode.commands.registerCommand('transferLab.startRun', () => commands.startRun()),
+    vscode.commands.registerCommand('transferLab.startSweep', (args?: unknown) => commands.startSweep(isSweepArgs(args) ? args : undefined)),
+    vscode.commands.registerCommand('transferLab.stopRun', (arg?: unknown) => commands.stopRun(arg)),
+    vscode.commands.registerCommand('transferLab.stopAllRuns', () => commands.stopAllRuns()),
+    vscode.commands.registerCommand('transferLab.resumeRun', (arg?: unknown) => commands.resumeRun(arg)),
+    vscode.commands.registerCommand('transferLab.deleteRun', (arg?: unknown) => commands.deleteRun(arg)),
+    vscode.commands.registerCommand('transferLab.revealRunFolder', (arg?: unknown) => commands.revealRunFolder(arg)),
+    vscode.commands.registerCommand('transferLab.showRunLog', (arg?: unknown) => commands.showRunLog(arg)),
+    vscode.commands.registerCommand('transferLab.showEngines', () => showEngines(trainerScript, experimentFiles)),
+    manager.onDidEnd((e) => announceEnd(manager, e.run.record.name, e.status, e.message)),
+  ];
+  void manager.ready.then(() => tree.refresh());
+
+  const registration: RunsRegistration = {
+    runsSource,
+    manager,
+    dispose: () => {
+      for (const d of disposables.splice(0).reverse()) d.dispose();
+    },
+  };
+  context.subscriptions.push(registration);
+  return registration;
+}
+
+function isSweepArgs(x: unknown): x is SweepArgs {
+  const freeze = typeof x === 'object' && x !== null ? (x as { freeze?: unknown }).freeze : undefined;
+  return Array.isArray(freeze) && freeze.every(isFreezeSpec);
+}
+
+/** A failed run says why, with its log one click away; a finished sweep says how it went. */
+function announceEnd(manager: RunsManager, name: string, status: string, message: string | undefined): void {
+  const run = manager.get(name);
+  if (!run) return;
+  if (status === 'failed') {
+    void vscode.window.showErrorMessage(`Run ${name} failed: ${message ?? 'see its log'}`, 'Show Log').then((a) => {
+      if (a) void manager.logs.show(run.dir, name);
+    });
+    return;
+  }
+  const sweep = run.record.sweep;
+  if (!sweep || status !== 'finished') return;
+  const node = topLevel(manager.list()).find((n) => n.kind === 'sweep' && n.sweep === sweep && n.folder === run.folder);
+  if (node?.kind !== 'sweep' || node.runs.some((r) => manager.isActive(r))) return;
+  const parts = node.runs.map((r) => {
+    const b = bestAccuracy(r);
+    return `${r.record.name.slice(sweep.length + 1)}: ${r.record.status}${b !== undefined ? ` ${formatAccuracy(b)}` : ''}`;
+  });
+  void vscode.window.showInformationMessage(`Freeze sweep ${sweep} done — ${parts.join(', ')}.`, 'Open Comparison').then((a) => {
+    if (a) void vscode.commands.executeCommand('transferLab.openComparison');
+  });
+}

@@ -1,0 +1,66 @@
+// A status-bar item while anything trains: the run, its epoch and the time left; a click opens
+// the comparison panel. Hidden when nothing runs.
+import * as vscode from 'vscode';
+import type { RunState, RunsManager } from './runsManager';
+import { estimateSecondsLeft, formatDuration } from './eta';
+import { epochsDone, progressText } from './runRowText';
+
+const TICK_MS = 1_000;
+
+export function secondsLeft(run: RunState, now = Date.now()): number | undefined {
+  const n = run.record.epochs;
+  if (n === undefined) return undefined;
+  return estimateSecondsLeft({
+    epochs: n,
+    epochsDone: epochsDone(run),
+    epochSeconds: run.epochs.map((e) => e.epoch_seconds),
+    batch: run.batch ? { done: run.batch.done, of: run.batch.of } : undefined,
+    currentEpochElapsed: run.epochStartedAt !== undefined ? (now - run.epochStartedAt) / 1000 : undefined,
+  });
+}
+
+export class RunsStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('transferLab.runs', vscode.StatusBarAlignment.Left, 50);
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly manager: RunsManager) {
+    this.item.name = 'Transfer Lab Runs';
+    this.item.command = 'transferLab.openComparison';
+    this.disposables.push(this.item, manager.onDidChange(() => this.update()));
+    this.update();
+  }
+
+  private update(): void {
+    const running = this.manager.list().filter((r) => r.record.status === 'running');
+    const queued = this.manager.queued().length;
+    if (running.length === 0) {
+      this.item.hide();
+      if (this.timer) clearInterval(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    // The ETA moves with the clock between events.
+    this.timer ??= setInterval(() => this.update(), TICK_MS);
+    const lead = running[0];
+    const left = secondsLeft(lead);
+    const eta = left !== undefined ? ` · ETA ${formatDuration(left)}` : '';
+    const more = running.length > 1 ? ` (+${running.length - 1} running)` : '';
+    const waiting = queued > 0 ? ` · ${queued} queued` : '';
+    this.item.text = `$(sync~spin) ${lead.record.name}: ${progressText(lead)}${eta}${more}${waiting}`;
+    this.item.tooltip = new vscode.MarkdownString(
+      running
+        .map((r) => {
+          const l = secondsLeft(r);
+          return `**${r.record.name}**: ${progressText(r)}${l !== undefined ? `, about ${formatDuration(l)} left` : ''}`;
+        })
+        .join('  \n') + `${queued > 0 ? `  \n${queued} queued` : ''}  \n\nClick to open the comparison panel.`,
+    );
+    this.item.show();
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,143 @@
+// The Runs view: one row per run (status icon, progress, freeze, engine and device, best accuracy),
+// the runs of a sweep under the sweep's row, and a checkbox per row choosing what the comparison
+// panel shows. The extension owns checkbox state (a sweep's box checks all its runs).
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import type { RunState, RunsManager } from './runsManager';
+import { topLevel, type RunsTreeNode } from './runGroups';
+import { bestAccuracy, formatAccuracy, progressText, rowDescription, STATUS_ICON } from './runRowText';
+import { describeFreeze } from './sweepPlan';
+
+export type { RunsTreeNode } from './runGroups';
+
+const REFRESH_MS = 200;
+
+export class RunsTree implements vscode.TreeDataProvider<RunsTreeNode>, vscode.Disposable {
+  private readonly _onDidChangeTreeData = new vscode.EventEmitter<RunsTreeNode | undefined>();
+  readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
+  readonly view: vscode.TreeView<RunsTreeNode>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly manager: RunsManager) {
+    this.view = vscode.window.createTreeView('transferLab.runs', {
+      treeDataProvider: this,
+      manageCheckboxStateManually: true,
+      showCollapseAll: true,
+      canSelectMany: true,
+    });
+    this.disposables.push(
+      this.view,
+      this._onDidChangeTreeData,
+      this.view.onDidChangeCheckboxState((e) => void this.onCheckboxes(e)),
+      manager.onDidChange(() => this.refresh()),
+      manager.onDidChangeChecked(() => this.refresh()),
+    );
+    this.updateDescription();
+  }
+
+  /** Coalesces bursts (batch events arrive many times a second) into one redraw. */
+  refresh(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.updateDescription();
+      this._onDidChangeTreeData.fire(undefined);
+    }, REFRESH_MS);
+  }
+
+  private updateDescription(): void {
+    const runs = this.manager.list();
+    this.view.description = runs.length > 0 ? `${runs.filter((r) => this.manager.isChecked(r)).length}/${runs.length} selected` : undefined;
+  }
+
+  private async onCheckboxes(e: vscode.TreeCheckboxChangeEvent<RunsTreeNode>): Promise<void> {
+    for (const [node, state] of e.items) {
+      const checked = state === vscode.TreeItemCheckboxState.Checked;
+      await this.manager.setChecked(node.kind === 'sweep' ? node.runs : [node.run], checked);
+    }
+  }
+
+  getChildren(node?: RunsTreeNode): RunsTreeNode[] {
+    if (node?.kind === 'sweep') return node.runs.map((run) => ({ kind: 'run', run }));
+    if (node) return [];
+    return topLevel(this.manager.list());
+  }
+
+  getParent(node: RunsTreeNode): RunsTreeNode | undefined {
+    if (node.kind === 'sweep' || !node.run.record.sweep) return undefined;
+    return topLevel(this.manager.list()).find((n) => n.kind === 'sweep' && n.sweep === node.run.record.sweep && n.folder === node.run.folder);
+  }
+
+  getTreeItem(node: RunsTreeNode): vscode.TreeItem {
+    return node.kind === 'sweep' ? this.sweepItem(node) : this.runItem(node.run);
+  }
+
+  private sweepItem(node: Extract<RunsTreeNode, { kind: 'sweep' }>): vscode.TreeItem {
+    const item = new vscode.TreeItem(node.sweep, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `sweep:${node.folder}:${node.sweep}`;
+    const counts = new Map<string, number>();
+    for (const r of node.runs) counts.set(r.record.status, (counts.get(r.record.status) ?? 0) + 1);
+    item.description = `${node.runs.length} runs: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`;
+    item.iconPath = new vscode.ThemeIcon(node.runs.some((r) => r.record.status === 'running') ? 'sync~spin' : 'run-all');
+    item.contextValue = 'sweep';
+    item.tooltip = `Freeze sweep ${node.sweep}: ${node.runs.map((r) => describeFreeze(r.record.freeze)).join(', ')}`;
+    item.checkboxState = node.runs.every((r) => this.manager.isChecked(r)) ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked;
+    return item;
+  }
+
+  private runItem(run: RunState): vscode.TreeItem {
+    // Under its sweep's row a run is told apart by its freeze value; its full name is in the
+    // tooltip and the accessible label.
+    const inSweep = run.record.sweep !== undefined && run.record.name.startsWith(`${run.record.sweep}-`);
+    const item = new vscode.TreeItem(inSweep ? describeFreeze(run.record.freeze) : run.record.name, vscode.TreeItemCollapsibleState.None);
+    item.id = `run:${run.dir}`;
+    item.description = rowDescription(run, { showFreeze: !inSweep });
+    item.accessibilityInformation = { label: `${run.record.name}, ${rowDescription(run)}` };
+    const icon = STATUS_ICON[run.record.status];
+    item.iconPath = new vscode.ThemeIcon(run.stopping ? 'loading~spin' : icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
+    item.contextValue = `run-${run.record.status}`;
+    item.tooltip = runTooltip(run);
+    item.checkboxState = {
+      state: this.manager.isChecked(run) ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked,
+      tooltip: 'Show this run in the comparison panel',
+    };
+    return item;
+  }
+
+  dispose(): void {
+    clearTimeout(this.refreshTimer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function runTooltip(run: RunState): vscode.MarkdownString {
+  const r = run.record;
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown(`**${escape(r.name)}** — ${escape(progressText(run))}\n\n`);
+  if (r.status === 'failed' && r.error) md.appendCodeblock(r.error, 'text');
+  else if (r.error) md.appendMarkdown(`${escape(r.error)}\n\n`);
+  if (run.problem) md.appendCodeblock(run.problem, 'text');
+  const rows: [string, string | undefined][] = [
+    ['freeze', describeFreeze(r.freeze).replace(/^freeze /, '')],
+    ['engine', r.engine],
+    ['device', r.device],
+    ['best val/accuracy', (() => {
+      const b = bestAccuracy(run);
+      return b === undefined ? undefined : formatAccuracy(b);
+    })()],
+    ['trainable parameters', r.trainableParams !== undefined && r.totalParams !== undefined ? `${r.trainableParams.toLocaleString('en-US')} of ${r.totalParams.toLocaleString('en-US')}` : undefined],
+    ['sweep', r.sweep],
+    ['experiment', r.experiment ? path.basename(r.experiment) : undefined],
+    ['started', r.startedAt],
+    ['ended', r.endedAt],
+    ['process', r.pid !== undefined && (r.status === 'running' || r.status === 'queued') ? String(r.pid) : undefined],
+    ['folder', run.dir],
+  ];
+  for (const [k, v] of rows) if (v !== undefined) md.appendMarkdown(`${k}: ${escape(v)}  \n`);
+  return md;
+}
+
+function escape(s: string): string {
+  return s.replace(/([\\`*_{}[\]()#+\-.!|<>])/g, '\\$1');
+}
