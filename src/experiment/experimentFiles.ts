@@ -46,8 +46,12 @@ export class ExperimentFiles implements vscode.Disposable {
     found.sort((a, b) => a.fsPath.split(path.sep).length - b.fsPath.split(path.sep).length || a.fsPath.localeCompare(b.fsPath));
     this.files = found;
     const remembered = this.state.get<string>(SELECTED_KEY);
+    const configured = vscode.workspace.getConfiguration('transferLab').get<string>('experiment');
     const keep =
-      found.find((f) => f.toString() === this.selected?.toString()) ?? found.find((f) => f.toString() === remembered) ?? found[0];
+      found.find((f) => f.toString() === this.selected?.toString()) ??
+      found.find((f) => f.toString() === remembered) ??
+      (configured ? found.find((f) => vscode.workspace.asRelativePath(f, false) === configured.replace(/^\.\//, '')) : undefined) ??
+      found[0];
     await vscode.commands.executeCommand('setContext', 'transferLab.hasExperiment', found.length > 0);
     if (keep?.toString() !== this.selected?.toString()) {
       this.selected = keep;

@@ -2,6 +2,7 @@
 // frozen). The extension owns the checkbox state so it always equals what the trainer will
 // freeze (shared freeze rules); a toggle becomes an ordinary, undoable edit of `freeze:`.
 import * as vscode from 'vscode';
+import * as path from 'node:path';
 import { treeRows, treeDescription, type ModuleRow, type LayerRow } from '../shared/model/treeRows';
 import { toggleFreeze } from '../shared/freeze';
 import type { FreezeSpec } from '../shared/experiment/types';
@@ -40,6 +41,8 @@ export class ModulesTreeProvider implements vscode.TreeDataProvider<Node>, vscod
 
   private render(): void {
     const s = this.tracker.state;
+    // Which experiment the view follows, where several could be meant.
+    this.view.title = s ? `Modules: ${path.basename(s.uri.fsPath)}` : 'Modules';
     if (!s) {
       this.rows = [];
       this.view.message = undefined;
