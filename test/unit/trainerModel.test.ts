@@ -102,7 +102,7 @@ test('pretrained weights load by name; a new class count replaces only the head;
 
   const dst = await prepareModel({ modelFile, imageShape: [14, 14, 1], classes: 3, seed: 8, weights: folder, freeze: 4 });
   const r = dst.pretrained!;
-  assert.deepEqual(r.headReplaced, { layer: 'model.5', fileClasses: 2, classes: 3 });
+  assert.deepEqual(r.headReplaced, { layer: 'model.5', fileClasses: 2, classes: 3, reason: 'count' });
   assert.deepEqual(r.mismatched, []);
   assert.equal(r.loaded, 10); // 2 × (conv kernel + bn gamma, beta, moving mean, moving variance); the head is new
   const same = (a: tf.layers.Layer, b: tf.layers.Layer): void => {

@@ -6,6 +6,9 @@ import { activateEngine, ENGINE_NAMES, EngineError, EngineProbe, requestedEngine
 import { runTraining } from '../train/runTraining';
 import { parseArgs, positiveInt, UsageError } from './args';
 import { makeReporter } from './progress';
+import { sweep } from './sweep';
+import { experimentFileUsesYolov5 } from '../../yolov5/usesYolov5File';
+import { trainWithYolov5 } from '../../yolov5/trainWithYolov5';
 
 export interface Command {
   usage: string;
@@ -35,7 +38,7 @@ const train: Command = {
     const experimentFile = oneExperiment(a.positionals, 'train');
     const reporter = makeReporter(a.switches.has('json'));
     try {
-      return await runTraining({
+      const options = {
         experimentFile,
         name: a.values.get('name'),
         freeze: freezeOption(a.values.get('freeze')),
@@ -46,7 +49,10 @@ const train: Command = {
         noCache: a.switches.has('no-cache'),
         sweep: a.values.get('sweep'),
         reporter,
-      });
+      };
+      // `trainer: yolov5`: YOLOv5's own train.py trains, behind the same run record.
+      if (await experimentFileUsesYolov5(experimentFile)) return await trainWithYolov5(options);
+      return await runTraining(options);
     } finally {
       reporter.close();
     }
@@ -101,4 +107,4 @@ const modules: Command = {
  * Every command, in help order. New commands (e.g. `sweep`, freeze sweeps over one experiment)
  * are added here: `commands.sweep = sweep;` with a module of their own under src/trainer/.
  */
-export const commands: Record<string, Command> = { train, engines, modules };
+export const commands: Record<string, Command> = { train, engines, modules, sweep };

@@ -1,5 +1,5 @@
 import type { DataSpec } from '../../shared/experiment/types';
-import { Dataset } from './dataset';
+import { Dataset, DataError } from './dataset';
 import { loadImageFolder } from './imageFolder';
 import { loadMnist } from './mnist';
 
@@ -10,6 +10,9 @@ export function dataChannels(spec: DataSpec, modelChannels?: number): 1 | 3 {
 }
 
 export function loadDataset(spec: DataSpec, imgsz: number, seed: number, modelChannels?: number): Dataset {
+  if (spec.source === 'external') {
+    throw new DataError(`this experiment has no data: section: its data is read by the ${spec.section} trainer (\`trainer: ${spec.section}\`), not by Transfer Lab's own trainer`);
+  }
   return spec.source === 'mnist'
     ? loadMnist(spec, imgsz, seed)
     : loadImageFolder(spec, imgsz, dataChannels(spec, modelChannels), seed);

@@ -1,6 +1,6 @@
 // Pooling and upsampling gradients from plain ops. tfjs-backend-wasm 4.22's MaxPoolGrad drops the
 // gradient of every window whose maximum is negative (common after SiLU or batch norm; the registry
-// wraps the fast stock kernel to fix it, see registerTrainingKernels.ts; this version serves
+// replaces it with a faster exact kernel, see wasmConvKernels.ts; this version serves
 // backends without one), and its ResizeNearestNeighborGrad (the gradient of Upsample) disagrees with
 // finite differences, as does the cpu backend's (e.g. for 7×7 → 14×14).
 import * as tf from '@tensorflow/tfjs';

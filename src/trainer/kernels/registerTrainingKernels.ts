@@ -1,6 +1,6 @@
 // Registers the training kernels a backend lacks (wasm has no Conv2DBackpropFilter and no depthwise
 // backprop, and any backend may lack MaxPoolGrad), built from forward ops it does have, and replaces
-// or wraps wasm kernels that are slow (Conv2DBackpropInput) or wrong (MaxPoolGrad,
+// wasm kernels that are slow (Conv2DBackpropInput, MaxPoolGrad) or wrong (MaxPoolGrad,
 // ResizeNearestNeighborGrad; the cpu backend's ResizeNearestNeighborGrad is wrong too).
 // Kernels are registered per backend, so the gradient graph stays stock and backends with correct
 // native kernels (cpu, webgpu, tfjs-node) are untouched.
@@ -8,6 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dFilterGradient, conv2dInputGradient, depthwiseFilterGradient, depthwiseInputGradient } from './convGradients';
 import { wrap } from './kernelTensors';
 import { maxPoolGradient, resizeNearestGradient } from './poolGradients';
+import { conv2dFilterGradientWasm, conv2dInputGradientWasm, maxPoolGradientWasm } from './wasmConvKernels';
+import { isWasmBackend } from './wasmHeap';
 
 type Attrs<T> = T & tf.NamedAttrMap;
 
@@ -66,36 +68,49 @@ const replacements: Replacement[] = [
   },
 ];
 
-/** Kernels replaced even when the backend has its own: faster (measured) or correct where the stock one is not. */
-const REPLACE_ON: Record<string, string[]> = {
-  // The stock wasm Conv2DBackpropInput was over half of a fine-tuning step; ResizeNearestNeighborGrad is wrong.
-  wasm: [tf.Conv2DBackpropInput, tf.ResizeNearestNeighborGrad],
-  // tfjs-backend-cpu's ResizeNearestNeighborGrad is wrong too (e.g. 7×7 → 14×14).
-  cpu: [tf.ResizeNearestNeighborGrad],
-};
-
 /**
- * Stock kernels kept but wrapped. wasm's MaxPoolGrad starts each window's running maximum at 0, so
- * windows whose maximum is negative get no gradient; shifting input and output by 1 − min(x) makes
- * every value positive without changing any argmax, and the fast stock kernel is then exact.
+ * Faster implementations for one backend, used instead of the generic ones above (and instead of
+ * the backend's own kernel where it has one). wasm: XNNPACK for the arithmetic, loops over the wasm
+ * heap for the data movement (wasmConvKernels.ts). Its stock MaxPoolGrad is also wrong: it starts
+ * each window's maximum at 0, so windows whose maximum is negative got no gradient.
  */
-const WRAP_ON: Record<string, Record<string, (stock: tf.KernelFunc) => tf.KernelFunc>> = {
+const SPECIFIC: Record<string, Record<string, tf.KernelFunc>> = {
   wasm: {
-    [tf.MaxPoolGrad]: (stock) => ({ inputs, backend, attrs }) => {
-      const [input, output] = tf.tidy(() => {
-        const shift = tf.sub(1, tf.min(wrap(inputs.input!)));
-        return [tf.add(wrap(inputs.input!), shift), tf.add(wrap(inputs.output!), shift)];
-      });
-      try {
-        return stock({ inputs: { dy: inputs.dy, input, output }, backend, attrs });
-      } finally {
-        tf.dispose([input, output]);
+    [tf.Conv2DBackpropFilter]: ({ inputs, attrs, backend }) => tf.tidy(() => {
+      const a = attrs as Attrs<tf.Conv2DBackpropFilterAttrs>;
+      const x = wrap(inputs.x!) as tf.Tensor4D;
+      const dy = wrap(inputs.dy!) as tf.Tensor4D;
+      if (a.dataFormat === 'NCHW' || !isWasmBackend(backend)) {
+        return conv2dFilterGradient(x, dy, a.filterShape, a.strides, a.pad, a.dataFormat, a.dimRoundingMode);
       }
+      return conv2dFilterGradientWasm(backend, x, dy, a.filterShape, a.strides, a.pad, a.dimRoundingMode);
+    }),
+    [tf.Conv2DBackpropInput]: ({ inputs, attrs, backend }) => tf.tidy(() => {
+      const a = attrs as Attrs<tf.Conv2DBackpropInputAttrs>;
+      const dy = wrap(inputs.dy!) as tf.Tensor4D;
+      const filter = wrap(inputs.filter!) as tf.Tensor4D;
+      const fast = a.dataFormat !== 'NCHW' && isWasmBackend(backend)
+        ? conv2dInputGradientWasm(backend, a.inputShape, dy, filter, a.strides, a.pad, a.dimRoundingMode) : undefined;
+      return fast ?? conv2dInputGradient(a.inputShape, dy, filter, a.strides, a.pad, a.dataFormat, a.dimRoundingMode);
+    }),
+    [tf.MaxPoolGrad]: ({ inputs, attrs, backend }) => {
+      const a = attrs as Attrs<tf.MaxPoolGradAttrs>;
+      if (!isWasmBackend(backend)) throw new Error('MaxPoolGrad: the wasm kernel got another backend');
+      return maxPoolGradientWasm(backend, inputs.dy!, inputs.input!, a.filterSize, a.strides, a.pad, a.dimRoundingMode);
     },
   },
 };
 
-const wrapped = new WeakSet<tf.KernelFunc>();
+/** Kernels replaced even when the backend has its own: faster (measured) or correct where the stock one is not. */
+const REPLACE_ON: Record<string, string[]> = {
+  // The stock wasm Conv2DBackpropInput was over half of a fine-tuning step, its MaxPoolGrad is
+  // wrong for negative windows and slow, its ResizeNearestNeighborGrad is wrong.
+  wasm: [tf.Conv2DBackpropInput, tf.MaxPoolGrad, tf.ResizeNearestNeighborGrad],
+  // tfjs-backend-cpu's ResizeNearestNeighborGrad is wrong too (e.g. 7×7 → 14×14).
+  cpu: [tf.ResizeNearestNeighborGrad],
+};
+
+const ours = new WeakSet<tf.KernelFunc>([...replacements.map((r) => r.kernelFunc), ...Object.values(SPECIFIC).flatMap((m) => Object.values(m))]);
 
 /**
  * Registers the missing (and known slow or wrong) backprop kernels for `backendName`.
@@ -104,22 +119,14 @@ const wrapped = new WeakSet<tf.KernelFunc>();
 export function registerTrainingKernels(backendName: string): string[] {
   const done: string[] = [];
   for (const r of replacements) {
+    const kernelFunc = SPECIFIC[backendName]?.[r.kernelName] ?? r.kernelFunc;
     const existing = tf.getKernel(r.kernelName, backendName);
     if (existing) {
-      if (existing.kernelFunc === r.kernelFunc || !REPLACE_ON[backendName]?.includes(r.kernelName)) continue;
+      if (ours.has(existing.kernelFunc) || !REPLACE_ON[backendName]?.includes(r.kernelName)) continue;
       tf.unregisterKernel(r.kernelName, backendName);
     }
-    tf.registerKernel({ kernelName: r.kernelName, backendName, kernelFunc: r.kernelFunc });
+    tf.registerKernel({ kernelName: r.kernelName, backendName, kernelFunc });
     done.push(r.kernelName);
-  }
-  for (const [kernelName, wrap] of Object.entries(WRAP_ON[backendName] ?? {})) {
-    const stock = tf.getKernel(kernelName, backendName);
-    if (!stock || wrapped.has(stock.kernelFunc)) continue;
-    const kernelFunc = wrap(stock.kernelFunc);
-    wrapped.add(kernelFunc);
-    tf.unregisterKernel(kernelName, backendName);
-    tf.registerKernel({ ...stock, kernelFunc });
-    done.push(kernelName);
   }
   return done;
 }

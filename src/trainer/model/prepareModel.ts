@@ -37,6 +37,8 @@ export interface PrepareOptions {
   resumeFrom?: string;
   imageShape: [number, number, number];
   classes: number;
+  /** The data's class names in label order: a checkpoint trained on other classes keeps a new head. */
+  classNames?: readonly string[];
   seed: number;
   freeze: FreezeSpec;
 }
@@ -103,7 +105,7 @@ export async function prepareModel(o: PrepareOptions): Promise<PreparedModel> {
         + `${pretrained.missing.length} missing weights); the experiment's model or data changed since the run started`);
     }
   } else if (o.weights) {
-    pretrained = loadPretrained(model, o.weights);
+    pretrained = loadPretrained(model, o.weights, o.classNames);
   }
 
   const freeze = applyFreeze(model, summary, o.freeze, tfLayer);

@@ -52,6 +52,13 @@ export function readRunRecord(dir: string): RunRecord | undefined {
   }
 }
 
+/** A folder made for a run that has not started: run.json says queued and nothing was trained
+ *  into it. A Slurm job's run folder is one (sbatch needs it for --chdir and the job's output). */
+function isQueuedPlaceholder(dir: string): boolean {
+  if (readRunRecord(dir)?.status !== 'queued') return false;
+  return ![METRICS_JSONL, RESULTS_CSV, TRAIN_LOG, EXPERIMENT_SNAPSHOT, 'weights'].some((f) => existsSync(path.join(dir, f)));
+}
+
 /** The most recently started run of `experimentFile` in `runsDir` (for --resume without --name). */
 export function latestRunOf(runsDir: string, experimentFile: string): string | undefined {
   let best: { name: string; started: string } | undefined;
@@ -96,7 +103,7 @@ export class RunFolder {
   static create(runsDir: string, name: string, record: Omit<RunRecord, 'name'>, experimentFile: string): RunFolder {
     checkRunName(name);
     const dir = path.join(runsDir, name);
-    if (existsSync(dir)) {
+    if (existsSync(dir) && !isQueuedPlaceholder(dir)) {
       throw new RunFolderError(`run folder ${dir} already exists: pick another --name, or add --resume to continue that run`);
     }
     mkdirSync(dir, { recursive: true });

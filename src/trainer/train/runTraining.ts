@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { loadExperiment } from '../../shared/experiment/parse';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runs/contract';
+import { slurmExecutorFromEnv } from '../../shared/slurm/jobEnv';
 import type { Reporter } from '../cli/progress';
 import { loadDataset } from '../data/loadDataset';
 import { activateEngine, ActiveEngine, requestedEngine } from '../engines';
@@ -91,7 +92,7 @@ export async function runTraining(o: TrainOptions): Promise<number> {
     const runsDir = path.resolve(o.runsDir ?? path.join(path.dirname(exp.file), 'runs'));
     const started = new Date().toISOString();
     const pidStartTime = processStartTime();
-    const base: Partial<RunRecord> = { status: 'running', pid: process.pid, startedAt: started, endedAt: undefined, error: undefined, executor: { kind: 'local' } };
+    const base: Partial<RunRecord> = { status: 'running', pid: process.pid, startedAt: started, endedAt: undefined, error: undefined, executor: slurmExecutorFromEnv(process.env) ?? { kind: 'local' } };
     if (pidStartTime) base.pidStartTime = pidStartTime;
 
     if (o.resume) {
@@ -208,7 +209,7 @@ async function train(
   const freeze = rec.freeze;
   const prepared: PreparedModel = await prepareModel({
     modelFile: exp.model, weights: exp.weights, resumeFrom: resumeFile, imageShape: dataset.imageShape,
-    classes, seed: settings.seed, freeze,
+    classes, classNames: dataset.classes, seed: settings.seed, freeze,
   });
   for (const n of prepared.notes) log('info', n);
   if (prepared.pretrained && !resumeFile) {

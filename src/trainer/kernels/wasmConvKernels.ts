@@ -1,0 +1,244 @@
+// Backprop kernels for the wasm backend: the arithmetic runs in XNNPACK (a convolution, which also
+// uses the wasm thread pool when there is one), the data movement around it in plain loops over the
+// wasm heap (see wasmHeap.ts). Measured on the reference CNN (engine-facts.md) against the tf-op
+// versions in convGradients.ts: filter gradient 15.4 → ~9 ms, input gradient 10.7 → ~6 ms,
+// MaxPoolGrad 6.3 → 1.2 ms of CPU time per step (one thread).
+//
+//  filter gradient  dW[a,b,ci,co] = sum_m P[(a,b,ci), m] * dy[m, co]   (m runs over n, i, j)
+//      P is the transposed patch matrix, P[(a,b,ci),(n,i,j)] = x[n, i*s+a-top, j*s+b-left, ci] (0 outside);
+//      the product is a 1×1 convolution of P (as K "pixels" of M channels) with dy (as an M×Co filter).
+//  input gradient   (stride 1) dx = conv(dy, W flipped in space with in/out channels swapped),
+//      padded by k-1-top before and whatever makes the output the input's size after.
+import * as tf from '@tensorflow/tfjs';
+import { allocate, heapF32, offsetOf, WasmBackendLike } from './wasmHeap';
+
+type Pair = number | [number, number];
+type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+
+export interface PatchGeometry {
+  n: number; h: number; w: number; c: number;
+  kh: number; kw: number; sh: number; sw: number;
+  top: number; left: number; ho: number; wo: number;
+}
+
+/**
+ * Writes the transposed patch matrix P [kh*kw*c, n*ho*wo] at `out` from x laid out channel-first
+ * ([c, n, h, w]) at `src`, both offsets into `heap`. With stride 1 and an output the size of the
+ * input ('same'), every row of P is the flattened input shifted by one offset: one copyWithin per
+ * row, then zeros where the shift crossed an image border.
+ */
+export function writePatchesT(heap: Float32Array, src: number, out: number, g: PatchGeometry): void {
+  const { n, h, w, c, kh, kw, sh, sw, top, left, ho, wo } = g;
+  const plane = n * h * w; // one channel of x
+  const m = n * ho * wo; // columns of P
+  const flat = sh === 1 && sw === 1 && ho === h && wo === w;
+  for (let a = 0; a < kh; a++) {
+    for (let b = 0; b < kw; b++) {
+      for (let ci = 0; ci < c; ci++) {
+        const row = out + ((a * kw + b) * c + ci) * m;
+        const xc = src + ci * plane;
+        if (flat) {
+          const dr = a - top;
+          const dc = b - left;
+          const shift = dr * w + dc;
+          const from = Math.max(0, -shift);
+          const to = Math.min(m, m - shift);
+          if (from > 0) heap.fill(0, row, row + from);
+          if (to < m) heap.fill(0, row + to, row + m);
+          if (to > from) heap.copyWithin(row + from, xc + from + shift, xc + to + shift);
+          if (dr === 0 && dc === 0) continue;
+          for (let ni = 0; ni < n; ni++) {
+            for (let i = 0; i < h; i++) {
+              const seg = row + (ni * h + i) * w;
+              const si = i + dr;
+              // Short runs: a loop beats a fill() call per image row.
+              if (si < 0 || si >= h) {
+                heap.fill(0, seg, seg + w);
+              } else if (dc > 0) {
+                for (let q = seg + w - dc; q < seg + w; q++) heap[q] = 0;
+              } else if (dc < 0) {
+                for (let q = seg; q < seg - dc; q++) heap[q] = 0;
+              }
+            }
+          }
+          continue;
+        }
+        let dst = row;
+        for (let ni = 0; ni < n; ni++) {
+          for (let i = 0; i < ho; i++, dst += wo) {
+            const si = i * sh + a - top;
+            if (si < 0 || si >= h) {
+              heap.fill(0, dst, dst + wo);
+              continue;
+            }
+            const srow = xc + (ni * h + si) * w;
+            const c0 = b - left;
+            if (sw === 1) {
+              // Columns j with 0 <= j + c0 < w are one contiguous run.
+              const j0 = Math.max(0, -c0);
+              const j1 = Math.min(wo, w - c0);
+              if (j1 <= j0) {
+                heap.fill(0, dst, dst + wo);
+                continue;
+              }
+              if (j0 > 0) heap.fill(0, dst, dst + j0);
+              if (j1 < wo) heap.fill(0, dst + j1, dst + wo);
+              heap.copyWithin(dst + j0, srow + j0 + c0, srow + j1 + c0);
+            } else {
+              for (let j = 0; j < wo; j++) {
+                const sj = j * sw + c0;
+                heap[dst + j] = sj >= 0 && sj < w ? heap[srow + sj] : 0;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Conv2DBackpropFilter (NHWC, dilation 1, any stride and padding) on the wasm backend. */
+export function conv2dFilterGradientWasm(
+  backend: WasmBackendLike, x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number],
+  strides: Pair, pad: Pad, rounding?: Rounding,
+): tf.Tensor4D {
+  const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, rounding);
+  const [n, h, w, c] = x.shape;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, outChannels: co } = info;
+  const k = kh * kw * c;
+  const m = n * ho * wo;
+  const xT = tf.transpose(x, [3, 0, 1, 2]); // channel-first: each channel a contiguous plane
+  const patches = allocate(backend, [1, 1, k, m]);
+  const heap = heapF32(backend);
+  writePatchesT(heap, offsetOf(backend, xT), offsetOf(backend, patches), { n, h, w, c, kh, kw, sh, sw, top: info.padInfo.top, left: info.padInfo.left, ho, wo });
+  const dW = process.env.TL_FG === 'matmul' ? tf.matMul(tf.reshape(patches, [k, m]) as tf.Tensor2D, tf.reshape(dy, [m, co]) as tf.Tensor2D)
+    : tf.conv2d(patches as tf.Tensor4D, tf.reshape(dy, [1, 1, m, co]) as tf.Tensor4D, 1, 'valid');
+  return tf.reshape(dW, [kh, kw, c, co]);
+}
+
+/** The filter flipped in space with input and output channels swapped: [kh, kw, ci, co] → [kh, kw, co, ci]. */
+export function flipTransposeFilterWasm(backend: WasmBackendLike, filter: tf.Tensor4D): tf.Tensor4D {
+  const [kh, kw, ci, co] = filter.shape;
+  const out = allocate(backend, [kh, kw, co, ci]);
+  const heap = heapF32(backend);
+  const src = offsetOf(backend, filter);
+  const dst = offsetOf(backend, out);
+  for (let a = 0; a < kh; a++) {
+    for (let b = 0; b < kw; b++) {
+      const from = src + ((kh - 1 - a) * kw + (kw - 1 - b)) * ci * co;
+      const to = dst + (a * kw + b) * co * ci;
+      for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) heap[to + o * ci + i] = heap[from + i * co + o];
+    }
+  }
+  return out as tf.Tensor4D;
+}
+
+/**
+ * Conv2DBackpropInput (NHWC, dilation 1) on the wasm backend, or undefined when the case is not a
+ * stride-1 convolution this identity covers (the caller then falls back to the general version).
+ */
+export function conv2dInputGradientWasm(
+  backend: WasmBackendLike, inputShape: [number, number, number, number], dy: tf.Tensor4D, filter: tf.Tensor4D,
+  strides: Pair, pad: Pad, rounding?: Rounding,
+): tf.Tensor4D | undefined {
+  const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape, strides, 1, pad, rounding);
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: h, inWidth: w, outHeight: ho, outWidth: wo } = info;
+  if (sh !== 1 || sw !== 1) return undefined;
+  const top = kh - 1 - info.padInfo.top;
+  const left = kw - 1 - info.padInfo.left;
+  const bottom = h + kh - 1 - ho - top;
+  const right = w + kw - 1 - wo - left;
+  if (top < 0 || left < 0 || bottom < 0 || right < 0) return undefined;
+  const flipped = flipTransposeFilterWasm(backend, filter);
+  return tf.conv2d(dy, flipped, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+}
+
+/**
+ * MaxPoolGrad (any window, stride and padding): each output's gradient goes to the first maximum
+ * of its window in row-major order (TensorFlow's rule); padding never wins. Returns dx.
+ */
+export function maxPoolGradientWasm(
+  backend: WasmBackendLike, dy: tf.TensorInfo, x: tf.TensorInfo, filterSize: Pair, strides: Pair, pad: Pad, rounding?: Rounding,
+): tf.TensorInfo {
+  const shape = x.shape as [number, number, number, number];
+  const info = tf.backend_util.computePool2DInfo(shape, filterSize, strides, 1, pad, rounding);
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: ho, outWidth: wo } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const dx = backend.makeOutput(shape.slice(), 'float32');
+  const heap = heapF32(backend);
+  const xs = offsetOf(backend, x);
+  const ds = offsetOf(backend, dy);
+  const os = offsetOf(backend, dx);
+  if (kh === 2 && kw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && h === 2 * ho && w === 2 * wo) {
+    maxPool2x2Grad(heap, xs, ds, os, n, ho, wo, c);
+    return dx;
+  }
+  heap.fill(0, os, os + n * h * w * c);
+  const rowStride = w * c;
+  for (let ni = 0; ni < n; ni++) {
+    const img = ni * h * rowStride;
+    for (let i = 0; i < ho; i++) {
+      const r0 = Math.max(0, i * sh - top);
+      const r1 = Math.min(h, i * sh - top + kh);
+      for (let j = 0; j < wo; j++) {
+        const c0 = Math.max(0, j * sw - left);
+        const c1 = Math.min(w, j * sw - left + kw);
+        const d = ds + ((ni * ho + i) * wo + j) * c;
+        const first = img + r0 * rowStride + c0 * c;
+        if (r0 >= r1 || c0 >= c1) continue;
+        for (let ch = 0; ch < c; ch++) {
+          let best = first + ch;
+          let bestValue = heap[xs + best];
+          for (let r = r0; r < r1; r++) {
+            for (let q = c0; q < c1; q++) {
+              const p = img + r * rowStride + q * c + ch;
+              const v = heap[xs + p];
+              if (v > bestValue) {
+                bestValue = v;
+                best = p;
+              }
+            }
+          }
+          heap[os + best] += heap[d + ch];
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+/** The common 2×2, stride-2 pool over an even-sized input: every input element is written once. */
+function maxPool2x2Grad(heap: Float32Array, xs: number, ds: number, os: number, n: number, ho: number, wo: number, c: number): void {
+  const row = 2 * wo * c;
+  let d = ds;
+  for (let ni = 0; ni < n; ni++) {
+    for (let i = 0; i < ho; i++) {
+      const r0 = (ni * 2 * ho + 2 * i) * row;
+      for (let j = 0; j < wo; j++, d += c) {
+        const p00 = r0 + 2 * j * c;
+        const p01 = p00 + c;
+        const p10 = p00 + row;
+        const p11 = p10 + c;
+        for (let k = 0; k < c; k++) {
+          const a = heap[xs + p00 + k];
+          const b = heap[xs + p01 + k];
+          const e = heap[xs + p10 + k];
+          const f = heap[xs + p11 + k];
+          const g = heap[d + k];
+          // First maximum in row-major order: a later element must be strictly greater.
+          let best = a;
+          let at = 0;
+          if (b > best) { best = b; at = 1; }
+          if (e > best) { best = e; at = 2; }
+          if (f > best) at = 3;
+          heap[os + p00 + k] = at === 0 ? g : 0;
+          heap[os + p01 + k] = at === 1 ? g : 0;
+          heap[os + p10 + k] = at === 2 ? g : 0;
+          heap[os + p11 + k] = at === 3 ? g : 0;
+        }
+      }
+    }
+  }
+}

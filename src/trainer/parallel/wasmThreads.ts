@@ -1,0 +1,106 @@
+// Multi-threaded WebAssembly in Node. tfjs-backend-wasm ships a threaded SIMD build (XNNPACK with a
+// pthreadpool) but never uses it in Node, for three reasons this module works around while the
+// backend initialises (and only then):
+//  1. its WASM_HAS_MULTITHREAD_SUPPORT flag is hard-wired to false in Node: we set it;
+//  2. it hands Emscripten's pthread workers `blob:` URLs, which Node's Worker rejects
+//     (ERR_WORKER_PATH): Blob and URL.createObjectURL are swapped so the worker script becomes a
+//     real file, and the worker loads the pristine Emscripten glue (tfjs-backend-wasm-threaded-simd.js)
+//     from disk instead of a Blob of the bundled factory's source, whose free variables a bundler renames;
+//  3. the module caps its thread pool at os.cpus().length / 2 (it assumes hyper-threading), which
+//     is 1 on a 2-core machine: os.cpus() reports twice the wanted count during initialisation.
+// Anything unexpected leaves the backend single-threaded, with the reason.
+import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os = require('node:os');
+import * as path from 'node:path';
+import { packageDir, resolveOptional } from '../optionalModules';
+
+export const THREADED_GLUE = 'tfjs-backend-wasm-threaded-simd.js';
+
+export interface WasmThreadsResult {
+  /** Threads XNNPACK uses (1 when threading could not be enabled). */
+  threads: number;
+  /** Why the backend runs single-threaded, when it does though more were asked for. */
+  reason?: string;
+}
+
+/**
+ * Where the threaded build's Emscripten glue is: next to the wasm binaries (the trainer bundle's
+ * folder, when the build copied it), else in the installed package's wasm-out/.
+ */
+export function findThreadedGlue(wasmDir: string | undefined): string | undefined {
+  if (wasmDir && existsSync(path.join(wasmDir, THREADED_GLUE))) return path.join(wasmDir, THREADED_GLUE);
+  const mod = resolveOptional('@tensorflow/tfjs-backend-wasm');
+  if (!mod) return undefined;
+  const file = path.join(packageDir(mod), 'wasm-out', THREADED_GLUE);
+  return existsSync(file) ? file : undefined;
+}
+
+/** The thread count asked for: TRANSFER_LAB_WASM_THREADS, else every core (at most 8, the module's pool). */
+export function wantedThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.TRANSFER_LAB_WASM_THREADS?.trim();
+  if (raw) {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`TRANSFER_LAB_WASM_THREADS=${raw} must be a whole number ≥ 1 (1 turns threading off)`);
+    return Math.min(n, 8);
+  }
+  return Math.max(1, Math.min(os.cpus().length, 8));
+}
+
+const WORKER_MARK = 'ENVIRONMENT_IS_PTHREAD';
+
+/**
+ * Initialises the 'wasm' backend (tf.setBackend) with `threads` XNNPACK threads. Call after
+ * setWasmPaths and before anything else touches the wasm backend. Returns the threads in use.
+ */
+export async function setWasmBackendThreaded(threads: number, wasmDir: string | undefined): Promise<WasmThreadsResult & { ok: boolean }> {
+  if (threads <= 1) {
+    setThreadsCount(1);
+    return { ok: await tf.setBackend('wasm'), threads: 1 };
+  }
+  const glue = findThreadedGlue(wasmDir);
+  if (!glue || typeof SharedArrayBuffer === 'undefined') {
+    setThreadsCount(1);
+    const reason = glue ? 'SharedArrayBuffer is not available in this Node' : `${THREADED_GLUE} is missing next to the wasm binaries and in @tensorflow/tfjs-backend-wasm/wasm-out`;
+    return { ok: await tf.setBackend('wasm'), threads: 1, reason };
+  }
+  const dir = path.join(os.tmpdir(), `transfer-lab-wasm-${process.getuid?.() ?? 'user'}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+
+  const OriginalBlob = globalThis.Blob;
+  const originalCreate = URL.createObjectURL;
+  const originalCpus = os.cpus;
+  const files = new WeakMap<Blob, string>();
+  // The worker script arrives as a Blob of text: write it to a file (its content is fixed per
+  // tfjs version, so one file per content length is enough) with a line that points the worker's
+  // own URL.createObjectURL (used for the main script) at the pristine glue.
+  class FileBlob extends OriginalBlob {
+    constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
+      super(parts, options);
+      const text = parts && parts.every((p) => typeof p === 'string') ? (parts as string[]).join('') : undefined;
+      if (text !== undefined && text.includes(WORKER_MARK) && text.includes('importScripts')) {
+        const file = path.join(dir, `pthread-worker-${process.pid}.js`);
+        writeFileSync(file, `URL.createObjectURL = () => ${JSON.stringify(glue)};\n${text}`);
+        files.set(this, file);
+      }
+    }
+  }
+  (globalThis as { Blob: typeof Blob }).Blob = FileBlob as typeof Blob;
+  URL.createObjectURL = (obj: Blob) => files.get(obj) ?? originalCreate(obj);
+  (os as unknown as { cpus: () => os.CpuInfo[] }).cpus = () => {
+    const c = originalCpus();
+    return Array.from({ length: 2 * threads }, (_, i) => c[i % c.length]);
+  };
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  setThreadsCount(threads);
+  try {
+    const ok = await tf.setBackend('wasm');
+    const got = ok ? getThreadsCount() : 1;
+    return { ok, threads: got, ...(got < threads ? { reason: `the wasm module started ${got} of ${threads} threads` } : {}) };
+  } finally {
+    (globalThis as { Blob: typeof Blob }).Blob = OriginalBlob;
+    URL.createObjectURL = originalCreate;
+    (os as unknown as { cpus: () => os.CpuInfo[] }).cpus = originalCpus;
+  }
+}
