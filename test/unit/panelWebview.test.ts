@@ -1,0 +1,245 @@
+// The comparison panel's webview bundle in headless Chromium, served with the page and the strict
+// CSP the extension uses, the toolkit loaded as in VS Code, acquireVsCodeApi stubbed to record what
+// the webview posts. Needs `npm run compile` (dist/) and Chromium (CHROME_PATH or /usr/bin/chromium).
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { buildPanelHtml } from '../../src/panel/panelHtml';
+import { isWebviewMessage, type HostMessage, type WebviewMessage } from '../../src/shared/panel/contract';
+import { runColors } from '../../src/shared/panel/palette';
+import { toColumns } from '../../src/shared/panel/series';
+import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
+
+const CHROME = process.env.CHROME_PATH || '/usr/bin/chromium';
+const DIST = path.resolve(__dirname, '..', '..', '..', 'dist');
+const ORIGIN = 'http://panel.test';
+const NONCE = 'testNonce0123456789';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const skip = !existsSync(CHROME) ? `no Chromium at ${CHROME} (set CHROME_PATH)` : false;
+
+function epoch(n: number, acc: number, secs: number, bytes: number): EpochMetrics {
+  return {
+    epoch: n, 'train/loss': 2 / n, 'val/loss': 2.2 / n, 'val/accuracy': acc, lr: 0.001, epoch_seconds: secs,
+    images_per_second: 1000 / secs, tensor_bytes: bytes, rss_bytes: 5e8, time: new Date(Date.UTC(2024, 0, 1) + n * secs * 1000).toISOString(),
+  };
+}
+
+const RUNS: Array<[string, number, number, number]> = [
+  ['freeze-0', 0, 3, 1e8],
+  ['freeze-10', 10, 1.5, 6e7],
+  ['freeze-24', 24, 0.5, 2e7],
+];
+const colors = runColors(RUNS.map((r) => r[0]));
+const info = (name: string, freeze: number, status: RunRecord['status'] = 'finished') => ({
+  record: { name, status, experiment: '/w/t.experiment.yaml', freeze, epochs: 10, trainableParams: 1e6 * (25 - freeze), totalParams: 25e6 },
+  dir: `/w/runs/${name}`,
+  color: colors.get(name) ?? '#888888',
+});
+const series = (top: number, secs: number, bytes: number, n = 10) =>
+  toColumns(Array.from({ length: n }, (_, i) => epoch(i + 1, top - 0.3 / (i + 1), secs, bytes)));
+const INIT: HostMessage = {
+  type: 'init',
+  runs: RUNS.map(([name, freeze]) => info(name, freeze)),
+  series: Object.fromEntries(RUNS.map(([name, freeze, secs, bytes]) => [name, series(0.9 - freeze / 1000, secs, bytes)])),
+  summary: {},
+  theme: 'dark',
+};
+
+let context: BrowserContext | undefined;
+let profile: string | undefined;
+
+before(async () => {
+  if (skip) return;
+  for (const f of ['webview.js', 'webview.css', 'toolkit.min.js']) {
+    assert.ok(existsSync(path.join(DIST, f)), `dist/${f} is missing: run \`npm run compile\` first`);
+  }
+  profile = mkdtempSync(path.join(tmpdir(), 'tl-webview-test-'));
+  context = await chromium.launchPersistentContext(profile, { executablePath: CHROME, headless: true, args: FLAGS, viewport: { width: 1200, height: 1400 } });
+});
+
+after(async () => {
+  await context?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+interface Opened {
+  page: Page;
+  errors: string[];
+  posted(): Promise<WebviewMessage[]>;
+  send(msg: unknown): Promise<void>;
+  /** The first `rendered` report with these figures. */
+  waitRendered(want: { points: number; runs?: number }): Promise<Extract<WebviewMessage, { type: 'rendered' }>>;
+}
+
+async function open(state?: unknown): Promise<Opened> {
+  const page = await context!.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  // The stub VS Code injects; an init script is not subject to the page's CSP.
+  await page.addInitScript((s) => {
+    const w = window as unknown as { __posted: unknown[]; __state: unknown; acquireVsCodeApi: unknown };
+    w.__posted = [];
+    w.__state = s;
+    w.acquireVsCodeApi = () => ({
+      postMessage: (m: unknown) => w.__posted.push(m),
+      getState: () => w.__state,
+      setState: (v: unknown) => (w.__state = v),
+    });
+  }, state);
+  const html = buildPanelHtml({ cspSource: ORIGIN, nonce: NONCE, scriptUri: `${ORIGIN}/dist/webview.js`, styleUri: `${ORIGIN}/dist/webview.css`, toolkitUri: `${ORIGIN}/dist/toolkit.min.js` });
+  await page.route(`${ORIGIN}/**`, (route) => {
+    const p = new URL(route.request().url()).pathname;
+    if (p === '/index.html') return route.fulfill({ contentType: 'text/html', body: html });
+    const file = path.join(DIST, path.basename(p));
+    return route.fulfill({ contentType: p.endsWith('.css') ? 'text/css' : 'text/javascript', body: readFileSync(file) });
+  });
+  await page.goto(`${ORIGIN}/index.html`);
+  const o: Opened = {
+    page,
+    errors,
+    posted: () => page.evaluate(() => (window as unknown as { __posted: WebviewMessage[] }).__posted),
+    send: async (msg) => {
+      await page.evaluate((m) => window.dispatchEvent(new MessageEvent('message', { data: m })), msg);
+    },
+    waitRendered: async (want) => {
+      const h = await page.waitForFunction(
+        (w) =>
+          (window as unknown as { __posted: Array<{ type: string; points?: number; runs?: string[] }> }).__posted.find(
+            (m) => m.type === 'rendered' && m.points === w.points && (w.runs === undefined || m.runs?.length === w.runs),
+          ),
+        want,
+        { timeout: 10_000 },
+      );
+      return (await h.jsonValue()) as Extract<WebviewMessage, { type: 'rendered' }>;
+    },
+  };
+  await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
+  return o;
+}
+
+test('renders the runs under the strict CSP: charts, summary with deltas, valid messages only', { skip }, async () => {
+  const o = await open();
+  await o.send(INIT);
+  const r = await o.waitRendered({ points: 30 });
+  assert.deepEqual(r.runs, ['freeze-0', 'freeze-10', 'freeze-24']);
+  assert.deepEqual(r.charts, ['accuracy', 'loss', 'epochTime', 'throughput', 'memory'], 'device utilisation has no data, so no chart');
+  assert.equal(r.summaryRows, 3);
+  assert.equal(await o.page.locator('.tl-chart canvas').count(), 5);
+  const rows = await o.page.locator('.tl-summary tbody tr').allInnerTexts();
+  assert.match(rows[0], /freeze-0[\s\S]*baseline/);
+  assert.match(rows[1], /pt accuracy, 2\.0x faster, -40% memory/);
+  assert.match(rows[2], /6\.0x faster, -80% memory/);
+  assert.equal(await o.page.locator('.tl-empty:not([hidden])').count(), 1);
+  // The toolkit's elements were upgraded (it loaded as a module under the CSP).
+  assert.equal(await o.page.evaluate(() => customElements.get('vscode-checkbox') !== undefined), true);
+  for (const m of await o.posted()) assert.ok(isWebviewMessage(m), JSON.stringify(m).slice(0, 100));
+  assert.deepEqual(o.errors, []);
+  // The CSP is in force: a script without the nonce does not run.
+  const ran = await o.page.evaluate(() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.__inline = 1';
+    document.body.append(s);
+    return (window as unknown as { __inline?: number }).__inline;
+  });
+  assert.equal(ran, undefined);
+  await o.page.close();
+});
+
+test('live messages update in place: appends, a new run, a removed run, a bad message', { skip }, async () => {
+  const o = await open();
+  await o.send(INIT);
+  await o.waitRendered({ points: 30 });
+  const canvas = await o.page.locator('.tl-chart canvas').first().elementHandle();
+  await o.send({ type: 'appendEpochs', run: 'freeze-24', epochs: [epoch(11, 0.99, 0.5, 2e7)] });
+  await o.waitRendered({ points: 31 });
+  assert.ok(await canvas!.evaluate((c) => c.isConnected), 'the chart was updated, not rebuilt');
+  assert.match(await o.page.locator('.tl-summary tbody tr').nth(2).innerText(), /99\.0% \(11\)/);
+  await o.send({ type: 'runUpdated', run: info('freeze-5', 5, 'running'), series: series(0.85, 2, 8e7, 4) });
+  await o.waitRendered({ points: 35, runs: 4 });
+  assert.equal(await o.page.locator('.tl-run-checks vscode-checkbox').count(), 4);
+  await o.send({ type: 'removeRun', run: 'freeze-10' });
+  const r = await o.waitRendered({ points: 25, runs: 3 });
+  assert.equal(r.summaryRows, 3);
+  await o.send({ type: 'appendEpochs', run: 'freeze-0', epochs: [{ epoch: 'eleven' }] });
+  await o.page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string; message?: string }> }).__posted.some((m) => m.type === 'log' && /ignored a message/.test(m.message ?? '')));
+  assert.deepEqual(o.errors, []);
+  await o.page.close();
+});
+
+test('controls: hiding a run tells the host and is remembered; smoothing and axis are kept in state', { skip }, async () => {
+  const o = await open();
+  await o.send(INIT);
+  await o.waitRendered({ points: 30 });
+  await o.page.locator('.tl-run-checks vscode-checkbox', { hasText: 'freeze-10' }).click();
+  await o.page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'setVisibleRuns'));
+  const vis = (await o.posted()).filter((m) => m.type === 'setVisibleRuns').pop() as { runs: string[] };
+  assert.deepEqual(vis.runs, ['freeze-0', 'freeze-24']);
+  assert.match((await o.page.locator('.tl-summary tbody tr').nth(1).getAttribute('class')) ?? '', /tl-run-hidden/);
+  await o.page.locator('input[type=range]').fill('0.6');
+  await o.page.locator('vscode-dropdown').first().click();
+  await o.page.locator('vscode-option', { hasText: 'Relative time' }).click();
+  const state = (await o.page.evaluate(() => (window as unknown as { __state: Record<string, unknown> }).__state)) as { hiddenRuns: string[]; smoothing: number; xAxis: string };
+  assert.deepEqual(state.hiddenRuns, ['freeze-10']);
+  assert.equal(state.smoothing, 0.6);
+  assert.equal(state.xAxis, 'relative');
+  assert.deepEqual(o.errors, []);
+  await o.page.close();
+
+  // A reloaded webview (hidden and shown again) starts from the saved state.
+  const again = await open(state);
+  await again.send(INIT);
+  await again.waitRendered({ points: 30 });
+  assert.equal(await again.page.locator('input[type=range]').inputValue(), '0.6');
+  assert.equal(await again.page.locator('.tl-run-checks vscode-checkbox', { hasText: 'freeze-10' }).evaluate((c) => (c as HTMLElement & { checked: boolean }).checked), false);
+  assert.equal(await again.page.locator('vscode-dropdown').first().evaluate((d) => (d as HTMLElement & { value: string }).value), 'relative');
+  await again.page.close();
+});
+
+test('exports: PNG of a chart, SVG built from the data, table and series CSV', { skip }, async () => {
+  const o = await open();
+  await o.send(INIT);
+  await o.waitRendered({ points: 30 });
+  const chart = o.page.locator('.tl-chart').first();
+  await chart.locator('vscode-button', { hasText: 'PNG' }).click();
+  await chart.locator('vscode-button', { hasText: 'SVG' }).click();
+  await o.page.locator('vscode-button', { hasText: 'Table CSV' }).click();
+  await o.page.locator('vscode-button', { hasText: 'Series CSV' }).click();
+  await o.page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'export').length === 4);
+  const ex = (await o.posted()).filter((m): m is Extract<WebviewMessage, { type: 'export' }> => m.type === 'export');
+  for (const m of ex) assert.ok(isWebviewMessage(m));
+  assert.deepEqual(ex.map((m) => [m.format, m.what]), [['png', 'chart-accuracy'], ['svg', 'chart-accuracy'], ['csv', 'summary'], ['csv', 'series']]);
+  const png = Buffer.from(ex[0].data.split(',')[1], 'base64');
+  assert.equal(png.subarray(1, 4).toString(), 'PNG');
+  assert.equal((ex[1].data.match(/<path d=/g) ?? []).length, 3, 'one polyline per run');
+  assert.equal(ex[2].data.trimEnd().split('\r\n').length, 4);
+  assert.equal(ex[3].data.trimEnd().split('\r\n').length, 31);
+  await o.page.close();
+});
+
+test('theme: a body class change re-reads the colours and redraws', { skip }, async () => {
+  const o = await open();
+  await o.send(INIT);
+  await o.waitRendered({ points: 30 });
+  const before = (await o.posted()).filter((m) => m.type === 'rendered').length;
+  await o.page.evaluate(() => {
+    document.body.style.setProperty('--vscode-editor-foreground', 'rgb(10, 20, 30)');
+    document.body.className = 'vscode-light';
+  });
+  await o.page.waitForFunction((n) => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'rendered').length > n, before);
+  // uPlot draws axis labels with the theme's foreground: the new one must appear on the canvas.
+  const hasColour = await o.page.locator('.tl-chart canvas').first().evaluate((c) => {
+    const canvas = c as HTMLCanvasElement;
+    const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 10) < 3 && Math.abs(d[i + 1] - 20) < 3 && Math.abs(d[i + 2] - 30) < 3 && d[i + 3] > 200) return true;
+    return false;
+  });
+  assert.ok(hasColour);
+  assert.deepEqual(o.errors, []);
+  await o.page.close();
+});
