@@ -42,7 +42,8 @@ export class ModulesTreeProvider implements vscode.TreeDataProvider<Node>, vscod
   private render(): void {
     const s = this.tracker.state;
     // Which experiment the view follows, where several could be meant.
-    this.view.title = s ? `Modules: ${path.basename(s.uri.fsPath)}` : 'Modules';
+    // (VS Code capitalises view titles, so a short name reads better than a file name.)
+    this.view.title = s ? `Modules: ${s.experiment?.name ?? path.basename(s.uri.fsPath).replace(/(\.experiment)?\.ya?ml$/, '')}` : 'Modules';
     if (!s) {
       this.rows = [];
       this.view.message = undefined;

@@ -71,10 +71,11 @@ function taskkill(pid: number, force: boolean): Promise<void> {
 }
 
 /**
- * Stops the process group led by `pid`: SIGTERM, then SIGKILL after `graceMs` if any member remains.
+ * Stops the process group led by `pid`: `firstSignal` (SIGTERM; SIGINT for a YOLOv5 run, as Ctrl+C),
+ * then SIGKILL after `graceMs` if any member remains.
  * On Windows (no process groups) `taskkill /T` walks the tree instead.
  */
-export async function stopProcessTree(pid: number, graceMs: number): Promise<StopOutcome> {
+export async function stopProcessTree(pid: number, graceMs: number, firstSignal: NodeJS.Signals = 'SIGTERM'): Promise<StopOutcome> {
   if (process.platform === 'win32') {
     if (!isAlive(pid)) return 'not-running';
     await taskkill(pid, false);
@@ -84,7 +85,7 @@ export async function stopProcessTree(pid: number, graceMs: number): Promise<Sto
     return 'killed';
   }
   if (!(await groupAlive(pid))) return 'not-running';
-  signalGroup(pid, 'SIGTERM');
+  signalGroup(pid, firstSignal);
   if (await waitForExit(pid, graceMs)) return 'terminated';
   signalGroup(pid, 'SIGKILL');
   await waitForExit(pid, 5_000);

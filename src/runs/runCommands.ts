@@ -163,17 +163,18 @@ export class RunCommands {
     try {
       pre = await this.pretrainFirst(prep);
       if ('refused' in pre) return pre;
-      for (const freeze of values) {
-        const name = sweepRunName(sweep, freeze);
-        await this.manager.enqueue(prep.folder, runsDirOf(prep.uri.fsPath), name, { experiment: prep.uri.fsPath, freeze, sweep, after: pre.after });
-        names.push(name);
-      }
+      // Local runs queue one after another; on Slurm the sweep is one job array.
+      const after = pre.after;
+      const items = values.map((freeze) => ({ name: sweepRunName(sweep, freeze), req: { experiment: prep.uri.fsPath, freeze, sweep, after } }));
+      const runs = await this.manager.enqueueSweep(prep.folder, runsDirOf(prep.uri.fsPath), items);
+      names.push(...runs.map((r) => r.record.name));
     } catch (e) {
       return this.fail(`Sweep ${sweep} stopped queueing after ${names.length} runs`, e);
     }
+    const job = this.manager.get(names[0] ?? '')?.record.executor;
     const max = readRunsConfig(prep.uri).maxConcurrentRuns;
     void vscode.window.showInformationMessage(
-      `Freeze sweep ${sweep}: ${names.length} runs queued (${values.map(describeFreeze).join(', ')}), ${max} at a time.`,
+      `Freeze sweep ${sweep}: ${names.length} runs ${job?.kind === 'slurm' ? `submitted to Slurm as job array ${job.jobId.split('_')[0] || '(waiting for its pretraining)'}` : 'queued'} (${values.map(describeFreeze).join(', ')})${job?.kind === 'slurm' ? '' : `, ${max} at a time`}.`,
     );
     return { runs: names, sweep, ...(pre.pretrain ? { pretrain: pre.pretrain } : {}) };
   }

@@ -2,6 +2,8 @@
 // Runs view, the status bar and the tests agree on one wording.
 import type { EpochMetrics, RunRecord, RunStatus } from '../shared/runs/contract';
 import { describeFreeze } from './sweepPlan';
+import { slurmRowText } from './slurm/slurmRowText';
+import { detectionText } from './yolov5/detectionText';
 
 export interface RowInput {
   record: RunRecord;
@@ -12,7 +14,11 @@ export interface RowInput {
 
 export function bestAccuracy(r: RowInput): number | undefined {
   let best = r.record.bestAccuracy;
-  for (const e of r.epochs) if (best === undefined || e['val/accuracy'] > best) best = e['val/accuracy'];
+  for (const e of r.epochs) {
+    // null/NaN: no accuracy that epoch (a YOLOv5 detection run has none).
+    const acc = e['val/accuracy'];
+    if (typeof acc === 'number' && Number.isFinite(acc) && (best === undefined || acc > best)) best = acc;
+  }
   return best;
 }
 
@@ -51,7 +57,12 @@ export function rowDescription(r: RowInput, opts: { showFreeze?: boolean } = {})
   if (r.record.engine) parts.push(r.record.device ? `${r.record.engine} · ${shortDevice(r.record.device)}` : r.record.engine);
   const best = bestAccuracy(r);
   if (best !== undefined) parts.push(`best ${formatAccuracy(best)}`);
-  if (r.record.status === 'failed' && r.record.error) parts.push(firstLine(r.record.error));
+  const detection = detectionText(r.record, r.epochs);
+  if (detection) parts.push(detection);
+  const slurm = slurmRowText(r.record);
+  if (slurm) parts.push(slurm);
+  // A Slurm job can also stop for a reason worth a line (time limit, cancelled by an admin).
+  if ((r.record.status === 'failed' || (slurm && r.record.status === 'stopped')) && r.record.error) parts.push(firstLine(r.record.error));
   return parts.join(' · ');
 }
 

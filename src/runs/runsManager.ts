@@ -16,6 +16,9 @@ import { writeRunRecord } from './runRecordWriter';
 import { readRunsConfig } from './runSettings';
 import { resolveNodeRuntime, trainArgs, trainerEnv } from './trainerCommand';
 import { TrainerExit, TrainerProcess } from './trainerProcess';
+import { SlurmJobs, type SlurmHost } from './slurm/slurmJobs';
+import { executorFor } from './slurm/slurmSettings';
+import { firstStopSignal, hasYolov5Checkpoint } from './yolov5/stopSignal';
 
 export const RUNS_DIR = 'runs';
 /** Run folders anywhere in the workspace: the trainer writes them next to the experiment. */
@@ -93,6 +96,11 @@ export class RunsManager implements vscode.Disposable {
   private readonly pendingRefresh = new Map<string, ReturnType<typeof setTimeout>>();
   private disposed = false;
   private lastQueuedAt = 0;
+  /** The executor seam: runs that execute as Slurm jobs are submitted, followed by job id and
+   *  cancelled by SlurmJobs; the rest of this class is the local-process executor. */
+  readonly slurm: SlurmJobs;
+  /** Extra environment for a launch, from the features that need it (a YOLOv5 run's Python). */
+  private readonly launchEnvironments = new Set<(experimentFile: string) => Promise<Record<string, string>>>();
 
   private readonly _onDidChange = new vscode.EventEmitter<RunState | undefined>();
   /** A run changed (record, progress), or with undefined: runs were added or removed. */
@@ -117,6 +125,8 @@ export class RunsManager implements vscode.Disposable {
   ) {
     this.unchecked = new Set(state.get<string[]>(UNCHECKED_KEY, []));
     this.disposables.push(this._onDidChange, this._onDidAppendEpochs, this._onDidRemove, this._onDidEnd, this._onDidChangeChecked);
+    this.slurm = new SlurmJobs(this.slurmHost());
+    this.disposables.push(this.slurm);
     for (const folder of vscode.workspace.workspaceFolders ?? []) this.watchFolder(folder);
     this.disposables.push(
       vscode.workspace.onDidChangeWorkspaceFolders((e) => {
@@ -152,7 +162,7 @@ export class RunsManager implements vscode.Disposable {
   }
 
   isActive(run: RunState): boolean {
-    return this.queue.has(run.dir) || (run as Tracked).process !== undefined || (run as Tracked).followTimer !== undefined;
+    return this.queue.has(run.dir) || (run as Tracked).process !== undefined || (run as Tracked).followTimer !== undefined || this.slurm.isFollowing(run.dir);
   }
 
   /** Pid of the trainer this window started for the run, while it runs. */
@@ -238,6 +248,10 @@ export class RunsManager implements vscode.Disposable {
     const queuedOnDisk: Tracked[] = [];
     for (const run of this.runs.values()) {
       if (run.process || this.queue.has(run.dir)) continue;
+      if (this.slurm.owns(run) && (run.record.status === 'running' || run.record.status === 'queued')) {
+        this.slurm.follow(run);
+        continue;
+      }
       if (run.record.status === 'running') await this.reconcileRunning(run, 'the window was closed or reloaded');
       else if (run.record.status === 'queued') queuedOnDisk.push(run);
     }
@@ -251,6 +265,10 @@ export class RunsManager implements vscode.Disposable {
 
   private async reconcileRunning(run: Tracked, whileWhat: string): Promise<void> {
     if (run.followTimer || run.process) return;
+    if (this.slurm.owns(run)) {
+      this.slurm.follow(run); // a job on some node: followed by job id, not pid
+      return;
+    }
     const pid = run.record.pid;
     const check = pid === undefined ? { state: 'dead' as const } : await checkRunProcess({ pid, name: run.record.name, pidStartTime: run.record.pidStartTime });
     if (check.state === 'alive') {
@@ -421,6 +439,8 @@ export class RunsManager implements vscode.Disposable {
     if (this.runs.has(dir) || (await stat(dir).then(() => true, () => false))) {
       throw new Error(`a run named ${name} already exists in ${runsDir}`);
     }
+    const target = await executorFor(req.experiment, vscode.Uri.file(folder));
+    if (target.kind === 'slurm') return (await this.slurm.submit(folder, runsDir, [{ name, req }], target))[0];
     const record: RunRecord = { name, status: 'queued', experiment: req.experiment, freeze: req.freeze, ...(req.sweep ? { sweep: req.sweep } : {}) };
     await writeRunRecord(dir, record);
     // Strictly increasing, so runs queued in one go keep their order in the view.
@@ -435,6 +455,22 @@ export class RunsManager implements vscode.Disposable {
     return run;
   }
 
+  /** Queues a freeze sweep's runs: here one after another, on Slurm as one job array. */
+  async enqueueSweep(folder: string, runsDir: string, items: Array<{ name: string; req: LaunchRequest }>): Promise<RunState[]> {
+    this.assertTrusted();
+    const target = items.length ? await executorFor(items[0].req.experiment, vscode.Uri.file(folder)) : undefined;
+    if (target?.kind === 'slurm') {
+      for (const { name } of items) {
+        const dir = path.join(runsDir, name);
+        if (this.runs.has(dir) || (await stat(dir).then(() => true, () => false))) throw new Error(`a run named ${name} already exists in ${runsDir}`);
+      }
+      return this.slurm.submit(folder, runsDir, items, target);
+    }
+    const out: RunState[] = [];
+    for (const { name, req } of items) out.push(await this.enqueue(folder, runsDir, name, req));
+    return out;
+  }
+
   /** Queues a stopped or failed run again, continuing from its last checkpoint when it has one. */
   async resume(run: RunState): Promise<void> {
     this.assertTrusted();
@@ -447,6 +483,8 @@ export class RunsManager implements vscode.Disposable {
         `run ${t.record.name} has no checkpoint to resume from (${path.join(t.dir, 'weights', 'last')} does not exist: it ended before its first epoch did). Start a new run instead.`,
       );
     }
+    const target = await executorFor(t.record.experiment, vscode.Uri.file(t.folder));
+    if (target.kind === 'slurm') return this.slurm.resubmit(t, target, resume);
     t.record = { ...t.record, status: 'queued', error: undefined, endedAt: undefined };
     delete t.record.error;
     delete t.record.endedAt;
@@ -494,9 +532,17 @@ export class RunsManager implements vscode.Disposable {
     this.pump();
   }
 
+  /** Adds environment variables to every later launch of an experiment (until disposed). */
+  addLaunchEnvironment(provider: (experimentFile: string) => Promise<Record<string, string>>): vscode.Disposable {
+    this.launchEnvironments.add(provider);
+    return new vscode.Disposable(() => this.launchEnvironments.delete(provider));
+  }
+
   private async launch(run: Tracked, req: LaunchRequest): Promise<void> {
     const config = readRunsConfig(vscode.Uri.file(run.folder));
     const runtime = await resolveNodeRuntime(config.nodePath);
+    const extraEnv: Record<string, string> = {};
+    for (const provide of this.launchEnvironments) Object.assign(extraEnv, await provide(req.experiment));
     const args = trainArgs(
       { trainerScript: this.trainerScript, experiment: req.experiment, name: run.record.name, runsDir: path.dirname(run.dir), freeze: req.freeze, sweep: req.sweep, resume: req.resume },
       config,
@@ -513,7 +559,7 @@ export class RunsManager implements vscode.Disposable {
     run.batch = undefined;
     this.logs.attach(run.dir, run.record.name, `${req.resume ? 'resuming' : 'starting'}: ${runtime.command} ${args.join(' ')}  (cwd ${run.folder}, Node from ${runtime.source})`);
     const proc = new TrainerProcess(
-      { command: runtime.command, args, cwd: run.folder, env: trainerEnv(runtime, config) },
+      { command: runtime.command, args, cwd: run.folder, env: { ...trainerEnv(runtime, config), ...extraEnv } },
       {
         onEvent: (e) => this.onTrainerEvent(run, e),
         onText: (line, stream) => {
@@ -635,12 +681,14 @@ export class RunsManager implements vscode.Disposable {
       await this.markEnded(t, 'stopped', 'stopped before it started');
       return 'not-running';
     }
+    if (this.slurm.isFollowing(t.dir)) return this.slurm.cancel(t);
     const graceMs = readRunsConfig(vscode.Uri.file(t.folder)).stopTimeoutSeconds * 1000;
     if (t.process?.pid !== undefined) {
       t.stopping = true;
       this._onDidChange.fire(t);
-      this.logs.note(t.dir, t.record.name, `stopping: SIGTERM to process group ${t.process.pid}, SIGKILL after ${graceMs / 1000} s`);
-      return stopProcessTree(t.process.pid, graceMs);
+      const signal = firstStopSignal(t.record);
+      this.logs.note(t.dir, t.record.name, `stopping: ${signal} to process group ${t.process.pid}, SIGKILL after ${graceMs / 1000} s`);
+      return stopProcessTree(t.process.pid, graceMs, signal);
     }
     if (t.followTimer && t.record.pid !== undefined) {
       const check = await checkRunProcess({ pid: t.record.pid, name: t.record.name, pidStartTime: t.record.pidStartTime });
@@ -650,7 +698,7 @@ export class RunsManager implements vscode.Disposable {
       }
       t.stopping = true;
       this._onDidChange.fire(t);
-      const outcome = await stopProcessTree(t.record.pid, graceMs);
+      const outcome = await stopProcessTree(t.record.pid, graceMs, firstStopSignal(t.record));
       await this.followedEnded(t);
       return outcome;
     }
@@ -661,7 +709,7 @@ export class RunsManager implements vscode.Disposable {
     this.assertTrusted();
     // Queued ones first, so none starts while the running ones stop.
     for (const r of this.queued()) await this.stop(r);
-    const active = [...this.runs.values()].filter((r) => r.process || r.followTimer);
+    const active = [...this.runs.values()].filter((r) => r.process || r.followTimer || this.slurm.isFollowing(r.dir));
     await Promise.all(active.map((r) => this.stop(r)));
   }
 
@@ -686,6 +734,36 @@ export class RunsManager implements vscode.Disposable {
     if (!vscode.workspace.isTrusted) throw new UntrustedError();
   }
 
+  /** What SlurmJobs may do with this manager's runs (see the `slurm` field). */
+  private slurmHost(): SlurmHost {
+    return {
+      logs: this.logs,
+      trainerScript: this.trainerScript,
+      add: (dir, folder, record) => {
+        this.lastQueuedAt = Math.max(Date.now(), this.lastQueuedAt + 1);
+        const run = this.runs.get(dir) ?? this.track(dir, folder, record, this.lastQueuedAt);
+        run.record = record;
+        run.sortTime = this.lastQueuedAt;
+        this.updateHasRuns();
+        this._onDidChange.fire(undefined);
+        return run;
+      },
+      get: (dir) => this.runs.get(dir),
+      changed: (run) => this._onDidChange.fire(run),
+      event: (run, e) => this.onTrainerEvent(run as Tracked, e),
+      readEpochs: (run) => this.readEpochs(run as Tracked),
+      markEnded: (run, status, message) => this.markEnded(run as Tracked, status, message),
+      ended: (run, status, message) => {
+        this._onDidEnd.fire({ run, status, message });
+        this.pump();
+      },
+      whenEnded: (run) => this.whenEnded(run),
+      isActive: (run) => this.isActive(run),
+      engine: (folder) => readRunsConfig(vscode.Uri.file(folder)).engine,
+      trusted: () => vscode.workspace.isTrusted,
+    };
+  }
+
   dispose(): void {
     this.disposed = true;
     for (const t of this.pendingRefresh.values()) clearTimeout(t);
@@ -703,13 +781,14 @@ export class UntrustedError extends Error {
 }
 
 async function hasCheckpoint(dir: string): Promise<boolean> {
-  return stat(path.join(dir, 'weights', 'last', 'model.json')).then(() => true, () => false);
+  return stat(path.join(dir, 'weights', 'last', 'model.json')).then(() => true, () => hasYolov5Checkpoint(dir));
 }
 
 /** A folder holding only the queued run.json this host wrote (nothing trained yet). */
 async function isPlaceholder(dir: string): Promise<boolean> {
   const files = await readdir(dir).catch(() => [] as string[]);
-  if (files.some((f) => f !== RUN_RECORD_FILE && !f.endsWith('.tmp'))) return false;
+  // A Slurm submission's script and output files do not count as training.
+  if (files.some((f) => f !== RUN_RECORD_FILE && !f.endsWith('.tmp') && !/^slurm-.*\.(out|sh)$/.test(f))) return false;
   const record = await readRunRecord(dir).catch(() => undefined);
   return record === undefined || record.status === 'queued' || (record.status === 'stopped' && !record.startedAt);
 }

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { registerTrainingKernels } from './kernels/registerTrainingKernels';
+import { setWasmBackendThreaded, wantedThreads, WasmThreadsResult } from './parallel/wasmThreads';
 import { loadModule, packageDir, resolveOptional, ResolvedModule } from './optionalModules';
 import { queryGpus } from './system/nvidiaSmi';
 
@@ -211,10 +212,20 @@ function probeWasm(): EngineProbe {
 }
 
 async function activateWasm(): Promise<string> {
-  setWasmPaths(wasmBinaryDir()! + path.sep);
-  await setBackendOrThrow('wasm', 'wasm');
+  const dir = wasmBinaryDir()!;
+  setWasmPaths(dir + path.sep);
+  let threads: WasmThreadsResult;
+  try {
+    const r = await setWasmBackendThreaded(wantedThreads(), dir);
+    if (!r.ok) throw new Error("tf.setBackend('wasm') returned false");
+    threads = r;
+  } catch (err) {
+    throw new EngineError(`engine 'wasm' failed to initialise: ${firstLine(err)}`);
+  }
+  await tf.ready();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  return `${cpuName()} (WebAssembly${simd ? ' SIMD' : ''}, 1 thread)`;
+  const note = threads.reason ? `; ${threads.reason}` : '';
+  return `${cpuName()} (WebAssembly${simd ? ' SIMD' : ''}, ${threads.threads} thread${threads.threads === 1 ? '' : 's'}${note})`;
 }
 
 async function activateCpu(): Promise<string> {

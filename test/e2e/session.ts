@@ -63,8 +63,11 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible' });
   await input.fill('>' + title);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible' });
-  await page.keyboard.press('Enter');
+  // Click the row whose label is exactly the title: Enter would take the first fuzzy match.
+  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name').filter({ hasText: exact }) });
+  await row.first().waitFor({ state: 'visible' });
+  await row.first().click();
 }
 
 /** Opens the Transfer Lab container in the activity bar. */

@@ -223,8 +223,10 @@ test('schemas/experiment.schema.json describes the keys and defaults the parser 
     properties: Record<string, { description?: string; properties?: Record<string, { default?: unknown; description?: string }> }>;
   };
   assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
-  assert.deepEqual(Object.keys(schema.properties).sort(), ['data', 'freeze', 'model', 'name', 'pretrain', 'train', 'weights']);
-  assert.deepEqual(schema.required, ['model', 'data']);
+  assert.deepEqual(Object.keys(schema.properties).sort(), ['data', 'executor', 'freeze', 'model', 'name', 'pretrain', 'slurm', 'train', 'trainer', 'weights', 'yolov5']);
+  // data: is required unless YOLOv5's train.py trains (`trainer: yolov5` reads its own data).
+  assert.deepEqual(schema.required, ['model']);
+  assert.deepEqual((schema as unknown as { else: { required: string[] } }).else.required, ['data']);
   assert.equal(schema.additionalProperties, true, 'other features add top-level sections');
   const train = schema.properties.train.properties!;
   for (const [key, value] of Object.entries(TRAIN_DEFAULTS)) assert.equal(train[key].default, value, `train.${key} default`);

@@ -6,6 +6,9 @@ import { load } from 'js-yaml';
 import type { Experiment, FileDiagnostic, FreezeSpec } from '../experiment/types';
 import { freezeLineOf, frozenState, validateFreeze } from '../freeze';
 import type { FreezeLocation } from '../freeze';
+import { estimateCost } from '../cost/estimateCost';
+import type { CostReport } from '../cost/estimateCost';
+import { formatCostLines } from '../cost/formatCost';
 import { loadModelSummary } from '../model/load';
 
 export interface ModulesReportRow {
@@ -25,12 +28,16 @@ export interface ModulesReport {
   modules: ModulesReportRow[];
   trainable: number;
   total: number;
+  /** Predicted cost of a training step for this freeze spec (per image, at the experiment's batch size). */
+  cost?: CostReport;
   diagnostics: FileDiagnostic[];
 }
 
 /** Input the model sees for this experiment's data: class count and channels. */
 export async function modelInputFor(exp: Experiment): Promise<{ nc?: number; ch: number; imgsz: number }> {
   if (exp.data.source === 'mnist') return { nc: exp.data.classes.length, ch: 1, imgsz: exp.train.imgsz };
+  // An external trainer (YOLOv5) reads its own data: RGB, and the model file's own nc.
+  if (exp.data.source === 'external') return { ch: 3, imgsz: exp.train.imgsz };
   let nc: number | undefined;
   try {
     const entries = await readdir(path.join(exp.data.path, 'train'), { withFileTypes: true });
@@ -67,6 +74,7 @@ export async function modulesReport(exp: Experiment, spec?: FreezeSpec): Promise
   });
   report.trainable = state.trainableParams;
   report.total = state.totalParams;
+  report.cost = estimateCost(summary, freeze, exp.train.batch);
   return report;
 }
 
@@ -100,6 +108,7 @@ export function formatModulesTable(report: ModulesReport): string {
     out.push('');
     out.push(`freeze: ${JSON.stringify(report.freeze)}`);
     out.push(`trainable: ${report.trainable.toLocaleString('en-US')} of ${report.total.toLocaleString('en-US')} parameters (${pct}% frozen)`);
+    if (report.cost) out.push(...formatCostLines(report.cost));
   }
   for (const d of report.diagnostics) {
     const where = d.file.startsWith('--') ? d.file : `${d.file}:${d.line}:${d.column}`;

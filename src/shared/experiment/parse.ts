@@ -9,8 +9,9 @@ import type { YamlDocument, YamlPath } from './yamlPositions';
 export { findFreezeRange, formatFreeze, rewriteFreeze } from './freezeEdit';
 
 export const TRAIN_DEFAULTS: Omit<TrainSettings, 'imgsz'> = { epochs: 10, batch: 32, optimizer: 'adam', lr: 0.001, seed: 0 };
-/** MNIST digits are 28×28; folder images are resized to 32×32 unless `train.imgsz` says otherwise. */
-export const DEFAULT_IMGSZ = { mnist: 28, folder: 32 } as const;
+/** MNIST digits are 28×28; folder images are resized to 32×32 unless `train.imgsz` says otherwise;
+ *  an external trainer's images (YOLOv5) are shown at its default 640. */
+export const DEFAULT_IMGSZ = { mnist: 28, folder: 32, external: 640 } as const;
 
 const CORE_KEYS = ['name', 'model', 'weights', 'pretrain', 'data', 'train', 'freeze'] as const;
 
@@ -19,6 +20,9 @@ const CORE_KEYS = ['name', 'model', 'weights', 'pretrain', 'data', 'train', 'fre
 export interface ExperimentSection {
   key: string;
   check?(value: unknown, report: SectionReporter): void;
+  /** True when this section's value hands training to a program that reads its own data
+   *  (`trainer: yolov5`): `data:` may then be left out. */
+  suppliesData?(value: unknown): boolean;
 }
 
 export interface SectionReporter {
@@ -140,7 +144,8 @@ class Validator {
     const model = this.modelPath(root);
     const weights = this.optionalPath(root, ['weights'], 'the pretrained weights (a model.json or a run\'s weights folder)');
     const pretrain = this.pretrainPath(root);
-    const data = this.data(root);
+    const supplier = root.data === undefined ? [...sections.values()].find((s) => s.suppliesData?.(root[s.key])) : undefined;
+    const data: DataSpec | undefined = supplier ? { source: 'external', section: supplier.key } : this.data(root);
     const train = this.train(root, data?.source ?? 'folder');
     const freeze = root.freeze === undefined ? 0 : this.freezeSpec(root.freeze);
 
@@ -286,7 +291,7 @@ class Validator {
     return v as number[];
   }
 
-  private train(root: Obj, source: 'mnist' | 'folder'): TrainSettings | undefined {
+  private train(root: Obj, source: DataSpec['source']): TrainSettings | undefined {
     const t = root.train ?? {};
     const imgsz = DEFAULT_IMGSZ[source];
     const out: TrainSettings = { ...TRAIN_DEFAULTS, imgsz };

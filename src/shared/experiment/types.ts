@@ -23,7 +23,16 @@ export interface FolderData {
   strict?: boolean;
 }
 
-export type DataSpec = MnistData | FolderData;
+/** Data the experiment's own external trainer reads itself (`trainer: yolov5` reads `yolov5.data`):
+ *  set by the parser when `data:` is left out and a registered section supplies the data. The
+ *  built-in trainer loads nothing from it. */
+export interface ExternalData {
+  source: 'external';
+  /** Key of the section that names the data, e.g. 'yolov5'. */
+  section: string;
+}
+
+export type DataSpec = MnistData | FolderData | ExternalData;
 
 export interface TrainSettings {
   epochs: number;

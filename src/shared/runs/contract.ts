@@ -35,6 +35,12 @@ export interface RunRecord {
   cache?: { used: boolean; reason: string };
   bestAccuracy?: number;
   error?: string;
+  /** The program that trains: absent for Transfer Lab's own trainer; 'yolov5' for YOLOv5's
+   *  train.py driven by `transfer-lab train` (its stop signal is SIGINT, its checkpoint weights/last.pt). */
+  trainer?: 'yolov5';
+  /** Best detection metrics over the epochs so far (YOLOv5 runs; `bestAccuracy` stays absent). */
+  bestMap50?: number;
+  bestMap50_95?: number;
   /** Where the run executes: local process or a Slurm job. */
   executor?: { kind: 'local' } | { kind: 'slurm'; jobId: string; state?: string; reason?: string; node?: string };
 }
@@ -58,6 +64,16 @@ export interface EpochMetrics {
   device_memory_bytes?: number;
   /** ISO time at epoch end. */
   time: string;
+  /** Detection metrics (YOLOv5 runs, from results.csv): precision, recall, mAP at IoU 0.5 and mAP
+   *  averaged over IoU 0.5:0.95. A detection run has no classification accuracy: its
+   *  `val/accuracy` is null in metrics.jsonl (NaN in memory). */
+  'val/precision'?: number;
+  'val/recall'?: number;
+  'val/mAP_0.5'?: number;
+  'val/mAP_0.5:0.95'?: number;
+  /** The YOLOv5 results.csv row the epoch came from, names and values as YOLOv5 wrote them
+   *  (trimmed; YOLOv5's 0-based `epoch`), so nothing it recorded is lost. */
+  yolov5?: Record<string, number | null>;
 }
 
 export type ProgressEvent =

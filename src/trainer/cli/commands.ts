@@ -6,8 +6,9 @@ import { activateEngine, ENGINE_NAMES, EngineError, EngineProbe, requestedEngine
 import { runTraining } from '../train/runTraining';
 import { parseArgs, positiveInt, UsageError } from './args';
 import { makeReporter } from './progress';
+import { sweepOnSlurm, trainOnSlurm, withSlurm } from './slurmCli';
 import { sweep } from './sweep';
-import { experimentFileUsesYolov5 } from '../../yolov5/usesYolov5File';
+import { experimentFileUsesYolov5 } from '../../shared/yolov5/experimentTrainer';
 import { trainWithYolov5 } from '../../yolov5/trainWithYolov5';
 
 export interface Command {
@@ -107,4 +108,4 @@ const modules: Command = {
  * Every command, in help order. New commands (e.g. `sweep`, freeze sweeps over one experiment)
  * are added here: `commands.sweep = sweep;` with a module of their own under src/trainer/.
  */
-export const commands: Record<string, Command> = { train, engines, modules, sweep };
+export const commands: Record<string, Command> = { train: withSlurm(train, trainOnSlurm), engines, modules, sweep: withSlurm(sweep, sweepOnSlurm) };

@@ -9,6 +9,7 @@ import { conv2dFilterGradient, conv2dInputGradient, depthwiseFilterGradient, dep
 import { wrap } from './kernelTensors';
 import { maxPoolGradient, resizeNearestGradient } from './poolGradients';
 import { conv2dFilterGradientWasm, conv2dInputGradientWasm, maxPoolGradientWasm } from './wasmConvKernels';
+import { matMulUntransposed, reduceLeadingWasm, tileWasm } from './wasmDataKernels';
 import { isWasmBackend } from './wasmHeap';
 
 type Attrs<T> = T & tf.NamedAttrMap;
@@ -110,6 +111,33 @@ const REPLACE_ON: Record<string, string[]> = {
   cpu: [tf.ResizeNearestNeighborGrad],
 };
 
+/**
+ * Stock kernels kept for the general case but wrapped with a faster path for the cases training
+ * hits (wasmDataKernels.ts): each wrapper returns the stock kernel's result when its fast path does not apply.
+ */
+const WRAP_ON: Record<string, Record<string, (stock: tf.KernelFunc) => tf.KernelFunc>> = {
+  wasm: {
+    [tf.Tile]: (stock) => (args) => {
+      const backend = args.backend;
+      return (isWasmBackend(backend) ? tileWasm(backend, args.inputs.x!, (args.attrs as Attrs<tf.TileAttrs>).reps) : undefined) ?? stock(args);
+    },
+    [tf.Sum]: (stock) => (args) => {
+      const a = args.attrs as Attrs<tf.SumAttrs>;
+      const backend = args.backend;
+      return (isWasmBackend(backend) ? reduceLeadingWasm(backend, args.inputs.x!, a.axis, a.keepDims, false) : undefined) ?? stock(args);
+    },
+    [tf.Mean]: (stock) => (args) => {
+      const a = args.attrs as Attrs<tf.MeanAttrs>;
+      const backend = args.backend;
+      return (isWasmBackend(backend) ? reduceLeadingWasm(backend, args.inputs.x!, a.axis, a.keepDims, true) : undefined) ?? stock(args);
+    },
+    [tf.BatchMatMul]: (stock) => (args) => {
+      const a = args.attrs as Attrs<tf.BatchMatMulAttrs>;
+      return tf.tidy(() => matMulUntransposed(wrap(args.inputs.a!), wrap(args.inputs.b!), a.transposeA, a.transposeB)) ?? stock(args);
+    },
+  },
+};
+
 const ours = new WeakSet<tf.KernelFunc>([...replacements.map((r) => r.kernelFunc), ...Object.values(SPECIFIC).flatMap((m) => Object.values(m))]);
 
 /**
@@ -127,6 +155,15 @@ export function registerTrainingKernels(backendName: string): string[] {
     }
     tf.registerKernel({ kernelName: r.kernelName, backendName, kernelFunc });
     done.push(r.kernelName);
+  }
+  for (const [kernelName, wrapStock] of Object.entries(WRAP_ON[backendName] ?? {})) {
+    const stock = tf.getKernel(kernelName, backendName);
+    if (!stock || ours.has(stock.kernelFunc)) continue;
+    const kernelFunc = wrapStock(stock.kernelFunc);
+    ours.add(kernelFunc);
+    tf.unregisterKernel(kernelName, backendName);
+    tf.registerKernel({ ...stock, kernelFunc });
+    done.push(kernelName);
   }
   return done;
 }

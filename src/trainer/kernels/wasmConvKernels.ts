@@ -1,12 +1,12 @@
-// Backprop kernels for the wasm backend: the arithmetic runs in XNNPACK (a convolution, which also
-// uses the wasm thread pool when there is one), the data movement around it in plain loops over the
-// wasm heap (see wasmHeap.ts). Measured on the reference CNN (engine-facts.md) against the tf-op
-// versions in convGradients.ts: filter gradient 15.4 → ~9 ms, input gradient 10.7 → ~6 ms,
-// MaxPoolGrad 6.3 → 1.2 ms of CPU time per step (one thread).
+// Backprop kernels for the wasm backend: the arithmetic runs in XNNPACK (a convolution or a matMul),
+// the data movement around it in plain loops over the wasm heap (see wasmHeap.ts). Measured per
+// training step of the reference CNN (engine-facts.md, batch 32, CPU time of one thread) against the
+// tf-op versions in convGradients.ts and the stock MaxPoolGrad: filter gradient 14.2 → 9.0 ms,
+// input gradient 10.5 → 4.7 ms, MaxPoolGrad 6.0 → 3.6 ms.
 //
 //  filter gradient  dW[a,b,ci,co] = sum_m P[(a,b,ci), m] * dy[m, co]   (m runs over n, i, j)
 //      P is the transposed patch matrix, P[(a,b,ci),(n,i,j)] = x[n, i*s+a-top, j*s+b-left, ci] (0 outside);
-//      the product is a 1×1 convolution of P (as K "pixels" of M channels) with dy (as an M×Co filter).
+//      a matMul of P with dy seen as [M, Co].
 //  input gradient   (stride 1) dx = conv(dy, W flipped in space with in/out channels swapped),
 //      padded by k-1-top before and whatever makes the output the input's size after.
 import * as tf from '@tensorflow/tfjs';
@@ -109,11 +109,12 @@ export function conv2dFilterGradientWasm(
   const k = kh * kw * c;
   const m = n * ho * wo;
   const xT = tf.transpose(x, [3, 0, 1, 2]); // channel-first: each channel a contiguous plane
-  const patches = allocate(backend, [1, 1, k, m]);
+  const patches = allocate(backend, [k, m]);
   const heap = heapF32(backend);
   writePatchesT(heap, offsetOf(backend, xT), offsetOf(backend, patches), { n, h, w, c, kh, kw, sh, sw, top: info.padInfo.top, left: info.padInfo.left, ho, wo });
-  const dW = process.env.TL_FG === 'matmul' ? tf.matMul(tf.reshape(patches, [k, m]) as tf.Tensor2D, tf.reshape(dy, [m, co]) as tf.Tensor2D)
-    : tf.conv2d(patches as tf.Tensor4D, tf.reshape(dy, [1, 1, m, co]) as tf.Tensor4D, 1, 'valid');
+  // A matMul, not a 1×1 conv: the wasm conv transposes and copies its (here fresh, M×Co) filter
+  // before XNNPACK packs it, the matMul packs it directly (measured 9 vs 14 ms per step).
+  const dW = tf.matMul(patches as tf.Tensor2D, tf.reshape(dy, [m, co]) as tf.Tensor2D);
   return tf.reshape(dW, [kh, kw, c, co]);
 }
 
@@ -211,8 +212,13 @@ export function maxPoolGradientWasm(
 
 /** The common 2×2, stride-2 pool over an even-sized input: every input element is written once. */
 function maxPool2x2Grad(heap: Float32Array, xs: number, ds: number, os: number, n: number, ho: number, wo: number, c: number): void {
+  // One view per tensor, indexed from 0.
+  const size = n * 4 * ho * wo * c;
+  const X = heap.subarray(xs, xs + size);
+  const D = heap.subarray(ds, ds + n * ho * wo * c);
+  const O = heap.subarray(os, os + size);
   const row = 2 * wo * c;
-  let d = ds;
+  let d = 0;
   for (let ni = 0; ni < n; ni++) {
     for (let i = 0; i < ho; i++) {
       const r0 = (ni * 2 * ho + 2 * i) * row;
@@ -222,21 +228,21 @@ function maxPool2x2Grad(heap: Float32Array, xs: number, ds: number, os: number, 
         const p10 = p00 + row;
         const p11 = p10 + c;
         for (let k = 0; k < c; k++) {
-          const a = heap[xs + p00 + k];
-          const b = heap[xs + p01 + k];
-          const e = heap[xs + p10 + k];
-          const f = heap[xs + p11 + k];
-          const g = heap[d + k];
+          const a = X[p00 + k];
+          const b = X[p01 + k];
+          const e = X[p10 + k];
+          const f = X[p11 + k];
+          const g = D[d + k];
           // First maximum in row-major order: a later element must be strictly greater.
           let best = a;
           let at = 0;
           if (b > best) { best = b; at = 1; }
           if (e > best) { best = e; at = 2; }
           if (f > best) at = 3;
-          heap[os + p00 + k] = at === 0 ? g : 0;
-          heap[os + p01 + k] = at === 1 ? g : 0;
-          heap[os + p10 + k] = at === 2 ? g : 0;
-          heap[os + p11 + k] = at === 3 ? g : 0;
+          O[p00 + k] = at === 0 ? g : 0;
+          O[p01 + k] = at === 1 ? g : 0;
+          O[p10 + k] = at === 2 ? g : 0;
+          O[p11 + k] = at === 3 ? g : 0;
         }
       }
     }

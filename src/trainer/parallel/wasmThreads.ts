@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import os = require('node:os');
+import os from 'node:os';
 import * as path from 'node:path';
 import { packageDir, resolveOptional } from '../optionalModules';
 
@@ -37,15 +37,17 @@ export function findThreadedGlue(wasmDir: string | undefined): string | undefine
   return existsSync(file) ? file : undefined;
 }
 
-/** The thread count asked for: TRANSFER_LAB_WASM_THREADS, else every core (at most 8, the module's pool). */
+/**
+ * The XNNPACK thread count asked for with TRANSFER_LAB_WASM_THREADS (at most 8, the module's pool);
+ * 1 by default: on the 2-core machines measured, the threaded build made training steps slower
+ * (its threads spin while waiting, and only convolutions are split), see bench/engine.ts.
+ */
 export function wantedThreads(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.TRANSFER_LAB_WASM_THREADS?.trim();
-  if (raw) {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`TRANSFER_LAB_WASM_THREADS=${raw} must be a whole number ≥ 1 (1 turns threading off)`);
-    return Math.min(n, 8);
-  }
-  return Math.max(1, Math.min(os.cpus().length, 8));
+  if (!raw) return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`TRANSFER_LAB_WASM_THREADS=${raw} must be a whole number ≥ 1 (1 turns threading off)`);
+  return Math.min(n, 8);
 }
 
 const WORKER_MARK = 'ENVIRONMENT_IS_PTHREAD';
@@ -94,13 +96,21 @@ export async function setWasmBackendThreaded(threads: number, wasmDir: string | 
   };
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   setThreadsCount(threads);
+  let failure: string | undefined;
   try {
-    const ok = await tf.setBackend('wasm');
-    const got = ok ? getThreadsCount() : 1;
-    return { ok, threads: got, ...(got < threads ? { reason: `the wasm module started ${got} of ${threads} threads` } : {}) };
+    if (await tf.setBackend('wasm')) {
+      const got = getThreadsCount();
+      return { ok: true, threads: got, ...(got < threads ? { reason: `the wasm module started ${got} of ${threads} threads` } : {}) };
+    }
+    failure = 'the threaded wasm module failed to initialise';
+  } catch (err) {
+    failure = `the threaded wasm module failed to initialise (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`;
   } finally {
     (globalThis as { Blob: typeof Blob }).Blob = OriginalBlob;
     URL.createObjectURL = originalCreate;
     (os as unknown as { cpus: () => os.CpuInfo[] }).cpus = originalCpus;
   }
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  setThreadsCount(1);
+  return { ok: await tf.setBackend('wasm'), threads: 1, reason: failure };
 }

@@ -1,0 +1,155 @@
+// The experiment file's `executor:` and `slurm:` sections: where this experiment's runs execute and
+// what their Slurm jobs ask for. Registered with the experiment parser so that mistakes are shown
+// at their line like any other (`registerSlurmSections`, called by both the extension host and the
+// trainer CLI), and read back from `Experiment.extra` once the file has parsed.
+//
+//   executor: slurm            # or local (default: the transferLab.executor setting)
+//   slurm:
+//     partition: gpu
+//     gpus: 1                  # --gres=gpu:1 per run
+//     cpus: 4                  # --cpus-per-task
+//     memory: 16G              # --mem
+//     time: "2:00:00"          # --time
+//     account: my-project
+//     qos: normal
+//     extraArgs: ["--constraint=a100"]
+//     setup: module load nodejs/20
+//     node: node
+import { registerExperimentSection, type ExperimentSection, type SectionReporter } from '../experiment/parse';
+import type { Experiment } from '../experiment/types';
+import { isSlurmMemory, isSlurmName, isSlurmTime, SLURM_OPTION_KEYS, type ExecutorKind, type SlurmOptions } from './options';
+
+type Obj = Record<string, unknown>;
+
+function show(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing';
+  if (typeof v === 'string') return `'${v}'`;
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return String(v);
+}
+
+/** The known key within edit distance 2 of a typo (`partiton` → `partition`). */
+function closest(key: string, known: readonly string[]): string | undefined {
+  const dist = (a: string, b: string) => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0];
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const cur = row[j];
+        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = cur;
+      }
+    }
+    return row[b.length];
+  };
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of known) {
+    const d = dist(key.toLowerCase(), k.toLowerCase());
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best;
+}
+
+const QUIET: SectionReporter = { error: () => undefined, warning: () => undefined, resolvePath: (p) => p };
+
+export function readExecutorValue(value: unknown, report: SectionReporter = QUIET): ExecutorKind | undefined {
+  if (value === 'local' || value === 'slurm') return value;
+  report.error([], `executor must be local (train on this machine) or slurm (submit each run as a Slurm job), got ${show(value)}`);
+  return undefined;
+}
+
+/** Validates a `slurm:` mapping; returns the options when it has no error. */
+export function readSlurmSection(value: unknown, report: SectionReporter = QUIET): SlurmOptions | undefined {
+  if (value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    report.error([], `slurm must be a mapping of sbatch settings (partition:, gpus:, cpus:, memory:, time:, account:, qos:, extraArgs:, setup:, node:), got ${show(value)}`);
+    return undefined;
+  }
+  const s = value as Obj;
+  const out: SlurmOptions = {};
+  let ok = true;
+  const fail = (key: string, message: string) => {
+    report.error([key], message);
+    ok = false;
+  };
+  const name = (key: 'partition' | 'account' | 'qos' | 'gpuType', what: string) => {
+    const v = s[key];
+    if (v === undefined) return;
+    if (typeof v === 'string' && isSlurmName(v)) out[key] = v;
+    else fail(key, `slurm.${key} must be ${what} (letters, digits, '_', '-', '.'), got ${show(v)}`);
+  };
+  const count = (key: 'gpus' | 'cpus', example: string) => {
+    const v = s[key];
+    if (v === undefined) return;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1024) out[key] = v;
+    else fail(key, `slurm.${key} must be a whole number ≥ 0, ${example}; got ${show(v)}`);
+  };
+  const text = (key: 'setup' | 'node' | 'trainer', what: string) => {
+    const v = s[key];
+    if (v === undefined) return;
+    if (typeof v === 'string' && v.trim()) out[key] = key === 'setup' ? v : v.trim();
+    else fail(key, `slurm.${key} must be ${what}, got ${show(v)}`);
+  };
+
+  for (const key of Object.keys(s)) {
+    if ((SLURM_OPTION_KEYS as readonly string[]).includes(key)) continue;
+    const hint = closest(key, SLURM_OPTION_KEYS);
+    report.error([key], `unknown key '${key}' in slurm${hint ? `; did you mean '${hint}'?` : ''} (allowed: ${SLURM_OPTION_KEYS.join(', ')}; other sbatch options go in extraArgs)`);
+    ok = false;
+  }
+  name('partition', 'a partition name (sinfo lists them)');
+  name('account', 'an account name');
+  name('qos', 'a QoS name');
+  name('gpuType', 'a GPU type as the cluster names it, e.g. a100');
+  count('gpus', 'GPUs per run, e.g. `gpus: 1` (asks for --gres=gpu:1)');
+  count('cpus', 'CPUs per run, e.g. `cpus: 4` (--cpus-per-task)');
+  if (s.memory !== undefined) {
+    const v = typeof s.memory === 'number' ? String(s.memory) : s.memory;
+    if (typeof v === 'string' && isSlurmMemory(v)) out.memory = v.trim();
+    else fail('memory', `slurm.memory must be an amount like 16G or 8000M (sbatch --mem), got ${show(s.memory)}`);
+  }
+  if (s.time !== undefined) {
+    const v = typeof s.time === 'number' ? String(s.time) : s.time;
+    if (typeof v === 'string' && isSlurmTime(v)) out.time = v.trim();
+    else fail('time', `slurm.time must be a Slurm time limit like "2:00:00" (h:m:s), "1-00:00:00" (days) or 90 (minutes); got ${show(s.time)}. Quote h:m:s values.`);
+  }
+  if (s.extraArgs !== undefined) {
+    const v = s.extraArgs;
+    if (Array.isArray(v) && v.every((a) => typeof a === 'string')) {
+      const bad = v.findIndex((a) => !a.startsWith('-'));
+      if (bad >= 0) {
+        report.error(['extraArgs', bad], `slurm.extraArgs[${bad}] is '${v[bad]}': each entry is one sbatch option starting with - (write --constraint=a100, not two entries)`);
+        ok = false;
+      } else out.extraArgs = v as string[];
+    } else fail('extraArgs', `slurm.extraArgs must be a list of sbatch options, e.g. ["--constraint=a100", "--exclusive"]; got ${show(v)}`);
+  }
+  text('setup', 'a shell line run before the trainer, e.g. `module load nodejs/20`');
+  text('node', 'the Node.js command on the cluster, e.g. node or /opt/node20/bin/node');
+  text('trainer', "the path of Transfer Lab's dist/trainer.js as the cluster's nodes see it");
+  if (out.gpuType && !out.gpus) report.warning(['gpuType'], 'slurm.gpuType has no effect without `gpus:` (GPUs per run)');
+  return ok ? out : undefined;
+}
+
+export const EXECUTOR_SECTION: ExperimentSection = { key: 'executor', check: (v, r) => void readExecutorValue(v, r) };
+export const SLURM_SECTION: ExperimentSection = { key: 'slurm', check: (v, r) => void readSlurmSection(v, r) };
+
+/** Makes `executor:` and `slurm:` known keys, checked with line numbers, for every later parse. */
+export function registerSlurmSections(): void {
+  registerExperimentSection(EXECUTOR_SECTION);
+  registerExperimentSection(SLURM_SECTION);
+}
+
+/** The experiment's own choice of executor, if it makes one. */
+export function experimentExecutor(exp: Experiment): ExecutorKind | undefined {
+  const v = exp.extra?.executor;
+  return v === undefined ? undefined : readExecutorValue(v);
+}
+
+/** The experiment's `slurm:` options (already validated by the parse). */
+export function experimentSlurmOptions(exp: Experiment): SlurmOptions | undefined {
+  const v = exp.extra?.slurm;
+  return v === undefined ? undefined : readSlurmSection(v);
+}

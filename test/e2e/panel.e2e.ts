@@ -1,0 +1,129 @@
+// The bundled example like a newcomer runs it: open examples/digits, start the freeze sweep from
+// the palette (pretraining runs first), open the comparison panel while a run is live and see new
+// epochs arrive without a reload, hide a run, switch the x-axis, export a CSV, and screenshot the
+// panel in dark and light themes. The finished sweep's panel is the README's screenshot.
+import { test, before, after } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Page } from 'playwright-core';
+import { openSession, openContainer, runCommand, webviewFrame, Session, REPO, SCREENSHOTS } from './session';
+
+let s: Session;
+before(async () => {
+  s = await openSession({ from: path.join(REPO, 'examples', 'digits') });
+});
+after(async () => {
+  await s?.close();
+});
+
+async function widenSideBar(page: Page, by: number): Promise<void> {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box) return;
+  const x = box.x + box.width;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + by, y, { steps: 6 });
+  await page.mouse.up();
+}
+
+async function pickTheme(page: Page, name: string): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  // The theme picker replaces the palette once it lists the installed themes.
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Dark Modern' }).first().waitFor();
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.fill(name);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+test('sweep from the palette, live panel, hide a run, x-axis, CSV export, light and dark', async () => {
+  const { page } = s;
+  await openContainer(page);
+  await page.getByRole('tree', { name: /Modules/ }).locator('.monaco-list-row', { hasText: '0 Conv' }).waitFor({ timeout: 60_000 });
+  await runCommand(page, 'Transfer Lab: Start Freeze Sweep');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'freeze 8' }).first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+
+  // Pretraining first (its weights do not exist yet), then the nothing-frozen run trains.
+  await page.locator('.statusbar-item', { hasText: /-freeze-0: epoch/ }).first().waitFor({ timeout: 180_000 });
+  assert.ok(existsSync(path.join(s.workspace, 'runs', 'pretrain', 'weights', 'best', 'model.json')), 'pretraining ran first');
+
+  await runCommand(page, 'Transfer Lab: Open Comparison');
+  const frame = webviewFrame(page);
+  const liveRow = frame.locator('tr', { hasText: '-freeze-0' });
+  await liveRow.waitFor({ timeout: 60_000 });
+  const epochsCell = async (): Promise<number> => {
+    const m = /(\d+)\/\d+/.exec((await liveRow.locator('td').allTextContents()).join(' '));
+    return m ? Number(m[1]) : -1;
+  };
+  const first = await epochsCell();
+  // A new epoch of the live run appears without a reload.
+  const deadline = Date.now() + 120_000;
+  while ((await epochsCell()) <= first) {
+    if (Date.now() > deadline) throw new Error(`no new epoch arrived (stayed at ${first})`);
+    await page.waitForTimeout(250);
+  }
+  await s.shot('panel-live-dark');
+
+  // Wait for the whole sweep, then compare.
+  await page.waitForFunction(
+    () => Array.from(document.querySelectorAll('.statusbar-item')).every((e) => !/-freeze-\d+: (starting|epoch|queued)/.test(e.textContent ?? '')),
+    undefined,
+    { timeout: 300_000 },
+  );
+  for (const f of ['-freeze-0', '-freeze-6', '-freeze-8']) {
+    await frame.locator('tr', { hasText: f }).filter({ hasText: 'finished' }).waitFor({ timeout: 60_000 });
+  }
+  await frame.locator('tr', { hasText: '-freeze-6' }).filter({ hasText: 'faster' }).waitFor();
+
+  // Hide a run: its table row dims and the charts drop it.
+  const hideRow = frame.locator('tr', { hasText: '-freeze-8' });
+  await frame.locator('.tl-run-checks vscode-checkbox', { hasText: '-freeze-8' }).click();
+  await hideRow.and(frame.locator('tr.tl-run-hidden')).waitFor();
+
+  // Switch the x-axis to relative time.
+  await frame.locator('vscode-dropdown[aria-label="X axis"]').click();
+  await frame.locator('vscode-option', { hasText: 'Relative time' }).click();
+  await frame.locator('[aria-label*="against relative time"]').first().waitFor();
+
+  // Export the summary table as CSV through the save dialog.
+  await frame.getByRole('button', { name: 'Export the summary table as CSV' }).click();
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  const target = path.join(s.workspace, 'summary-e2e.csv');
+  await input.fill(target);
+  // The simple file dialog validates the typed path asynchronously; accept once it has settled,
+  // and again if the first accept landed while it was still busy.
+  const deadlineCsv = Date.now() + 30_000;
+  while (!existsSync(target)) {
+    if (Date.now() > deadlineCsv) {
+      await s.shot('debug-csv');
+      throw new Error('the CSV was not written');
+    }
+    if (await input.isVisible()) {
+      await page.waitForTimeout(500);
+      await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click().catch(() => undefined);
+    }
+    await page.waitForTimeout(500);
+  }
+  const csv = readFileSync(target, 'utf8');
+  assert.match(csv.split('\n')[0], /freeze/i);
+  for (const f of ['-freeze-0', '-freeze-6', '-freeze-8']) assert.ok(csv.includes(f), `the CSV has a row for ${f}`);
+
+  // Show the hidden run again for the pictures, with a wide panel.
+  await frame.locator('.tl-run-checks vscode-checkbox', { hasText: '-freeze-8' }).click();
+  await frame.locator('vscode-dropdown[aria-label="X axis"]').click();
+  await frame.locator('vscode-option', { hasText: 'Epoch' }).first().click();
+  await widenSideBar(page, -120);
+  // Back to the top: the accuracy chart first, as a user opening the panel sees it.
+  await frame.locator('.tl-chart').first().evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  await frame.locator('.tl-controls').first().evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  await page.waitForTimeout(500);
+  const dark = await s.shot('panel-dark');
+  await pickTheme(page, 'Light Modern');
+  await page.waitForTimeout(1000);
+  await s.shot('panel-light');
+  copyFileSync(dark, path.join(SCREENSHOTS, 'readme-panel.png'));
+});
