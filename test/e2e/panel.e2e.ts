@@ -118,7 +118,6 @@ test('sweep from the palette, live panel, hide a run, x-axis, CSV export, light 
   await frame.locator('vscode-option', { hasText: 'Epoch' }).first().click();
   await widenSideBar(page, -120);
   // Back to the top: the accuracy chart first, as a user opening the panel sees it.
-  await frame.locator('.tl-chart').first().evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await frame.locator('.tl-controls').first().evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await page.waitForTimeout(500);
   const dark = await s.shot('panel-dark');
