@@ -304,3 +304,41 @@ test('wasm BatchMatMul with transposed operands equals the cpu backend (rank 2 a
     assert.ok(maxAbsDiff(wasm[i].data, r.data) < 1e-5, `product ${i} differs by ${maxAbsDiff(wasm[i].data, r.data)}`);
   });
 });
+
+test('batch-norm and dense gradients (Tile, Sum, Mean and transposed BatchMatMul inside) match cpu and finite differences', async () => {
+  const xs = randomData([4, 3, 3, 5], 41);
+  const ws = randomData([45, 6], 42);
+  const r = randomData([4, 6], 43);
+  // loss = sum(dense(flatten(batchnorm(x))) * r), batch norm in training mode (moments of the batch).
+  const loss = (x: tf.Tensor4D, w: tf.Tensor2D): tf.Scalar => {
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    const y = tf.batchNorm(x, mean, variance, tf.fill([5], 0.1), tf.fill([5], 1.5), 1e-3);
+    return tf.sum(tf.mul(tf.matMul(tf.reshape(y, [4, 45]), w), tf.tensor2d(r, [4, 6])));
+  };
+  const grads = async (backend: string): Promise<Float32Array[]> => {
+    assert.ok(await tf.setBackend(backend));
+    return tf.tidy(() => tf.grads((x: tf.Tensor, w: tf.Tensor) => loss(x as tf.Tensor4D, w as tf.Tensor2D))([tf.tensor4d(xs, [4, 3, 3, 5]), tf.tensor2d(ws, [45, 6])])
+      .map((g) => g.dataSync() as Float32Array));
+  };
+  const cpu = await grads('cpu');
+  const wasm = await grads('wasm');
+  cpu.forEach((g, i) => assert.ok(maxAbsDiff(g, wasm[i]) < 1e-4, `gradient ${i} differs by ${maxAbsDiff(g, wasm[i])}`));
+  assert.ok(await tf.setBackend('cpu'));
+  const at = (x: Float32Array, w: Float32Array): number => tf.tidy(() => loss(tf.tensor4d(x, [4, 3, 3, 5]), tf.tensor2d(w, [45, 6])).dataSync()[0]);
+  for (const i of [0, 50, xs.length - 1]) {
+    const plus = xs.slice();
+    const minus = xs.slice();
+    plus[i] += 1e-2;
+    minus[i] -= 1e-2;
+    const num = (at(plus, ws) - at(minus, ws)) / 2e-2;
+    assert.ok(Math.abs(num - wasm[0][i]) < 2e-2 * Math.max(1, Math.abs(num)), `dx[${i}]: numeric ${num}, wasm ${wasm[0][i]}`);
+  }
+  for (const i of [0, 100, ws.length - 1]) {
+    const plus = ws.slice();
+    const minus = ws.slice();
+    plus[i] += 0.5;
+    minus[i] -= 0.5;
+    const num = at(xs, plus) - at(xs, minus); // linear in w: exact
+    assert.ok(Math.abs(num - wasm[1][i]) < 1e-3 * Math.max(1, Math.abs(num)), `dw[${i}]: numeric ${num}, wasm ${wasm[1][i]}`);
+  }
+});
