@@ -4,6 +4,8 @@ import { ExperimentFiles } from './experiment/experimentFiles';
 import { createExperiment } from './experiment/createExperiment';
 import { registerModules } from './modules/registerModules';
 import { registerRuns } from './runs/registerRuns';
+import { registerYolov5 } from './runs/yolov5/registerYolov5';
+import { registerYolov5Sections } from './shared/yolov5/settings';
 import { registerComparisonPanel } from './panel/comparisonPanel';
 import { registerPanelCommands } from './panel/panelCommands';
 
@@ -11,6 +13,8 @@ import { registerPanelCommands } from './panel/panelCommands';
 export type TransferLabApi = Awaited<ReturnType<typeof activate>>;
 
 export async function activate(context: vscode.ExtensionContext) {
+  // Experiment sections owned by other trainers, known before anything parses an experiment.
+  registerYolov5Sections();
   const files = new ExperimentFiles(context.workspaceState);
   context.subscriptions.push(
     files,
@@ -19,6 +23,7 @@ export async function activate(context: vscode.ExtensionContext) {
   );
   const modules = registerModules(context, files);
   const runs = registerRuns(context, files);
+  context.subscriptions.push(registerYolov5(runs.manager));
   context.subscriptions.push(
     ...registerPanelCommands(context, runs.runsSource),
     ...registerComparisonPanel(context, runs.runsSource),

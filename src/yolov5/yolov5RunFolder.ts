@@ -49,9 +49,9 @@ export class Yolov5RunFolder {
     return new Yolov5RunFolder(dir, record, epochs);
   }
 
+  /** Merges `patch` into run.json; a key set to undefined is removed (JSON drops it). */
   update(patch: Partial<RunRecord>): void {
     this.record = { ...this.record, ...patch };
-    for (const k of Object.keys(patch) as Array<keyof RunRecord>) if (patch[k] === undefined) delete this.record[k];
     this.writeRecord();
   }
 

@@ -4,7 +4,7 @@
 // panel in dark and light themes. The finished sweep's panel is the README's screenshot.
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Page } from 'playwright-core';
 import { openSession, openContainer, runCommand, webviewFrame, Session, REPO, SCREENSHOTS } from './session';
@@ -92,12 +92,11 @@ test('sweep from the palette, live panel, hide a run, x-axis, CSV export, light 
   await frame.getByRole('button', { name: 'Export the summary table as CSV' }).click();
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible' });
-  const target = path.join(s.workspace, 'summary-e2e.csv');
-  await input.fill(target);
-  // The simple file dialog validates the typed path asynchronously; accept once it has settled,
-  // and again if the first accept landed while it was still busy.
+  // Accept the proposed file (the workspace folder, a name after what is exported). The simple
+  // file dialog settles its value asynchronously, so accept again if the first one landed early.
+  const csvFiles = (): string[] => readdirSync(s.workspace).filter((f) => f.endsWith('.csv'));
   const deadlineCsv = Date.now() + 30_000;
-  while (!existsSync(target)) {
+  while (csvFiles().length === 0) {
     if (Date.now() > deadlineCsv) {
       await s.shot('debug-csv');
       throw new Error('the CSV was not written');
@@ -108,6 +107,7 @@ test('sweep from the palette, live panel, hide a run, x-axis, CSV export, light 
     }
     await page.waitForTimeout(500);
   }
+  const target = path.join(s.workspace, csvFiles()[0]);
   const csv = readFileSync(target, 'utf8');
   assert.match(csv.split('\n')[0], /freeze/i);
   for (const f of ['-freeze-0', '-freeze-6', '-freeze-8']) assert.ok(csv.includes(f), `the CSV has a row for ${f}`);

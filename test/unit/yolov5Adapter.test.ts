@@ -9,6 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EpochMetrics, ProgressEvent, RunRecord } from '../../src/shared/runs/contract';
 import { readMetricsFile } from '../../src/shared/runs/metricsFile';
+import { stopProcessTree } from '../../src/runs/processTree';
+import { firstStopSignal } from '../../src/runs/yolov5/stopSignal';
 import { ROOT, runCli, TRAINER } from './trainerCli';
 
 const STANDIN = path.join(ROOT, 'test', 'fixtures', 'yolov5-standin');
@@ -197,16 +199,18 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-test('stop: SIGINT to the process group (as the Runs view sends it) stops YOLOv5 like Ctrl+C; resume continues from last.pt', async () => {
+test('stop: SIGINT to the process group (as the Runs view sends it for a YOLOv5 run) stops YOLOv5 like Ctrl+C; resume continues from last.pt', async () => {
   const s = setup({ epochSeconds: 1.2, batches: 4 });
   const { child, events, exit } = startDetached(['train', s.experiment, '--json', '--name', 'stopme']);
   const deadline = Date.now() + 30_000;
   while (!events.some((e) => e.type === 'log' && /^epoch 1\/3/.test(e.message)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.ok(Date.now() < deadline, 'the first epoch was recorded');
-  process.kill(-child.pid!, 'SIGINT');
+  // What the Runs view's Stop does: the first signal by the run's record, to the whole group.
+  const signal = firstStopSignal(record(s, 'stopme'));
+  assert.equal(signal, 'SIGINT');
+  assert.equal(await stopProcessTree(child.pid!, 10_000, signal), 'terminated', 'SIGINT was enough: nothing had to be killed');
   const { code } = await exit;
   assert.equal(code, 0, 'a requested stop is not a failure');
-  await new Promise((r) => setTimeout(r, 200));
   assert.equal(groupAlive(child.pid!), false, 'no process of the run is left (train.py and the adapter ended)');
   const rec = record(s, 'stopme');
   assert.equal(rec.status, 'stopped');
