@@ -82,3 +82,16 @@ test('the incremental builder gives the same summary as one pass', () => {
   assert.deepEqual(b.add(cols).result(rec('r', 0)), summarizeRun(rec('r', 0), toColumns(all)));
   assert.equal(b.count, 5);
 });
+
+test('a detection run (YOLOv5: no classification accuracy) is summarised on mAP@0.5', () => {
+  const det = epochs([0, 0, 0], 10, 0).map((e, i) => ({
+    ...e,
+    'val/accuracy': null as unknown as number, // YOLOv5 epochs carry null accuracy
+    'val/mAP_0.5': [0.31, 0.45, 0.42][i],
+    'val/mAP_0.5:0.95': [0.15, 0.22, 0.21][i],
+  }));
+  const s = summarizeRun(rec('yolo', 10), toColumns(det));
+  assert.equal(s.bestAccuracy, 0.45);
+  assert.equal(s.bestEpoch, 2);
+  assert.equal(s.finalAccuracy, 0.42);
+});

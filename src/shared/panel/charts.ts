@@ -26,11 +26,14 @@ export interface ChartDef {
 export const CHARTS: readonly ChartDef[] = [
   {
     id: 'accuracy',
-    title: 'Validation accuracy',
+    title: 'Validation accuracy (detection runs: mAP)',
     unit: 'fraction',
     lines: [
       { key: 'val/accuracy', label: 'top-1' },
       { key: 'val/top5', label: 'top-5', dash: [2, 3] },
+      // YOLOv5 runs have no classification accuracy: their mAPs are the accuracy charts.
+      { key: 'val/mAP_0.5', label: 'mAP@0.5' },
+      { key: 'val/mAP_0.5:0.95', label: 'mAP@0.5:0.95', dash: [6, 4] },
     ],
     empty: 'No validation accuracy recorded yet.',
   },

@@ -7,6 +7,8 @@ export const METRIC_KEYS = [
   'val/loss',
   'val/accuracy',
   'val/top5',
+  'val/mAP_0.5',
+  'val/mAP_0.5:0.95',
   'lr',
   'epoch_seconds',
   'images_per_second',

@@ -12,7 +12,7 @@ export function isObject(x: unknown): x is Record<string, unknown> {
 
 /** Metrics every EpochMetrics line carries (a number, or null where the trainer wrote NaN). */
 const REQUIRED_NUMBERS = ['train/loss', 'val/loss', 'val/accuracy', 'lr', 'epoch_seconds', 'images_per_second', 'tensor_bytes', 'rss_bytes'] as const;
-const OPTIONAL_NUMBERS = ['val/top5', 'peak_tensor_bytes', 'device_util', 'device_memory_bytes'] as const;
+const OPTIONAL_NUMBERS = ['val/top5', 'val/mAP_0.5', 'val/mAP_0.5:0.95', 'peak_tensor_bytes', 'device_util', 'device_memory_bytes'] as const;
 
 /** Why `x` is not an EpochMetrics, or undefined. JSON has no NaN: a diverged loss written by
  *  JSON.stringify arrives as null, which is accepted (a gap in the chart). */

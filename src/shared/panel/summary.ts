@@ -52,7 +52,8 @@ export class RunSummaryBuilder {
     const v = cols.values;
     const max = (a: number | null, b: Value | undefined) => (b !== null && b !== undefined && (a === null || b > a) ? b : a);
     for (let i = this.n; i < cols.epoch.length; i++) {
-      const acc = v['val/accuracy'][i];
+      // Detection runs (YOLOv5) are compared on mAP@0.5, their accuracy measure.
+      const acc = v['val/accuracy'][i] ?? v['val/mAP_0.5'][i];
       if (acc !== null) {
         if (this.best === null || acc > this.best) {
           this.best = acc;
