@@ -94,7 +94,8 @@ export class ModelStateTracker implements vscode.Disposable {
       this.watchModel(exp.model);
       const ch = exp.data.source === 'mnist' ? 1 : 3;
       const nc = exp.data.source === 'mnist' ? exp.data.classes.length : undefined;
-      const loaded = await loadModelSummary(exp.model, { nc, imgsz: exp.train.imgsz, ch });
+      // Shard sizes are checked too (stat only): a truncated weights.bin shows at its manifest line.
+      const loaded = await loadModelSummary(exp.model, { nc, imgsz: exp.train.imgsz, ch, verifyWeights: true });
       all.push(...loaded.diagnostics);
       state.summary = loaded.summary;
       state.spec = exp.freeze;

@@ -129,4 +129,29 @@ suite('Modules view', () => {
     assert.match(diags[0].message, /Flattenn/);
     await writeFile('model.yaml', MODEL);
   });
+
+  test('a tfjs model.json: modules from its layers; a truncated weights file is reported at its manifest line', async () => {
+    const fixture = path.join(REPO, 'test', 'unit', 'fixtures', 'tfjs-sequential');
+    const modelJson = readFileSync(path.join(fixture, 'model.json'), 'utf8');
+    const weights = readFileSync(path.join(fixture, 'weights.bin'));
+    await writeFile('tfjs/model.json', modelJson);
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(uri, '..', 'tfjs', 'weights.bin'), weights);
+    const tfjsExp = await writeFile('tfjs.experiment.yaml', 'model: tfjs/model.json\ndata: { source: folder, path: data }\nfreeze: 1\n');
+    await a.files.select(tfjsExp);
+    await a.modules.tracker.refresh();
+    assert.ok(a.modules.tree.moduleRows.length >= 2, 'one row per top-level layer');
+    assert.equal(a.modules.tree.moduleRows[0].checkbox, 'checked');
+
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(uri, '..', 'tfjs', 'weights.bin'), weights.subarray(0, weights.length - 8));
+    await a.modules.tracker.refresh();
+    const modelUri = vscode.Uri.joinPath(uri, '..', 'tfjs', 'model.json');
+    const diags = vscode.languages.getDiagnostics(modelUri).filter((x) => x.source === 'Transfer Lab');
+    assert.ok(diags.length > 0, 'a diagnostic in model.json');
+    const line = modelJson.split('\n').findIndex((l) => l.includes('weights.bin'));
+    assert.equal(diags[0].range.start.line, line);
+    assert.match(diags[0].message, /weights/);
+    assert.ok(a.modules.tree.view.message, 'the view says what is wrong');
+    await removeFiles(['tfjs', 'tfjs.experiment.yaml']);
+    await a.files.select(uri);
+  });
 });
