@@ -46,26 +46,28 @@ test('sweep from the palette, live panel, hide a run, x-axis, CSV export, light 
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'freeze 8' }).first().waitFor({ timeout: 30_000 });
   await page.keyboard.press('Enter');
 
-  // Pretraining first (its weights do not exist yet), then the nothing-frozen run trains.
-  await page.locator('.statusbar-item', { hasText: /-freeze-0: epoch/ }).first().waitFor({ timeout: 180_000 });
-  assert.ok(existsSync(path.join(s.workspace, 'runs', 'pretrain', 'weights', 'best', 'model.json')), 'pretraining ran first');
-
+  // The panel opens at once, while pretraining runs (its weights do not exist yet): every epoch
+  // after this arrives live, without a reload.
   await runCommand(page, 'Transfer Lab: Open Comparison');
   const frame = webviewFrame(page);
+  await frame.locator('tr', { hasText: 'pretrain' }).waitFor({ timeout: 120_000 });
   const liveRow = frame.locator('tr', { hasText: '-freeze-0' });
-  await liveRow.waitFor({ timeout: 60_000 });
+  await liveRow.waitFor({ timeout: 180_000 });
   const epochsCell = async (): Promise<number> => {
     const m = /(\d+)\/\d+/.exec((await liveRow.locator('td').allTextContents()).join(' '));
-    return m ? Number(m[1]) : -1;
+    return m ? Number(m[1]) : 0;
   };
-  const first = await epochsCell();
-  // A new epoch of the live run appears without a reload.
-  const deadline = Date.now() + 120_000;
-  while ((await epochsCell()) <= first) {
-    if (Date.now() > deadline) throw new Error(`no new epoch arrived (stayed at ${first})`);
-    await page.waitForTimeout(250);
+  // The nothing-frozen run's epoch count grows in the open panel: seen below the total, then higher.
+  const seen: number[] = [await epochsCell()];
+  const deadline = Date.now() + 180_000;
+  while (!(seen.some((v) => v < 8) && seen.at(-1)! > Math.min(...seen))) {
+    if (Date.now() > deadline) throw new Error(`no new epoch arrived in the open panel (saw ${seen.join(', ')})`);
+    await page.waitForTimeout(200);
+    const v = await epochsCell();
+    if (v !== seen.at(-1)) seen.push(v);
   }
   await s.shot('panel-live-dark');
+  assert.ok(existsSync(path.join(s.workspace, 'runs', 'pretrain', 'weights', 'best', 'model.json')), 'pretraining ran first');
 
   // Wait for the whole sweep, then compare.
   await page.waitForFunction(
