@@ -127,4 +127,12 @@ test('sweep from the palette, live panel, hide a run, x-axis, CSV export, light 
   await page.waitForTimeout(1000);
   await s.shot('panel-light');
   copyFileSync(dark, path.join(SCREENSHOTS, 'readme-panel.png'));
+
+  // A window reload restores the panel (its serializer) with the runs, without a command.
+  await page.reload();
+  await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+  for (const f of ['-freeze-0', '-freeze-6', '-freeze-8']) {
+    await webviewFrame(page).locator('tr', { hasText: f }).filter({ hasText: 'finished' }).waitFor({ timeout: 90_000 });
+  }
+  await s.shot('panel-after-reload');
 });
