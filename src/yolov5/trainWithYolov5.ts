@@ -25,7 +25,9 @@ import { registerYolov5Sections, usesYolov5, YOLOV5_SECTIONS, Yolov5SettingsErro
 import { failureMessage, isEpochHeader, LineTail, parseDeviceLine, parseTrainProgress, TerminalLines } from '../shared/yolov5/trainOutput';
 import { resumeArgs, trainPyArgs } from '../shared/yolov5/trainPyArgs';
 import type { Reporter } from '../trainer/cli/progress';
-import { defaultRunName, latestRunOf, RunFolderError, uniqueRunName } from '../trainer/run/runFolder';
+import { errorMessage, recordFailure } from '../trainer/run/recordFailure';
+import { defaultRunName, refuseIfStillRunning, RunFolderError, runToResume, uniqueRunName } from '../trainer/run/runFolder';
+import { StopRequests } from '../trainer/run/stopRequests';
 import { processStartTime } from '../trainer/system/processStart';
 import { resolvePython } from './pythonCommand';
 import { RunUsage } from './runUsage';
@@ -57,45 +59,6 @@ export interface Yolov5TrainOptions {
 /** Problems the user fixes in their files or setup: no stack in train.log. */
 const USER_ERRORS = ['ExperimentError', 'Yolov5SettingsError', 'Yolov5FreezeError', 'PythonNotFoundError', 'RunFolderError'];
 
-/** SIGINT/SIGTERM to this process: the first asks train.py to stop, later ones insist. */
-class StopRequests {
-  requested?: NodeJS.Signals;
-  private count = 0;
-  /** Set while train.py runs: passes a request on to it. */
-  forward?: (sig: NodeJS.Signals, count: number) => void;
-  private readonly handler = (sig: NodeJS.Signals): void => {
-    this.count++;
-    if (!this.requested) {
-      this.requested = sig;
-      this.onFirst(sig);
-    }
-    this.forward?.(sig, this.count);
-  };
-
-  constructor(private readonly onFirst: (sig: NodeJS.Signals) => void) {
-    process.on('SIGINT', this.handler);
-    process.on('SIGTERM', this.handler);
-  }
-
-  dispose(): void {
-    process.off('SIGINT', this.handler);
-    process.off('SIGTERM', this.handler);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** stderr carries train.py's output to the host's run log; a host that went away must not end the run. */
 function tolerateClosedStderr(): void {
   if (process.stderr.listenerCount('error') === 0) process.stderr.on('error', () => undefined);
@@ -123,14 +86,11 @@ export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
     };
     let freeze: FreezeSpec;
     if (o.resume) {
-      const name = o.name ?? latestRunOf(runsDir, exp.file);
-      if (!name) throw new RunFolderError(`nothing to resume: no run of ${exp.file} in ${runsDir}`);
+      const name = runToResume(runsDir, exp.file, o.name);
       const candidate = Yolov5RunFolder.open(runsDir, name);
       runName = name;
       const prev = candidate.record;
-      if (prev.status === 'running' && prev.pid && prev.pid !== process.pid && isAlive(prev.pid)) {
-        throw new RunFolderError(`run ${name} is still running (pid ${prev.pid}); stop it before resuming`);
-      }
+      refuseIfStillRunning(name, prev);
       if (prev.status === 'finished') throw new RunFolderError(`run ${name} already finished its ${prev.epochs ?? ''} epochs; YOLOv5 has nothing to resume (start a new run)`);
       if (!existsSync(candidate.lastPt)) {
         throw new RunFolderError(`nothing to resume: ${candidate.lastPt} does not exist (YOLOv5 writes it at the end of each epoch; this run ended before its first); start a new run`);
@@ -166,14 +126,7 @@ export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
     rep.event({ type: 'end', run: run.name, status: outcome.status });
     return 0;
   } catch (err) {
-    const msg = message(err);
-    if (run) {
-      run.update({ status: 'failed', error: msg, endedAt: new Date().toISOString() });
-      if (!(err instanceof Error && USER_ERRORS.includes(err.name)) && err instanceof Error && err.stack) run.log('error', err.stack);
-    }
-    log('error', msg);
-    rep.event({ type: 'end', run: runName, status: 'failed', error: msg });
-    return 1;
+    return recordFailure(err, { run, runName, log, reporter: rep, isUserError: (e) => e instanceof Error && USER_ERRORS.includes(e.name) });
   } finally {
     stop.dispose();
     run?.close();
@@ -377,7 +330,7 @@ class Yolov5Follower {
 
   /** Reads run one after another, so rows are recorded in order. */
   private schedulePoll(): void {
-    this.reading = this.reading.then(() => this.poll()).catch((e) => this.log('warn', `reading YOLOv5's results: ${message(e)}`));
+    this.reading = this.reading.then(() => this.poll()).catch((e) => this.log('warn', `reading YOLOv5's results: ${errorMessage(e)}`));
   }
 
   private async poll(): Promise<void> {

@@ -2,10 +2,9 @@
 // with the keyboard, and screenshot the tree.
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { openSession, openContainer, Session, REPO } from './session';
+import { openSession, openContainer, seedWorkspace, Session } from './session';
 
 const EXPERIMENT = `# e2e experiment
 model: model.yaml
@@ -18,9 +17,7 @@ freeze: 0 # nothing frozen
 let s: Session;
 let seed: string;
 before(async () => {
-  seed = mkdtempSync(path.join(os.tmpdir(), 'tl-e2e-seed-'));
-  copyFileSync(path.join(REPO, 'examples', 'digits', 'model.yaml'), path.join(seed, 'model.yaml'));
-  writeFileSync(path.join(seed, 'experiment.yaml'), EXPERIMENT);
+  seed = seedWorkspace(EXPERIMENT);
   s = await openSession({ from: seed });
 });
 after(async () => {

@@ -3,10 +3,9 @@
 // under the sweep, with the status-bar item while they run. Screenshots go to test-output/.
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { openSession, openContainer, runCommand, Session, REPO } from './session';
+import { openSession, openContainer, runCommand, seedWorkspace, Session } from './session';
 
 // Two digits, 64 labels, two epochs: each run takes seconds even on a shared 2-core machine.
 const EXPERIMENT = `# e2e sweep
@@ -24,9 +23,7 @@ freeze: 0
 let s: Session;
 let seed: string;
 before(async () => {
-  seed = mkdtempSync(path.join(os.tmpdir(), 'tl-e2e-seed-'));
-  copyFileSync(path.join(REPO, 'examples', 'digits', 'model.yaml'), path.join(seed, 'model.yaml'));
-  writeFileSync(path.join(seed, 'experiment.yaml'), EXPERIMENT);
+  seed = seedWorkspace(EXPERIMENT);
   s = await openSession({ from: seed });
 });
 after(async () => {

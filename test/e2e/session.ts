@@ -1,7 +1,7 @@
 // One e2e session: a fresh workspace copy, code-server with the extension under development
 // loaded, and headless Chromium on the workbench. Screenshots go to test-output/screenshots/.
 import { Browser, FrameLocator, Page } from 'playwright-core';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startCodeServer, RunningCodeServer } from '../harness/codeServer';
@@ -24,6 +24,15 @@ export interface SessionOptions {
   from?: string;
   theme?: 'Default Dark Modern' | 'Default Light Modern' | 'Default High Contrast';
   settings?: Record<string, unknown>;
+}
+
+/** A temporary folder holding examples/digits/model.yaml and `experimentText` as experiment.yaml,
+ *  to pass as `openSession({ from })`; the caller removes it. */
+export function seedWorkspace(experimentText: string): string {
+  const seed = mkdtempSync(path.join(os.tmpdir(), 'tl-e2e-seed-'));
+  copyFileSync(path.join(REPO, 'examples', 'digits', 'model.yaml'), path.join(seed, 'model.yaml'));
+  writeFileSync(path.join(seed, 'experiment.yaml'), experimentText);
+  return seed;
 }
 
 export async function openSession(opts: SessionOptions = {}): Promise<Session> {

@@ -112,7 +112,6 @@ describe('transfer-lab … --slurm on a real cluster', { concurrency: 6 }, () =>
     assert.ok((r.epochsDone ?? 0) >= 1);
     assert.equal(readMetricsFile(path.join(dir, 'metrics.jsonl')).length, r.epochsDone);
     assert.ok(existsSync(path.join(dir, 'weights', 'last', 'model.json')));
-    assert.match(readFileSync(path.join(dir, `slurm-${jobIdOf(dir)}.out`), 'utf8'), /CANCELLED AT .* DUE TO TIME LIMIT/);
     assert.match(logOf(c), /time limit .*reached/);
   });
 

@@ -3,6 +3,7 @@ import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ProgressEvent } from '../../src/shared/runs/contract';
+import { onLines } from '../../src/trainer/cli/streamLines';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const TRAINER = path.join(ROOT, 'dist', 'trainer.js');
@@ -42,21 +43,14 @@ export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   const child = spawn(process.execPath, [TRAINER, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const events: ProgressEvent[] = [];
   const waiters: Array<{ pred: (e: ProgressEvent) => boolean; resolve: (e: ProgressEvent) => void }> = [];
-  let buf = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    buf += chunk;
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (!line.startsWith('{')) continue;
-      const e = JSON.parse(line) as ProgressEvent;
-      events.push(e);
-      for (const w of [...waiters]) if (w.pred(e)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(e);
-      }
+  onLines(child.stdout!, (line) => {
+    if (!line.startsWith('{')) return;
+    const e = JSON.parse(line) as ProgressEvent;
+    events.push(e);
+    for (const w of [...waiters]) if (w.pred(e)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(e);
     }
   });
   child.stderr!.setEncoding('utf8').on('data', (c: string) => { stderr += c; });

@@ -2,6 +2,7 @@
 // the offending key or value, with a message that says what to write instead.
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { closest, show } from './describeValue';
 import type { DataSpec, Experiment, FileDiagnostic, FreezeSpec, TrainSettings } from './types';
 import { parseYamlDocument, positionOf } from './yamlPositions';
 import type { YamlDocument, YamlPath } from './yamlPositions';
@@ -99,14 +100,6 @@ function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function show(v: unknown): string {
-  if (v === null || v === undefined) return 'nothing';
-  if (typeof v === 'string') return `'${v}'`;
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  return String(v);
-}
-
 class Validator {
   readonly diagnostics: FileDiagnostic[] = [];
   private readonly dir: string;
@@ -162,7 +155,7 @@ class Validator {
         });
         continue;
       }
-      const hint = suggest(key, [...CORE_KEYS, ...sections.keys()]);
+      const hint = closest(key, [...CORE_KEYS, ...sections.keys()]);
       this.warning([key], `unknown key '${key}' is ignored${hint ? `; did you mean '${hint}'?` : ''} (known keys: ${[...CORE_KEYS, ...sections.keys()].join(', ')})`, 'key');
     }
 
@@ -370,36 +363,8 @@ class Validator {
   private unknownKeys(obj: Obj, p: YamlPath, known: string[]): void {
     for (const key of Object.keys(obj)) {
       if (known.includes(key)) continue;
-      const hint = suggest(key, known);
+      const hint = closest(key, known);
       this.error([...p, key], `unknown key '${key}' in ${p.join('.')}${hint ? `; did you mean '${hint}'?` : ''} (allowed: ${known.join(', ')})`, 'key');
     }
   }
-}
-
-/** The closest known key within edit distance 2 (typo help: `epoch` → `epochs`). */
-function suggest(key: string, known: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestD = 3;
-  for (const k of known) {
-    const d = editDistance(key.toLowerCase(), k.toLowerCase());
-    if (d < bestD) {
-      best = k;
-      bestD = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length];
 }

@@ -15,43 +15,12 @@
 //     extraArgs: ["--constraint=a100"]
 //     setup: module load nodejs/20
 //     node: node
+import { closest, show } from '../experiment/describeValue';
 import { registerExperimentSection, type ExperimentSection, type SectionReporter } from '../experiment/parse';
 import type { Experiment } from '../experiment/types';
 import { isSlurmMemory, isSlurmName, isSlurmTime, SLURM_OPTION_KEYS, type ExecutorKind, type SlurmOptions } from './options';
 
 type Obj = Record<string, unknown>;
-
-function show(v: unknown): string {
-  if (v === null || v === undefined) return 'nothing';
-  if (typeof v === 'string') return `'${v}'`;
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  return String(v);
-}
-
-/** The known key within edit distance 2 of a typo (`partiton` → `partition`). */
-function closest(key: string, known: readonly string[]): string | undefined {
-  const dist = (a: string, b: string) => {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = row[0];
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const cur = row[j];
-        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = cur;
-      }
-    }
-    return row[b.length];
-  };
-  let best: string | undefined;
-  let bestD = 3;
-  for (const k of known) {
-    const d = dist(key.toLowerCase(), k.toLowerCase());
-    if (d < bestD) [best, bestD] = [k, d];
-  }
-  return best;
-}
 
 const QUIET: SectionReporter = { error: () => undefined, warning: () => undefined, resolvePath: (p) => p };
 

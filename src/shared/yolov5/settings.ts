@@ -17,6 +17,7 @@
 // Both keys are registered with the experiment parser, so their problems are reported at their line.
 // Pure: no vscode, no Node APIs beyond path.
 import * as path from 'node:path';
+import { show } from '../experiment/describeValue';
 import type { ExperimentSection, SectionReporter } from '../experiment/parse';
 import { registerExperimentSection } from '../experiment/parse';
 import type { Experiment } from '../experiment/types';
@@ -76,14 +77,6 @@ type Obj = Record<string, unknown>;
 
 function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function show(v: unknown): string {
-  if (v === null || v === undefined) return 'nothing';
-  if (typeof v === 'string') return `'${v}'`;
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  return String(v);
 }
 
 /** Where the problems of a section go: the parser's reporter, or a list. */

@@ -391,15 +391,22 @@ export async function sweepOnSlurm(argv: string[]): Promise<number> {
   const off = onSignals(stop, (m) => progress.log('warn', m));
   let index = 0;
   const announced = new Set<string>();
+  // Every run is announced once, when it is first seen started: a poll may see it RUNNING, or a
+  // short job may already be over (or have sent its first event) before the next poll.
+  const announce = (r: { name: string }): void => {
+    if (announced.has(r.name)) return;
+    announced.add(r.name);
+    const p = plan.find((x) => x.run === r.name);
+    progress.sweep({ type: 'sweep-run', sweep: sweep!, run: r.name, role: p ? 'sweep' : 'pretrain', index: ++index, of: runs.length, freeze: p?.freeze ?? 0 });
+  };
   try {
     await followJobs(client, runs, {
-      event: (_r, e) => progress.run(e),
+      event: (r, e) => {
+        announce(r);
+        progress.run(e);
+      },
       state: (r, info) => {
-        if (info.state === 'RUNNING' && !announced.has(r.name)) {
-          announced.add(r.name);
-          const p = plan.find((x) => x.run === r.name);
-          progress.sweep({ type: 'sweep-run', sweep: sweep!, run: r.name, role: p ? 'sweep' : 'pretrain', index: ++index, of: runs.length, freeze: p?.freeze ?? 0 });
-        }
+        if (info.state !== 'PENDING') announce(r);
         progress.log('info', `job ${r.jobId} (${r.name}): ${describeJobState(info.state, info.reason, info.node)}`);
       },
       log: (level, m) => progress.log(level, m),

@@ -23,9 +23,11 @@ import { formatFreeze } from '../../shared/panel/summary';
 import { buildSweepTable, formatSweepTable, SweepPretrain, SweepRunInput, SweepTable } from '../../shared/sweep/sweepTable';
 import { requestedEngine } from '../engines';
 import { resolveModelJson, sha256OfModelFiles } from '../model/modelFiles';
+import { isAlive } from '../system/processAlive';
 import { parseArgs, positiveInt, UsageError } from './args';
 import type { Command } from './commands';
 import { TtyReporter } from './progress';
+import { onLines } from './streamLines';
 
 export interface SweepOptions {
   experimentFile: string;
@@ -164,15 +166,6 @@ function listNames(runsDir: string): string[] {
     return readdirSync(runsDir);
   } catch {
     return [];
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -334,24 +327,17 @@ async function pretrainFirst(
 function followChild(child: ChildProcess, run: string, progress: SweepProgress): Promise<ChildOutcome> {
   return new Promise((resolve) => {
     let end: ChildOutcome | undefined;
-    let buf = '';
     let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      buf += chunk;
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        let e: ProgressEvent | undefined;
-        try {
-          e = JSON.parse(line) as ProgressEvent;
-        } catch {
-          if (line.trim()) progress.run({ type: 'log', run, level: 'warn', message: line });
-          continue;
-        }
-        if (e.type === 'end') end = { status: e.status, ...(e.error ? { error: e.error } : {}) };
-        progress.run(e);
+    onLines(child.stdout!, (line) => {
+      let e: ProgressEvent | undefined;
+      try {
+        e = JSON.parse(line) as ProgressEvent;
+      } catch {
+        if (line.trim()) progress.run({ type: 'log', run, level: 'warn', message: line });
+        return;
       }
+      if (e.type === 'end') end = { status: e.status, ...(e.error ? { error: e.error } : {}) };
+      progress.run(e);
     });
     child.stderr!.setEncoding('utf8').on('data', (c: string) => {
       stderr += c;

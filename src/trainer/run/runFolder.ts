@@ -5,6 +5,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readF
 import * as path from 'node:path';
 import type { EpochMetrics, RunRecord } from '../../shared/runs/contract';
 import { parseMetricsText } from '../../shared/runs/metricsFile';
+import { isAlive } from '../system/processAlive';
 import { DurableLines, readableFolder, writeFileAtomic, writeFolderAtomic } from './atomicFiles';
 
 export const RUN_JSON = 'run.json';
@@ -77,6 +78,20 @@ export function latestRunOf(runsDir: string, experimentFile: string): string | u
   return best?.name;
 }
 
+/** The run `--resume` continues: the one named, else the latest of `experimentFile` in `runsDir`. */
+export function runToResume(runsDir: string, experimentFile: string, name: string | undefined): string {
+  const found = name ?? latestRunOf(runsDir, experimentFile);
+  if (!found) throw new RunFolderError(`nothing to resume: no run of ${experimentFile} in ${runsDir}`);
+  return found;
+}
+
+/** Refuses to resume a run whose process is still alive: two trainers would write one folder. */
+export function refuseIfStillRunning(name: string, record: RunRecord): void {
+  if (record.status === 'running' && record.pid && record.pid !== process.pid && isAlive(record.pid)) {
+    throw new RunFolderError(`run ${name} is still running (pid ${record.pid}); stop it before resuming`);
+  }
+}
+
 function csvCell(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
@@ -84,30 +99,65 @@ function csvCell(v: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export class RunFolder {
-  readonly dir: string;
-  record: RunRecord;
-  private metrics?: DurableLines;
-  private csv?: DurableLines;
-
-  private constructor(dir: string, record: RunRecord) {
-    this.dir = dir;
-    this.record = record;
-  }
+/** What every run folder keeps whichever program trains into it (the built-in trainer, YOLOv5's
+ *  train.py): run.json, rewritten atomically on each change, train.log, and the experiment snapshot. */
+export abstract class RunRecordFolder {
+  protected constructor(readonly dir: string, public record: RunRecord) {}
 
   get name(): string {
     return this.record.name;
   }
 
-  /** A new run folder with run.json (status running) and the experiment snapshot. */
-  static create(runsDir: string, name: string, record: Omit<RunRecord, 'name'>, experimentFile: string): RunFolder {
+  /** Makes `runsDir/name` holding the experiment snapshot. An existing folder is refused unless
+   *  `reusable` says it was only reserved for this run. */
+  protected static makeFolder(runsDir: string, name: string, experimentFile: string, reusable: (dir: string) => boolean = () => false): string {
     checkRunName(name);
     const dir = path.join(runsDir, name);
-    if (existsSync(dir) && !isQueuedPlaceholder(dir)) {
+    if (existsSync(dir) && !reusable(dir)) {
       throw new RunFolderError(`run folder ${dir} already exists: pick another --name, or add --resume to continue that run`);
     }
     mkdirSync(dir, { recursive: true });
     copyFileSync(experimentFile, path.join(dir, EXPERIMENT_SNAPSHOT));
+    return dir;
+  }
+
+  /** An existing run's folder and run.json, for --resume. */
+  protected static readFolder(runsDir: string, name: string): { dir: string; record: RunRecord } {
+    checkRunName(name);
+    const dir = path.join(runsDir, name);
+    const record = readRunRecord(dir);
+    if (!record) throw new RunFolderError(`nothing to resume: ${path.join(dir, RUN_JSON)} does not exist or is not readable`);
+    return { dir, record };
+  }
+
+  /** Merges `patch` into run.json; a key set to undefined is removed (JSON drops it). */
+  update(patch: Partial<RunRecord>): void {
+    this.record = { ...this.record, ...patch };
+    this.writeRecord();
+  }
+
+  protected writeRecord(): void {
+    writeFileAtomic(path.join(this.dir, RUN_JSON), `${JSON.stringify(this.record, null, 2)}\n`);
+  }
+
+  /** One line of train.log (one per line of a multi-line message). */
+  log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.appendLog(message.split('\n').map((l) => `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${l}`));
+  }
+
+  protected appendLog(lines: string[]): void {
+    appendFileSync(path.join(this.dir, TRAIN_LOG), `${lines.join('\n')}\n`);
+  }
+}
+
+export class RunFolder extends RunRecordFolder {
+  private metrics?: DurableLines;
+  private csv?: DurableLines;
+
+  /** A new run folder with run.json (status running) and the experiment snapshot; a folder a
+   *  queued Slurm job reserved is taken over. */
+  static create(runsDir: string, name: string, record: Omit<RunRecord, 'name'>, experimentFile: string): RunFolder {
+    const dir = RunRecordFolder.makeFolder(runsDir, name, experimentFile, isQueuedPlaceholder);
     const run = new RunFolder(dir, { name, ...record });
     run.writeRecord();
     writeFileSync(path.join(dir, RESULTS_CSV), `${CSV_COLUMNS.join(',')}\n`);
@@ -117,12 +167,8 @@ export class RunFolder {
 
   /** An existing run folder, for --resume. */
   static open(runsDir: string, name: string): RunFolder {
-    checkRunName(name);
-    const dir = path.join(runsDir, name);
-    const record = readRunRecord(dir);
-    if (!record) throw new RunFolderError(`nothing to resume: ${path.join(dir, RUN_JSON)} does not exist or is not readable`);
-    const run = new RunFolder(dir, record);
-    return run;
+    const { dir, record } = RunRecordFolder.readFolder(runsDir, name);
+    return new RunFolder(dir, record);
   }
 
   /** Keeps only the metrics of epochs ≤ `epochs` (those whose weights survive), then opens for appending. */
@@ -141,21 +187,6 @@ export class RunFolder {
     this.csv?.close();
     this.metrics = new DurableLines(path.join(this.dir, METRICS_JSONL));
     this.csv = new DurableLines(path.join(this.dir, RESULTS_CSV));
-  }
-
-  update(patch: Partial<RunRecord>): void {
-    this.record = { ...this.record, ...patch };
-    this.writeRecord();
-  }
-
-  private writeRecord(): void {
-    writeFileAtomic(path.join(this.dir, RUN_JSON), `${JSON.stringify(this.record, null, 2)}\n`);
-  }
-
-  /** One line of train.log. */
-  log(level: 'info' | 'warn' | 'error', message: string): void {
-    const lines = message.split('\n').map((l) => `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${l}`);
-    appendFileSync(path.join(this.dir, TRAIN_LOG), `${lines.join('\n')}\n`);
   }
 
   /** One finished epoch: metrics.jsonl then results.csv, each fsync'd. NaN/Infinity become null. */

@@ -15,7 +15,9 @@ import { modelFolderFiles, readMetadata, readOptimizerState, TransferLabMetadata
 import { prepareModel, PreparedModel } from '../model/prepareModel';
 import { describePretrained } from '../model/pretrained';
 import { permutation, seededRandom } from '../random';
-import { defaultRunName, latestRunOf, RunFolder, RunFolderError, uniqueRunName } from '../run/runFolder';
+import { recordFailure } from '../run/recordFailure';
+import { defaultRunName, refuseIfStillRunning, RunFolder, RunFolderError, runToResume, uniqueRunName } from '../run/runFolder';
+import { StopRequests } from '../run/stopRequests';
 import { DeviceSampler } from '../system/deviceSampler';
 import { processStartTime } from '../system/processStart';
 import { TensorPeak } from '../system/tensorPeak';
@@ -46,32 +48,9 @@ class TrainingError extends Error {
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** Errors the user can fix (their files); anything else also gets its stack in train.log. */
 function isUserError(err: unknown): boolean {
   return err instanceof Error && ['ExperimentError', 'DataError', 'ModelBuildError', 'FreezeError', 'WeightsFileError', 'RunFolderError', 'EngineError', 'TrainingError'].includes(err.name);
-}
-
-class StopSignal {
-  requested?: string;
-  private readonly handler = (sig: NodeJS.Signals): void => {
-    if (this.requested) return;
-    this.requested = sig;
-    this.onRequest(sig);
-  };
-
-  constructor(private readonly onRequest: (sig: string) => void) {
-    process.on('SIGINT', this.handler);
-    process.on('SIGTERM', this.handler);
-  }
-
-  dispose(): void {
-    process.off('SIGINT', this.handler);
-    process.off('SIGTERM', this.handler);
-  }
 }
 
 /** Runs the `train` command; resolves to the process exit code. */
@@ -83,11 +62,11 @@ export async function runTraining(o: TrainOptions): Promise<number> {
     run?.log(level, msg);
     rep.event({ type: 'log', run: runName, level, message: msg });
   };
-  let stop: StopSignal | undefined;
+  let stop: StopRequests | undefined;
   const peak = new TensorPeak();
   try {
     // Signals before the loop starts also stop cleanly (checked between phases and batches).
-    stop = new StopSignal((sig) => log('warn', `${sig} received: stopping after the current batch`));
+    stop = new StopRequests((sig) => log('warn', `${sig} received: stopping after the current batch`));
     const exp = await loadExperiment(o.experimentFile);
     const runsDir = path.resolve(o.runsDir ?? path.join(path.dirname(exp.file), 'runs'));
     const started = new Date().toISOString();
@@ -96,15 +75,12 @@ export async function runTraining(o: TrainOptions): Promise<number> {
     if (pidStartTime) base.pidStartTime = pidStartTime;
 
     if (o.resume) {
-      const name = o.name ?? latestRunOf(runsDir, exp.file);
-      if (!name) throw new RunFolderError(`nothing to resume: no run of ${exp.file} in ${runsDir}`);
+      const name = runToResume(runsDir, exp.file, o.name);
       // Checked before taking the folder over, so a refused resume leaves its run.json as it was.
       const candidate = RunFolder.open(runsDir, name);
       runName = name;
       const prev = candidate.record;
-      if (prev.status === 'running' && prev.pid && prev.pid !== process.pid && isAlive(prev.pid)) {
-        throw new RunFolderError(`run ${name} is still running (pid ${prev.pid}); stop it before resuming`);
-      }
+      refuseIfStillRunning(name, prev);
       if (prev.status === 'finished' && !o.epochs) throw new RunFolderError(`run ${name} already finished its ${prev.epochs} epochs; pass --epochs N to train longer`);
       const target = o.epochs ?? prev.epochs ?? exp.train.epochs;
       if (prev.epochsDone !== undefined && prev.epochsDone >= target) {
@@ -135,14 +111,7 @@ export async function runTraining(o: TrainOptions): Promise<number> {
     rep.event({ type: 'end', run: run.name, status });
     return 0;
   } catch (err) {
-    const msg = message(err);
-    if (run) {
-      run.update({ status: 'failed', error: msg, endedAt: new Date().toISOString() });
-      if (!isUserError(err) && err instanceof Error && err.stack) run.log('error', err.stack);
-    }
-    log('error', msg);
-    rep.event({ type: 'end', run: runName, status: 'failed', error: msg });
-    return 1;
+    return recordFailure(err, { run, runName, log, reporter: rep, isUserError });
   } finally {
     stop?.dispose();
     peak.dispose();
@@ -158,18 +127,9 @@ function readFileSafe(file: string): string | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function train(
   exp: Experiment, run: RunFolder, o: TrainOptions, log: (level: 'info' | 'warn' | 'error', msg: string) => void,
-  stop: StopSignal, peak: TensorPeak,
+  stop: StopRequests, peak: TensorPeak,
 ): Promise<'finished' | 'stopped'> {
   const rec = run.record;
   const settings = exp.train;
