@@ -10,6 +10,7 @@ import { isFreezeSpec } from './sweepPlan';
 import { RunLogs } from './runLogs';
 import { RunsManager } from './runsManager';
 import { RunsStatusBar } from './runsStatusBar';
+import { RunSwatches } from './runSwatches';
 import { RunsTree } from './runsTree';
 import { topLevel, type RunsTreeNode } from './runGroups';
 import { showEngines } from './showEngines';
@@ -20,6 +21,8 @@ export interface RunsRegistration extends vscode.Disposable {
   runsSource: RunsSource;
   /** The runs model (tests observe it through `list()`, `get()`, `queued()`). */
   manager: RunsManager;
+  /** The Runs view's provider (tests read its items). */
+  tree: RunsTree;
 }
 
 /** Registers the run commands, the Runs view and the status-bar item; disposed with the extension.
@@ -28,7 +31,7 @@ export function registerRuns(context: vscode.ExtensionContext, experimentFiles: 
   const logs = new RunLogs();
   const trainerScript = path.join(context.extensionPath, 'dist', 'trainer.js');
   const manager = new RunsManager(trainerScript, context.workspaceState, logs);
-  const tree = new RunsTree(manager);
+  const tree = new RunsTree(manager, new RunSwatches(context.globalStorageUri));
   const statusBar = new RunsStatusBar(manager);
   const commands = new RunCommands(manager, experimentFiles, tree);
 
@@ -63,6 +66,7 @@ export function registerRuns(context: vscode.ExtensionContext, experimentFiles: 
   const registration: RunsRegistration = {
     runsSource,
     manager,
+    tree,
     dispose: () => {
       for (const d of disposables.splice(0).reverse()) d.dispose();
     },

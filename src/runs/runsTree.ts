@@ -7,6 +7,7 @@ import type { RunState, RunsManager } from './runsManager';
 import { topLevel, type RunsTreeNode } from './runGroups';
 import { bestAccuracy, formatAccuracy, progressText, rowDescription, STATUS_ICON } from './runRowText';
 import { describeFreeze } from './sweepPlan';
+import type { RunSwatches } from './runSwatches';
 
 export type { RunsTreeNode } from './runGroups';
 
@@ -19,7 +20,9 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeNode>, vscode.D
   private readonly disposables: vscode.Disposable[] = [];
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly manager: RunsManager) {
+  private swatchReady = false;
+
+  constructor(private readonly manager: RunsManager, private readonly swatches?: RunSwatches) {
     this.view = vscode.window.createTreeView('transferLab.runs', {
       treeDataProvider: this,
       manageCheckboxStateManually: true,
@@ -34,6 +37,13 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeNode>, vscode.D
       manager.onDidChangeChecked(() => this.refresh()),
     );
     this.updateDescription();
+    void this.swatches?.prepare().then(
+      () => {
+        this.swatchReady = true;
+        this.refresh();
+      },
+      () => undefined, // no storage folder: status icons only
+    );
   }
 
   /** Coalesces bursts (batch events arrive many times a second) into one redraw. */
@@ -95,7 +105,12 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeNode>, vscode.D
     item.description = rowDescription(run, { showFreeze: !inSweep });
     item.accessibilityInformation = { label: `${run.record.name}, ${rowDescription(run)}` };
     const icon = STATUS_ICON[run.record.status];
-    item.iconPath = new vscode.ThemeIcon(run.stopping ? 'loading~spin' : icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
+    // A finished or stopped run shows its comparison colour (the status is in the description);
+    // running, queued and failed runs keep their status icon.
+    const swatch = this.swatchReady && (run.record.status === 'finished' || run.record.status === 'stopped') && !run.stopping
+      ? this.swatches?.icons(this.manager.list().map((r) => r.record.name)).get(run.record.name)
+      : undefined;
+    item.iconPath = swatch ?? new vscode.ThemeIcon(run.stopping ? 'loading~spin' : icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.contextValue = `run-${run.record.status}`;
     item.tooltip = runTooltip(run);
     item.checkboxState = {

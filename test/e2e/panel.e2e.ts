@@ -51,21 +51,30 @@ test('sweep from the palette, live panel, hide a run, x-axis, CSV export, light 
   await runCommand(page, 'Transfer Lab: Open Comparison');
   const frame = webviewFrame(page);
   await frame.locator('tr', { hasText: 'pretrain' }).waitFor({ timeout: 120_000 });
-  const liveRow = frame.locator('tr', { hasText: '-freeze-0' });
-  await liveRow.waitFor({ timeout: 180_000 });
-  const epochsCell = async (): Promise<number> => {
-    const m = /(\d+)\/\d+/.exec((await liveRow.locator('td').allTextContents()).join(' '));
-    return m ? Number(m[1]) : 0;
+  // Epochs grow in the open panel: some run (pretraining or a sweep run) is seen below its total
+  // and then further on, with no reload in between.
+  const progressOf = async (): Promise<Map<string, [number, number]>> => {
+    const rows = await frame.locator('tbody tr').allTextContents();
+    const out = new Map<string, [number, number]>();
+    for (const text of rows) {
+      const name = /(pretrain|sweep-\d{8}-\d{4}-freeze-\d+)/.exec(text)?.[1];
+      const m = /(\d+)\/(\d+)/.exec(text);
+      if (name && m) out.set(name, [Number(m[1]), Number(m[2])]);
+    }
+    return out;
   };
-  // The nothing-frozen run's epoch count grows in the open panel: seen below the total, then higher.
-  const seen: number[] = [await epochsCell()];
-  const deadline = Date.now() + 180_000;
-  while (!(seen.some((v) => v < 8) && seen.at(-1)! > Math.min(...seen))) {
-    if (Date.now() > deadline) throw new Error(`no new epoch arrived in the open panel (saw ${seen.join(', ')})`);
-    await page.waitForTimeout(200);
-    const v = await epochsCell();
-    if (v !== seen.at(-1)) seen.push(v);
+  const firstSeen = new Map<string, number>();
+  const deadline = Date.now() + 240_000;
+  let grew: string | undefined;
+  while (!grew) {
+    if (Date.now() > deadline) throw new Error(`no run's epochs grew in the open panel (first seen: ${JSON.stringify([...firstSeen])})`);
+    for (const [name, [done, total]] of await progressOf()) {
+      if (!firstSeen.has(name)) firstSeen.set(name, done);
+      else if (firstSeen.get(name)! < total && done > firstSeen.get(name)!) grew = name;
+    }
+    await page.waitForTimeout(150);
   }
+  await frame.locator('tr', { hasText: '-freeze-0' }).waitFor({ timeout: 180_000 });
   await s.shot('panel-live-dark');
   assert.ok(existsSync(path.join(s.workspace, 'runs', 'pretrain', 'weights', 'best', 'model.json')), 'pretraining ran first');
 
