@@ -42,23 +42,29 @@ test('sweep from the palette, live panel, hide a run, x-axis, CSV export, light 
   const { page } = s;
   await openContainer(page);
   await page.getByRole('tree', { name: /Modules/ }).locator('.monaco-list-row', { hasText: '0 Conv' }).waitFor({ timeout: 60_000 });
+  // The panel is open and ready before anything trains, so every epoch after this arrives live
+  // (on a quiet machine the whole example sweep takes under a minute).
+  await runCommand(page, 'Transfer Lab: Open Comparison');
+  const frame = webviewFrame(page);
+  await frame.locator('.tl-no-runs').waitFor({ timeout: 120_000 });
   await runCommand(page, 'Transfer Lab: Start Freeze Sweep');
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'freeze 8' }).first().waitFor({ timeout: 30_000 });
   await page.keyboard.press('Enter');
-
-  // The panel opens at once, while pretraining runs (its weights do not exist yet): every epoch
-  // after this arrives live, without a reload.
-  await runCommand(page, 'Transfer Lab: Open Comparison');
-  const frame = webviewFrame(page);
+  // Pretraining runs first (its weights do not exist yet).
   await frame.locator('tr', { hasText: 'pretrain' }).waitFor({ timeout: 120_000 });
   // Epochs grow in the open panel: some run (pretraining or a sweep run) is seen below its total
   // and then further on, with no reload in between.
   const progressOf = async (): Promise<Map<string, [number, number]>> => {
-    const rows = await frame.locator('tbody tr').allTextContents();
+    // [run name, epochs cell] per summary row ("3/8").
+    const rows = await frame.locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => {
+        const cells = Array.from(tr.querySelectorAll('th, td')).map((c) => (c.textContent ?? '').trim());
+        return [cells[0], cells.find((c) => /^\d+\/\d+$/.test(c)) ?? ''];
+      }),
+    );
     const out = new Map<string, [number, number]>();
-    for (const text of rows) {
-      const name = /(pretrain|sweep-\d{8}-\d{4}-freeze-\d+)/.exec(text)?.[1];
-      const m = /(\d+)\/(\d+)/.exec(text);
+    for (const [name, epochs] of rows) {
+      const m = /^(\d+)\/(\d+)$/.exec(epochs);
       if (name && m) out.set(name, [Number(m[1]), Number(m[2])]);
     }
     return out;
