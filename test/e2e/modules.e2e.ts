@@ -2,9 +2,9 @@
 // with the keyboard, and screenshot the tree.
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { openSession, openContainer, seedWorkspace, Session } from './session';
+import { openSession, openContainer, Session } from './session';
 
 const EXPERIMENT = `# e2e experiment
 model: model.yaml
@@ -15,14 +15,11 @@ freeze: 0 # nothing frozen
 `;
 
 let s: Session;
-let seed: string;
 before(async () => {
-  seed = seedWorkspace(EXPERIMENT);
-  s = await openSession({ from: seed });
+  s = await openSession({ experiment: EXPERIMENT });
 });
 after(async () => {
   await s?.close();
-  rmSync(seed, { recursive: true, force: true });
 });
 
 const freezeLine = (): string => readFileSync(path.join(s.workspace, 'experiment.yaml'), 'utf8').split('\n').find((l) => l.startsWith('freeze:')) ?? '';

@@ -3,9 +3,9 @@
 // under the sweep, with the status-bar item while they run. Screenshots go to test-output/.
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { openSession, openContainer, runCommand, seedWorkspace, Session } from './session';
+import { openSession, openContainer, runCommand, Session } from './session';
 
 // Two digits, 64 labels, two epochs: each run takes seconds even on a shared 2-core machine.
 const EXPERIMENT = `# e2e sweep
@@ -21,14 +21,11 @@ freeze: 0
 `;
 
 let s: Session;
-let seed: string;
 before(async () => {
-  seed = seedWorkspace(EXPERIMENT);
-  s = await openSession({ from: seed });
+  s = await openSession({ experiment: EXPERIMENT });
 });
 after(async () => {
   await s?.close();
-  rmSync(seed, { recursive: true, force: true });
 });
 
 /** Drags the side bar's edge so the rows' descriptions fit in the screenshots. */

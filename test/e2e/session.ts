@@ -22,22 +22,19 @@ export interface Session {
 export interface SessionOptions {
   /** Folder copied to a temporary workspace; an empty one when absent. */
   from?: string;
+  /** Written as experiment.yaml beside a copy of examples/digits/model.yaml. */
+  experiment?: string;
   theme?: 'Default Dark Modern' | 'Default Light Modern' | 'Default High Contrast';
   settings?: Record<string, unknown>;
-}
-
-/** A temporary folder holding examples/digits/model.yaml and `experimentText` as experiment.yaml,
- *  to pass as `openSession({ from })`; the caller removes it. */
-export function seedWorkspace(experimentText: string): string {
-  const seed = mkdtempSync(path.join(os.tmpdir(), 'tl-e2e-seed-'));
-  copyFileSync(path.join(REPO, 'examples', 'digits', 'model.yaml'), path.join(seed, 'model.yaml'));
-  writeFileSync(path.join(seed, 'experiment.yaml'), experimentText);
-  return seed;
 }
 
 export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const workspace = mkdtempSync(path.join(os.tmpdir(), 'tl-e2e-ws-'));
   if (opts.from) cpSync(opts.from, workspace, { recursive: true, filter: (src) => !/[\\/](runs|node_modules)$/.test(src) });
+  if (opts.experiment !== undefined) {
+    copyFileSync(path.join(REPO, 'examples', 'digits', 'model.yaml'), path.join(workspace, 'model.yaml'));
+    writeFileSync(path.join(workspace, 'experiment.yaml'), opts.experiment);
+  }
   const settings = { ...(opts.theme ? { 'workbench.colorTheme': opts.theme } : {}), ...opts.settings };
   const server = await startCodeServer({ workspace, smokeTestDriver: true, settings });
   const browser = await launchBrowser();
