@@ -41,9 +41,12 @@ test('SIGTERM mid-epoch: batch finishes, weights/last written, status stopped, e
   assert.equal(lastEpochInWeights(dir), 2);
   assert.ok(run.events.some((e) => e.type === 'log' && /SIGTERM received: stopping after the current batch/.test(e.message)));
   assert.deepEqual(run.events[run.events.length - 1], { type: 'end', run: 'term', status: 'stopped' });
-  // No batch of epoch 3 ran after the one the signal interrupted (plus at most the one in flight).
-  const after = run.events.filter((e) => e.type === 'batch' && e.epoch === 3).length;
-  assert.ok(after <= 6, `${after} batches of epoch 3 ran`);
+  // At most the batch in flight finishes once the trainer has the signal. Counted from the
+  // trainer's own "SIGTERM received" line: the stdout pipe may lag the trainer by several fast
+  // batches, so the batch the test saw before signalling says nothing about where the trainer was.
+  const received = run.events.findIndex((e) => e.type === 'log' && /SIGTERM received/.test(e.message));
+  const afterSignal = run.events.slice(received + 1).filter((e) => e.type === 'batch').length;
+  assert.ok(afterSignal <= 1, `${afterSignal} batches ran after the trainer received SIGTERM`);
 
   const resumed = runCli(['train', exp, '--json', '--name', 'term', '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout.slice(-1500));
