@@ -52,6 +52,18 @@ function copyAssets() {
   cpSync('node_modules/uplot/dist/uPlot.min.css', 'dist/uPlot.min.css');
 }
 
+// The trainer's own WebAssembly kernels (AssemblyScript), one build for each kind of memory the wasm
+// engine may have: the plain build's exported memory, the threaded build's shared one.
+const KERNELS_SRC = 'src/trainer/kernels/assembly/trainingKernels.ts';
+async function buildTrainingKernels() {
+  const { default: asc } = await import('assemblyscript/asc');
+  for (const [out, extra] of [['dist/training-kernels.wasm', []], ['dist/training-kernels-shared.wasm', ['--sharedMemory', '--maximumMemory', '65536', '--enable', 'threads']]]) {
+    const { error, stderr } = await asc.main([KERNELS_SRC, '-o', out, '-O3', '--runtime', 'stub', '--importMemory', '--noExportMemory',
+      '--initialMemory', '1', '--enable', 'simd', ...extra]);
+    if (error) throw new Error(`AssemblyScript build of ${KERNELS_SRC} failed:\n${stderr.toString()}`);
+  }
+}
+
 // The `mnist` package's digits (41 MB of JSON) packed for the .vsix: the digits' pixel values take
 // 256 distinct numbers, so each digit becomes one byte per pixel indexing a shared palette —
 // the trainer decodes exactly the numbers the JSON holds.
@@ -69,6 +81,7 @@ function packMnist() {
 }
 
 copyAssets();
+await buildTrainingKernels();
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
 } else {

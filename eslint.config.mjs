@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test-output/**', '**/*.mjs', '**/*.js'] },
+  { ignores: ['dist/**', 'out/**', 'src/trainer/kernels/assembly/**', 'node_modules/**', 'test-output/**', '**/*.mjs', '**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -21,6 +21,7 @@ import type { ModelSummary, ModuleInfo } from '../src/shared/model/types';
 import { activateEngine, wasmBinaryDir } from '../src/trainer/engines';
 import { conv2d, LazyGradConv2D } from '../src/trainer/model/lazyGradConv2d';
 import { DataParallelStep } from '../src/trainer/parallel/dataParallel';
+import { adam } from '../src/trainer/train/fusedAdam';
 
 const FREEZES = ['none', 'backbone', 'head', 'backbone+cache', 'head+cache'] as const;
 type Freeze = (typeof FREEZES)[number];
@@ -69,7 +70,8 @@ async function measureTfjs(variant: Variant, freeze: Freeze, steps: number): Pro
     // As the trainer does: frozen convolutions in front of every trainable layer use the fused kernel.
     if (l instanceof LazyGradConv2D) l.fusedForward = !l.trainable;
   }
-  const opt = tf.train.adam(0.001);
+  // The trainer's Adam (fused on its wasm engine); stock tfjs runs tfjs' own.
+  const opt = variant === 'stock' ? tf.train.adam(0.001) : adam(0.001);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const inShape = cached ? [freeze === 'backbone+cache' ? 256 : 64] : [32, 32, 3];
   const x = tf.randomUniform([BATCH, ...inShape], 0, 1, 'float32', 1);

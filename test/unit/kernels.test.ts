@@ -8,8 +8,12 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { wasmBinaryDir } from '../../src/trainer/engines';
 import { registerTrainingKernels } from '../../src/trainer/kernels/registerTrainingKernels';
-import { conv2dFilterGradientWasm, conv2dInputGradientWasm, flipTransposeFilterWasm, maxPoolGradientWasm, PatchGeometry, writePatchesT } from '../../src/trainer/kernels/wasmConvKernels';
+import { conv2dFilterGradientWasm, conv2dInputGradientWasm, flipTransposeFilterWasm, maxPoolGradientWasm, } from '../../src/trainer/kernels/wasmConvKernels';
+import { trainingKernels } from '../../src/trainer/kernels/trainingKernelsWasm';
+import { allocate, heapF32, offsetOf } from '../../src/trainer/kernels/wasmHeap';
 import { isWasmBackend, WasmBackendLike } from '../../src/trainer/kernels/wasmHeap';
+
+interface PatchGeometry { n: number; h: number; w: number; c: number; kh: number; kw: number; sh: number; sw: number; top: number; left: number; ho: number; wo: number }
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
@@ -37,7 +41,7 @@ before(async () => {
   registerTrainingKernels('wasm');
 });
 
-test('writePatchesT equals a plain loop, on the flat path and the general paths', () => {
+test('patchesT (wasm kernel) equals a plain loop, on the flat path and the general paths', () => {
   const geometries: PatchGeometry[] = [
     { n: 2, h: 5, w: 6, c: 3, kh: 3, kw: 3, sh: 1, sw: 1, top: 1, left: 1, ho: 5, wo: 6 }, // flat ('same')
     { n: 2, h: 5, w: 6, c: 2, kh: 3, kw: 2, sh: 1, sw: 1, top: 0, left: 0, ho: 3, wo: 5 }, // rows ('valid')
@@ -49,19 +53,24 @@ test('writePatchesT equals a plain loop, on the flat path and the general paths'
     const { n, h, w, c, kh, kw, sh, sw, top, left, ho, wo } = g;
     const plane = n * h * w;
     const m = n * ho * wo;
-    const heap = new Float32Array(7 + c * plane + kh * kw * c * m).fill(NaN); // NaN: every output must be written
-    for (let i = 0; i < c * plane; i++) heap[7 + i] = i + 1;
-    const out = 7 + c * plane;
-    writePatchesT(heap, 7, out, g);
+    const backend = wasmBackend();
+    const xT = tf.tensor1d(Array.from({ length: c * plane }, (_, i) => i + 1));
+    const outT = allocate(backend, [kh * kw * c * m]);
+    const x0 = offsetOf(backend, xT);
+    const out = offsetOf(backend, outT);
+    heapF32(backend).fill(NaN, out, out + kh * kw * c * m); // NaN: every output must be written
+    trainingKernels(backend).patchesT(4 * x0, 4 * out, n, h, w, c, kh, kw, sh, sw, top, left, ho, wo);
+    const heap = heapF32(backend);
     for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) for (let ci = 0; ci < c; ci++) {
       for (let ni = 0; ni < n; ni++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) {
         const si = i * sh + a - top;
         const sj = j * sw + b - left;
-        const want = si >= 0 && si < h && sj >= 0 && sj < w ? heap[7 + ci * plane + (ni * h + si) * w + sj] : 0;
+        const want = si >= 0 && si < h && sj >= 0 && sj < w ? heap[x0 + ci * plane + (ni * h + si) * w + sj] : 0;
         const got = heap[out + ((a * kw + b) * c + ci) * m + (ni * ho + i) * wo + j];
         assert.equal(got, want, `${JSON.stringify(g)}: P[${a},${b},${ci}][${ni},${i},${j}]`);
       }
     }
+    tf.dispose([xT, outT]);
   }
 });
 

@@ -10,6 +10,7 @@
 //  input gradient   (stride 1) dx = conv(dy, W flipped in space with in/out channels swapped),
 //      padded by k-1-top before and whatever makes the output the input's size after.
 import * as tf from '@tensorflow/tfjs';
+import { trainingKernels } from './trainingKernelsWasm';
 import { allocate, heapF32, offsetOf, WasmBackendLike } from './wasmHeap';
 
 type Pair = number | [number, number];
@@ -20,82 +21,6 @@ export interface PatchGeometry {
   n: number; h: number; w: number; c: number;
   kh: number; kw: number; sh: number; sw: number;
   top: number; left: number; ho: number; wo: number;
-}
-
-/**
- * Writes the transposed patch matrix P [kh*kw*c, n*ho*wo] at `out` from x laid out channel-first
- * ([c, n, h, w]) at `src`, both offsets into `heap`. With stride 1 and an output the size of the
- * input ('same'), every row of P is the flattened input shifted by one offset: one copyWithin per
- * row, then zeros where the shift crossed an image border.
- */
-export function writePatchesT(heap: Float32Array, src: number, out: number, g: PatchGeometry): void {
-  const { n, h, w, c, kh, kw, sh, sw, top, left, ho, wo } = g;
-  const plane = n * h * w; // one channel of x
-  const m = n * ho * wo; // columns of P
-  const flat = sh === 1 && sw === 1 && ho === h && wo === w;
-  for (let a = 0; a < kh; a++) {
-    for (let b = 0; b < kw; b++) {
-      for (let ci = 0; ci < c; ci++) {
-        const row = out + ((a * kw + b) * c + ci) * m;
-        const xc = src + ci * plane;
-        if (flat) {
-          const dr = a - top;
-          const dc = b - left;
-          const shift = dr * w + dc;
-          const from = Math.max(0, -shift);
-          const to = Math.min(m, m - shift);
-          if (from > 0) heap.fill(0, row, row + from);
-          if (to < m) heap.fill(0, row + to, row + m);
-          if (to > from) heap.copyWithin(row + from, xc + from + shift, xc + to + shift);
-          if (dr === 0 && dc === 0) continue;
-          for (let ni = 0; ni < n; ni++) {
-            for (let i = 0; i < h; i++) {
-              const seg = row + (ni * h + i) * w;
-              const si = i + dr;
-              // Short runs: a loop beats a fill() call per image row.
-              if (si < 0 || si >= h) {
-                heap.fill(0, seg, seg + w);
-              } else if (dc > 0) {
-                for (let q = seg + w - dc; q < seg + w; q++) heap[q] = 0;
-              } else if (dc < 0) {
-                for (let q = seg; q < seg - dc; q++) heap[q] = 0;
-              }
-            }
-          }
-          continue;
-        }
-        let dst = row;
-        for (let ni = 0; ni < n; ni++) {
-          for (let i = 0; i < ho; i++, dst += wo) {
-            const si = i * sh + a - top;
-            if (si < 0 || si >= h) {
-              heap.fill(0, dst, dst + wo);
-              continue;
-            }
-            const srow = xc + (ni * h + si) * w;
-            const c0 = b - left;
-            if (sw === 1) {
-              // Columns j with 0 <= j + c0 < w are one contiguous run.
-              const j0 = Math.max(0, -c0);
-              const j1 = Math.min(wo, w - c0);
-              if (j1 <= j0) {
-                heap.fill(0, dst, dst + wo);
-                continue;
-              }
-              if (j0 > 0) heap.fill(0, dst, dst + j0);
-              if (j1 < wo) heap.fill(0, dst + j1, dst + wo);
-              heap.copyWithin(dst + j0, srow + j0 + c0, srow + j1 + c0);
-            } else {
-              for (let j = 0; j < wo; j++) {
-                const sj = j * sw + c0;
-                heap[dst + j] = sj >= 0 && sj < w ? heap[srow + sj] : 0;
-              }
-            }
-          }
-        }
-      }
-    }
-  }
 }
 
 /** Conv2DBackpropFilter (NHWC, dilation 1, any stride and padding) on the wasm backend. */
@@ -110,8 +35,7 @@ export function conv2dFilterGradientWasm(
   const m = n * ho * wo;
   const xT = tf.transpose(x, [3, 0, 1, 2]); // channel-first: each channel a contiguous plane
   const patches = allocate(backend, [k, m]);
-  const heap = heapF32(backend);
-  writePatchesT(heap, offsetOf(backend, xT), offsetOf(backend, patches), { n, h, w, c, kh, kw, sh, sw, top: info.padInfo.top, left: info.padInfo.left, ho, wo });
+  trainingKernels(backend).patchesT(4 * offsetOf(backend, xT), 4 * offsetOf(backend, patches), n, h, w, c, kh, kw, sh, sw, info.padInfo.top, info.padInfo.left, ho, wo);
   // A matMul, not a 1×1 conv: the wasm conv transposes and copies its (here fresh, M×Co) filter
   // before XNNPACK packs it, the matMul packs it directly (measured 9 vs 14 ms per step).
   const dW = tf.matMul(patches as tf.Tensor2D, tf.reshape(dy, [m, co]) as tf.Tensor2D);
@@ -173,7 +97,8 @@ export function maxPoolGradientWasm(
   const ds = offsetOf(backend, dy);
   const os = offsetOf(backend, dx);
   if (kh === 2 && kw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && h === 2 * ho && w === 2 * wo) {
-    maxPool2x2Grad(heap, xs, ds, os, n, ho, wo, c);
+    // The common 2×2, stride-2 pool over an even-sized input: every input element is written once (SIMD, no branches).
+    trainingKernels(backend).maxPool2x2Grad(4 * xs, 4 * ds, 4 * os, n, ho, wo, c);
     return dx;
   }
   heap.fill(0, os, os + n * h * w * c);
@@ -208,43 +133,4 @@ export function maxPoolGradientWasm(
     }
   }
   return dx;
-}
-
-/** The common 2×2, stride-2 pool over an even-sized input: every input element is written once. */
-function maxPool2x2Grad(heap: Float32Array, xs: number, ds: number, os: number, n: number, ho: number, wo: number, c: number): void {
-  // One view per tensor, indexed from 0.
-  const size = n * 4 * ho * wo * c;
-  const X = heap.subarray(xs, xs + size);
-  const D = heap.subarray(ds, ds + n * ho * wo * c);
-  const O = heap.subarray(os, os + size);
-  const row = 2 * wo * c;
-  let d = 0;
-  for (let ni = 0; ni < n; ni++) {
-    for (let i = 0; i < ho; i++) {
-      const r0 = (ni * 2 * ho + 2 * i) * row;
-      for (let j = 0; j < wo; j++, d += c) {
-        const p00 = r0 + 2 * j * c;
-        const p01 = p00 + c;
-        const p10 = p00 + row;
-        const p11 = p10 + c;
-        for (let k = 0; k < c; k++) {
-          const a = X[p00 + k];
-          const b = X[p01 + k];
-          const e = X[p10 + k];
-          const f = X[p11 + k];
-          const g = D[d + k];
-          // First maximum in row-major order: a later element must be strictly greater.
-          let best = a;
-          let at = 0;
-          if (b > best) { best = b; at = 1; }
-          if (e > best) { best = e; at = 2; }
-          if (f > best) at = 3;
-          O[p00 + k] = at === 0 ? g : 0;
-          O[p01 + k] = at === 1 ? g : 0;
-          O[p10 + k] = at === 2 ? g : 0;
-          O[p11 + k] = at === 3 ? g : 0;
-        }
-      }
-    }
-  }
 }

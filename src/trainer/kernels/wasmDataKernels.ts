@@ -9,6 +9,7 @@
 //    a naive triple loop; transposing the operand first keeps XNNPACK's fast path.
 // Each returns undefined when the case is not the one it speeds up; the caller then runs the stock kernel.
 import * as tf from '@tensorflow/tfjs';
+import { trainingKernels } from './trainingKernelsWasm';
 import { heapF32, offsetOf, WasmBackendLike } from './wasmHeap';
 
 type Heap = Float32Array | Int32Array;
@@ -78,15 +79,12 @@ export function reduceLeadingWasm(backend: WasmBackendLike, x: tf.TensorInfo, ax
   const inner = x.shape.slice(k);
   const cols = inner.reduce((a, b) => a * b, 1);
   const out = backend.makeOutput(keepDims ? [...x.shape.slice(0, k).map(() => 1), ...inner] : inner, 'float32');
-  const heap = heapF32(backend);
-  const src = offsetOf(backend, x);
   const dst = offsetOf(backend, out);
-  const acc = new Float32Array(cols);
-  for (let r = 0, at = src; r < rows; r++, at += cols) {
-    for (let c = 0; c < cols; c++) acc[c] += heap[at + c];
+  trainingKernels(backend).sumRows(4 * offsetOf(backend, x), 4 * dst, rows, cols);
+  if (mean) {
+    const heap = heapF32(backend);
+    for (let c = dst; c < dst + cols; c++) heap[c] /= rows;
   }
-  if (mean) for (let c = 0; c < cols; c++) acc[c] /= rows;
-  heap.set(acc, dst);
   return out;
 }
 

@@ -2,6 +2,7 @@
 // frozen layer gets no gradient kernels at all (visible in tf.profile: no Conv2DBackpropFilter).
 import * as tf from '@tensorflow/tfjs';
 import { batchTensors, FeatureSet } from './featureSet';
+import { adam } from './fusedAdam';
 
 export type OutputKind = 'logits' | 'probabilities';
 
@@ -12,7 +13,7 @@ export function lossOf(output: OutputKind, labels: tf.Tensor2D, y: tf.Tensor): t
 }
 
 export function makeOptimizer(kind: 'adam' | 'sgd', lr: number): tf.Optimizer {
-  return kind === 'sgd' ? tf.train.sgd(lr) : tf.train.adam(lr);
+  return kind === 'sgd' ? tf.train.sgd(lr) : adam(lr);
 }
 
 /** The variables the optimizer updates: those of trainable layers. */
