@@ -19,7 +19,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { estimateCost } from '../src/shared/cost/estimateCost';
 import type { ModelSummary, ModuleInfo } from '../src/shared/model/types';
 import { activateEngine, wasmBinaryDir } from '../src/trainer/engines';
-import { conv2d, LazyGradConv2D } from '../src/trainer/model/lazyGradConv2d';
+import { conv2d } from '../src/trainer/model/lazyGradConv2d';
 import { DataParallelStep } from '../src/trainer/parallel/dataParallel';
 import { adam } from '../src/trainer/train/fusedAdam';
 
@@ -67,8 +67,6 @@ async function measureTfjs(variant: Variant, freeze: Freeze, steps: number): Pro
   for (const l of model.layers) {
     if (freeze === 'backbone' && /^(conv|pool)/.test(l.name)) l.trainable = false;
     if (freeze === 'head' && l.name !== 'dense1') l.trainable = false;
-    // As the trainer does: frozen convolutions in front of every trainable layer use the fused kernel.
-    if (l instanceof LazyGradConv2D) l.fusedForward = !l.trainable;
   }
   // The trainer's Adam (fused on its wasm engine); stock tfjs runs tfjs' own.
   const opt = variant === 'stock' ? tf.train.adam(0.001) : adam(0.001);

@@ -3,7 +3,7 @@
 // Prints each kernel's total time and call count over one step (median of several steps).
 import * as tf from '@tensorflow/tfjs';
 import { activateEngine } from '../src/trainer/engines';
-import { conv2d, LazyGradConv2D } from '../src/trainer/model/lazyGradConv2d';
+import { conv2d } from '../src/trainer/model/lazyGradConv2d';
 import { adam } from '../src/trainer/train/fusedAdam';
 
 const FILTERS = [16, 32, 64, 64];
@@ -28,7 +28,6 @@ async function main(): Promise<void> {
   for (const l of model.layers) {
     if (freeze === 'backbone' && /^(conv|pool)/.test(l.name)) l.trainable = false;
     if (freeze === 'head' && l.name !== 'dense1') l.trainable = false;
-    if (l instanceof LazyGradConv2D) l.fusedForward = !l.trainable;
   }
   const opt = process.env.STOCK_ADAM ? tf.train.adam(0.001) : adam(0.001);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);

@@ -117,6 +117,15 @@ const REPLACE_ON: Record<string, string[]> = {
  */
 const WRAP_ON: Record<string, Record<string, (stock: tf.KernelFunc) => tf.KernelFunc>> = {
   wasm: {
+    // The engine clones every tensor it saves for backprop (tf.clone → Identity), and the stock wasm
+    // Identity copies the data: 37 copies per step of the reference CNN. Tensors are immutable, so
+    // a clone can share the data (reference-counted, as wasm's Reshape and cpu's Identity do).
+    [tf.Identity]: (stock) => (args) => {
+      const { backend, inputs: { x } } = args;
+      if (x!.dtype === 'string' || !isWasmBackend(backend)) return stock(args);
+      backend.incRef(x!.dataId);
+      return { dataId: x!.dataId, shape: x!.shape, dtype: x!.dtype };
+    },
     [tf.Tile]: (stock) => (args) => {
       const backend = args.backend;
       return (isWasmBackend(backend) ? tileWasm(backend, args.inputs.x!, (args.attrs as Attrs<tf.TileAttrs>).reps) : undefined) ?? stock(args);

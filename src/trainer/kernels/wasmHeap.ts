@@ -9,11 +9,12 @@ export interface WasmBackendLike {
   wasm: { HEAPU8: Uint8Array; wasmMemory?: WebAssembly.Memory };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  incRef(dataId: object): void;
 }
 
 export function isWasmBackend(backend: unknown): backend is WasmBackendLike {
   const b = backend as Partial<WasmBackendLike> | undefined;
-  return !!b && typeof b.makeOutput === 'function' && !!b.wasm && !!b.dataIdMap;
+  return !!b && typeof b.makeOutput === 'function' && typeof b.incRef === 'function' && !!b.wasm && !!b.dataIdMap;
 }
 
 /**

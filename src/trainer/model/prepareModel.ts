@@ -9,7 +9,7 @@ import type { ModelSummary } from '../../shared/model/types';
 import { buildYoloModel, BuiltGraph, ModelBuildError } from './buildYolo';
 import { applyFreeze, FreezeResult } from './freezing';
 import { registerFreezableBatchNorm } from './frozenBatchNorm';
-import { LazyGradConv2D, registerLazyGradConv2D } from './lazyGradConv2d';
+import { registerLazyGradConv2D } from './lazyGradConv2d';
 import { loadLayersModelFile } from './modelFiles';
 import { loadPretrained, PretrainedReport } from './pretrained';
 import { toTfName } from './layerNames';
@@ -109,20 +109,7 @@ export async function prepareModel(o: PrepareOptions): Promise<PreparedModel> {
   }
 
   const freeze = applyFreeze(model, summary, o.freeze, tfLayer);
-  useFusedForwardInFrozenPrefix(model);
   return { model, summary, output, tfLayer, graph, freeze, pretrained, notes };
-}
-
-/**
- * Convolutions before the first trainable layer (in the model's topological order) get no gradient
- * at all, so they can use the faster fused forward pass; every other convolution keeps lazy gradients.
- */
-function useFusedForwardInFrozenPrefix(model: tf.LayersModel): void {
-  let prefix = true;
-  for (const layer of model.layers) {
-    if (layer.trainable && layer.trainableWeights.length > 0) prefix = false;
-    if (layer instanceof LazyGradConv2D) layer.fusedForward = prefix && !layer.trainable;
-  }
 }
 
 /** tfjs name of one of our layer names in a model built from YAML (for tests and tools). */

@@ -8,7 +8,6 @@
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { LazyGradConv2D } from '../model/lazyGradConv2d';
 import { lossOf, OutputKind } from '../train/steps';
 
 /** What a worker needs to build its replica (see gradientWorker.ts). */
@@ -18,8 +17,6 @@ export interface ReplicaSpec {
   weightShapes: number[][];
   /** Index into model.weights of each trainable variable, in the optimizer's order. */
   trainableIndex: number[];
-  /** Layers that must run the fused forward pass (frozen prefix). */
-  fusedLayers: string[];
   output: OutputKind;
   weights: SharedArrayBuffer;
   grads: SharedArrayBuffer;
@@ -74,7 +71,6 @@ export class DataParallelStep {
       at += 4 * sizeOf(s);
     }
     const gradSize = 4 * vars.reduce((a, v) => a + v.size, 0);
-    const fusedLayers = model.layers.filter((l) => l instanceof LazyGradConv2D && l.fusedForward).map((l) => l.name);
     const modelJson = JSON.stringify(model.toJSON(null, false));
     const script = workerScript ?? path.join(__dirname, 'gradientWorker.js');
     const started: Worker[] = [];
@@ -88,7 +84,7 @@ export class DataParallelStep {
           g += 4 * v.size;
           return view;
         }));
-        const spec: ReplicaSpec = { modelJson, weightShapes, trainableIndex, fusedLayers, output, weights: weightBuffer, grads };
+        const spec: ReplicaSpec = { modelJson, weightShapes, trainableIndex, output, weights: weightBuffer, grads };
         const worker = new Worker(script, { workerData: spec });
         started.push(worker);
         await reply(worker);

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { activateEngine } from '../engines';
 import { registerFreezableBatchNorm } from '../model/frozenBatchNorm';
-import { LazyGradConv2D, registerLazyGradConv2D } from '../model/lazyGradConv2d';
+import { registerLazyGradConv2D } from '../model/lazyGradConv2d';
 import { lossOf } from '../train/steps';
 import type { ReplicaSpec, StepRequest, WorkerReply } from './dataParallel';
 
@@ -15,8 +15,6 @@ async function main(spec: ReplicaSpec, port: NonNullable<typeof parentPort>): Pr
   registerLazyGradConv2D();
   registerFreezableBatchNorm();
   const model = await tf.models.modelFromJSON({ modelTopology: JSON.parse(spec.modelJson) as object } as Parameters<typeof tf.models.modelFromJSON>[0]);
-  const fused = new Set(spec.fusedLayers);
-  for (const l of model.layers) if (l instanceof LazyGradConv2D) l.fusedForward = fused.has(l.name);
   const weights = model.weights.map((w) => w.read() as tf.Variable);
   if (weights.length !== spec.weightShapes.length) throw new Error(`replica has ${weights.length} weights, the model ${spec.weightShapes.length}`);
   const views: Float32Array[] = [];
