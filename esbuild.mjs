@@ -47,6 +47,8 @@ function copyAssets() {
     const src = `node_modules/@tensorflow/tfjs-backend-wasm/dist/${f}`;
     if (existsSync(src)) cpSync(src, `dist/${f}`);
   }
+  // The threaded build's Emscripten glue, which its worker threads load (src/trainer/parallel/wasmThreads.ts).
+  cpSync('node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js', 'dist/tfjs-backend-wasm-threaded-simd.js');
   cpSync('node_modules/@vscode/webview-ui-toolkit/dist/toolkit.min.js', 'dist/toolkit.min.js');
   packMnist();
   cpSync('node_modules/uplot/dist/uPlot.min.css', 'dist/uPlot.min.css');

@@ -2,9 +2,12 @@
 // ReLU, max-pool 2, dense 64, dense 10; 32×32×3 input, batch 32, Adam), from one run, for
 // nothing frozen / conv backbone frozen / only the last dense trainable / the same two on cached
 // backbone outputs (the frozen-prefix cache), on:
-//   ours      the trainer's wasm engine (its kernels, one thread)
-//   ours-dp2  the same, data-parallel over two engines (this thread + one worker thread)
-//   ours-xnn2 the same engine with XNNPACK's own thread pool (2 threads, TRANSFER_LAB_WASM_THREADS)
+//   ours      the trainer's wasm engine as the trainer runs it: its kernels, and XNNPACK threads
+//             where the step has the work for them (chooseWasmThreads: threads column of the table)
+//   ours-1t   the same engine on one thread
+//   ours-xnn2 the same engine always on 2 XNNPACK threads
+//   ours-dp2  the same on one thread, data-parallel over two engines (this thread + one worker
+//             thread; not in the default list)
 //   stock     tfjs-backend-wasm as shipped
 //   torch1/2  PyTorch CPU with 1 / 2 threads, when a python3 with torch is installed
 // plus the ratios to PyTorch, the arithmetic throughput against this engine's measured peak, and the
@@ -13,6 +16,7 @@
 // Every (variant, freeze) runs in its own process (kernel registration is process-wide), rounds
 // interleave them so that load changes on a shared machine hit all alike; the table shows medians.
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -21,16 +25,18 @@ import type { ModelSummary, ModuleInfo } from '../src/shared/model/types';
 import { activateEngine, wasmBinaryDir } from '../src/trainer/engines';
 import { conv2d } from '../src/trainer/model/lazyGradConv2d';
 import { DataParallelStep } from '../src/trainer/parallel/dataParallel';
+import { chooseWasmThreads } from '../src/trainer/parallel/wasmThreads';
 import { adam } from '../src/trainer/train/fusedAdam';
 
 const FREEZES = ['none', 'backbone', 'head', 'backbone+cache', 'head+cache'] as const;
 type Freeze = (typeof FREEZES)[number];
-const VARIANTS = ['ours', 'ours-dp2', 'ours-xnn2', 'stock', 'torch1', 'torch2'] as const;
+const VARIANTS = ['ours', 'ours-1t', 'ours-xnn2', 'ours-dp2', 'stock', 'torch1', 'torch2'] as const;
+const DEFAULT_VARIANTS = VARIANTS.filter((v) => v !== 'ours-dp2');
 type Variant = (typeof VARIANTS)[number];
 const BATCH = 32;
 const FILTERS = [16, 32, 64, 64];
 
-interface Measured { wallMs?: number; cpuMs?: number; error?: string; peak?: { convGflops: number; matmulGflops: number } }
+interface Measured { wallMs?: number; cpuMs?: number; error?: string; peak?: { convGflops: number; matmulGflops: number }; threads?: number }
 
 // ------------------------------------------------------------------ the model, tfjs
 
@@ -59,8 +65,11 @@ async function measureTfjs(variant: Variant, freeze: Freeze, steps: number): Pro
   if (variant === 'stock') {
     setWasmPaths(wasmBinaryDir()! + path.sep);
     await tf.setBackend('wasm');
-  } else {
-    await activateEngine('wasm');
+  }
+  let threads = 1;
+  if (variant !== 'stock') {
+    threads = variant === 'ours' ? chooseWasmThreads(stepFlopsOf(freeze), os.availableParallelism?.() ?? os.cpus().length).threads : variant === 'ours-xnn2' ? 2 : 1;
+    await activateEngine('wasm', { wasmThreads: threads });
   }
   const cached = freeze.endsWith('+cache');
   const model = cached ? buildHead(freeze) : buildCnn(variant);
@@ -87,8 +96,8 @@ async function measureTfjs(variant: Variant, freeze: Freeze, steps: number): Pro
   };
   try {
     const r = await timeSteps(step, steps);
-    if (variant === 'ours' && freeze === 'none') r.peak = peakGflops();
-    return r;
+    if (variant === 'ours-1t' && freeze === 'none') r.peak = peakGflops();
+    return { ...r, threads };
   } catch (err) {
     return { error: (err as Error).message.split('\n')[0] };
   } finally {
@@ -97,7 +106,7 @@ async function measureTfjs(variant: Variant, freeze: Freeze, steps: number): Pro
 }
 
 async function timeSteps(step: () => Promise<void>, steps: number): Promise<Measured> {
-  for (let i = 0; i < 3; i++) await step();
+  for (let i = 0; i < 10; i++) await step();
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -208,6 +217,15 @@ function referenceSummary(): ModelSummary {
   return { kind: 'tfjs', file: 'reference-cnn', modules, totalParams: modules.reduce((a, m) => a + m.params, 0), inputShape: [32, 32, 3] };
 }
 
+/** FLOPs of one step (whole batch) as the trainer predicts them to choose its threads. */
+function stepFlopsOf(freeze: Freeze): number {
+  const cost = estimateCost(referenceSummary(), SPECS[freeze.replace('+cache', '')], BATCH);
+  const mods = freeze.endsWith('+cache') ? cost.modules.filter((m) => !m.cached) : cost.modules;
+  return BATCH * mods.reduce((a, m) => a + m.forwardFlops + m.backwardFlops, 0);
+}
+
+const SPECS: Record<string, number> = { none: 0, backbone: 8, head: 10 };
+
 // ------------------------------------------------------------------ orchestration
 
 function median(a: number[]): number {
@@ -220,7 +238,8 @@ function child(variant: Variant, freeze: Freeze, steps: number, python?: string)
     if (!python) return { error: 'no python3 with torch (apt-get install python3-torch)' };
     return measureTorch(python, variant === 'torch1' ? 1 : 2, freeze, steps);
   }
-  const env = { ...process.env, TRANSFER_LAB_WASM_THREADS: variant === 'ours-xnn2' ? '2' : '1' };
+  const env = { ...process.env };
+  delete env.TRANSFER_LAB_WASM_THREADS; // each variant sets its own
   const r = spawnSync(process.execPath, [__filename, '--child', `${variant}:${freeze}`, '--steps', String(steps)], { encoding: 'utf8', env });
   const out = r.stdout.trim().split('\n').pop() ?? '';
   if (!out.startsWith('{')) return { error: (r.stderr.trim().split('\n').pop() || `exit ${r.status}`) };
@@ -246,7 +265,7 @@ async function main(): Promise<void> {
     process.exit(0); // worker threads of the threaded wasm build must not keep the process
   }
   const rounds = Number(opt('--rounds', '3'));
-  const variants = opt('--variants', VARIANTS.join(',')).split(',') as Variant[];
+  const variants = opt('--variants', DEFAULT_VARIANTS.join(',')).split(',') as Variant[];
   const python = findTorchPython();
   const runs = new Map<string, Measured[]>();
   for (let r = 0; r < rounds; r++) {
@@ -264,17 +283,16 @@ async function main(): Promise<void> {
     const ok = list.filter((m) => m.wallMs !== undefined);
     const peak = list.find((m) => m.peak)?.peak;
     result.set(key, ok.length
-      ? { wallMs: median(ok.map((m) => m.wallMs!)), cpuMs: median(ok.map((m) => m.cpuMs!)), ...(peak ? { peak } : {}) }
+      ? { wallMs: median(ok.map((m) => m.wallMs!)), cpuMs: median(ok.map((m) => m.cpuMs!)), threads: ok[0].threads, ...(peak ? { peak } : {}) }
       : list[0]);
   }
   const get = (v: Variant, f: Freeze): Measured | undefined => result.get(`${v}:${f}`);
 
   // FLOPs per step from the cost model, and its predicted speed-ups.
   const summary = referenceSummary();
-  const specs: Record<string, number> = { none: 0, backbone: 8, head: 10 };
   const fullCost = estimateCost(summary, 0, BATCH);
   const stepFlops = BATCH * (fullCost.total.forwardFlops + fullCost.total.backwardFlops);
-  const peak = get('ours', 'none')?.peak;
+  const peak = get('ours-1t', 'none')?.peak;
 
   if (argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify({ steps, rounds, results: Object.fromEntries(result), stepFlops, peak })}\n`);
@@ -282,13 +300,17 @@ async function main(): Promise<void> {
   }
   const out: string[] = [];
   out.push(`reference CNN, batch ${BATCH}, Adam; median of ${rounds} rounds × ${steps} steps; wall ms/step (CPU ms/step of the process)`);
-  const head = ['frozen', ...variants, ...(variants.includes('torch1') ? ['ours/torch1', 'dp2/torch1'] : [])];
+  const torch = (['torch1', 'torch2'] as Variant[]).filter((t) => variants.includes(t));
+  const head = ['frozen', ...variants, ...(variants.includes('ours') ? ['ours threads', ...torch.map((t) => `ours/${t}`)] : [])];
   const rows = FREEZES.map((f) => {
     const cells = [f, ...variants.map((v) => cell(get(v, f)))];
-    if (variants.includes('torch1')) {
-      const t = get('torch1', f)?.wallMs;
-      const ratio = (v: Variant): string => (t && get(v, f)?.wallMs ? `${(get(v, f)!.wallMs! / t).toFixed(2)}x` : '');
-      cells.push(ratio('ours'), ratio('ours-dp2'));
+    if (variants.includes('ours')) {
+      const ours = get('ours', f)?.wallMs;
+      cells.push(String(get('ours', f)?.threads ?? ''));
+      for (const t of torch) {
+        const ms = get(t, f)?.wallMs;
+        cells.push(ours && ms ? `${(ours / ms).toFixed(2)}x` : '');
+      }
     }
     return cells;
   });
@@ -299,17 +321,18 @@ async function main(): Promise<void> {
   if (peak) {
     const twoCores = 2 * Math.max(peak.convGflops, peak.matmulGflops);
     out.push(`peak of this engine, one thread: conv ${peak.convGflops.toFixed(1)} GFLOP/s, matMul ${peak.matmulGflops.toFixed(1)} GFLOP/s; two-core limit ${twoCores.toFixed(1)} GFLOP/s`);
-    for (const v of ['ours', 'ours-dp2', 'torch1', 'torch2'] as Variant[]) {
+    for (const v of ['ours', 'ours-1t', 'ours-xnn2', 'ours-dp2', 'torch1', 'torch2'] as Variant[]) {
       const ms = get(v, 'none')?.wallMs;
       if (ms) out.push(`  ${v.padEnd(9)} nothing frozen: ${(stepFlops / ms / 1e6).toFixed(1)} GFLOP/s = ${((100 * stepFlops) / ms / 1e6 / twoCores).toFixed(0)}% of the two-core limit`);
     }
   }
-  const full = get('ours', 'none')?.wallMs;
+  // The cost model predicts one thread's step time.
+  const full = get('ours-1t', 'none')?.wallMs;
   if (full) {
-    out.push('predicted (src/shared/cost) vs measured (ours) speed-up over nothing frozen:');
+    out.push('predicted (src/shared/cost) vs measured (ours-1t) speed-up over nothing frozen:');
     for (const f of ['backbone', 'head'] as Freeze[]) {
-      const ms = get('ours', f)?.wallMs;
-      out.push(`  ${f.padEnd(9)} predicted ${estimateCost(summary, specs[f], BATCH).speedup.toFixed(2)}x, measured ${ms ? (full / ms).toFixed(2) : '?'}x`);
+      const ms = get('ours-1t', f)?.wallMs;
+      out.push(`  ${f.padEnd(9)} predicted ${estimateCost(summary, SPECS[f], BATCH).speedup.toFixed(2)}x, measured ${ms ? (full / ms).toFixed(2) : '?'}x`);
     }
   }
   process.stdout.write(`${out.join('\n')}\n`);

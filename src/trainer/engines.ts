@@ -211,12 +211,12 @@ function probeWasm(): EngineProbe {
   return { name: 'wasm', available: true, reason: `WebAssembly on ${cpuName()}` };
 }
 
-async function activateWasm(): Promise<string> {
+async function activateWasm(wanted: number): Promise<string> {
   const dir = wasmBinaryDir()!;
   setWasmPaths(dir + path.sep);
   let threads: WasmThreadsResult;
   try {
-    const r = await setWasmBackendThreaded(wantedThreads(), dir);
+    const r = await setWasmBackendThreaded(wanted, dir);
     if (!r.ok) throw new Error("tf.setBackend('wasm') returned false");
     threads = r;
   } catch (err) {
@@ -278,7 +278,7 @@ async function probe(name: EngineName, forced: boolean): Promise<AnyProbe> {
   }
 }
 
-async function activate(p: AnyProbe): Promise<string> {
+async function activate(p: AnyProbe, o: EngineOptions): Promise<string> {
   switch (p.name) {
     case 'tfjs-node-gpu':
     case 'tfjs-node':
@@ -286,7 +286,7 @@ async function activate(p: AnyProbe): Promise<string> {
     case 'webgpu':
       return activateWebGpu(p);
     case 'wasm':
-      return activateWasm();
+      return activateWasm(o.wasmThreads ?? wantedThreads());
     case 'cpu':
       return activateCpu();
   }
@@ -303,11 +303,16 @@ function strip(p: AnyProbe): EngineProbe {
   return { name: p.name, available: p.available, reason: p.reason, ...(p.from ? { from: p.from } : {}) };
 }
 
+export interface EngineOptions {
+  /** XNNPACK threads for the wasm engine (default: TRANSFER_LAB_WASM_THREADS, else 1). */
+  wasmThreads?: number;
+}
+
 /**
  * Activates the requested engine, or the best available one. An engine that probes fine but fails to
  * initialise is recorded with its reason and the next one is tried (unless it was forced).
  */
-export async function activateEngine(request?: EngineName): Promise<ActiveEngine> {
+export async function activateEngine(request?: EngineName, o: EngineOptions = {}): Promise<ActiveEngine> {
   tf.env().set('PROD', true); // silences tfjs's console advice, which would mix into our output
   const probes: EngineProbe[] = [];
   const candidates = request ? [request] : [...ENGINE_NAMES];
@@ -320,7 +325,7 @@ export async function activateEngine(request?: EngineName): Promise<ActiveEngine
     }
     let device: string;
     try {
-      device = await activate(p);
+      device = await activate(p, o);
     } catch (err) {
       probes.push({ ...strip(p), available: false, reason: firstLine(err) });
       if (request) throw new EngineError(firstLine(err), probes);

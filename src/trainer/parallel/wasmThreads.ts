@@ -37,17 +37,34 @@ export function findThreadedGlue(wasmDir: string | undefined): string | undefine
   return existsSync(file) ? file : undefined;
 }
 
-/**
- * The XNNPACK thread count asked for with TRANSFER_LAB_WASM_THREADS (at most 8, the module's pool);
- * 1 by default: on the 2-core machines measured, the threaded build made training steps slower
- * (its threads spin while waiting, and only convolutions are split), see bench/engine.ts.
- */
+/** The XNNPACK thread count asked for with TRANSFER_LAB_WASM_THREADS (at most 8, the module's pool); 1 when unset. */
 export function wantedThreads(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.TRANSFER_LAB_WASM_THREADS?.trim();
   if (!raw) return 1;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new Error(`TRANSFER_LAB_WASM_THREADS=${raw} must be a whole number ≥ 1 (1 turns threading off)`);
   return Math.min(n, 8);
+}
+
+/**
+ * Work per training step (forward + backward, whole batch) from which XNNPACK threads pay. Measured
+ * on 2 cores (bench/engine.ts): the reference CNN's full fine-tune (626 MFLOP a step) runs 20–25%
+ * faster on 2 threads, a frozen backbone without the cache (~220 MFLOP) about 10% faster, while a
+ * head on cached features (< 1 MFLOP) runs 3x slower: each threaded kernel wakes the pool's
+ * threads, which costs more than a small kernel's whole work.
+ */
+export const THREADS_MIN_STEP_FLOPS = 50e6;
+
+export interface ThreadsChoice { threads: number; reason: string }
+
+/** XNNPACK threads for a run whose steps cost `stepFlops` (undefined: unknown), on `cpus` CPUs. */
+export function chooseWasmThreads(stepFlops: number | undefined, cpus: number, env: NodeJS.ProcessEnv = process.env): ThreadsChoice {
+  if (env.TRANSFER_LAB_WASM_THREADS?.trim()) return { threads: wantedThreads(env), reason: 'set by TRANSFER_LAB_WASM_THREADS' };
+  if (cpus < 2) return { threads: 1, reason: 'one CPU' };
+  if (stepFlops === undefined) return { threads: 1, reason: 'the cost of a step could not be predicted' };
+  const mflop = `${(stepFlops / 1e6).toFixed(stepFlops < 10e6 ? 1 : 0)} MFLOP`;
+  if (stepFlops < THREADS_MIN_STEP_FLOPS) return { threads: 1, reason: `a step is ${mflop}: too little work to share (threads pay from ${THREADS_MIN_STEP_FLOPS / 1e6} MFLOP)` };
+  return { threads: Math.min(cpus, 4), reason: `a step is ${mflop}` };
 }
 
 const WORKER_MARK = 'ENVIRONMENT_IS_PTHREAD';

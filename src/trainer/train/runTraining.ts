@@ -3,14 +3,19 @@
 // written, exit 0) or failed (the message, exit 1), without losing a finished epoch.
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import * as path from 'node:path';
+import { modelInputFor } from '../../shared/cli/modulesTable';
+import { estimateCost, ModuleCost } from '../../shared/cost/estimateCost';
 import { loadExperiment } from '../../shared/experiment/parse';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runs/contract';
+import { loadModelSummary } from '../../shared/model/load';
 import { slurmExecutorFromEnv } from '../../shared/slurm/jobEnv';
 import type { Reporter } from '../cli/progress';
 import { loadDataset } from '../data/loadDataset';
 import { activateEngine, ActiveEngine, requestedEngine } from '../engines';
+import { chooseWasmThreads } from '../parallel/wasmThreads';
 import { modelFolderFiles, readMetadata, readOptimizerState, TransferLabMetadata } from '../model/modelFiles';
 import { prepareModel, PreparedModel } from '../model/prepareModel';
 import { describePretrained } from '../model/pretrained';
@@ -119,6 +124,23 @@ export async function runTraining(o: TrainOptions): Promise<number> {
   }
 }
 
+/**
+ * Forward + backward FLOPs of one training step (the whole batch) predicted by the cost model, with
+ * the frozen-prefix cache when it applies and is allowed; undefined when the model cannot be sized.
+ */
+async function predictedStepFlops(exp: Experiment, freeze: FreezeSpec, batch: number, cacheAllowed: boolean): Promise<number | undefined> {
+  try {
+    const { summary } = await loadModelSummary(exp.model, await modelInputFor(exp));
+    if (!summary) return undefined;
+    const cost = estimateCost(summary, freeze, batch);
+    const per = (mods: ModuleCost[]): number => mods.reduce((a, m) => a + m.forwardFlops + m.backwardFlops, 0);
+    const modules = cacheAllowed && cost.cache.applies ? cost.modules.filter((m) => !m.cached) : cost.modules;
+    return batch * per(modules);
+  } catch {
+    return undefined;
+  }
+}
+
 function readFileSafe(file: string): string | undefined {
   try {
     return readFileSync(file, 'utf8');
@@ -135,9 +157,11 @@ async function train(
   const settings = exp.train;
   const epochs = rec.epochs ?? settings.epochs;
 
-  const engine: ActiveEngine = await activateEngine(requestedEngine(o.engine));
+  const threads = chooseWasmThreads(await predictedStepFlops(exp, rec.freeze, settings.batch, !o.noCache), os.availableParallelism?.() ?? os.cpus().length);
+  const engine: ActiveEngine = await activateEngine(requestedEngine(o.engine), { wasmThreads: threads.threads });
   run.update({ engine: engine.name, device: engine.device });
   log('info', `engine ${engine.name} on ${engine.device}`);
+  if (engine.name === 'wasm') log('info', `  wasm threads: ${threads.threads} (${threads.reason})`);
   for (const p of engine.probes) if (p.name !== engine.name) log('info', `  ${p.available ? 'also available' : 'not used'}: ${p.name}: ${p.reason}`);
   if (engine.addedKernels.length) log('info', `  training kernels added to ${engine.backend}: ${engine.addedKernels.join(', ')}`);
 
