@@ -219,8 +219,10 @@ function referenceSummary(): ModelSummary {
 
 /** FLOPs of one step (whole batch) as the trainer predicts them to choose its threads. */
 function stepFlopsOf(freeze: Freeze): number {
-  const cost = estimateCost(referenceSummary(), SPECS[freeze.replace('+cache', '')], BATCH);
-  const mods = freeze.endsWith('+cache') ? cost.modules.filter((m) => !m.cached) : cost.modules;
+  const frozen = SPECS[freeze.replace('+cache', '')];
+  const cost = estimateCost(referenceSummary(), frozen, BATCH);
+  // The cached variants train only the modules after the frozen prefix.
+  const mods = freeze.endsWith('+cache') ? cost.modules.filter((m) => m.index >= frozen) : cost.modules;
   return BATCH * mods.reduce((a, m) => a + m.forwardFlops + m.backwardFlops, 0);
 }
 

@@ -94,7 +94,9 @@ const pretrainDir = path.join(runsDir, 'pretrain');
 
 test('first sweep: pretraining runs first, once; the three runs start from its weights; the JSON table', async () => {
   const r = await sweep([exp, '--json']);
-  assert.equal(r.code, 0, r.stderr.slice(-2000));
+  // On failure, the lines that say why (errors, failed ends) before the tail.
+  const why = r.stderr.split('\n').filter((l) => /"level":"error"|"status":"failed"/.test(l)).join('\n');
+  assert.equal(r.code, 0, `${why}\n…\n${r.stderr.slice(-2000)}`);
   assert.equal(r.stdout.trim().split('\n').length, 1, 'stdout is one JSON object');
   const t = JSON.parse(r.stdout) as SweepTable;
   assert.deepEqual(r.text, [], 'progress on stderr is JSON lines only');

@@ -3,11 +3,13 @@
 // kernels read and write tensors in place.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { WasmBackendLike } from './wasmHeap';
+import type * as tf from '@tensorflow/tfjs';
+import { allocate, offsetOf, WasmBackendLike } from './wasmHeap';
 
 export interface TrainingKernels {
   maxPool2x2Grad(x: number, dy: number, dx: number, n: number, ho: number, wo: number, c: number): void;
   sumRows(x: number, out: number, rows: number, cols: number): void;
+  reluGrad(dy: number, y: number, out: number, size: number): void;
   patchesT(x: number, out: number, n: number, h: number, w: number, c: number, kh: number, kw: number,
     sh: number, sw: number, top: number, left: number, ho: number, wo: number): void;
   adam(w: number, m: number, v: number, g: number, wOut: number, mOut: number, vOut: number, size: number,
@@ -39,6 +41,13 @@ function memoryOf(backend: WasmBackendLike): WebAssembly.Memory {
   const memory = w.wasmMemory ?? w.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) throw new Error('the wasm engine does not expose its WebAssembly.Memory');
   return memory;
+}
+
+/** ReLU's gradient from its output y (dy where y > 0, else 0), in one pass on the wasm engine. */
+export function reluGradWasm(backend: WasmBackendLike, dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  const out = allocate(backend, dy.shape);
+  trainingKernels(backend).reluGrad(4 * offsetOf(backend, dy), 4 * offsetOf(backend, y), 4 * offsetOf(backend, out), dy.size);
+  return out;
 }
 
 /** The kernels bound to `backend`'s memory (compiled and instantiated once per memory). */

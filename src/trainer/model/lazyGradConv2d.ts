@@ -8,6 +8,8 @@
 // calls only those on a path to a trainable variable. Registered under the stock class name so saved
 // models load with it; same weights, same results.
 import * as tf from '@tensorflow/tfjs';
+import { reluGradWasm } from '../kernels/trainingKernelsWasm';
+import { isWasmBackend } from '../kernels/wasmHeap';
 
 type Conv2DLayer = ReturnType<typeof tf.layers.conv2d>;
 type ConvArgs = Parameters<typeof tf.layers.conv2d>[0];
@@ -65,7 +67,10 @@ function registerFusedConv2DGradient(): void {
         throw new Error(`FusedConv2D gradient: ${a.dataFormat} with activation ${a.activation} is not supported (Transfer Lab's conv layer never records it)`);
       }
       // ReLU passes the gradient where its output is positive (where its input was).
-      const g = (a.activation === 'relu' ? tf.mul(dy as tf.Tensor, tf.step(y)) : dy) as tf.Tensor4D;
+      const backend = tf.backend();
+      const g = (a.activation !== 'relu' ? dy
+        : isWasmBackend(backend) && (dy as tf.Tensor).dtype === 'float32' ? reluGradWasm(backend, dy as tf.Tensor, y)
+          : tf.mul(dy as tf.Tensor, tf.step(y))) as tf.Tensor4D;
       const conv = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dimRoundingMode: a.dimRoundingMode } as const;
       return {
         x: () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter }, { ...conv, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,

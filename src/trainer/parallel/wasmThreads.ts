@@ -62,7 +62,7 @@ export function chooseWasmThreads(stepFlops: number | undefined, cpus: number, e
   if (env.TRANSFER_LAB_WASM_THREADS?.trim()) return { threads: wantedThreads(env), reason: 'set by TRANSFER_LAB_WASM_THREADS' };
   if (cpus < 2) return { threads: 1, reason: 'one CPU' };
   if (stepFlops === undefined) return { threads: 1, reason: 'the cost of a step could not be predicted' };
-  const mflop = `${(stepFlops / 1e6).toFixed(stepFlops < 10e6 ? 1 : 0)} MFLOP`;
+  const mflop = `${stepFlops < 10e6 ? (stepFlops / 1e6).toPrecision(2) : (stepFlops / 1e6).toFixed(0)} MFLOP`;
   if (stepFlops < THREADS_MIN_STEP_FLOPS) return { threads: 1, reason: `a step is ${mflop}: too little work to share (threads pay from ${THREADS_MIN_STEP_FLOPS / 1e6} MFLOP)` };
   return { threads: Math.min(cpus, 4), reason: `a step is ${mflop}` };
 }

@@ -219,3 +219,18 @@ export function patchesT(x: usize, out: usize, n: i32, h: i32, w: i32, c: i32, k
     }
   }
 }
+
+/** ReLU's gradient from its output: out = y > 0 ? dy : 0 (one pass instead of Step and Multiply). */
+export function reluGrad(dy: usize, y: usize, out: usize, size: i32): void {
+  const zero = f32x4.splat(0);
+  const vecEnd = size & ~3;
+  let i = 0;
+  for (; i < vecEnd; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), zero)));
+  }
+  for (; i < size; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(y + o) > 0 ? load<f32>(dy + o) : 0);
+  }
+}

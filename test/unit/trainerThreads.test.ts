@@ -1,0 +1,51 @@
+// XNNPACK threads on the wasm engine: the trainer's choice (chooseWasmThreads) and a run on two
+// threads against the same run on one: the threaded build must train the same model.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { RunRecord } from '../../src/shared/runs/contract';
+import { readMetricsFile } from '../../src/shared/runs/metricsFile';
+import { chooseWasmThreads, THREADS_MIN_STEP_FLOPS } from '../../src/trainer/parallel/wasmThreads';
+import { MNIST_01, writeExperiment } from './trainerFixtures';
+import { runCli } from './trainerCli';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-threads-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+
+test('chooseWasmThreads: threads only where a step has the work for them', () => {
+  const none = {};
+  assert.equal(chooseWasmThreads(626e6, 2, none).threads, 2);
+  assert.equal(chooseWasmThreads(626e6, 16, none).threads, 4, 'at most 4');
+  assert.equal(chooseWasmThreads(626e6, 1, none).threads, 1);
+  const small = chooseWasmThreads(THREADS_MIN_STEP_FLOPS / 2, 8, none);
+  assert.equal(small.threads, 1);
+  assert.match(small.reason, /25 MFLOP: too little work/);
+  assert.match(chooseWasmThreads(0.04e6, 8, none).reason, /0\.040 MFLOP/);
+  assert.equal(chooseWasmThreads(undefined, 8, none).threads, 1);
+  const forced = chooseWasmThreads(1, 1, { TRANSFER_LAB_WASM_THREADS: '3' });
+  assert.deepEqual(forced, { threads: 3, reason: 'set by TRANSFER_LAB_WASM_THREADS' });
+  assert.throws(() => chooseWasmThreads(1, 1, { TRANSFER_LAB_WASM_THREADS: 'two' }), /must be a whole number/);
+});
+
+function train(threads: string, name: string): { rec: RunRecord; log: string; losses: number[] } {
+  const exp = writeExperiment(path.join(tmp, name), 'digits.experiment.yaml', { data: MNIST_01, epochs: 2 });
+  const r = runCli(['train', exp, '--json', '--engine', 'wasm'], { env: { TRANSFER_LAB_WASM_THREADS: threads } });
+  assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
+  const dir = path.join(tmp, name, 'runs', 'digits');
+  const rec = JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) as RunRecord;
+  const losses = readMetricsFile(path.join(dir, 'metrics.jsonl')).flatMap((m) => [m['train/loss'], m['val/loss']]);
+  return { rec, log: readFileSync(path.join(dir, 'train.log'), 'utf8'), losses };
+}
+
+test('a run on two XNNPACK threads trains the same model as on one', () => {
+  const one = train('1', 'one');
+  const two = train('2', 'two');
+  assert.match(one.rec.device ?? '', /1 thread\b/);
+  assert.match(two.rec.device ?? '', /2 threads/, `the threaded build did not start: ${two.rec.device}`);
+  assert.match(two.log, /wasm threads: 2 \(set by TRANSFER_LAB_WASM_THREADS\)/);
+  assert.equal(two.losses.length, 4);
+  // XNNPACK splits the output among threads, not the sums: the same floats.
+  two.losses.forEach((l, i) => assert.ok(Math.abs(l - one.losses[i]) <= 1e-6 * Math.abs(one.losses[i]), `loss ${i}: ${l} vs ${one.losses[i]}`));
+});
