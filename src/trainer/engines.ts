@@ -303,6 +303,15 @@ function strip(p: AnyProbe): EngineProbe {
   return { name: p.name, available: p.available, reason: p.reason, ...(p.from ? { from: p.from } : {}) };
 }
 
+/**
+ * Stops the wasm engine's worker threads (its threaded build keeps them alive, and with them the
+ * process): call when training is over, so that the trainer exits as soon as its work is done.
+ */
+export function releaseEngine(): void {
+  const backend = tf.engine().backendName === 'wasm' ? tf.engine().backend as unknown as { wasm?: { PThread?: { terminateAllThreads(): void } } } : undefined;
+  backend?.wasm?.PThread?.terminateAllThreads();
+}
+
 export interface EngineOptions {
   /** XNNPACK threads for the wasm engine (default: TRANSFER_LAB_WASM_THREADS, else 1). */
   wasmThreads?: number;

@@ -2,6 +2,7 @@
 // Never imports `vscode`; the extension host runs it as a child process and reads its JSON lines.
 import { UsageError } from './cli/args';
 import { commands } from './cli/commands';
+import { releaseEngine } from './engines';
 
 function help(): string {
   const lines = ['usage: transfer-lab <command> [options]', '', 'commands:'];
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
 if (require.main === module) {
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
+    releaseEngine();
     // Native engines (Dawn) can keep handles open; give stdout a moment, then leave.
     setTimeout(() => process.exit(code), 200).unref();
   });

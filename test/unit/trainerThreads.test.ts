@@ -15,7 +15,8 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-threads-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 test('chooseWasmThreads: threads only where a step has the work for them', () => {
-  const none = {};
+  assert.equal(chooseWasmThreads(626e6, 2, {}).threads, 1, 'one thread unless asked');
+  const none = { TRANSFER_LAB_WASM_THREADS: 'auto' };
   assert.equal(chooseWasmThreads(626e6, 2, none).threads, 2);
   assert.equal(chooseWasmThreads(626e6, 16, none).threads, 4, 'at most 4');
   assert.equal(chooseWasmThreads(626e6, 1, none).threads, 1);

@@ -40,7 +40,7 @@ export function findThreadedGlue(wasmDir: string | undefined): string | undefine
 /** The XNNPACK thread count asked for with TRANSFER_LAB_WASM_THREADS (at most 8, the module's pool); 1 when unset. */
 export function wantedThreads(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.TRANSFER_LAB_WASM_THREADS?.trim();
-  if (!raw) return 1;
+  if (!raw || raw === 'auto') return 1;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new Error(`TRANSFER_LAB_WASM_THREADS=${raw} must be a whole number ≥ 1 (1 turns threading off)`);
   return Math.min(n, 8);
@@ -57,9 +57,13 @@ export const THREADS_MIN_STEP_FLOPS = 50e6;
 
 export interface ThreadsChoice { threads: number; reason: string }
 
-/** XNNPACK threads for a run whose steps cost `stepFlops` (undefined: unknown), on `cpus` CPUs. */
+/** With TRANSFER_LAB_WASM_THREADS=auto: XNNPACK threads for a run whose steps cost `stepFlops` (undefined: unknown), on `cpus` CPUs. */
 export function chooseWasmThreads(stepFlops: number | undefined, cpus: number, env: NodeJS.ProcessEnv = process.env): ThreadsChoice {
-  if (env.TRANSFER_LAB_WASM_THREADS?.trim()) return { threads: wantedThreads(env), reason: 'set by TRANSFER_LAB_WASM_THREADS' };
+  const raw = env.TRANSFER_LAB_WASM_THREADS?.trim();
+  // One thread unless asked: on a 2-core machine shared with an editor (and in our CI, with
+  // code-server and a Slurm node), threads that spin compete with everything else.
+  if (!raw) return { threads: 1, reason: 'the default; TRANSFER_LAB_WASM_THREADS=auto chooses by the work of a step' };
+  if (raw !== 'auto') return { threads: wantedThreads(env), reason: 'set by TRANSFER_LAB_WASM_THREADS' };
   if (cpus < 2) return { threads: 1, reason: 'one CPU' };
   if (stepFlops === undefined) return { threads: 1, reason: 'the cost of a step could not be predicted' };
   const mflop = `${stepFlops < 10e6 ? (stepFlops / 1e6).toPrecision(2) : (stepFlops / 1e6).toFixed(0)} MFLOP`;
