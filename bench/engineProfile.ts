@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   counting = false;
   const rows = [...excl].map(([n, v]) => [n, v / STEPS] as const).sort((a, b) => b[1] - a[1]);
   const total = rows.reduce((s, r) => s + r[1], 0);
-  for (const [n, ms] of rows) if (ms >= 0.05) console.log(`${n.padEnd(44)} ${ms.toFixed(2).padStart(7)} ms  ${String(calls.get(n)! / STEPS).padStart(3)} calls`);
+  for (const [n, ms] of rows) if (ms >= Number(process.env.MIN_MS ?? 0.05)) console.log(`${n.padEnd(44)} ${ms.toFixed(2).padStart(7)} ms  ${String(calls.get(n)! / STEPS).padStart(3)} calls`);
   const allCalls = [...calls.values()].reduce((a, b) => a + b, 0) / STEPS;
   console.log(`kernels (exclusive) ${total.toFixed(1)} ms in ${allCalls} calls; step ${wall.toFixed(1)} ms; outside kernels ${(wall - total).toFixed(1)} ms`);
   const t = performance.now();

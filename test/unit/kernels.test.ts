@@ -92,6 +92,11 @@ const convCases: ConvCase[] = [
   { x: [2, 7, 7, 2], f: [3, 3, 2, 3], stride: 2, pad: 'same' },
   { x: [2, 8, 6, 3], f: [1, 1, 3, 4], stride: [2, 1], pad: 'valid' },
   { x: [1, 6, 7, 2], f: [3, 3, 2, 2], stride: 1, pad: [[0, 0], [2, 0], [1, 1], [0, 0]] },
+  // Few input channels and output channels in eights: the direct first-layer filter gradient.
+  { x: [2, 9, 7, 3], f: [3, 3, 3, 8], stride: 1, pad: 'same' },
+  { x: [3, 5, 6, 1], f: [3, 2, 1, 16], stride: 1, pad: 'valid' },
+  { x: [1, 4, 4, 4], f: [5, 5, 4, 8], stride: 1, pad: 'same' }, // kernel wider than the image
+  { x: [2, 6, 7, 2], f: [3, 3, 2, 8], stride: 1, pad: [[0, 0], [2, 0], [1, 1], [0, 0]] },
 ];
 
 /** Filter and input gradients of sum(conv(x, f) * r) on a backend, through tf.grads (so the registered kernels run). */

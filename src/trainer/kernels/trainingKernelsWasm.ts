@@ -10,6 +10,8 @@ export interface TrainingKernels {
   maxPool2x2Grad(x: number, dy: number, dx: number, n: number, ho: number, wo: number, c: number): void;
   sumRows(x: number, out: number, rows: number, cols: number): void;
   reluGrad(dy: number, y: number, out: number, size: number): void;
+  filterGradSmallC(x: number, dy: number, dW: number, n: number, h: number, w: number, c: number,
+    kh: number, kw: number, top: number, left: number, ho: number, wo: number, co: number): void;
   patchesT(x: number, out: number, n: number, h: number, w: number, c: number, kh: number, kw: number,
     sh: number, sw: number, top: number, left: number, ho: number, wo: number): void;
   adam(w: number, m: number, v: number, g: number, wOut: number, mOut: number, vOut: number, size: number,

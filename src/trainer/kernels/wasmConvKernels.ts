@@ -31,6 +31,13 @@ export function conv2dFilterGradientWasm(
   const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, rounding);
   const [n, h, w, c] = x.shape;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, outChannels: co } = info;
+  if (c <= 4 && sh === 1 && sw === 1 && co % 8 === 0) {
+    // Few input channels (a first layer): direct sums, no patch matrix and no GEMM packing.
+    const dW = allocate(backend, [kh, kw, c, co]);
+    trainingKernels(backend).filterGradSmallC(4 * offsetOf(backend, x), 4 * offsetOf(backend, dy), 4 * offsetOf(backend, dW),
+      n, h, w, c, kh, kw, info.padInfo.top, info.padInfo.left, ho, wo, co);
+    return dW as tf.Tensor4D;
+  }
   const k = kh * kw * c;
   const m = n * ho * wo;
   const xT = tf.transpose(x, [3, 0, 1, 2]); // channel-first: each channel a contiguous plane

@@ -234,3 +234,68 @@ export function reluGrad(dy: usize, y: usize, out: usize, size: i32): void {
     store<f32>(out + o, load<f32>(y + o) > 0 ? load<f32>(dy + o) : 0);
   }
 }
+
+/**
+ * Filter gradient of a stride-1 convolution with few input channels (c ≤ 4, the first layer on
+ * images), without a patch matrix: for each tap (a, b) and each block of 8 output channels,
+ * dW[a, b, ci, co] = Σ over outputs (ni, i, j) whose source pixel (i + a − top, j + b − left) is
+ * inside the image of x[ni, si, sj, ci] · dy[ni, i, j, co]. The sums live in registers (c × 8), so
+ * x and dy stream through once per tap and block. A GEMM would first pack dy (n·ho·wo × co, the
+ * first layer's biggest gradient), which costs more than this whole kernel.
+ * x: [n, h, w, c]; dy: [n, ho, wo, co] with co a multiple of 8; dW: [kh, kw, c, co].
+ */
+export function filterGradSmallC(x: usize, dy: usize, dW: usize, n: i32, h: i32, w: i32, c: i32,
+  kh: i32, kw: i32, top: i32, left: i32, ho: i32, wo: i32, co: i32): void {
+  const xPixel = <usize>c << 2;
+  const dyPixel = <usize>co << 2;
+  for (let a = 0; a < kh; a++) {
+    const i0 = max(0, top - a);
+    const i1 = min(ho, h + top - a);
+    for (let b = 0; b < kw; b++) {
+      const j0 = max(0, left - b);
+      const j1 = min(wo, w + left - b);
+      for (let o = 0; o < co; o += 8) {
+        let s0a = f32x4.splat(0); let s0b = f32x4.splat(0);
+        let s1a = f32x4.splat(0); let s1b = f32x4.splat(0);
+        let s2a = f32x4.splat(0); let s2b = f32x4.splat(0);
+        let s3a = f32x4.splat(0); let s3b = f32x4.splat(0);
+        if (j1 > j0) {
+          for (let ni = 0; ni < n; ni++) {
+            for (let i = i0; i < i1; i++) {
+              let xp = x + (<usize>((ni * h + i + a - top) * w + j0 + b - left) * xPixel);
+              let dp = dy + (<usize>((ni * ho + i) * wo + j0) * dyPixel) + (<usize>o << 2);
+              for (let j = j0; j < j1; j++, xp += xPixel, dp += dyPixel) {
+                const d0 = v128.load(dp);
+                const d1 = v128.load(dp, 16);
+                const x0 = f32x4.splat(load<f32>(xp));
+                s0a = f32x4.add(s0a, f32x4.mul(x0, d0));
+                s0b = f32x4.add(s0b, f32x4.mul(x0, d1));
+                if (c > 1) {
+                  const x1 = f32x4.splat(load<f32>(xp, 4));
+                  s1a = f32x4.add(s1a, f32x4.mul(x1, d0));
+                  s1b = f32x4.add(s1b, f32x4.mul(x1, d1));
+                }
+                if (c > 2) {
+                  const x2 = f32x4.splat(load<f32>(xp, 8));
+                  s2a = f32x4.add(s2a, f32x4.mul(x2, d0));
+                  s2b = f32x4.add(s2b, f32x4.mul(x2, d1));
+                }
+                if (c > 3) {
+                  const x3 = f32x4.splat(load<f32>(xp, 12));
+                  s3a = f32x4.add(s3a, f32x4.mul(x3, d0));
+                  s3b = f32x4.add(s3b, f32x4.mul(x3, d1));
+                }
+              }
+            }
+          }
+        }
+        const out = dW + (<usize>((a * kw + b) * c * co + o) << 2);
+        const row = dyPixel; // one input channel's row of dW is co floats
+        v128.store(out, s0a); v128.store(out, s0b, 16);
+        if (c > 1) { v128.store(out + row, s1a); v128.store(out + row, s1b, 16); }
+        if (c > 2) { v128.store(out + 2 * row, s2a); v128.store(out + 2 * row, s2b, 16); }
+        if (c > 3) { v128.store(out + 3 * row, s3a); v128.store(out + 3 * row, s3b, 16); }
+      }
+    }
+  }
+}
