@@ -130,6 +130,9 @@ export class ComparisonPanel implements vscode.Disposable {
     );
     this.selection = source.selectedForComparison();
     this.syncRuns();
+    // What is on disk now, even where a file event was missed (runs written by another process
+    // while the watcher was busy); new runs arrive through onDidChange.
+    void source.refresh?.();
   }
 
   /** The webview is loaded and listening. */

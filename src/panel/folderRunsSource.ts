@@ -99,6 +99,10 @@ export class FolderRunsSource implements RunsSource, vscode.Disposable {
     }
   }
 
+  refresh(): Promise<void> {
+    return this.rescan();
+  }
+
   listRuns(): RunEntry[] {
     return this.scanner.entries();
   }

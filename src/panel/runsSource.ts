@@ -34,6 +34,8 @@ export interface RunsSource {
   readonly onDidAppendEpochs: vscode.Event<EpochsAppended>;
   /** Optional: show the run (the panel's "open run"); without it the panel opens its run.json. */
   revealRun?(run: string): Thenable<void> | void;
+  /** Optional: re-read the run folders on disk (file events can be missed); changes fire onDidChange. */
+  refresh?(): Promise<void>;
   /** Optional: the user toggled runs in the panel, for a selection view to follow. */
   setSelectedForComparison?(runs: string[]): void;
 }

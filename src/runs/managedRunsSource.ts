@@ -41,6 +41,10 @@ export class ManagedRunsSource implements RunsSource, vscode.Disposable {
     }, CHANGE_COALESCE_MS);
   }
 
+  refresh(): Promise<void> {
+    return this.manager.rescan();
+  }
+
   listRuns(): RunEntry[] {
     return this.manager.list().map((r) => ({ record: r.record, dir: r.dir, generation: r.generation }));
   }

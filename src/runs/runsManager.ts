@@ -227,6 +227,12 @@ export class RunsManager implements vscode.Disposable {
     );
   }
 
+  /** Re-reads every workspace folder's run folders (a file event can be missed); new and changed runs fire onDidChange. */
+  async rescan(): Promise<void> {
+    await this.ready;
+    for (const f of vscode.workspace.workspaceFolders ?? []) await this.loadFolder(f.uri.fsPath);
+  }
+
   private async load(): Promise<void> {
     for (const f of vscode.workspace.workspaceFolders ?? []) await this.loadFolder(f.uri.fsPath);
     await this.reconcileAll();
