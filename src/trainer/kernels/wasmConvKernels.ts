@@ -1,12 +1,13 @@
 // Backprop kernels for the wasm backend: the arithmetic runs in XNNPACK (a convolution or a matMul),
-// the data movement around it in plain loops over the wasm heap (see wasmHeap.ts). Measured per
+// the data movement around it in the trainer's own wasm kernels (assembly/trainingKernels.ts) or
+// plain loops over the wasm heap (see wasmHeap.ts). Measured when they replaced tf ops, per
 // training step of the reference CNN (engine-facts.md, batch 32, CPU time of one thread) against the
 // tf-op versions in convGradients.ts and the stock MaxPoolGrad: filter gradient 14.2 → 9.0 ms,
 // input gradient 10.5 → 4.7 ms, MaxPoolGrad 6.0 → 3.6 ms.
 //
 //  filter gradient  dW[a,b,ci,co] = sum_m P[(a,b,ci), m] * dy[m, co]   (m runs over n, i, j)
 //      P is the transposed patch matrix, P[(a,b,ci),(n,i,j)] = x[n, i*s+a-top, j*s+b-left, ci] (0 outside);
-//      a matMul of P with dy seen as [M, Co].
+//      a matMul of P with dy seen as [M, Co]; for ≤ 4 input channels, direct sums without P (filterGradSmallC).
 //  input gradient   (stride 1) dx = conv(dy, W flipped in space with in/out channels swapped),
 //      padded by k-1-top before and whatever makes the output the input's size after.
 import * as tf from '@tensorflow/tfjs';
@@ -16,12 +17,6 @@ import { allocate, heapF32, offsetOf, WasmBackendLike } from './wasmHeap';
 type Pair = number | [number, number];
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
-
-export interface PatchGeometry {
-  n: number; h: number; w: number; c: number;
-  kh: number; kw: number; sh: number; sw: number;
-  top: number; left: number; ho: number; wo: number;
-}
 
 /** Conv2DBackpropFilter (NHWC, dilation 1, any stride and padding) on the wasm backend. */
 export function conv2dFilterGradientWasm(
