@@ -2,8 +2,8 @@
 // ReLU, max-pool 2, dense 64, dense 10; 32×32×3 input, batch 32, Adam), from one run, for
 // nothing frozen / conv backbone frozen / only the last dense trainable / the same two on cached
 // backbone outputs (the frozen-prefix cache), on:
-//   ours      the trainer's wasm engine with TRANSFER_LAB_WASM_THREADS=auto: its kernels, and XNNPACK
-//             threads where the step has the work for them (chooseWasmThreads: threads column)
+//   ours      the trainer's wasm engine as the trainer runs it: its kernels, and XNNPACK threads
+//             where the step has the work for them (chooseWasmThreads: threads column)
 //   ours-1t   the same engine on one thread
 //   ours-xnn2 the same engine always on 2 XNNPACK threads
 //   ours-dp2  the same on one thread, data-parallel over two engines (this thread + one worker
@@ -16,7 +16,6 @@
 // Every (variant, freeze) runs in its own process (kernel registration is process-wide), rounds
 // interleave them so that load changes on a shared machine hit all alike; the table shows medians.
 import { spawnSync } from 'node:child_process';
-import os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -25,7 +24,7 @@ import type { ModelSummary, ModuleInfo } from '../src/shared/model/types';
 import { activateEngine, wasmBinaryDir } from '../src/trainer/engines';
 import { conv2d } from '../src/trainer/model/lazyGradConv2d';
 import { DataParallelStep } from '../src/trainer/parallel/dataParallel';
-import { chooseWasmThreads } from '../src/trainer/parallel/wasmThreads';
+import { chooseWasmThreads, runCpus } from '../src/trainer/parallel/wasmThreads';
 import { adam } from '../src/trainer/train/fusedAdam';
 
 const FREEZES = ['none', 'backbone', 'head', 'backbone+cache', 'head+cache'] as const;
@@ -68,7 +67,7 @@ async function measureTfjs(variant: Variant, freeze: Freeze, steps: number): Pro
   }
   let threads = 1;
   if (variant !== 'stock') {
-    threads = variant === 'ours' ? chooseWasmThreads(stepFlopsOf(freeze), os.availableParallelism?.() ?? os.cpus().length, { TRANSFER_LAB_WASM_THREADS: 'auto' }).threads : variant === 'ours-xnn2' ? 2 : 1;
+    threads = variant === 'ours' ? chooseWasmThreads(stepFlopsOf(freeze), runCpus({})).threads : variant === 'ours-xnn2' ? 2 : 1;
     await activateEngine('wasm', { wasmThreads: threads });
   }
   const cached = freeze.endsWith('+cache');

@@ -1,8 +1,10 @@
 // How the trainer is started: which Node runtime, which arguments, which environment. Pure apart
 // from the PATH lookup; no vscode import, so it is unit-tested directly.
 import { access, constants } from 'node:fs/promises';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FreezeSpec } from '../shared/experiment/types';
+import { CPUS_ENV } from '../shared/runs/cpuShare';
 import { freezeArg } from './sweepPlan';
 
 export interface RunSettings {
@@ -80,9 +82,11 @@ export function trainArgs(inv: TrainInvocation, settings: RunSettings): string[]
   return args;
 }
 
-export function trainerEnv(runtime: NodeRuntime, settings: RunSettings, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function trainerEnv(runtime: NodeRuntime, settings: RunSettings & { maxConcurrentRuns?: number }, base: NodeJS.ProcessEnv = process.env, cpus = os.availableParallelism?.() ?? os.cpus().length): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, ...runtime.env };
   if (settings.cudaVisibleDevices.trim()) env.CUDA_VISIBLE_DEVICES = settings.cudaVisibleDevices.trim();
+  // Several trainers at once share the cores: each sizes its threads to its share (none oversubscribes).
+  if ((settings.maxConcurrentRuns ?? 1) > 1) env[CPUS_ENV] = String(Math.max(1, Math.floor(cpus / settings.maxConcurrentRuns!)));
   // The extension host's own Electron flags must not leak into a plain Node trainer.
   if (runtime.source !== 'editor') delete env.ELECTRON_RUN_AS_NODE;
   return env;

@@ -32,6 +32,13 @@ test('environment: CUDA_VISIBLE_DEVICES from the setting; ELECTRON_RUN_AS_NODE o
   const inherit = trainerEnv({ command: '/opt/code', env: { ELECTRON_RUN_AS_NODE: '1' }, source: 'editor' }, settings, { CUDA_VISIBLE_DEVICES: '0' });
   assert.equal(inherit.CUDA_VISIBLE_DEVICES, '0', 'empty setting inherits');
   assert.equal(inherit.ELECTRON_RUN_AS_NODE, '1');
+  assert.equal(inherit.TRANSFER_LAB_CPUS, undefined, 'one run at a time: the trainer sizes itself to the machine');
+});
+
+test('environment: several runs at once each get their share of the CPUs', () => {
+  const runtime = { command: '/usr/bin/node', env: {}, source: 'PATH' as const };
+  assert.equal(trainerEnv(runtime, { ...settings, maxConcurrentRuns: 2 }, {}, 8).TRANSFER_LAB_CPUS, '4');
+  assert.equal(trainerEnv(runtime, { ...settings, maxConcurrentRuns: 3 }, {}, 2).TRANSFER_LAB_CPUS, '1');
 });
 
 test('runtime: the setting, else node on PATH, else the editor binary as Node', async () => {

@@ -14,6 +14,7 @@ import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import * as path from 'node:path';
+import { CPUS_ENV } from '../../shared/runs/cpuShare';
 import { packageDir, resolveOptional } from '../optionalModules';
 
 export const THREADED_GLUE = 'tfjs-backend-wasm-threaded-simd.js';
@@ -57,18 +58,35 @@ export const THREADS_MIN_STEP_FLOPS = 50e6;
 
 export interface ThreadsChoice { threads: number; reason: string }
 
-/** With TRANSFER_LAB_WASM_THREADS=auto: XNNPACK threads for a run whose steps cost `stepFlops` (undefined: unknown), on `cpus` CPUs. */
-export function chooseWasmThreads(stepFlops: number | undefined, cpus: number, env: NodeJS.ProcessEnv = process.env): ThreadsChoice {
+/**
+ * The CPUs this run may use, and where that number comes from: the host's share when it runs
+ * several trainers at once, Slurm's allocation inside a job (one CPU per task unless
+ * --cpus-per-task), else the CPUs this process may run on.
+ */
+export function runCpus(env: NodeJS.ProcessEnv = process.env, machine = os.availableParallelism?.() ?? os.cpus().length): { cpus: number; from: string } {
+  const share = Number(env[CPUS_ENV]);
+  if (Number.isInteger(share) && share >= 1) return { cpus: Math.min(share, machine), from: `${share} CPU${share === 1 ? '' : 's'} for each of the runs started together` };
+  if (env.SLURM_JOB_ID) {
+    const perTask = Number(env.SLURM_CPUS_PER_TASK);
+    const cpus = Number.isInteger(perTask) && perTask >= 1 ? perTask : 1;
+    return { cpus, from: `Slurm allocated ${cpus} CPU${cpus === 1 ? '' : 's'} to the task` };
+  }
+  return { cpus: machine, from: `${machine} CPU${machine === 1 ? '' : 's'}` };
+}
+
+/**
+ * XNNPACK threads for a run whose steps cost `stepFlops` (undefined: unknown) with `cpus` CPUs to
+ * itself. TRANSFER_LAB_WASM_THREADS=N forces N (1 turns threads off); unset or `auto`: as many
+ * threads as CPUs (at most 4) when a step has the work for them.
+ */
+export function chooseWasmThreads(stepFlops: number | undefined, cpus: { cpus: number; from: string }, env: NodeJS.ProcessEnv = process.env): ThreadsChoice {
   const raw = env.TRANSFER_LAB_WASM_THREADS?.trim();
-  // One thread unless asked: on a 2-core machine shared with an editor (and in our CI, with
-  // code-server and a Slurm node), threads that spin compete with everything else.
-  if (!raw) return { threads: 1, reason: 'the default; TRANSFER_LAB_WASM_THREADS=auto chooses by the work of a step' };
-  if (raw !== 'auto') return { threads: wantedThreads(env), reason: 'set by TRANSFER_LAB_WASM_THREADS' };
-  if (cpus < 2) return { threads: 1, reason: 'one CPU' };
+  if (raw && raw !== 'auto') return { threads: wantedThreads(env), reason: 'set by TRANSFER_LAB_WASM_THREADS' };
+  if (cpus.cpus < 2) return { threads: 1, reason: `${cpus.from}` };
   if (stepFlops === undefined) return { threads: 1, reason: 'the cost of a step could not be predicted' };
   const mflop = `${stepFlops < 10e6 ? (stepFlops / 1e6).toPrecision(2) : (stepFlops / 1e6).toFixed(0)} MFLOP`;
   if (stepFlops < THREADS_MIN_STEP_FLOPS) return { threads: 1, reason: `a step is ${mflop}: too little work to share (threads pay from ${THREADS_MIN_STEP_FLOPS / 1e6} MFLOP)` };
-  return { threads: Math.min(cpus, 4), reason: `a step is ${mflop}` };
+  return { threads: Math.min(cpus.cpus, 4), reason: `a step is ${mflop}; ${cpus.from}` };
 }
 
 const WORKER_MARK = 'ENVIRONMENT_IS_PTHREAD';

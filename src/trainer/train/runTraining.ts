@@ -3,7 +3,6 @@
 // written, exit 0) or failed (the message, exit 1), without losing a finished epoch.
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import * as path from 'node:path';
 import { modelInputFor } from '../../shared/cli/modulesTable';
 import { estimateCost, ModuleCost } from '../../shared/cost/estimateCost';
@@ -15,7 +14,7 @@ import { slurmExecutorFromEnv } from '../../shared/slurm/jobEnv';
 import type { Reporter } from '../cli/progress';
 import { loadDataset } from '../data/loadDataset';
 import { activateEngine, ActiveEngine, requestedEngine } from '../engines';
-import { chooseWasmThreads } from '../parallel/wasmThreads';
+import { chooseWasmThreads, runCpus } from '../parallel/wasmThreads';
 import { modelFolderFiles, readMetadata, readOptimizerState, TransferLabMetadata } from '../model/modelFiles';
 import { prepareModel, PreparedModel } from '../model/prepareModel';
 import { describePretrained } from '../model/pretrained';
@@ -157,7 +156,7 @@ async function train(
   const settings = exp.train;
   const epochs = rec.epochs ?? settings.epochs;
 
-  const threads = chooseWasmThreads(await predictedStepFlops(exp, rec.freeze, settings.batch, !o.noCache), os.availableParallelism?.() ?? os.cpus().length);
+  const threads = chooseWasmThreads(await predictedStepFlops(exp, rec.freeze, settings.batch, !o.noCache), runCpus());
   const engine: ActiveEngine = await activateEngine(requestedEngine(o.engine), { wasmThreads: threads.threads });
   run.update({ engine: engine.name, device: engine.device });
   log('info', `engine ${engine.name} on ${engine.device}`);
