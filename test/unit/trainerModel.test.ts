@@ -72,13 +72,15 @@ test('YOLOv5 blocks build with the summary\'s parameter count and train on wasm'
   const x = tf.randomUniform([4, 32, 32, 3], 0, 1, 'float32', 3);
   const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 4).toFloat() as tf.Tensor2D;
   const losses: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  // The model ends in Dropout(0.1), which is random in training mode: one step's loss can rise
+  // (seen once in CI: 1.88, 1.58, 1.99), six steps on a repeated batch always end far lower.
+  for (let i = 0; i < 6; i++) {
     const l = trainStep(p.model, opt, vars, p.output, [x], y);
     losses.push((await l.data())[0]);
     l.dispose();
   }
   assert.ok(losses.every(Number.isFinite), String(losses));
-  assert.ok(losses[2] < losses[0], `loss should fall on a repeated batch: ${losses}`);
+  assert.ok(losses[5] < losses[0], `loss should fall on a repeated batch: ${losses}`);
   tf.dispose([x, y]);
 });
 
