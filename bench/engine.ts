@@ -2,9 +2,9 @@
 // ReLU, max-pool 2, dense 64, dense 10; 32×32×3 input, batch 32, Adam), from one run, for
 // nothing frozen / conv backbone frozen / only the last dense trainable / the same two on cached
 // backbone outputs (the frozen-prefix cache), on:
-//   ours      the trainer's wasm engine as the trainer runs it: its kernels, and XNNPACK threads
-//             where the step has the work for them (chooseWasmThreads: threads column)
-//   ours-1t   the same engine on one thread
+//   ours      the trainer's wasm engine as the trainer runs it by default: its kernels, one thread
+//   ours-auto the same with TRANSFER_LAB_WASM_THREADS=auto: XNNPACK threads where the step has the
+//             work for them (chooseWasmThreads: the threads column)
 //   ours-xnn2 the same engine always on 2 XNNPACK threads
 //   ours-dp2  the same on one thread, data-parallel over two engines (this thread + one worker
 //             thread; not in the default list)
@@ -29,7 +29,7 @@ import { adam } from '../src/trainer/train/fusedAdam';
 
 const FREEZES = ['none', 'backbone', 'head', 'backbone+cache', 'head+cache'] as const;
 type Freeze = (typeof FREEZES)[number];
-const VARIANTS = ['ours', 'ours-1t', 'ours-xnn2', 'ours-dp2', 'stock', 'torch1', 'torch2'] as const;
+const VARIANTS = ['ours', 'ours-auto', 'ours-xnn2', 'ours-dp2', 'stock', 'torch1', 'torch2'] as const;
 const DEFAULT_VARIANTS = VARIANTS.filter((v) => v !== 'ours-dp2');
 type Variant = (typeof VARIANTS)[number];
 const BATCH = 32;
@@ -67,7 +67,7 @@ async function measureTfjs(variant: Variant, freeze: Freeze, steps: number): Pro
   }
   let threads = 1;
   if (variant !== 'stock') {
-    threads = variant === 'ours' ? chooseWasmThreads(stepFlopsOf(freeze), runCpus({})).threads : variant === 'ours-xnn2' ? 2 : 1;
+    threads = variant === 'ours-auto' ? chooseWasmThreads(stepFlopsOf(freeze), runCpus({}), { TRANSFER_LAB_WASM_THREADS: 'auto' }).threads : variant === 'ours-xnn2' ? 2 : 1;
     await activateEngine('wasm', { wasmThreads: threads });
   }
   const cached = freeze.endsWith('+cache');
@@ -95,7 +95,7 @@ async function measureTfjs(variant: Variant, freeze: Freeze, steps: number): Pro
   };
   try {
     const r = await timeSteps(step, steps);
-    if (variant === 'ours-1t' && freeze === 'none') r.peak = peakGflops();
+    if (variant === 'ours' && freeze === 'none') r.peak = peakGflops();
     return { ...r, threads };
   } catch (err) {
     return { error: (err as Error).message.split('\n')[0] };
@@ -293,7 +293,7 @@ async function main(): Promise<void> {
   const summary = referenceSummary();
   const fullCost = estimateCost(summary, 0, BATCH);
   const stepFlops = BATCH * (fullCost.total.forwardFlops + fullCost.total.backwardFlops);
-  const peak = get('ours-1t', 'none')?.peak;
+  const peak = get('ours', 'none')?.peak;
 
   if (argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify({ steps, rounds, results: Object.fromEntries(result), stepFlops, peak })}\n`);
@@ -302,15 +302,16 @@ async function main(): Promise<void> {
   const out: string[] = [];
   out.push(`reference CNN, batch ${BATCH}, Adam; median of ${rounds} rounds × ${steps} steps; wall ms/step (CPU ms/step of the process)`);
   const torch = (['torch1', 'torch2'] as Variant[]).filter((t) => variants.includes(t));
-  const head = ['frozen', ...variants, ...(variants.includes('ours') ? ['ours threads', ...torch.map((t) => `ours/${t}`)] : [])];
+  const mine = (['ours', 'ours-auto'] as Variant[]).filter((v) => variants.includes(v));
+  const head = ['frozen', ...variants, ...(variants.includes('ours-auto') ? ['auto threads'] : []), ...mine.flatMap((v) => torch.map((t) => `${v}/${t}`))];
   const rows = FREEZES.map((f) => {
     const cells = [f, ...variants.map((v) => cell(get(v, f)))];
-    if (variants.includes('ours')) {
-      const ours = get('ours', f)?.wallMs;
-      cells.push(String(get('ours', f)?.threads ?? ''));
+    if (variants.includes('ours-auto')) cells.push(String(get('ours-auto', f)?.threads ?? ''));
+    for (const v of mine) {
       for (const t of torch) {
-        const ms = get(t, f)?.wallMs;
-        cells.push(ours && ms ? `${(ours / ms).toFixed(2)}x` : '');
+        const a = get(v, f)?.wallMs;
+        const b = get(t, f)?.wallMs;
+        cells.push(a && b ? `${(a / b).toFixed(2)}x` : '');
       }
     }
     return cells;
@@ -322,17 +323,17 @@ async function main(): Promise<void> {
   if (peak) {
     const twoCores = 2 * Math.max(peak.convGflops, peak.matmulGflops);
     out.push(`peak of this engine, one thread: conv ${peak.convGflops.toFixed(1)} GFLOP/s, matMul ${peak.matmulGflops.toFixed(1)} GFLOP/s; two-core limit ${twoCores.toFixed(1)} GFLOP/s`);
-    for (const v of ['ours', 'ours-1t', 'ours-xnn2', 'ours-dp2', 'torch1', 'torch2'] as Variant[]) {
+    for (const v of ['ours', 'ours-auto', 'ours-xnn2', 'ours-dp2', 'torch1', 'torch2'] as Variant[]) {
       const ms = get(v, 'none')?.wallMs;
       if (ms) out.push(`  ${v.padEnd(9)} nothing frozen: ${(stepFlops / ms / 1e6).toFixed(1)} GFLOP/s = ${((100 * stepFlops) / ms / 1e6 / twoCores).toFixed(0)}% of the two-core limit`);
     }
   }
   // The cost model predicts one thread's step time.
-  const full = get('ours-1t', 'none')?.wallMs;
+  const full = get('ours', 'none')?.wallMs;
   if (full) {
-    out.push('predicted (src/shared/cost) vs measured (ours-1t) speed-up over nothing frozen:');
+    out.push('predicted (src/shared/cost) vs measured (ours) speed-up over nothing frozen:');
     for (const f of ['backbone', 'head'] as Freeze[]) {
-      const ms = get('ours-1t', f)?.wallMs;
+      const ms = get('ours', f)?.wallMs;
       out.push(`  ${f.padEnd(9)} predicted ${estimateCost(summary, SPECS[f], BATCH).speedup.toFixed(2)}x, measured ${ms ? (full / ms).toFixed(2) : '?'}x`);
     }
   }

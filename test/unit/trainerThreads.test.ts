@@ -16,15 +16,16 @@ process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 test('chooseWasmThreads: threads where a step has the work for them and the run has the CPUs', () => {
   const two = runCpus({}, 2);
-  assert.equal(chooseWasmThreads(626e6, two, {}).threads, 2, 'on by default');
-  assert.equal(chooseWasmThreads(626e6, two, { TRANSFER_LAB_WASM_THREADS: 'auto' }).threads, 2);
-  assert.equal(chooseWasmThreads(626e6, runCpus({}, 16), {}).threads, 4, 'at most 4');
-  assert.equal(chooseWasmThreads(626e6, runCpus({}, 1), {}).threads, 1);
-  const small = chooseWasmThreads(THREADS_MIN_STEP_FLOPS / 2, runCpus({}, 8), {});
+  const auto = { TRANSFER_LAB_WASM_THREADS: 'auto' };
+  assert.equal(chooseWasmThreads(626e6, two, {}).threads, 1, 'one thread unless asked');
+  assert.equal(chooseWasmThreads(626e6, two, auto).threads, 2);
+  assert.equal(chooseWasmThreads(626e6, runCpus({}, 16), auto).threads, 4, 'at most 4');
+  assert.equal(chooseWasmThreads(626e6, runCpus({}, 1), auto).threads, 1);
+  const small = chooseWasmThreads(THREADS_MIN_STEP_FLOPS / 2, runCpus({}, 8), auto);
   assert.equal(small.threads, 1);
   assert.match(small.reason, /25 MFLOP: too little work/);
-  assert.match(chooseWasmThreads(0.04e6, runCpus({}, 8), {}).reason, /0\.040 MFLOP/);
-  assert.equal(chooseWasmThreads(undefined, runCpus({}, 8), {}).threads, 1);
+  assert.match(chooseWasmThreads(0.04e6, runCpus({}, 8), auto).reason, /0\.040 MFLOP/);
+  assert.equal(chooseWasmThreads(undefined, runCpus({}, 8), auto).threads, 1);
   assert.deepEqual(chooseWasmThreads(1, runCpus({}, 1), { TRANSFER_LAB_WASM_THREADS: '3' }), { threads: 3, reason: 'set by TRANSFER_LAB_WASM_THREADS' });
   assert.equal(chooseWasmThreads(626e6, two, { TRANSFER_LAB_WASM_THREADS: '1' }).threads, 1, '1 turns threads off');
   assert.throws(() => chooseWasmThreads(1, two, { TRANSFER_LAB_WASM_THREADS: 'two' }), /must be a whole number/);
@@ -37,7 +38,7 @@ test('runCpus: the host\'s share, Slurm\'s allocation, else the machine', () => 
   assert.equal(runCpus({ SLURM_JOB_ID: '7', SLURM_CPUS_PER_TASK: '3' }, 8).cpus, 3);
   assert.match(runCpus({ SLURM_JOB_ID: '7' }, 8).from, /Slurm allocated 1 CPU/);
   assert.equal(runCpus({ TRANSFER_LAB_CPUS: 'x' }, 6).cpus, 6);
-  assert.equal(chooseWasmThreads(626e6, runCpus({ SLURM_JOB_ID: '7' }, 8), {}).threads, 1);
+  assert.equal(chooseWasmThreads(626e6, runCpus({ SLURM_JOB_ID: '7' }, 8), { TRANSFER_LAB_WASM_THREADS: 'auto' }).threads, 1);
 });
 
 function train(threads: string, name: string): { rec: RunRecord; log: string; losses: number[] } {

@@ -76,12 +76,15 @@ export function runCpus(env: NodeJS.ProcessEnv = process.env, machine = os.avail
 
 /**
  * XNNPACK threads for a run whose steps cost `stepFlops` (undefined: unknown) with `cpus` CPUs to
- * itself. TRANSFER_LAB_WASM_THREADS=N forces N (1 turns threads off); unset or `auto`: as many
- * threads as CPUs (at most 4) when a step has the work for them.
+ * itself. One unless asked: TRANSFER_LAB_WASM_THREADS=N forces N; `auto` gives as many threads as
+ * the run's CPUs (at most 4) when a step has the work for them. Not on by default: the pool's
+ * threads spin between kernels, and with them on by default integration tests on the 2-core CI
+ * machine (shared with code-server and a Slurm node) timed out in two of four runs.
  */
 export function chooseWasmThreads(stepFlops: number | undefined, cpus: { cpus: number; from: string }, env: NodeJS.ProcessEnv = process.env): ThreadsChoice {
   const raw = env.TRANSFER_LAB_WASM_THREADS?.trim();
-  if (raw && raw !== 'auto') return { threads: wantedThreads(env), reason: 'set by TRANSFER_LAB_WASM_THREADS' };
+  if (!raw) return { threads: 1, reason: 'the default; TRANSFER_LAB_WASM_THREADS=auto sizes threads to the step and the CPUs' };
+  if (raw !== 'auto') return { threads: wantedThreads(env), reason: 'set by TRANSFER_LAB_WASM_THREADS' };
   if (cpus.cpus < 2) return { threads: 1, reason: `${cpus.from}` };
   if (stepFlops === undefined) return { threads: 1, reason: 'the cost of a step could not be predicted' };
   const mflop = `${stepFlops < 10e6 ? (stepFlops / 1e6).toPrecision(2) : (stepFlops / 1e6).toFixed(0)} MFLOP`;
