@@ -14,6 +14,8 @@ export interface RunSettings {
   nodePath: string;
   /** `transferLab.cudaVisibleDevices`: empty to inherit. */
   cudaVisibleDevices: string;
+  /** `transferLab.wasmThreads`: `1`, a number or `auto` (undefined: inherit). */
+  wasmThreads?: string;
 }
 
 export interface NodeRuntime {
@@ -85,6 +87,10 @@ export function trainArgs(inv: TrainInvocation, settings: RunSettings): string[]
 export function trainerEnv(runtime: NodeRuntime, settings: RunSettings & { maxConcurrentRuns?: number }, base: NodeJS.ProcessEnv = process.env, cpus = os.availableParallelism?.() ?? os.cpus().length): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, ...runtime.env };
   if (settings.cudaVisibleDevices.trim()) env.CUDA_VISIBLE_DEVICES = settings.cudaVisibleDevices.trim();
+  // The setting when it asks for more than the default (an environment variable set for the
+  // editor still applies otherwise).
+  const threads = settings.wasmThreads?.trim();
+  if (threads && threads !== '1') env.TRANSFER_LAB_WASM_THREADS = threads;
   // Several trainers at once share the cores: each sizes its threads to its share (none oversubscribes).
   if ((settings.maxConcurrentRuns ?? 1) > 1) env[CPUS_ENV] = String(Math.max(1, Math.floor(cpus / settings.maxConcurrentRuns!)));
   // The extension host's own Electron flags must not leak into a plain Node trainer.

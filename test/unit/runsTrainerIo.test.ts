@@ -35,6 +35,14 @@ test('environment: CUDA_VISIBLE_DEVICES from the setting; ELECTRON_RUN_AS_NODE o
   assert.equal(inherit.TRANSFER_LAB_CPUS, undefined, 'one run at a time: the trainer sizes itself to the machine');
 });
 
+test('environment: transferLab.wasmThreads asks the trainer for threads; the default leaves the environment alone', () => {
+  const runtime = { command: '/usr/bin/node', env: {}, source: 'PATH' as const };
+  assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: 'auto' }, {}).TRANSFER_LAB_WASM_THREADS, 'auto');
+  assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: '3' }, { TRANSFER_LAB_WASM_THREADS: 'auto' }).TRANSFER_LAB_WASM_THREADS, '3');
+  assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: '1' }, {}).TRANSFER_LAB_WASM_THREADS, undefined);
+  assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: '1' }, { TRANSFER_LAB_WASM_THREADS: 'auto' }).TRANSFER_LAB_WASM_THREADS, 'auto');
+});
+
 test('environment: several runs at once each get their share of the CPUs', () => {
   const runtime = { command: '/usr/bin/node', env: {}, source: 'PATH' as const };
   assert.equal(trainerEnv(runtime, { ...settings, maxConcurrentRuns: 2 }, {}, 8).TRANSFER_LAB_CPUS, '4');
