@@ -59,6 +59,8 @@ export function registerRuns(context: vscode.ExtensionContext, experimentFiles: 
     vscode.commands.registerCommand('transferLab.revealRunFolder', (arg?: unknown) => commands.revealRunFolder(arg)),
     vscode.commands.registerCommand('transferLab.showRunLog', (arg?: unknown) => commands.showRunLog(arg)),
     vscode.commands.registerCommand('transferLab.showEngines', () => showEngines(trainerScript, experimentFiles)),
+    // Runs written by other processes arrive through file events, which remote or busy file systems can miss.
+    vscode.commands.registerCommand('transferLab.refreshRuns', () => manager.rescan()),
     manager.onDidEnd((e) => announceEnd(manager, e.run.record.name, e.status, e.message)),
   ];
   void manager.ready.then(() => tree.refresh());

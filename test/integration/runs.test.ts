@@ -235,4 +235,16 @@ suite('Runs', () => {
     assert.equal(existsSync(run.dir), false);
     assert.equal(manager.get('ghost-run'), undefined);
   });
+
+  test('Refresh Runs lists a run folder another process wrote a moment ago, without waiting for file events', async () => {
+    const dir = path.join(workspaceUri().fsPath, 'runs', 'written-outside');
+    const now = new Date().toISOString();
+    const record: RunRecord = { name: 'written-outside', status: 'finished', experiment: tiny.fsPath, freeze: 0, startedAt: now, endedAt: now, epochs: 1 };
+    await mkdir(dir, { recursive: true });
+    await writeFileFs(path.join(dir, 'run.json'), JSON.stringify(record));
+    // File events come after a debounce at best: right after the command the run must already be known.
+    await vscode.commands.executeCommand('transferLab.refreshRuns');
+    assert.equal(manager.get('written-outside')?.record.status, 'finished');
+    await manager.delete(manager.get('written-outside')!);
+  });
 });
