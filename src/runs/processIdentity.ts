@@ -4,7 +4,7 @@
 // together identify a process for its whole life. Async fs only: this runs in the extension host.
 import { readFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
-import { isAlive } from './processTree';
+import { isAlive } from '../shared/system/processAlive';
 import { hasEnded, readProcStat } from './procStat';
 
 export type ProcessCheck =

@@ -3,20 +3,11 @@
 // SIGTERM first (the trainer checkpoints and marks the run `stopped`), SIGKILL when the group
 // outlives the grace period. No vscode import: unit-tested against real process trees.
 import { spawn } from 'node:child_process';
+import { isAlive } from '../shared/system/processAlive';
 import { hasEnded, liveGroupMembers, readProcStat } from './procStat';
 
 export type StopOutcome = 'not-running' | 'terminated' | 'killed';
 
-/** Whether a process (or, with a negative id, any member of a process group) still exists. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {

@@ -23,7 +23,7 @@ import { formatFreeze } from '../../shared/panel/summary';
 import { buildSweepTable, formatSweepTable, SweepPretrain, SweepRunInput, SweepTable } from '../../shared/sweep/sweepTable';
 import { requestedEngine } from '../engines';
 import { resolveModelJson, sha256OfModelFiles } from '../model/modelFiles';
-import { isAlive } from '../system/processAlive';
+import { isAlive } from '../../shared/system/processAlive';
 import { parseArgs, positiveInt, UsageError } from './args';
 import type { Command } from './commands';
 import { TtyReporter } from './progress';

@@ -5,7 +5,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readF
 import * as path from 'node:path';
 import type { EpochMetrics, RunRecord } from '../../shared/runs/contract';
 import { parseMetricsText } from '../../shared/runs/metricsFile';
-import { isAlive } from '../system/processAlive';
+import { isAlive } from '../../shared/system/processAlive';
 import { DurableLines, readableFolder, writeFileAtomic, writeFolderAtomic } from './atomicFiles';
 
 export const RUN_JSON = 'run.json';
