@@ -230,12 +230,16 @@ export class RunsManager implements vscode.Disposable {
   /** Re-reads every workspace folder's run folders (a file event can be missed); new and changed runs fire onDidChange. */
   async rescan(): Promise<void> {
     await this.ready;
-    for (const f of vscode.workspace.workspaceFolders ?? []) await this.loadFolder(f.uri.fsPath);
+    await this.loadFolders();
   }
 
   private async load(): Promise<void> {
-    for (const f of vscode.workspace.workspaceFolders ?? []) await this.loadFolder(f.uri.fsPath);
+    await this.loadFolders();
     await this.reconcileAll();
+  }
+
+  private async loadFolders(): Promise<void> {
+    for (const f of vscode.workspace.workspaceFolders ?? []) await this.loadFolder(f.uri.fsPath);
   }
 
   private async loadFolder(folder: string): Promise<void> {
