@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { estimateCost } from '../src/shared/cost/estimateCost';
+import { estimateCost, stepFlops } from '../src/shared/cost/estimateCost';
 import type { ModelSummary, ModuleInfo } from '../src/shared/model/types';
 import { activateEngine, wasmBinaryDir } from '../src/trainer/engines';
 import { conv2d } from '../src/trainer/model/lazyGradConv2d';
@@ -221,8 +221,7 @@ function stepFlopsOf(freeze: Freeze): number {
   const frozen = SPECS[freeze.replace('+cache', '')];
   const cost = estimateCost(referenceSummary(), frozen, BATCH);
   // The cached variants train only the modules after the frozen prefix.
-  const mods = freeze.endsWith('+cache') ? cost.modules.filter((m) => m.index >= frozen) : cost.modules;
-  return BATCH * mods.reduce((a, m) => a + m.forwardFlops + m.backwardFlops, 0);
+  return stepFlops(freeze.endsWith('+cache') ? cost.modules.filter((m) => m.index >= frozen) : cost.modules, BATCH);
 }
 
 const SPECS: Record<string, number> = { none: 0, backbone: 8, head: 10 };
@@ -292,11 +291,11 @@ async function main(): Promise<void> {
   // FLOPs per step from the cost model, and its predicted speed-ups.
   const summary = referenceSummary();
   const fullCost = estimateCost(summary, 0, BATCH);
-  const stepFlops = BATCH * (fullCost.total.forwardFlops + fullCost.total.backwardFlops);
+  const fullStepFlops = stepFlops(fullCost.modules, BATCH);
   const peak = get('ours', 'none')?.peak;
 
   if (argv.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({ steps, rounds, results: Object.fromEntries(result), stepFlops, peak })}\n`);
+    process.stdout.write(`${JSON.stringify({ steps, rounds, results: Object.fromEntries(result), stepFlops: fullStepFlops, peak })}\n`);
     return;
   }
   const out: string[] = [];
@@ -319,13 +318,13 @@ async function main(): Promise<void> {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [head, ...rows]) out.push(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
   out.push('');
-  out.push(`FLOPs per step with nothing frozen: ${(stepFlops / 1e6).toFixed(0)} MFLOP (forward ${(BATCH * fullCost.total.forwardFlops / 1e6).toFixed(0)}, backward ${(BATCH * fullCost.total.backwardFlops / 1e6).toFixed(0)})`);
+  out.push(`FLOPs per step with nothing frozen: ${(fullStepFlops / 1e6).toFixed(0)} MFLOP (forward ${(BATCH * fullCost.total.forwardFlops / 1e6).toFixed(0)}, backward ${(BATCH * fullCost.total.backwardFlops / 1e6).toFixed(0)})`);
   if (peak) {
     const twoCores = 2 * Math.max(peak.convGflops, peak.matmulGflops);
     out.push(`peak of this engine, one thread: conv ${peak.convGflops.toFixed(1)} GFLOP/s, matMul ${peak.matmulGflops.toFixed(1)} GFLOP/s; two-core limit ${twoCores.toFixed(1)} GFLOP/s`);
     for (const v of ['ours', 'ours-auto', 'ours-xnn2', 'ours-dp2', 'torch1', 'torch2'] as Variant[]) {
       const ms = get(v, 'none')?.wallMs;
-      if (ms) out.push(`  ${v.padEnd(9)} nothing frozen: ${(stepFlops / ms / 1e6).toFixed(1)} GFLOP/s = ${((100 * stepFlops) / ms / 1e6 / twoCores).toFixed(0)}% of the two-core limit`);
+      if (ms) out.push(`  ${v.padEnd(9)} nothing frozen: ${(fullStepFlops / ms / 1e6).toFixed(1)} GFLOP/s = ${((100 * fullStepFlops) / ms / 1e6 / twoCores).toFixed(0)}% of the two-core limit`);
     }
   }
   // The cost model predicts one thread's step time.

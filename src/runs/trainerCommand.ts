@@ -92,7 +92,8 @@ export function trainerEnv(runtime: NodeRuntime, settings: RunSettings & { maxCo
   const threads = settings.wasmThreads?.trim();
   if (threads && threads !== '1') env.TRANSFER_LAB_WASM_THREADS = threads;
   // Several trainers at once share the cores: each sizes its threads to its share (none oversubscribes).
-  if ((settings.maxConcurrentRuns ?? 1) > 1) env[CPUS_ENV] = String(Math.max(1, Math.floor(cpus / settings.maxConcurrentRuns!)));
+  const concurrent = settings.maxConcurrentRuns ?? 1;
+  if (concurrent > 1) env[CPUS_ENV] = String(Math.max(1, Math.floor(cpus / concurrent)));
   // The extension host's own Electron flags must not leak into a plain Node trainer.
   if (runtime.source !== 'editor') delete env.ELECTRON_RUN_AS_NODE;
   return env;

@@ -74,6 +74,11 @@ export function runCpus(env: NodeJS.ProcessEnv = process.env, machine = os.avail
   return { cpus: machine, from: `${machine} CPU${machine === 1 ? '' : 's'}` };
 }
 
+/** Whether TRANSFER_LAB_WASM_THREADS asks for `auto` (the only choice that needs a step's cost). */
+export function autoThreadsRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.TRANSFER_LAB_WASM_THREADS?.trim() === 'auto';
+}
+
 /**
  * XNNPACK threads for a run whose steps cost `stepFlops` (undefined: unknown) with `cpus` CPUs to
  * itself. One unless asked: TRANSFER_LAB_WASM_THREADS=N forces N; `auto` gives as many threads as
@@ -82,9 +87,11 @@ export function runCpus(env: NodeJS.ProcessEnv = process.env, machine = os.avail
  * machine (shared with code-server and a Slurm node) timed out in two of four runs.
  */
 export function chooseWasmThreads(stepFlops: number | undefined, cpus: { cpus: number; from: string }, env: NodeJS.ProcessEnv = process.env): ThreadsChoice {
-  const raw = env.TRANSFER_LAB_WASM_THREADS?.trim();
-  if (!raw) return { threads: 1, reason: 'the default; TRANSFER_LAB_WASM_THREADS=auto sizes threads to the step and the CPUs' };
-  if (raw !== 'auto') return { threads: wantedThreads(env), reason: 'set by TRANSFER_LAB_WASM_THREADS' };
+  if (!autoThreadsRequested(env)) {
+    return env.TRANSFER_LAB_WASM_THREADS?.trim()
+      ? { threads: wantedThreads(env), reason: 'set by TRANSFER_LAB_WASM_THREADS' }
+      : { threads: 1, reason: 'the default; TRANSFER_LAB_WASM_THREADS=auto sizes threads to the step and the CPUs' };
+  }
   if (cpus.cpus < 2) return { threads: 1, reason: `${cpus.from}` };
   if (stepFlops === undefined) return { threads: 1, reason: 'the cost of a step could not be predicted' };
   const mflop = `${stepFlops < 10e6 ? (stepFlops / 1e6).toPrecision(2) : (stepFlops / 1e6).toFixed(0)} MFLOP`;

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { modelInputFor } from '../../shared/cli/modulesTable';
-import { estimateCost, ModuleCost } from '../../shared/cost/estimateCost';
+import { estimateCost, stepFlops } from '../../shared/cost/estimateCost';
 import { loadExperiment } from '../../shared/experiment/parse';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runs/contract';
@@ -14,7 +14,7 @@ import { slurmExecutorFromEnv } from '../../shared/slurm/jobEnv';
 import type { Reporter } from '../cli/progress';
 import { loadDataset } from '../data/loadDataset';
 import { activateEngine, ActiveEngine, requestedEngine } from '../engines';
-import { chooseWasmThreads, runCpus } from '../parallel/wasmThreads';
+import { autoThreadsRequested, chooseWasmThreads, runCpus } from '../parallel/wasmThreads';
 import { modelFolderFiles, readMetadata, readOptimizerState, TransferLabMetadata } from '../model/modelFiles';
 import { prepareModel, PreparedModel } from '../model/prepareModel';
 import { describePretrained } from '../model/pretrained';
@@ -132,9 +132,7 @@ async function predictedStepFlops(exp: Experiment, freeze: FreezeSpec, batch: nu
     const { summary } = await loadModelSummary(exp.model, await modelInputFor(exp));
     if (!summary) return undefined;
     const cost = estimateCost(summary, freeze, batch);
-    const per = (mods: ModuleCost[]): number => mods.reduce((a, m) => a + m.forwardFlops + m.backwardFlops, 0);
-    const modules = cacheAllowed && cost.cache.applies ? cost.modules.filter((m) => !m.cached) : cost.modules;
-    return batch * per(modules);
+    return stepFlops(cacheAllowed && cost.cache.applies ? cost.modules.filter((m) => !m.cached) : cost.modules, batch);
   } catch {
     return undefined;
   }
@@ -156,7 +154,9 @@ async function train(
   const settings = exp.train;
   const epochs = rec.epochs ?? settings.epochs;
 
-  const threads = chooseWasmThreads(await predictedStepFlops(exp, rec.freeze, settings.batch, !o.noCache), runCpus());
+  // The step's cost matters only to `auto` threads: no second read of the model file otherwise.
+  const flops = autoThreadsRequested() ? await predictedStepFlops(exp, rec.freeze, settings.batch, !o.noCache) : undefined;
+  const threads = chooseWasmThreads(flops, runCpus());
   const engine: ActiveEngine = await activateEngine(requestedEngine(o.engine), { wasmThreads: threads.threads });
   run.update({ engine: engine.name, device: engine.device });
   log('info', `engine ${engine.name} on ${engine.device}`);
