@@ -10,9 +10,13 @@
 //             thread; not in the default list)
 //   stock     tfjs-backend-wasm as shipped
 //   torch1/2  PyTorch CPU with 1 / 2 threads, when a python3 with torch is installed
+// and with --gpu, on a machine with one:
+//   webgpu    the trainer's WebGPU engine (npm `webgpu`, Dawn on Vulkan), same model code
+//   torch-cuda PyTorch on CUDA
 // plus the ratios to PyTorch, the arithmetic throughput against this engine's measured peak, and the
 // cost model's predicted speed-ups. Usage:
-//   npx tsc -p tsconfig.test.json && node out/bench/engine.js [--steps N] [--rounds R] [--json] [--variants a,b]
+//   npx tsc -p tsconfig.test.json && node out/bench/engine.js [--steps N] [--rounds R] [--json] [--variants a,b] [--gpu] [--batch B]
+// (scripts/pack-bench.mjs packs it with its engines into one folder for a machine without npm).
 // Every (variant, freeze) runs in its own process (kernel registration is process-wide), rounds
 // interleave them so that load changes on a shared machine hit all alike; the table shows medians.
 import { spawnSync } from 'node:child_process';
@@ -29,13 +33,16 @@ import { adam } from '../src/trainer/train/fusedAdam';
 
 const FREEZES = ['none', 'backbone', 'head', 'backbone+cache', 'head+cache'] as const;
 type Freeze = (typeof FREEZES)[number];
-const VARIANTS = ['ours', 'ours-auto', 'ours-xnn2', 'ours-dp2', 'stock', 'torch1', 'torch2'] as const;
-const DEFAULT_VARIANTS = VARIANTS.filter((v) => v !== 'ours-dp2');
+const VARIANTS = ['ours', 'ours-auto', 'ours-xnn2', 'ours-dp2', 'stock', 'torch1', 'torch2', 'webgpu', 'torch-cuda'] as const;
 type Variant = (typeof VARIANTS)[number];
-const BATCH = 32;
+const GPU_VARIANTS: Variant[] = ['webgpu', 'torch-cuda'];
+const DEFAULT_VARIANTS = VARIANTS.filter((v) => v !== 'ours-dp2' && !GPU_VARIANTS.includes(v));
+const ARGV = process.argv.slice(2);
+/** Images per step: 32 as in engine-facts.md; a GPU only shows its width on bigger batches (--batch). */
+const BATCH = ARGV.includes('--batch') ? Number(ARGV[ARGV.indexOf('--batch') + 1]) : 32;
 const FILTERS = [16, 32, 64, 64];
 
-interface Measured { wallMs?: number; cpuMs?: number; error?: string; peak?: { convGflops: number; matmulGflops: number }; threads?: number }
+interface Measured { wallMs?: number; cpuMs?: number; error?: string; peak?: { convGflops: number; matmulGflops: number }; threads?: number; device?: string }
 
 // ------------------------------------------------------------------ the model, tfjs
 
@@ -61,12 +68,24 @@ function buildHead(freeze: Freeze): tf.Sequential {
 }
 
 async function measureTfjs(variant: Variant, freeze: Freeze, steps: number): Promise<Measured> {
+  try {
+    return await measureTfjsOn(variant, freeze, steps);
+  } catch (err) {
+    // An engine that cannot start (no GPU adapter, say) is a cell of the table, not a crash.
+    return { error: (err as Error).message.split('\n')[0] };
+  }
+}
+
+async function measureTfjsOn(variant: Variant, freeze: Freeze, steps: number): Promise<Measured> {
   if (variant === 'stock') {
     setWasmPaths(wasmBinaryDir()! + path.sep);
     await tf.setBackend('wasm');
   }
   let threads = 1;
-  if (variant !== 'stock') {
+  let device: string | undefined;
+  if (variant === 'webgpu') {
+    device = (await activateEngine('webgpu')).device;
+  } else if (variant !== 'stock') {
     threads = variant === 'ours-auto' ? chooseWasmThreads(stepFlopsOf(freeze), runCpus({}), { TRANSFER_LAB_WASM_THREADS: 'auto' }).threads : variant === 'ours-xnn2' ? 2 : 1;
     await activateEngine('wasm', { wasmThreads: threads });
   }
@@ -90,13 +109,13 @@ async function measureTfjs(variant: Variant, freeze: Freeze, steps: number): Pro
       return;
     }
     const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true, vars)!;
-    await loss.data();
+    await loss.data(); // the trainer reads each loss too; on a GPU this waits for the step
     loss.dispose();
   };
   try {
     const r = await timeSteps(step, steps);
     if (variant === 'ours' && freeze === 'none') r.peak = peakGflops();
-    return { ...r, threads };
+    return { ...r, threads, ...(device ? { device } : {}) };
   } catch (err) {
     return { error: (err as Error).message.split('\n')[0] };
   } finally {
@@ -147,34 +166,38 @@ function peakGflops(): { convGflops: number; matmulGflops: number } {
 
 const TORCH_SCRIPT = `
 import json, sys, time, torch, torch.nn as nn
-threads, freeze, steps = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+threads, freeze, steps, batch, dev = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 torch.set_num_threads(threads); torch.manual_seed(0)
+if dev == 'cuda' and not torch.cuda.is_available(): sys.exit('torch.cuda.is_available() is False')
 def cnn():
     layers, c = [], 3
     for f in (16, 32, 64, 64):
         layers += [nn.Conv2d(c, f, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]; c = f
     return nn.Sequential(*layers, nn.Flatten(), nn.Linear(256, 64), nn.ReLU(), nn.Linear(64, 10))
 if freeze == 'backbone+cache':
-    m, x = nn.Sequential(nn.Linear(256, 64), nn.ReLU(), nn.Linear(64, 10)), torch.rand(32, 256)
+    m, x = nn.Sequential(nn.Linear(256, 64), nn.ReLU(), nn.Linear(64, 10)), torch.rand(batch, 256)
 elif freeze == 'head+cache':
-    m, x = nn.Linear(64, 10), torch.rand(32, 64)
+    m, x = nn.Linear(64, 10), torch.rand(batch, 64)
 else:
-    m, x = cnn(), torch.rand(32, 3, 32, 32)
+    m, x = cnn(), torch.rand(batch, 3, 32, 32)
     for i, l in enumerate(m):
         if freeze == 'backbone' and i < 12: l.requires_grad_(False)
         if freeze == 'head' and i != len(m) - 1: l.requires_grad_(False)
-y = torch.randint(0, 10, (32,))
+y = torch.randint(0, 10, (batch,))
+m, x, y = m.to(dev), x.to(dev), y.to(dev)
 opt = torch.optim.Adam([p for p in m.parameters() if p.requires_grad], 1e-3)
 lossf = nn.CrossEntropyLoss()
-def step():
+def step():  # .item() waits for the step on a GPU, as the trainer's loss read does
     opt.zero_grad(); l = lossf(m(x), y); l.backward(); opt.step(); return l.item()
-for _ in range(3): step()
+for _ in range(10): step()
 wall, cpu = [], []
 for _ in range(steps):
     t, c = time.perf_counter(), time.process_time(); step()
     wall.append((time.perf_counter() - t) * 1000); cpu.append((time.process_time() - c) * 1000)
 wall.sort(); cpu.sort()
-print(json.dumps({"wallMs": wall[len(wall) // 2], "cpuMs": cpu[len(cpu) // 2]}))
+out = {"wallMs": wall[len(wall) // 2], "cpuMs": cpu[len(cpu) // 2]}
+if dev == 'cuda': out["device"] = torch.cuda.get_device_name(0)
+print(json.dumps(out))
 `;
 
 /** A python3 that imports torch (Debian's python3-torch lives under /usr/bin/python3). */
@@ -186,8 +209,8 @@ function findTorchPython(): string | undefined {
   return undefined;
 }
 
-function measureTorch(python: string, threads: number, freeze: Freeze, steps: number): Measured {
-  const r = spawnSync(python, ['-c', TORCH_SCRIPT, String(threads), freeze, String(steps)], { encoding: 'utf8' });
+function measureTorch(python: string, threads: number, freeze: Freeze, steps: number, device: 'cpu' | 'cuda'): Measured {
+  const r = spawnSync(python, ['-c', TORCH_SCRIPT, String(threads), freeze, String(steps), String(BATCH), device], { encoding: 'utf8' });
   if (r.status !== 0) return { error: (r.stderr || `exit ${r.status}`).trim().split('\n').pop() };
   return JSON.parse(r.stdout) as Measured;
 }
@@ -234,13 +257,13 @@ function median(a: number[]): number {
 }
 
 function child(variant: Variant, freeze: Freeze, steps: number, python?: string): Measured {
-  if (variant === 'torch1' || variant === 'torch2') {
+  if (variant === 'torch1' || variant === 'torch2' || variant === 'torch-cuda') {
     if (!python) return { error: 'no python3 with torch (apt-get install python3-torch)' };
-    return measureTorch(python, variant === 'torch1' ? 1 : 2, freeze, steps);
+    return measureTorch(python, variant === 'torch2' ? 2 : 1, freeze, steps, variant === 'torch-cuda' ? 'cuda' : 'cpu');
   }
   const env = { ...process.env };
   delete env.TRANSFER_LAB_WASM_THREADS; // each variant sets its own
-  const r = spawnSync(process.execPath, [__filename, '--child', `${variant}:${freeze}`, '--steps', String(steps)], { encoding: 'utf8', env });
+  const r = spawnSync(process.execPath, [__filename, '--child', `${variant}:${freeze}`, '--steps', String(steps), '--batch', String(BATCH)], { encoding: 'utf8', env });
   const out = r.stdout.trim().split('\n').pop() ?? '';
   if (!out.startsWith('{')) return { error: (r.stderr.trim().split('\n').pop() || `exit ${r.status}`) };
   return JSON.parse(out) as Measured;
@@ -253,7 +276,7 @@ function cell(m: Measured | undefined): string {
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
+  const argv = ARGV;
   const opt = (name: string, fallback: string): string => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
   const steps = Number(opt('--steps', '15'));
   const childAt = argv.indexOf('--child');
@@ -265,7 +288,9 @@ async function main(): Promise<void> {
     process.exit(0); // worker threads of the threaded wasm build must not keep the process
   }
   const rounds = Number(opt('--rounds', '3'));
-  const variants = opt('--variants', DEFAULT_VARIANTS.join(',')).split(',') as Variant[];
+  const variants = opt('--variants', [...DEFAULT_VARIANTS, ...(argv.includes('--gpu') ? GPU_VARIANTS : [])].join(',')).split(',') as Variant[];
+  const unknown = variants.filter((v) => !VARIANTS.includes(v));
+  if (unknown.length) throw new Error(`unknown variant ${unknown.join(', ')}: the variants are ${VARIANTS.join(', ')}`);
   const python = findTorchPython();
   const runs = new Map<string, Measured[]>();
   for (let r = 0; r < rounds; r++) {
@@ -274,7 +299,7 @@ async function main(): Promise<void> {
         const m = child(variant, freeze, steps, python);
         const key = `${variant}:${freeze}`;
         runs.set(key, [...(runs.get(key) ?? []), m]);
-        if (!argv.includes('--json')) process.stderr.write(`round ${r + 1}/${rounds} ${key}: ${cell(m)}\n`);
+        if (!argv.includes('--json')) process.stderr.write(`round ${r + 1}/${rounds} ${key}: ${m.error ? `fails: ${m.error}` : cell(m)}\n`);
       }
     }
   }
@@ -283,7 +308,7 @@ async function main(): Promise<void> {
     const ok = list.filter((m) => m.wallMs !== undefined);
     const peak = list.find((m) => m.peak)?.peak;
     result.set(key, ok.length
-      ? { wallMs: median(ok.map((m) => m.wallMs!)), cpuMs: median(ok.map((m) => m.cpuMs!)), threads: ok[0].threads, ...(peak ? { peak } : {}) }
+      ? { wallMs: median(ok.map((m) => m.wallMs!)), cpuMs: median(ok.map((m) => m.cpuMs!)), threads: ok[0].threads, device: ok[0].device, ...(peak ? { peak } : {}) }
       : list[0]);
   }
   const get = (v: Variant, f: Freeze): Measured | undefined => result.get(`${v}:${f}`);
@@ -302,27 +327,34 @@ async function main(): Promise<void> {
   out.push(`reference CNN, batch ${BATCH}, Adam; median of ${rounds} rounds × ${steps} steps; wall ms/step (CPU ms/step of the process)`);
   const torch = (['torch1', 'torch2'] as Variant[]).filter((t) => variants.includes(t));
   const mine = (['ours', 'ours-auto'] as Variant[]).filter((v) => variants.includes(v));
-  const head = ['frozen', ...variants, ...(variants.includes('ours-auto') ? ['auto threads'] : []), ...mine.flatMap((v) => torch.map((t) => `${v}/${t}`))];
+  // Ratios: ours against PyTorch on the CPU; on a GPU, WebGPU against PyTorch CUDA and against ours.
+  const pairs: Array<[Variant, Variant]> = mine.flatMap((v) => torch.map((t): [Variant, Variant] => [v, t]));
+  if (variants.includes('webgpu')) {
+    for (const b of ['torch-cuda', 'ours'] as Variant[]) if (variants.includes(b)) pairs.push(['webgpu', b]);
+  }
+  const head = ['frozen', ...variants, ...(variants.includes('ours-auto') ? ['auto threads'] : []), ...pairs.map(([a, b]) => `${a}/${b}`)];
   const rows = FREEZES.map((f) => {
     const cells = [f, ...variants.map((v) => cell(get(v, f)))];
     if (variants.includes('ours-auto')) cells.push(String(get('ours-auto', f)?.threads ?? ''));
-    for (const v of mine) {
-      for (const t of torch) {
-        const a = get(v, f)?.wallMs;
-        const b = get(t, f)?.wallMs;
-        cells.push(a && b ? `${(a / b).toFixed(2)}x` : '');
-      }
+    for (const [v, t] of pairs) {
+      const a = get(v, f)?.wallMs;
+      const b = get(t, f)?.wallMs;
+      cells.push(a && b ? `${(a / b).toFixed(2)}x` : '');
     }
     return cells;
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [head, ...rows]) out.push(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
   out.push('');
+  for (const v of GPU_VARIANTS) {
+    const d = FREEZES.map((f) => get(v, f)?.device).find((x) => x);
+    if (d) out.push(`${v} device: ${d}`);
+  }
   out.push(`FLOPs per step with nothing frozen: ${(fullStepFlops / 1e6).toFixed(0)} MFLOP (forward ${(BATCH * fullCost.total.forwardFlops / 1e6).toFixed(0)}, backward ${(BATCH * fullCost.total.backwardFlops / 1e6).toFixed(0)})`);
   if (peak) {
     const twoCores = 2 * Math.max(peak.convGflops, peak.matmulGflops);
     out.push(`peak of this engine, one thread: conv ${peak.convGflops.toFixed(1)} GFLOP/s, matMul ${peak.matmulGflops.toFixed(1)} GFLOP/s; two-core limit ${twoCores.toFixed(1)} GFLOP/s`);
-    for (const v of ['ours', 'ours-auto', 'ours-xnn2', 'ours-dp2', 'torch1', 'torch2'] as Variant[]) {
+    for (const v of ['ours', 'ours-auto', 'ours-xnn2', 'ours-dp2', 'torch1', 'torch2'] as Variant[]) { // CPU variants only
       const ms = get(v, 'none')?.wallMs;
       if (ms) out.push(`  ${v.padEnd(9)} nothing frozen: ${(fullStepFlops / ms / 1e6).toFixed(1)} GFLOP/s = ${((100 * fullStepFlops) / ms / 1e6 / twoCores).toFixed(0)}% of the two-core limit`);
     }
