@@ -5,6 +5,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { existsSync, mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { webgpuWorthIt } from './gpuChoice';
 import { registerTrainingKernels } from './kernels/registerTrainingKernels';
 import { setWasmBackendThreaded, wantedThreads, WasmThreadsResult } from './parallel/wasmThreads';
 import { loadModule, packageDir, resolveOptional, ResolvedModule } from './optionalModules';
@@ -315,6 +316,11 @@ export function releaseEngine(): void {
 export interface EngineOptions {
   /** XNNPACK threads for the wasm engine (default: TRANSFER_LAB_WASM_THREADS, else 1). */
   wasmThreads?: number;
+  /**
+   * The predicted FLOPs of one training step, asked only when `auto` finds a hardware WebGPU
+   * adapter: small steps train faster on the next engine (gpuChoice.ts).
+   */
+  stepFlops?: () => Promise<number | undefined>;
 }
 
 /**
@@ -331,6 +337,13 @@ export async function activateEngine(request?: EngineName, o: EngineOptions = {}
       probes.push(strip(p));
       if (request) throw new EngineError(`engine '${name}' is not available: ${p.reason}`, probes);
       continue;
+    }
+    if (!request && name === 'webgpu' && o.stepFlops) {
+      const choice = webgpuWorthIt(await o.stepFlops());
+      if (!choice.use) {
+        probes.push({ ...strip(p), reason: `${p.reason}; not chosen: ${choice.reason}` });
+        continue;
+      }
     }
     let device: string;
     try {

@@ -154,10 +154,12 @@ async function train(
   const settings = exp.train;
   const epochs = rec.epochs ?? settings.epochs;
 
-  // The step's cost matters only to `auto` threads: no second read of the model file otherwise.
-  const flops = autoThreadsRequested() ? await predictedStepFlops(exp, rec.freeze, settings.batch, !o.noCache) : undefined;
-  const threads = chooseWasmThreads(flops, runCpus());
-  const engine: ActiveEngine = await activateEngine(requestedEngine(o.engine), { wasmThreads: threads.threads });
+  // The step's cost matters only to `auto` threads and to `auto` finding a GPU: predicted (a second
+  // read of the model file) only then, and once.
+  let predicted: Promise<number | undefined> | undefined;
+  const stepCost = (): Promise<number | undefined> => (predicted ??= predictedStepFlops(exp, rec.freeze, settings.batch, !o.noCache));
+  const threads = chooseWasmThreads(autoThreadsRequested() ? await stepCost() : undefined, runCpus());
+  const engine: ActiveEngine = await activateEngine(requestedEngine(o.engine), { wasmThreads: threads.threads, stepFlops: stepCost });
   run.update({ engine: engine.name, device: engine.device });
   log('info', `engine ${engine.name} on ${engine.device}`);
   if (engine.name === 'wasm') log('info', `  wasm threads: ${threads.threads} (${threads.reason})`);
