@@ -2,9 +2,9 @@
 // ReLU, max-pool 2, dense 64, dense 10; 32×32×3 input, batch 32, Adam), from one run, for
 // nothing frozen / conv backbone frozen / only the last dense trainable / the same two on cached
 // backbone outputs (the frozen-prefix cache), on:
-//   ours      the trainer's wasm engine as the trainer runs it by default: its kernels, one thread
-//   ours-auto the same with TRANSFER_LAB_WASM_THREADS=auto: XNNPACK threads where the step has the
-//             work for them (chooseWasmThreads: the threads column)
+//   ours      the trainer's wasm engine as the trainer runs it by default: its kernels, XNNPACK
+//             threads where the step has the work for them (chooseWasmThreads: the threads column)
+//   ours-1t   the same on one thread (TRANSFER_LAB_WASM_THREADS=1)
 //   ours-xnn2 the same engine always on 2 XNNPACK threads
 //   ours-dp2  the same on one thread, data-parallel over two engines (this thread + one worker
 //             thread; not in the default list)
@@ -15,7 +15,7 @@
 //   torch-cuda PyTorch on CUDA
 // plus the ratios to PyTorch, the arithmetic throughput against this engine's measured peak, and the
 // cost model's predicted speed-ups. Usage:
-//   npx tsc -p tsconfig.test.json && node out/bench/engine.js [--steps N] [--rounds R] [--json] [--variants a,b] [--gpu] [--batch B]
+//   npx tsc -p tsconfig.test.json && node out/bench/engine.js [--steps N] [--rounds R] [--json] [--variants a,b] [--frozen none,backbone] [--gpu] [--batch B]
 // (scripts/pack-bench.mjs packs it with its engines into one folder for a machine without npm).
 // Every (variant, freeze) runs in its own process (kernel registration is process-wide), rounds
 // interleave them so that load changes on a shared machine hit all alike; the table shows medians.
@@ -33,7 +33,7 @@ import { adam } from '../src/trainer/train/fusedAdam';
 
 const FREEZES = ['none', 'backbone', 'head', 'backbone+cache', 'head+cache'] as const;
 type Freeze = (typeof FREEZES)[number];
-const VARIANTS = ['ours', 'ours-auto', 'ours-xnn2', 'ours-dp2', 'stock', 'torch1', 'torch2', 'webgpu', 'torch-cuda'] as const;
+const VARIANTS = ['ours', 'ours-1t', 'ours-xnn2', 'ours-dp2', 'stock', 'torch1', 'torch2', 'webgpu', 'torch-cuda'] as const;
 type Variant = (typeof VARIANTS)[number];
 const GPU_VARIANTS: Variant[] = ['webgpu', 'torch-cuda'];
 const DEFAULT_VARIANTS = VARIANTS.filter((v) => v !== 'ours-dp2' && !GPU_VARIANTS.includes(v));
@@ -86,7 +86,7 @@ async function measureTfjsOn(variant: Variant, freeze: Freeze, steps: number): P
   if (variant === 'webgpu') {
     device = (await activateEngine('webgpu')).device;
   } else if (variant !== 'stock') {
-    threads = variant === 'ours-auto' ? chooseWasmThreads(stepFlopsOf(freeze), runCpus({}), { TRANSFER_LAB_WASM_THREADS: 'auto' }).threads : variant === 'ours-xnn2' ? 2 : 1;
+    threads = variant === 'ours' ? chooseWasmThreads(stepFlopsOf(freeze), runCpus({}), {}).threads : variant === 'ours-xnn2' ? 2 : 1;
     await activateEngine('wasm', { wasmThreads: threads });
   }
   const cached = freeze.endsWith('+cache');
@@ -114,7 +114,7 @@ async function measureTfjsOn(variant: Variant, freeze: Freeze, steps: number): P
   };
   try {
     const r = await timeSteps(step, steps);
-    if (variant === 'ours' && freeze === 'none') r.peak = peakGflops();
+    if (variant === 'ours-1t' && freeze === 'none') r.peak = peakGflops();
     return { ...r, threads, ...(device ? { device } : {}) };
   } catch (err) {
     return { error: (err as Error).message.split('\n')[0] };
@@ -289,12 +289,13 @@ async function main(): Promise<void> {
   }
   const rounds = Number(opt('--rounds', '3'));
   const variants = opt('--variants', [...DEFAULT_VARIANTS, ...(argv.includes('--gpu') ? GPU_VARIANTS : [])].join(',')).split(',') as Variant[];
-  const unknown = variants.filter((v) => !VARIANTS.includes(v));
-  if (unknown.length) throw new Error(`unknown variant ${unknown.join(', ')}: the variants are ${VARIANTS.join(', ')}`);
+  const freezes = opt('--frozen', FREEZES.join(',')).split(',') as Freeze[];
+  const unknown = [...variants.filter((v) => !VARIANTS.includes(v)), ...freezes.filter((f) => !FREEZES.includes(f))];
+  if (unknown.length) throw new Error(`unknown ${unknown.join(', ')}: the variants are ${VARIANTS.join(', ')}; --frozen takes ${FREEZES.join(', ')}`);
   const python = findTorchPython();
   const runs = new Map<string, Measured[]>();
   for (let r = 0; r < rounds; r++) {
-    for (const freeze of FREEZES) {
+    for (const freeze of freezes) {
       for (const variant of variants) {
         const m = child(variant, freeze, steps, python);
         const key = `${variant}:${freeze}`;
@@ -317,7 +318,7 @@ async function main(): Promise<void> {
   const summary = referenceSummary();
   const fullCost = estimateCost(summary, 0, BATCH);
   const fullStepFlops = stepFlops(fullCost.modules, BATCH);
-  const peak = get('ours', 'none')?.peak;
+  const peak = get('ours-1t', 'none')?.peak;
 
   if (argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify({ steps, rounds, results: Object.fromEntries(result), stepFlops: fullStepFlops, peak })}\n`);
@@ -326,16 +327,16 @@ async function main(): Promise<void> {
   const out: string[] = [];
   out.push(`reference CNN, batch ${BATCH}, Adam; median of ${rounds} rounds × ${steps} steps; wall ms/step (CPU ms/step of the process)`);
   const torch = (['torch1', 'torch2'] as Variant[]).filter((t) => variants.includes(t));
-  const mine = (['ours', 'ours-auto'] as Variant[]).filter((v) => variants.includes(v));
+  const mine = (['ours', 'ours-1t'] as Variant[]).filter((v) => variants.includes(v));
   // Ratios: ours against PyTorch on the CPU; on a GPU, WebGPU against PyTorch CUDA and against ours.
   const pairs: Array<[Variant, Variant]> = mine.flatMap((v) => torch.map((t): [Variant, Variant] => [v, t]));
   if (variants.includes('webgpu')) {
     for (const b of ['torch-cuda', 'ours'] as Variant[]) if (variants.includes(b)) pairs.push(['webgpu', b]);
   }
-  const head = ['frozen', ...variants, ...(variants.includes('ours-auto') ? ['auto threads'] : []), ...pairs.map(([a, b]) => `${a}/${b}`)];
-  const rows = FREEZES.map((f) => {
+  const head = ['frozen', ...variants, ...(variants.includes('ours') ? ['threads (ours)'] : []), ...pairs.map(([a, b]) => `${a}/${b}`)];
+  const rows = freezes.map((f) => {
     const cells = [f, ...variants.map((v) => cell(get(v, f)))];
-    if (variants.includes('ours-auto')) cells.push(String(get('ours-auto', f)?.threads ?? ''));
+    if (variants.includes('ours')) cells.push(String(get('ours', f)?.threads ?? ''));
     for (const [v, t] of pairs) {
       const a = get(v, f)?.wallMs;
       const b = get(t, f)?.wallMs;
@@ -354,17 +355,17 @@ async function main(): Promise<void> {
   if (peak) {
     const twoCores = 2 * Math.max(peak.convGflops, peak.matmulGflops);
     out.push(`peak of this engine, one thread: conv ${peak.convGflops.toFixed(1)} GFLOP/s, matMul ${peak.matmulGflops.toFixed(1)} GFLOP/s; two-core limit ${twoCores.toFixed(1)} GFLOP/s`);
-    for (const v of ['ours', 'ours-auto', 'ours-xnn2', 'ours-dp2', 'torch1', 'torch2'] as Variant[]) { // CPU variants only
+    for (const v of ['ours', 'ours-1t', 'ours-xnn2', 'ours-dp2', 'torch1', 'torch2'] as Variant[]) { // CPU variants only
       const ms = get(v, 'none')?.wallMs;
       if (ms) out.push(`  ${v.padEnd(9)} nothing frozen: ${(fullStepFlops / ms / 1e6).toFixed(1)} GFLOP/s = ${((100 * fullStepFlops) / ms / 1e6 / twoCores).toFixed(0)}% of the two-core limit`);
     }
   }
   // The cost model predicts one thread's step time.
-  const full = get('ours', 'none')?.wallMs;
+  const full = get('ours-1t', 'none')?.wallMs;
   if (full) {
-    out.push('predicted (src/shared/cost) vs measured (ours) speed-up over nothing frozen:');
+    out.push('predicted (src/shared/cost) vs measured (ours-1t) speed-up over nothing frozen:');
     for (const f of ['backbone', 'head'] as Freeze[]) {
-      const ms = get('ours', f)?.wallMs;
+      const ms = get('ours-1t', f)?.wallMs;
       out.push(`  ${f.padEnd(9)} predicted ${estimateCost(summary, SPECS[f], BATCH).speedup.toFixed(2)}x, measured ${ms ? (full / ms).toFixed(2) : '?'}x`);
     }
   }

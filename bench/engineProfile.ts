@@ -23,7 +23,8 @@ function buildCnn(): tf.Sequential {
 async function main(): Promise<void> {
   const freeze = process.argv[2] ?? 'none';
   tf.env().set('PROD', true);
-  await activateEngine('wasm');
+  const argv = process.argv.slice(2);
+  await activateEngine('wasm', { wasmThreads: argv.includes('--threads') ? Number(argv[argv.indexOf('--threads') + 1]) : 1 });
   const model = buildCnn();
   for (const l of model.layers) {
     if (freeze === 'backbone' && /^(conv|pool)/.test(l.name)) l.trainable = false;

@@ -17,7 +17,7 @@ export function readRunsConfig(scope?: vscode.Uri): RunsConfig {
     engine: c.get<string>('engine', 'auto') || 'auto',
     nodePath: c.get<string>('nodePath', '') ?? '',
     cudaVisibleDevices: c.get<string>('cudaVisibleDevices', '') ?? '',
-    wasmThreads: c.get<string>('wasmThreads', '1') ?? '1',
+    wasmThreads: c.get<string>('wasmThreads', 'auto') ?? 'auto',
     maxConcurrentRuns: Math.floor(num('maxConcurrentRuns', 1, 1)),
     stopTimeoutSeconds: num('stopTimeoutSeconds', 15, 1),
   };

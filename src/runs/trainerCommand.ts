@@ -14,7 +14,7 @@ export interface RunSettings {
   nodePath: string;
   /** `transferLab.cudaVisibleDevices`: empty to inherit. */
   cudaVisibleDevices: string;
-  /** `transferLab.wasmThreads`: `1`, a number or `auto` (undefined: inherit). */
+  /** `transferLab.wasmThreads`: `auto` (the default), a number (`1`: no threads); undefined: inherit. */
   wasmThreads?: string;
 }
 
@@ -87,13 +87,13 @@ export function trainArgs(inv: TrainInvocation, settings: RunSettings): string[]
 export function trainerEnv(runtime: NodeRuntime, settings: RunSettings & { maxConcurrentRuns?: number }, base: NodeJS.ProcessEnv = process.env, cpus = os.availableParallelism?.() ?? os.cpus().length): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, ...runtime.env };
   if (settings.cudaVisibleDevices.trim()) env.CUDA_VISIBLE_DEVICES = settings.cudaVisibleDevices.trim();
-  // The setting when it asks for more than the default (an environment variable set for the
-  // editor still applies otherwise).
+  // The setting when it is not the default (`auto`, which leaves a variable set for the editor in force).
   const threads = settings.wasmThreads?.trim();
-  if (threads && threads !== '1') env.TRANSFER_LAB_WASM_THREADS = threads;
-  // Several trainers at once share the cores: each sizes its threads to its share (none oversubscribes).
+  if (threads && threads !== 'auto') env.TRANSFER_LAB_WASM_THREADS = threads;
+  // The editor keeps one core (XNNPACK's threads spin between kernels: a trainer on every core starves
+  // the window); several trainers at once share the rest, so that none oversubscribes.
   const concurrent = settings.maxConcurrentRuns ?? 1;
-  if (concurrent > 1) env[CPUS_ENV] = String(Math.max(1, Math.floor(cpus / concurrent)));
+  env[CPUS_ENV] = String(Math.max(1, Math.floor((cpus - 1) / concurrent)));
   // The extension host's own Electron flags must not leak into a plain Node trainer.
   if (runtime.source !== 'editor') delete env.ELECTRON_RUN_AS_NODE;
   return env;

@@ -88,6 +88,10 @@ suite('Runs', () => {
     await waitFor(() => run.record.status === 'finished', `run ${run.record.name} to finish (now ${run.record.status}: ${run.record.error ?? ''})`, 120_000);
     assert.deepEqual(run.epochs.map((e) => e.epoch), [1, 2], 'both epochs read from metrics.jsonl');
     assert.ok(run.record.engine && run.record.device, 'engine and device from the trainer');
+    if (run.record.engine === 'wasm') {
+      // The editor keeps a core: the trainer sizes its threads to what the host gave it.
+      assert.match(await readFile(path.join(run.dir, 'train.log'), 'utf8'), /wasm threads: \d \(.*; \d+ CPUs? from the editor \(it keeps one of the machine's \d+/);
+    }
     assert.ok((run.record.bestAccuracy ?? 0) > 0.5, `a real accuracy (${run.record.bestAccuracy})`);
     const disk = await diskRecord(run);
     assert.equal(disk.status, 'finished');

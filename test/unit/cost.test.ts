@@ -3,7 +3,7 @@
 // behind the first trainable layer), the frozen-prefix cache and the modules command's output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { estimateCost, cachePlan, channelsOf } from '../../src/shared/cost/estimateCost';
@@ -97,8 +97,12 @@ test('frozen-prefix cache: when it applies, what it stores, and why not otherwis
   assert.match(estimateCost(m, 9).cache.reason, /every module is frozen/);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tl-cost-'));
   const file = path.join(dir, 'drop.yaml');
-  await writeFile(file, 'nc: 3\nbackbone:\n  - [-1, 1, Conv, [8, 3, 1]]\n  - [-1, 1, Dropout, [0.2]]\nhead:\n  - [-1, 1, GlobalAvgPool, []]\n  - [-1, 1, Dense, [nc]]\n');
-  assert.match(cachePlan(await summaryOf(file, 16), 2).reason, /model\.1 \(Dropout\) in the frozen prefix/);
+  try {
+    await writeFile(file, 'nc: 3\nbackbone:\n  - [-1, 1, Conv, [8, 3, 1]]\n  - [-1, 1, Dropout, [0.2]]\nhead:\n  - [-1, 1, GlobalAvgPool, []]\n  - [-1, 1, Dense, [nc]]\n');
+    assert.match(cachePlan(await summaryOf(file, 16), 2).reason, /model\.1 \(Dropout\) in the frozen prefix/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('unknown spatial sizes are reported, not guessed', async () => {

@@ -32,20 +32,21 @@ test('environment: CUDA_VISIBLE_DEVICES from the setting; ELECTRON_RUN_AS_NODE o
   const inherit = trainerEnv({ command: '/opt/code', env: { ELECTRON_RUN_AS_NODE: '1' }, source: 'editor' }, settings, { CUDA_VISIBLE_DEVICES: '0' });
   assert.equal(inherit.CUDA_VISIBLE_DEVICES, '0', 'empty setting inherits');
   assert.equal(inherit.ELECTRON_RUN_AS_NODE, '1');
-  assert.equal(inherit.TRANSFER_LAB_CPUS, undefined, 'one run at a time: the trainer sizes itself to the machine');
+  assert.equal(trainerEnv({ command: '/usr/bin/node', env: {}, source: 'PATH' }, settings, {}, 8).TRANSFER_LAB_CPUS, '7', 'the editor keeps one core');
+  assert.equal(trainerEnv({ command: '/usr/bin/node', env: {}, source: 'PATH' }, settings, {}, 2).TRANSFER_LAB_CPUS, '1');
 });
 
-test('environment: transferLab.wasmThreads asks the trainer for threads; the default leaves the environment alone', () => {
+test('environment: transferLab.wasmThreads sets the trainer\'s threads; the default (auto) leaves the environment alone', () => {
   const runtime = { command: '/usr/bin/node', env: {}, source: 'PATH' as const };
-  assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: 'auto' }, {}).TRANSFER_LAB_WASM_THREADS, 'auto');
+  assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: 'auto' }, {}).TRANSFER_LAB_WASM_THREADS, undefined, 'the trainer\'s default');
+  assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: 'auto' }, { TRANSFER_LAB_WASM_THREADS: '2' }).TRANSFER_LAB_WASM_THREADS, '2');
   assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: '3' }, { TRANSFER_LAB_WASM_THREADS: 'auto' }).TRANSFER_LAB_WASM_THREADS, '3');
-  assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: '1' }, {}).TRANSFER_LAB_WASM_THREADS, undefined);
-  assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: '1' }, { TRANSFER_LAB_WASM_THREADS: 'auto' }).TRANSFER_LAB_WASM_THREADS, 'auto');
+  assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: '1' }, {}).TRANSFER_LAB_WASM_THREADS, '1', '1 turns threads off');
 });
 
 test('environment: several runs at once each get their share of the CPUs', () => {
   const runtime = { command: '/usr/bin/node', env: {}, source: 'PATH' as const };
-  assert.equal(trainerEnv(runtime, { ...settings, maxConcurrentRuns: 2 }, {}, 8).TRANSFER_LAB_CPUS, '4');
+  assert.equal(trainerEnv(runtime, { ...settings, maxConcurrentRuns: 2 }, {}, 8).TRANSFER_LAB_CPUS, '3');
   assert.equal(trainerEnv(runtime, { ...settings, maxConcurrentRuns: 3 }, {}, 2).TRANSFER_LAB_CPUS, '1');
 });
 

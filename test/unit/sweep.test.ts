@@ -180,7 +180,7 @@ test('SIGINT: the run in progress checkpoints and is marked stopped, later runs 
       }
     },
   });
-  assert.ok(signalled);
+  assert.ok(signalled, `no batch 2 of stopme-freeze-0 came (exit ${r.code}): ${r.stderr.slice(-1500)} ${r.stdout.slice(-1500)}`);
   assert.equal(r.code, 130, r.stderr.slice(-2000));
   const t = JSON.parse(r.stdout) as SweepTable;
   assert.equal(t.status, 'stopped');

@@ -17,7 +17,7 @@ process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 test('chooseWasmThreads: threads where a step has the work for them and the run has the CPUs', () => {
   const two = runCpus({}, 2);
   const auto = { TRANSFER_LAB_WASM_THREADS: 'auto' };
-  assert.equal(chooseWasmThreads(626e6, two, {}).threads, 1, 'one thread unless asked');
+  assert.equal(chooseWasmThreads(626e6, two, {}).threads, 2, 'auto is the default');
   assert.equal(chooseWasmThreads(626e6, two, auto).threads, 2);
   assert.equal(chooseWasmThreads(626e6, runCpus({}, 16), auto).threads, 4, 'at most 4');
   assert.equal(chooseWasmThreads(626e6, runCpus({}, 1), auto).threads, 1);
@@ -31,8 +31,10 @@ test('chooseWasmThreads: threads where a step has the work for them and the run 
   assert.throws(() => chooseWasmThreads(1, two, { TRANSFER_LAB_WASM_THREADS: 'two' }), /must be a whole number/);
 });
 
-test('runCpus: the host\'s share, Slurm\'s allocation, else the machine', () => {
+test('runCpus: Slurm\'s allocation, the editor\'s share, else the machine', () => {
   assert.deepEqual(runCpus({ TRANSFER_LAB_CPUS: '1' }, 8).cpus, 1);
+  assert.match(runCpus({ TRANSFER_LAB_CPUS: '3' }, 4).from, /3 CPUs from the editor \(it keeps one of the machine's 4/);
+  assert.equal(runCpus({ TRANSFER_LAB_CPUS: '7', SLURM_JOB_ID: '7', SLURM_CPUS_PER_TASK: '2' }, 8).cpus, 2, 'a job on a cluster node ignores the submitting editor\'s share');
   assert.equal(runCpus({ TRANSFER_LAB_CPUS: '16' }, 8).cpus, 8, 'never more than the machine');
   assert.equal(runCpus({ SLURM_JOB_ID: '7' }, 8).cpus, 1, 'a Slurm task has one CPU unless --cpus-per-task');
   assert.equal(runCpus({ SLURM_JOB_ID: '7', SLURM_CPUS_PER_TASK: '3' }, 8).cpus, 3);
@@ -56,7 +58,7 @@ test('a run on two XNNPACK threads trains the same model as on one', () => {
   const two = train('2', 'two');
   assert.match(one.rec.device ?? '', /1 thread\b/);
   assert.match(two.rec.device ?? '', /2 threads/, `the threaded build did not start: ${two.rec.device}`);
-  assert.match(two.log, /wasm threads: 2 \(set by TRANSFER_LAB_WASM_THREADS\)/);
+  assert.match(two.log, /wasm threads: 2 \(set by TRANSFER_LAB_WASM_THREADS; \d+ CPUs?\)/);
   assert.equal(two.losses.length, 4);
   // XNNPACK splits the output among threads, not the sums: the same floats.
   two.losses.forEach((l, i) => assert.ok(Math.abs(l - one.losses[i]) <= 1e-6 * Math.abs(one.losses[i]), `loss ${i}: ${l} vs ${one.losses[i]}`));

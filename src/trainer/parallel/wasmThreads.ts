@@ -11,7 +11,8 @@
 // Anything unexpected leaves the backend single-threaded, with the reason.
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import * as path from 'node:path';
 import { CPUS_ENV } from '../../shared/runs/cpuShare';
@@ -59,44 +60,44 @@ export const THREADS_MIN_STEP_FLOPS = 50e6;
 export interface ThreadsChoice { threads: number; reason: string }
 
 /**
- * The CPUs this run may use, and where that number comes from: the host's share when it runs
- * several trainers at once, Slurm's allocation inside a job (one CPU per task unless
- * --cpus-per-task), else the CPUs this process may run on.
+ * The CPUs this run may use, and where that number comes from: Slurm's allocation inside a job (one
+ * CPU per task unless --cpus-per-task), else what the editor gave it (it keeps one core for itself,
+ * and runs started together share the rest), else the CPUs this process may run on.
  */
 export function runCpus(env: NodeJS.ProcessEnv = process.env, machine = os.availableParallelism?.() ?? os.cpus().length): { cpus: number; from: string } {
-  const share = Number(env[CPUS_ENV]);
-  if (Number.isInteger(share) && share >= 1) return { cpus: Math.min(share, machine), from: `${share} CPU${share === 1 ? '' : 's'} for each of the runs started together` };
   if (env.SLURM_JOB_ID) {
     const perTask = Number(env.SLURM_CPUS_PER_TASK);
     const cpus = Number.isInteger(perTask) && perTask >= 1 ? perTask : 1;
     return { cpus, from: `Slurm allocated ${cpus} CPU${cpus === 1 ? '' : 's'} to the task` };
   }
+  const share = Number(env[CPUS_ENV]);
+  if (Number.isInteger(share) && share >= 1) {
+    const cpus = Math.min(share, machine);
+    return { cpus, from: `${cpus} CPU${cpus === 1 ? '' : 's'} from the editor (it keeps one of the machine's ${machine}; runs started together share the rest)` };
+  }
   return { cpus: machine, from: `${machine} CPU${machine === 1 ? '' : 's'}` };
 }
 
-/** Whether TRANSFER_LAB_WASM_THREADS asks for `auto` (the only choice that needs a step's cost). */
+/** Whether threads are sized to the step (`auto`, the default: TRANSFER_LAB_WASM_THREADS unset or `auto`). */
 export function autoThreadsRequested(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.TRANSFER_LAB_WASM_THREADS?.trim() === 'auto';
+  const raw = env.TRANSFER_LAB_WASM_THREADS?.trim();
+  return !raw || raw === 'auto';
 }
 
 /**
  * XNNPACK threads for a run whose steps cost `stepFlops` (undefined: unknown) with `cpus` CPUs to
- * itself. One unless asked: TRANSFER_LAB_WASM_THREADS=N forces N; `auto` gives as many threads as
- * the run's CPUs (at most 4) when a step has the work for them. Not on by default: the pool's
- * threads spin between kernels, and with them on by default integration tests on the 2-core CI
- * machine (shared with code-server and a Slurm node) timed out in two of four runs.
+ * itself. By default (`auto`) as many threads as the run's CPUs (at most 4) when a step has the work
+ * for them; TRANSFER_LAB_WASM_THREADS=N forces N (1 turns threads off). The editor keeps one core for
+ * itself (runCpus): the pool's threads spin between kernels, and on a 2-core machine a trainer on
+ * both cores starved code-server enough to time out integration tests.
  */
 export function chooseWasmThreads(stepFlops: number | undefined, cpus: { cpus: number; from: string }, env: NodeJS.ProcessEnv = process.env): ThreadsChoice {
-  if (!autoThreadsRequested(env)) {
-    return env.TRANSFER_LAB_WASM_THREADS?.trim()
-      ? { threads: wantedThreads(env), reason: 'set by TRANSFER_LAB_WASM_THREADS' }
-      : { threads: 1, reason: 'the default; TRANSFER_LAB_WASM_THREADS=auto sizes threads to the step and the CPUs' };
-  }
-  if (cpus.cpus < 2) return { threads: 1, reason: `${cpus.from}` };
+  if (!autoThreadsRequested(env)) return { threads: wantedThreads(env), reason: 'set by TRANSFER_LAB_WASM_THREADS' };
+  if (cpus.cpus < 2) return { threads: 1, reason: 'one CPU for the run' };
   if (stepFlops === undefined) return { threads: 1, reason: 'the cost of a step could not be predicted' };
   const mflop = `${stepFlops < 10e6 ? (stepFlops / 1e6).toPrecision(2) : (stepFlops / 1e6).toFixed(0)} MFLOP`;
   if (stepFlops < THREADS_MIN_STEP_FLOPS) return { threads: 1, reason: `a step is ${mflop}: too little work to share (threads pay from ${THREADS_MIN_STEP_FLOPS / 1e6} MFLOP)` };
-  return { threads: Math.min(cpus.cpus, 4), reason: `a step is ${mflop}; ${cpus.from}` };
+  return { threads: Math.min(cpus.cpus, 4), reason: `a step is ${mflop}` };
 }
 
 const WORKER_MARK = 'ENVIRONMENT_IS_PTHREAD';
@@ -123,16 +124,22 @@ export async function setWasmBackendThreaded(threads: number, wasmDir: string | 
   const originalCreate = URL.createObjectURL;
   const originalCpus = os.cpus;
   const files = new WeakMap<Blob, string>();
-  // The worker script arrives as a Blob of text: write it to a file (its content is fixed per
-  // tfjs version, so one file per content length is enough) with a line that points the worker's
-  // own URL.createObjectURL (used for the main script) at the pristine glue.
+  // The worker script arrives as a Blob of text: write it to a file with a line that points the
+  // worker's own URL.createObjectURL (used for the main script) at the pristine glue. Named after its
+  // content, so runs share one file instead of leaving one each; written whole, then renamed into
+  // place, so a trainer starting at the same moment never reads half of it.
   class FileBlob extends OriginalBlob {
     constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
       super(parts, options);
       const text = parts && parts.every((p) => typeof p === 'string') ? (parts as string[]).join('') : undefined;
       if (text !== undefined && text.includes(WORKER_MARK) && text.includes('importScripts')) {
-        const file = path.join(dir, `pthread-worker-${process.pid}.js`);
-        writeFileSync(file, `URL.createObjectURL = () => ${JSON.stringify(glue)};\n${text}`);
+        const content = `URL.createObjectURL = () => ${JSON.stringify(glue)};\n${text}`;
+        const file = path.join(dir, `pthread-worker-${createHash('sha256').update(content).digest('hex').slice(0, 16)}.js`);
+        if (!existsSync(file)) {
+          const partial = `${file}.${process.pid}.tmp`;
+          writeFileSync(partial, content);
+          renameSync(partial, file);
+        }
         files.set(this, file);
       }
     }

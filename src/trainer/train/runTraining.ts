@@ -158,11 +158,12 @@ async function train(
   // read of the model file) only then, and once.
   let predicted: Promise<number | undefined> | undefined;
   const stepCost = (): Promise<number | undefined> => (predicted ??= predictedStepFlops(exp, rec.freeze, settings.batch, !o.noCache));
-  const threads = chooseWasmThreads(autoThreadsRequested() ? await stepCost() : undefined, runCpus());
+  const cpus = runCpus();
+  const threads = chooseWasmThreads(autoThreadsRequested() ? await stepCost() : undefined, cpus);
   const engine: ActiveEngine = await activateEngine(requestedEngine(o.engine), { wasmThreads: threads.threads, stepFlops: stepCost });
   run.update({ engine: engine.name, device: engine.device });
   log('info', `engine ${engine.name} on ${engine.device}`);
-  if (engine.name === 'wasm') log('info', `  wasm threads: ${threads.threads} (${threads.reason})`);
+  if (engine.name === 'wasm') log('info', `  wasm threads: ${threads.threads} (${threads.reason}; ${cpus.from})`);
   for (const p of engine.probes) if (p.name !== engine.name) log('info', `  ${p.available ? 'also available' : 'not used'}: ${p.name}: ${p.reason}`);
   if (engine.addedKernels.length) log('info', `  training kernels added to ${engine.backend}: ${engine.addedKernels.join(', ')}`);
 
