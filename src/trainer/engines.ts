@@ -5,7 +5,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { existsSync, mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { webgpuWorthIt } from './gpuChoice';
+import { WEBGPU_MIN_STEP_FLOPS, webgpuWorthIt } from './gpuChoice';
 import { registerTrainingKernels } from './kernels/registerTrainingKernels';
 import { setWasmBackendThreaded, wantedThreads, WasmThreadsResult } from './parallel/wasmThreads';
 import { loadModule, packageDir, resolveOptional, ResolvedModule } from './optionalModules';
@@ -173,7 +173,7 @@ async function probeWebGpu(forced: boolean): Promise<EngineProbe & { mods?: Reso
   if (software && !forced) {
     return { name, available: false, mods: found.mods, adapterName, software, reason: `only a software adapter (${adapterName}), slower than wasm; force it with --engine webgpu` };
   }
-  return { name, available: true, mods: found.mods, adapterName, software, from: found.mods[1].from, reason: `${software ? 'software' : 'hardware'} adapter: ${adapterName}` };
+  return { name, available: true, mods: found.mods, adapterName, software, from: found.mods[1].from, reason: software ? `software adapter: ${adapterName}` : `hardware adapter: ${adapterName} (auto trains on it when a step is ${WEBGPU_MIN_STEP_FLOPS / 1e9} GFLOP or more)` };
 }
 
 async function activateWebGpu(probe: Awaited<ReturnType<typeof probeWebGpu>>): Promise<string> {
