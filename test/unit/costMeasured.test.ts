@@ -6,7 +6,8 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { estimateCost } from '../../src/shared/cost/estimateCost';
+import { cachePlan, estimateCost } from '../../src/shared/cost/estimateCost';
+import type { FreezeSpec } from '../../src/shared/experiment/types';
 import { loadModelSummary } from '../../src/shared/model/load';
 import { activateEngine } from '../../src/trainer/engines';
 import { prepareModel } from '../../src/trainer/model/prepareModel';
@@ -77,4 +78,21 @@ test('predicted speed-ups of freezing (and of the cache) match measured wasm ste
   assert.ok(backbone < full && backboneCached < backbone, `full ${full}, backbone ${backbone}, cached ${backboneCached} ms`);
   // Cached steps are tiny (about a millisecond): fixed per-step costs dominate, so allow more.
   check('backbone frozen with the cache vs nothing frozen', estimateCost(summary, 6, BATCH).cache.speedupVsFull!, full / backboneCached, 2.5);
+});
+
+test('the trainer\'s cache plan and the cost prediction\'s agree on the prefix, for whole and partial freezes', async () => {
+  const specs: FreezeSpec[] = [0, 1, 2, 4, 6, 8, 9, [0, 2], [0, 1, 2], [1, 2], [0, 'model.2.conv'], [0, 1, 'model.2.conv', 'model.2.bn']];
+  const seen = new Set<boolean>();
+  for (const freeze of specs) {
+    const prepared = await prepareModel({ modelFile, imageShape: SHAPE, classes: 5, seed: 1, freeze });
+    const trainer = planCache(prepared, 1000, false);
+    seen.add(trainer.used);
+    const predicted = cachePlan(prepared.summary, freeze);
+    assert.deepEqual(
+      { cached: trainer.used, start: trainer.start, boundary: trainer.boundary, reason: trainer.reason },
+      { cached: predicted.applies, start: predicted.start, boundary: predicted.boundary, reason: predicted.reason },
+      `freeze ${JSON.stringify(freeze)}`,
+    );
+  }
+  assert.deepEqual([...seen].sort(), [false, true], 'specs with and without a cached prefix');
 });

@@ -4,6 +4,7 @@
 // are kept by name, so the modules after a frozen prefix can be re-applied to a new input (the
 // frozen-prefix cache trains only that "head" graph, sharing the same layer objects).
 import * as tf from '@tensorflow/tfjs';
+import { moduleInputIndices } from '../../shared/cost/estimateCost';
 import type { ModelSummary, ModuleInfo } from '../../shared/model/types';
 import { batchNorm } from './frozenBatchNorm';
 import { conv2d } from './lazyGradConv2d';
@@ -293,16 +294,6 @@ export interface BuiltGraph {
   outputs: Sym[];
 }
 
-function inputIndices(m: ModuleInfo): number[] {
-  const from = m.from ?? -1;
-  return (Array.isArray(from) ? from : [from]).map((f) => (f < 0 ? m.index + f : f));
-}
-
-/** The modules that feed `m` (-1 = the model input when m is module 0). */
-export function moduleInputs(m: ModuleInfo): number[] {
-  return inputIndices(m);
-}
-
 /** Builds modules `start…` on top of `given` (module index → tensor; -1 = image input). */
 export function buildModules(builder: YoloGraphBuilder, summary: ModelSummary, given: Map<number, Sym>, start: number, nc: number): Sym[] {
   const outs: Sym[] = [];
@@ -312,7 +303,7 @@ export function buildModules(builder: YoloGraphBuilder, summary: ModelSummary, g
     return t;
   };
   for (const m of summary.modules.slice(start)) {
-    const y = builder.module(m, inputIndices(m).map(get), nc);
+    const y = builder.module(m, moduleInputIndices(m).map(get), nc);
     given.set(m.index, y);
     outs.push(y);
   }

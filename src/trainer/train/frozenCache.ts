@@ -5,8 +5,8 @@
 // augmentation (the trainer has none). The head shares the full model's layers, so saving the full
 // model saves what the head learned.
 import * as tf from '@tensorflow/tfjs';
-import type { ModelSummary } from '../../shared/model/types';
-import { buildModules, moduleInputs } from '../model/buildYolo';
+import { prefixCacheRules } from '../../shared/cost/estimateCost';
+import { buildModules } from '../model/buildYolo';
 import type { PreparedModel } from '../model/prepareModel';
 import { featureBytes, FeatureSet } from './featureSet';
 
@@ -21,37 +21,19 @@ export interface CachePlan {
 
 export const CACHE_BUDGET_BYTES = 1024 * 1024 * 1024;
 
-/** Leading modules whose layers are all frozen (parameter-free modules count as frozen). */
-function frozenPrefixLength(summary: ModelSummary, frozen: ReadonlySet<string>): number {
-  let k = 0;
-  for (const m of summary.modules) {
-    if (!m.layers.every((l) => l.params.length === 0 || frozen.has(l.name))) break;
-    k++;
-  }
-  // Trailing parameter-free modules of a prefix followed by nothing trainable are still fine.
-  return k;
-}
-
 export function planCache(prepared: PreparedModel, samples: number, disabled: boolean): CachePlan {
   if (disabled) return { used: false, reason: 'disabled with --no-cache' };
   const { summary, graph } = prepared;
   if (!graph) return { used: false, reason: 'only YOLOv5-style YAML models can cache a frozen prefix' };
-  const k = frozenPrefixLength(summary, new Set(prepared.freeze.frozenLayers));
-  if (k === 0 || !summary.modules.slice(0, k).some((m) => m.params > 0)) return { used: false, reason: 'no frozen modules at the start of the model' };
-  if (k >= summary.modules.length) return { used: false, reason: 'every module is frozen' };
-  const dropout = summary.modules.slice(0, k).find((m) => m.type === 'Dropout');
-  if (dropout) return { used: false, reason: `${dropout.name} (Dropout) in the frozen prefix makes it random per step` };
-  const boundary = new Set<number>();
-  for (const m of summary.modules.slice(k)) for (const i of moduleInputs(m)) if (i < k) boundary.add(i);
-  const list = [...boundary].sort((a, b) => a - b);
-  if (list.includes(-1)) return { used: false, reason: 'a trainable module reads the input image directly' };
-  const shapes = list.map((i) => graph.outputs[i].shape.slice(1) as number[]);
+  const frozen = new Set(prepared.freeze.frozenLayers);
+  const rules = prefixCacheRules(summary, (l) => frozen.has(l.name));
+  if (!rules.applies) return { used: false, reason: rules.reason };
+  const shapes = rules.boundary!.map((i) => graph.outputs[i].shape.slice(1) as number[]);
   const bytes = featureBytes(shapes, samples);
   if (bytes > CACHE_BUDGET_BYTES) {
     return { used: false, reason: `the frozen prefix's outputs would take ${(bytes / 1048576).toFixed(0)} MB (over ${CACHE_BUDGET_BYTES / 1048576} MB)` };
   }
-  const names = summary.modules.slice(0, k).map((m) => m.name);
-  return { used: true, reason: `modules ${names[0]}–${names[names.length - 1]} train nothing: their outputs are computed once`, start: k, boundary: list };
+  return { used: true, reason: rules.reason, start: rules.start, boundary: rules.boundary };
 }
 
 /** The head model: inputs are the cached boundary outputs, layers shared with the full model. */
