@@ -26,10 +26,10 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { estimateCost, stepFlops } from '../src/shared/cost/estimateCost';
 import type { ModelSummary, ModuleInfo } from '../src/shared/model/types';
 import { activateEngine, wasmBinaryDir } from '../src/trainer/engines';
-import { conv2d } from '../src/trainer/model/lazyGradConv2d';
 import { DataParallelStep } from '../src/trainer/parallel/dataParallel';
 import { chooseWasmThreads, runCpus } from '../src/trainer/parallel/wasmThreads';
 import { adam } from '../src/trainer/train/fusedAdam';
+import { buildCnn, FILTERS } from './referenceCnn';
 
 const FREEZES = ['none', 'backbone', 'head', 'backbone+cache', 'head+cache'] as const;
 type Freeze = (typeof FREEZES)[number];
@@ -40,24 +40,10 @@ const DEFAULT_VARIANTS = VARIANTS.filter((v) => v !== 'ours-dp2' && !GPU_VARIANT
 const ARGV = process.argv.slice(2);
 /** Images per step: 32 as in engine-facts.md; a GPU only shows its width on bigger batches (--batch). */
 const BATCH = ARGV.includes('--batch') ? Number(ARGV[ARGV.indexOf('--batch') + 1]) : 32;
-const FILTERS = [16, 32, 64, 64];
 
 interface Measured { wallMs?: number; cpuMs?: number; error?: string; peak?: { convGflops: number; matmulGflops: number }; threads?: number; device?: string }
 
 // ------------------------------------------------------------------ the model, tfjs
-
-function buildCnn(variant: Variant): tf.Sequential {
-  const m = tf.sequential();
-  FILTERS.forEach((filters, i) => {
-    const args = { filters, kernelSize: 3, padding: 'same' as const, activation: 'relu' as const, ...(i === 0 ? { inputShape: [32, 32, 3] } : {}), name: `conv${i}` };
-    m.add(variant === 'stock' ? tf.layers.conv2d(args) : conv2d(args));
-    m.add(tf.layers.maxPooling2d({ poolSize: 2, name: `pool${i}` }));
-  });
-  m.add(tf.layers.flatten({ name: 'flatten' }));
-  m.add(tf.layers.dense({ units: 64, activation: 'relu', name: 'dense0' }));
-  m.add(tf.layers.dense({ units: 10, name: 'dense1' }));
-  return m;
-}
 
 /** The trainable part on cached inputs: dense0 + dense1 on the 256 backbone features, or dense1 on dense0's 64. */
 function buildHead(freeze: Freeze): tf.Sequential {
@@ -90,7 +76,7 @@ async function measureTfjsOn(variant: Variant, freeze: Freeze, steps: number): P
     await activateEngine('wasm', { wasmThreads: threads });
   }
   const cached = freeze.endsWith('+cache');
-  const model = cached ? buildHead(freeze) : buildCnn(variant);
+  const model = cached ? buildHead(freeze) : buildCnn(variant === 'stock');
   for (const l of model.layers) {
     if (freeze === 'backbone' && /^(conv|pool)/.test(l.name)) l.trainable = false;
     if (freeze === 'head' && l.name !== 'dense1') l.trainable = false;

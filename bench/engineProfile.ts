@@ -3,22 +3,8 @@
 // Prints each kernel's total time and call count over one step (median of several steps).
 import * as tf from '@tensorflow/tfjs';
 import { activateEngine } from '../src/trainer/engines';
-import { conv2d } from '../src/trainer/model/lazyGradConv2d';
 import { adam } from '../src/trainer/train/fusedAdam';
-
-const FILTERS = [16, 32, 64, 64];
-
-function buildCnn(): tf.Sequential {
-  const m = tf.sequential();
-  FILTERS.forEach((filters, i) => {
-    m.add(conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', ...(i === 0 ? { inputShape: [32, 32, 3] } : {}), name: `conv${i}` }));
-    m.add(tf.layers.maxPooling2d({ poolSize: 2, name: `pool${i}` }));
-  });
-  m.add(tf.layers.flatten({ name: 'flatten' }));
-  m.add(tf.layers.dense({ units: 64, activation: 'relu', name: 'dense0' }));
-  m.add(tf.layers.dense({ units: 10, name: 'dense1' }));
-  return m;
-}
+import { buildCnn } from './referenceCnn';
 
 async function main(): Promise<void> {
   const freeze = process.argv[2] ?? 'none';

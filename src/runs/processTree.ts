@@ -8,7 +8,6 @@ import { hasEnded, liveGroupMembers, readProcStat } from './procStat';
 
 export type StopOutcome = 'not-running' | 'terminated' | 'killed';
 
-
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);

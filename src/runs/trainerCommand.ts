@@ -4,7 +4,7 @@ import { access, constants } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FreezeSpec } from '../shared/experiment/types';
-import { CPUS_ENV } from '../shared/runs/cpuShare';
+import { CPUS_ENV, THREADS_ENV } from '../shared/runs/cpuShare';
 import { freezeArg } from './sweepPlan';
 
 export interface RunSettings {
@@ -89,7 +89,7 @@ export function trainerEnv(runtime: NodeRuntime, settings: RunSettings & { maxCo
   if (settings.cudaVisibleDevices.trim()) env.CUDA_VISIBLE_DEVICES = settings.cudaVisibleDevices.trim();
   // The setting when it is not the default (`auto`, which leaves a variable set for the editor in force).
   const threads = settings.wasmThreads?.trim();
-  if (threads && threads !== 'auto') env.TRANSFER_LAB_WASM_THREADS = threads;
+  if (threads && threads !== 'auto') env[THREADS_ENV] = threads;
   // The editor keeps one core (XNNPACK's threads spin between kernels: a trainer on every core starves
   // the window); several trainers at once share the rest, so that none oversubscribes.
   const concurrent = settings.maxConcurrentRuns ?? 1;

@@ -314,7 +314,7 @@ export function releaseEngine(): void {
 }
 
 export interface EngineOptions {
-  /** XNNPACK threads for the wasm engine (default: TRANSFER_LAB_WASM_THREADS, else 1). */
+  /** XNNPACK threads for the wasm engine (default: the number TRANSFER_LAB_WASM_THREADS forces, else 1; runTraining sizes `auto`). */
   wasmThreads?: number;
   /**
    * The predicted FLOPs of one training step, asked only when `auto` finds a hardware WebGPU

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { wasmBinaryDir } from '../../src/trainer/engines';
 import { registerTrainingKernels } from '../../src/trainer/kernels/registerTrainingKernels';
-import { conv2dFilterGradientWasm, conv2dInputGradientWasm, flipTransposeFilterWasm, maxPoolGradientWasm, } from '../../src/trainer/kernels/wasmConvKernels';
+import { conv2dFilterGradientWasm, conv2dInputGradientWasm, flipTransposeFilterWasm, maxPoolGradientWasm } from '../../src/trainer/kernels/wasmConvKernels';
 import { trainingKernels } from '../../src/trainer/kernels/trainingKernelsWasm';
 import { allocate, heapF32, offsetOf } from '../../src/trainer/kernels/wasmHeap';
 import { isWasmBackend, WasmBackendLike } from '../../src/trainer/kernels/wasmHeap';

@@ -322,12 +322,12 @@ function stepUnits(flops: number, passes: number, callsPerStep: number, trainabl
   return flops + ELEMENT_COST * (passes + (OPTIMIZER_PASSES * trainable) / batch) + (CALL_COST * calls) / batch;
 }
 
-/** Cost of every module and of a whole step for `spec` (per image; `batch` spreads per-step costs). */
 /** Forward + backward FLOPs of one training step (the whole batch) through `modules`. */
 export function stepFlops(modules: readonly ModuleCost[], batch: number): number {
   return batch * modules.reduce((a, m) => a + m.forwardFlops + m.backwardFlops, 0);
 }
 
+/** Cost of every module and of a whole step for `spec` (per image; `batch` spreads per-step costs). */
 export function estimateCost(model: ModelSummary, spec: FreezeSpec, batch = 32): CostReport {
   const run = (prefixes: readonly string[]) => {
     const needsGrad = new Map<number, boolean>();

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import * as path from 'node:path';
-import { CPUS_ENV } from '../../shared/runs/cpuShare';
+import { CPUS_ENV, THREADS_ENV } from '../../shared/runs/cpuShare';
 import { packageDir, resolveOptional } from '../optionalModules';
 
 export const THREADED_GLUE = 'tfjs-backend-wasm-threaded-simd.js';
@@ -39,9 +39,9 @@ export function findThreadedGlue(wasmDir: string | undefined): string | undefine
   return existsSync(file) ? file : undefined;
 }
 
-/** The XNNPACK thread count asked for with TRANSFER_LAB_WASM_THREADS (at most 8, the module's pool); 1 when unset. */
+/** The XNNPACK thread count TRANSFER_LAB_WASM_THREADS forces (at most 8, the module's pool); 1 when unset or `auto` (sized later by chooseWasmThreads). */
 export function wantedThreads(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.TRANSFER_LAB_WASM_THREADS?.trim();
+  const raw = env[THREADS_ENV]?.trim();
   if (!raw || raw === 'auto') return 1;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new Error(`TRANSFER_LAB_WASM_THREADS=${raw} must be a whole number ≥ 1 (1 turns threading off)`);
@@ -80,7 +80,7 @@ export function runCpus(env: NodeJS.ProcessEnv = process.env, machine = os.avail
 
 /** Whether threads are sized to the step (`auto`, the default: TRANSFER_LAB_WASM_THREADS unset or `auto`). */
 export function autoThreadsRequested(env: NodeJS.ProcessEnv = process.env): boolean {
-  const raw = env.TRANSFER_LAB_WASM_THREADS?.trim();
+  const raw = env[THREADS_ENV]?.trim();
   return !raw || raw === 'auto';
 }
 
