@@ -1,8 +1,9 @@
-// `npm test`: build, then the three layers — unit tests (Node's test runner), integration suites
+// `npm test`: provision the system packages the layers need (scripts/provision.mjs), build, then the three layers — unit tests (Node's test runner), integration suites
 // (mocha inside a real VS Code extension host) and e2e (Playwright driving code-server) — and a
 // closing "N passed, N failed" line over all of them. TRANSFER_LAB_LAYERS=unit,integration,e2e
 // picks layers.
 import { spawn } from 'node:child_process';
+import { provision } from '../scripts/provision.mjs';
 
 const layers = (process.env.TRANSFER_LAB_LAYERS ?? 'unit,integration,e2e').split(',');
 const totals = { passed: 0, failed: 0 };
@@ -40,6 +41,9 @@ const integrationCounts = (out) => ({
   passed: [...out.matchAll(/^integration\(\w+\): (\d+) passed, (\d+) failed/gm)].reduce((s, m) => s + Number(m[1]), 0),
   failed: [...out.matchAll(/^integration\(\w+\): (\d+) passed, (\d+) failed/gm)].reduce((s, m) => s + Number(m[2]), 0),
 });
+
+// Before anything is built: a missing package stops here with the command to run, not in a test.
+provision({ target: 'test', checkOnly: process.env.TRANSFER_LAB_NO_SYSTEM_INSTALL === '1' });
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 if ((await run('build', npm, ['run', '--silent', 'compile'])) !== 0 || (await run('build tests', npm, ['run', '--silent', 'build-tests'])) !== 0) {

