@@ -17,11 +17,25 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** What each layer needs from the system, and why (the why is printed when it is installed). */
 export const PACKAGES = [
   { name: 'chromium', why: 'the browser of the e2e tests and the webview tests', for: ['test'] },
-  { name: 'fonts-liberation', why: 'fonts for stable screenshots', for: ['test'] },
+  { name: 'fonts-liberation', why: 'fonts for stable screenshots; LiberationSans stands in for the Arial.ttf YOLOv5 would download', for: ['test'] },
   { name: 'libkrb5-dev', why: "headers code-server's native `kerberos` module builds against", for: ['test', 'start'] },
   { name: 'libvulkan1', why: "the WebGPU engine's Vulkan loader", for: ['test', 'start'] },
   { name: 'slurm-wlm', why: 'the one-node Slurm cluster of the cluster tests', for: ['test'] },
   { name: 'munge', why: "Slurm's authentication daemon", for: ['test'] },
+  { name: 'python3-torch', why: 'PyTorch: the real YOLOv5 train.py (shared/vendor/yolov5-v7.0) of the YOLOv5 integration test trains with it', for: ['test'] },
+  { name: 'python3-torchvision', why: "YOLOv5's non-max suppression and image transforms", for: ['test'] },
+  { name: 'python3-opencv', why: "YOLOv5's image loading and augmentation (cv2)", for: ['test'] },
+  { name: 'python3-pandas', why: 'imported by YOLOv5 at start (utils/general.py)', for: ['test'] },
+  { name: 'python3-matplotlib', why: "imported by YOLOv5's plotting module, which train.py loads even with --noplots", for: ['test'] },
+  { name: 'python3-seaborn', why: "imported by YOLOv5's plotting module (utils/plots.py)", for: ['test'] },
+  { name: 'python3-tqdm', why: "YOLOv5's progress bars, which the extension reads", for: ['test'] },
+  { name: 'python3-yaml', why: 'YOLOv5 reads its model, data and hyperparameter YAML files with it', for: ['test'] },
+  { name: 'python3-scipy', why: "YOLOv5's anchor check (k-means in utils/autoanchor.py)", for: ['test'] },
+  { name: 'python3-psutil', why: "YOLOv5's RAM checks (utils/__init__.py, the data loader)", for: ['test'] },
+  { name: 'python3-pil', why: "YOLOv5's image checks (PIL) in the data loader", for: ['test'] },
+  { name: 'python3-requests', why: "imported by YOLOv5's download helpers at start", for: ['test'] },
+  { name: 'python3-git', why: "YOLOv5's train.py reads its git info (gitpython) at start", for: ['test'] },
+  { name: 'python3-ipython', why: 'imported by YOLOv5 at start (utils/general.py)', for: ['test'] },
 ];
 
 export function lavapipeDir(env = process.env) {
