@@ -2,7 +2,7 @@
 // Start Run command trains through the STAND-IN train.py (test/fixtures/yolov5-standin: a test double
 // of YOLOv5's train.py, since YOLOv5 needs PyTorch) and its epochs arrive in the run record; Stop
 // sends SIGINT and Resume continues from weights/last.pt; a crash lands on the run with YOLOv5's
-// last error lines. Needs python3 on PATH.
+// last error lines. Needs python3 on PATH. The real YOLOv5's numbers are checked in yolov5Real.test.ts.
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
