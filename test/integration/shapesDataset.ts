@@ -5,21 +5,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
+import { seededRandom } from '../../src/trainer/random';
 
 const SIZE = 96;
 export const SHAPES_CLASSES = ['square', 'disc'];
-
-/** mulberry32: a small seeded generator, enough for test images. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function drawImage(rand: () => number): { png: Buffer; labels: string[] } {
   const img = new PNG({ width: SIZE, height: SIZE });
@@ -50,7 +39,7 @@ function drawImage(rand: () => number): { png: Buffer; labels: string[] } {
 
 /** Writes `dir/images/{train,val}`, `dir/labels/{train,val}` and `dir/shapes.yaml`; returns the YAML's path. */
 export function writeShapesDataset(dir: string): string {
-  const rand = seeded(0);
+  const rand = seededRandom(1);
   for (const [split, n] of [['train', 32], ['val', 8]] as const) {
     mkdirSync(path.join(dir, 'images', split), { recursive: true });
     mkdirSync(path.join(dir, 'labels', split), { recursive: true });
