@@ -39,7 +39,7 @@ test('the inner npm gets no npm_config_* / npm_lifecycle_* / npm_package_* from 
     assert.equal(seen.TL_KEEP_ME, 'yes');
     assert.match(readFileSync(`${envFile}.args`, 'utf8'), /^install --prefix \S+prefix code-server@4\.139\.1 /);
   } finally {
-    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    for (const k of Object.keys(process.env)) if (!(k in saved)) Reflect.deleteProperty(process.env, k);
     Object.assign(process.env, saved);
     rmSync(dir, { recursive: true, force: true });
   }
