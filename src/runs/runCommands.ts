@@ -15,6 +15,7 @@ import { singleRunName, sweepName, sweepRunName } from './runNames';
 import { progressText } from './runRowText';
 import { readRunsConfig } from './runSettings';
 import { describeFreeze, FreezeValueError, parseFreezeValues, sameFreeze, standardFreezeChoices } from './sweepPlan';
+import { describeFileError } from '../shared/system/fileErrors';
 
 /** What a launch command did: the runs it queued, or why it queued none. */
 export type LaunchOutcome = { runs: string[]; sweep?: string; pretrain?: string } | { refused: string };
@@ -354,7 +355,7 @@ export class RunCommands {
   }
 
   private fail(what: string, e: unknown): { refused: string } {
-    const msg = `${what}: ${e instanceof Error ? e.message : String(e)}`;
+    const msg = `${what}: ${describeFileError(e) ?? (e instanceof Error ? e.message : String(e))}`;
     void vscode.window.showErrorMessage(msg);
     return { refused: msg };
   }
