@@ -62,11 +62,6 @@ export interface Yolov5TrainOptions {
 /** Problems the user fixes in their files or setup: no stack in train.log. */
 const USER_ERRORS = ['ExperimentError', 'UnknownKeysError', 'Yolov5SettingsError', 'Yolov5FreezeError', 'PythonNotFoundError', 'RunFolderError'];
 
-/** stderr carries train.py's output to the host's run log; a host that went away must not end the run. */
-function tolerateClosedStderr(): void {
-  if (process.stderr.listenerCount('error') === 0) process.stderr.on('error', () => undefined);
-}
-
 export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
   const rep = o.reporter;
   let run: Yolov5RunFolder | undefined;
@@ -75,7 +70,6 @@ export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
     run?.log(level, msg);
     rep.event({ type: 'log', run: runName, level, message: msg });
   };
-  tolerateClosedStderr();
   const stop = new StopRequests((sig) => log('warn', `${sig} received: stopping YOLOv5 (as Ctrl+C does); it keeps weights/last.pt of its last finished epoch`));
   try {
     const exp = await loadExperiment(o.experimentFile, { sections: [...YOLOV5_SECTIONS] });
@@ -184,6 +178,9 @@ async function drive(
   if (stop.requested) return { status: 'stopped' };
   if (freezeArgs) log('info', `--freeze ${freezeArgs.join(' ')}: YOLOv5 freezes ${describeYolov5FreezeArgs(freezeArgs)}`);
   log('info', `starting: ${python.command} ${args.join(' ')}  (cwd ${settings.folder}; Python from ${python.source})`);
+  // Its output is long (every progress bar, every warning of its packages) and is not ours to show
+  // as warnings: train.log keeps all of it, a failure shows its last lines.
+  log('info', `train.py's output goes to ${path.join(run.dir, 'train.log')}; its last lines are shown if it fails`);
 
   const child = spawn(python.command, args, {
     cwd: settings.folder,
@@ -300,7 +297,6 @@ class Yolov5Follower {
   private onLine(line: string): void {
     this.run.output(line);
     this.output.push(line);
-    process.stderr.write(`${line}\n`);
     if (isEpochHeader(line)) {
       this.pendingHeaderAt = Date.now();
       // Samples from here on belong to the next epoch; at least one, however short it is.
