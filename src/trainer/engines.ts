@@ -10,6 +10,7 @@ import { registerTrainingKernels } from './kernels/registerTrainingKernels';
 import { setWasmBackendThreaded, wantedThreads, WasmThreadsResult } from './parallel/wasmThreads';
 import { loadModule, packageDir, resolveOptional, ResolvedModule } from './optionalModules';
 import { queryGpus } from './system/nvidiaSmi';
+import { queryAdapterQuietly } from './webgpuAdapterQuery';
 
 export const ENGINE_NAMES = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
@@ -143,6 +144,36 @@ function describeAdapter(a: GpuAdapterLike): { name: string; software: boolean }
   return { name: info.description || info.device || text || 'WebGPU adapter', software };
 }
 
+/** Dawn in this process (its native messages then reach this process's stderr). */
+async function loadWebGpu(mod: ResolvedModule): Promise<GpuLike> {
+  if (!webgpuInstance) {
+    const m = await loadModule<WebGpuModule>(mod);
+    Object.assign(globalThis, m.globals);
+    webgpuInstance = m.create([]);
+  }
+  return webgpuInstance;
+}
+
+/**
+ * The adapter Dawn offers. Forced (`--engine webgpu`): asked in this process, which then uses it.
+ * Otherwise only considered: asked in a child process, so that Dawn's complaints on a machine
+ * without a Vulkan driver stay out of the user's terminal (webgpuAdapterQuery.ts); `dawn` is what
+ * it said there.
+ */
+async function findAdapter(mod: ResolvedModule, forced: boolean): Promise<{ adapter: GpuAdapterLike | null; dawn?: string } | { error: string }> {
+  if (!forced) {
+    const answer = await queryAdapterQuietly(mod.file);
+    if (answer.error !== undefined) return { error: answer.error };
+    const a = answer.adapter;
+    return { adapter: a ? { info: a, isFallbackAdapter: a.isFallbackAdapter } : null, ...(answer.dawn.length ? { dawn: answer.dawn[0] } : {}) };
+  }
+  try {
+    return { adapter: await (await loadWebGpu(mod)).requestAdapter({ powerPreference: 'high-performance' }) };
+  } catch (err) {
+    return { error: firstLine(err) };
+  }
+}
+
 async function probeWebGpu(forced: boolean): Promise<EngineProbe & { mods?: ResolvedModule[]; adapterName?: string; software?: boolean }> {
   const name = 'webgpu';
   const found = installedOrReason(['webgpu', '@tensorflow/tfjs-backend-webgpu']);
@@ -151,21 +182,15 @@ async function probeWebGpu(forced: boolean): Promise<EngineProbe & { mods?: Reso
     return { name, available: false, reason: 'libvulkan.so.1 (the Vulkan loader) is not installed: install libvulkan1 and a Vulkan GPU driver' };
   }
   ensureGpuEnvironment();
-  let adapter: GpuAdapterLike | null;
-  try {
-    if (!webgpuInstance) {
-      const mod = await loadModule<WebGpuModule>(found.mods[0]);
-      Object.assign(globalThis, mod.globals);
-      webgpuInstance = mod.create([]);
-    }
-    adapter = await webgpuInstance.requestAdapter({ powerPreference: 'high-performance' });
-  } catch (err) {
-    return { name, available: false, reason: `the webgpu package failed to load (${firstLine(err)}); it needs glibc >= 2.34 and libvulkan.so.1` };
+  const answer = await findAdapter(found.mods[0], forced);
+  if ('error' in answer) {
+    return { name, available: false, reason: `the webgpu package failed to load (${answer.error}); it needs glibc >= 2.34 and libvulkan.so.1` };
   }
+  const adapter = answer.adapter;
   if (!adapter) {
     return {
       name, available: false,
-      reason: 'no WebGPU adapter: no Vulkan driver accepted by Dawn (install libvulkan1 and a GPU driver, '
+      reason: `no WebGPU adapter${answer.dawn ? ` (Dawn: ${answer.dawn})` : ''}: no Vulkan driver accepted by Dawn (install libvulkan1 and a GPU driver, `
         + 'or run scripts/setup-lavapipe.sh and set VK_ICD_FILENAMES for software Vulkan)',
     };
   }
@@ -177,6 +202,11 @@ async function probeWebGpu(forced: boolean): Promise<EngineProbe & { mods?: Reso
 }
 
 async function activateWebGpu(probe: Awaited<ReturnType<typeof probeWebGpu>>): Promise<string> {
+  try {
+    await loadWebGpu(probe.mods![0]);
+  } catch (err) {
+    throw new EngineError(`the webgpu package failed to load (${firstLine(err)})`);
+  }
   // The backend registers itself only if navigator.gpu exists when it is loaded.
   const nav = (globalThis as { navigator?: object }).navigator;
   if (nav) {
