@@ -10,7 +10,7 @@ import { registerTrainingKernels } from './kernels/registerTrainingKernels';
 import { setWasmBackendThreaded, wantedThreads, WasmThreadsResult } from './parallel/wasmThreads';
 import { loadModule, packageDir, resolveOptional, ResolvedModule } from './optionalModules';
 import { queryGpus } from './system/nvidiaSmi';
-import { queryAdapterQuietly } from './webgpuAdapterQuery';
+import { findAdapter, type GpuAdapterLike, loadWebGpu } from './webgpuAdapter';
 
 export const ENGINE_NAMES = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
@@ -97,27 +97,6 @@ async function activateNative(probe: Awaited<ReturnType<typeof probeNative>>): P
 
 // ---------------------------------------------------------------- webgpu
 
-interface GpuAdapterInfoLike {
-  vendor?: string;
-  architecture?: string;
-  device?: string;
-  description?: string;
-  isFallbackAdapter?: boolean;
-}
-interface GpuAdapterLike {
-  info?: GpuAdapterInfoLike;
-  isFallbackAdapter?: boolean;
-}
-interface GpuLike {
-  requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null>;
-}
-interface WebGpuModule {
-  create(flags: string[]): GpuLike;
-  globals: Record<string, unknown>;
-}
-
-let webgpuInstance: GpuLike | undefined;
-
 /** Private folders for the Vulkan loader's and Mesa's caches, so nothing is written to $HOME. */
 function ensureGpuEnvironment(): void {
   const base = path.join(os.tmpdir(), `transfer-lab-gpu-${process.getuid?.() ?? 'user'}`);
@@ -142,36 +121,6 @@ function describeAdapter(a: GpuAdapterLike): { name: string; software: boolean }
   const software = Boolean(a.isFallbackAdapter || info.isFallbackAdapter || info.architecture === 'software'
     || /llvmpipe|lavapipe|swiftshader/i.test(text));
   return { name: info.description || info.device || text || 'WebGPU adapter', software };
-}
-
-/** Dawn in this process (its native messages then reach this process's stderr). */
-async function loadWebGpu(mod: ResolvedModule): Promise<GpuLike> {
-  if (!webgpuInstance) {
-    const m = await loadModule<WebGpuModule>(mod);
-    Object.assign(globalThis, m.globals);
-    webgpuInstance = m.create([]);
-  }
-  return webgpuInstance;
-}
-
-/**
- * The adapter Dawn offers. Forced (`--engine webgpu`): asked in this process, which then uses it.
- * Otherwise only considered: asked in a child process, so that Dawn's complaints on a machine
- * without a Vulkan driver stay out of the user's terminal (webgpuAdapterQuery.ts); `dawn` is what
- * it said there.
- */
-async function findAdapter(mod: ResolvedModule, forced: boolean): Promise<{ adapter: GpuAdapterLike | null; dawn?: string } | { error: string }> {
-  if (!forced) {
-    const answer = await queryAdapterQuietly(mod.file);
-    if (answer.error !== undefined) return { error: answer.error };
-    const a = answer.adapter;
-    return { adapter: a ? { info: a, isFallbackAdapter: a.isFallbackAdapter } : null, ...(answer.dawn.length ? { dawn: answer.dawn[0] } : {}) };
-  }
-  try {
-    return { adapter: await (await loadWebGpu(mod)).requestAdapter({ powerPreference: 'high-performance' }) };
-  } catch (err) {
-    return { error: firstLine(err) };
-  }
 }
 
 async function probeWebGpu(forced: boolean): Promise<EngineProbe & { mods?: ResolvedModule[]; adapterName?: string; software?: boolean }> {
@@ -202,17 +151,18 @@ async function probeWebGpu(forced: boolean): Promise<EngineProbe & { mods?: Reso
 }
 
 async function activateWebGpu(probe: Awaited<ReturnType<typeof probeWebGpu>>): Promise<string> {
+  let gpu: object;
   try {
-    await loadWebGpu(probe.mods![0]);
+    gpu = await loadWebGpu(probe.mods![0]);
   } catch (err) {
     throw new EngineError(`the webgpu package failed to load (${firstLine(err)})`);
   }
   // The backend registers itself only if navigator.gpu exists when it is loaded.
   const nav = (globalThis as { navigator?: object }).navigator;
   if (nav) {
-    Object.defineProperty(nav, 'gpu', { value: webgpuInstance, configurable: true });
+    Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
   } else {
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu: webgpuInstance }, configurable: true, writable: true });
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   }
   try {
     await loadModule(probe.mods![1]);
