@@ -97,7 +97,7 @@ const engines: Command = {
 
 const modules: Command = {
   usage: 'modules <experiment.yaml> [--freeze SPEC] [--json]',
-  summary: "the model's modules with parameter counts and what the freeze spec freezes",
+  summary: "the model's modules with parameter counts and what the freeze spec freezes; the experiment's warnings (unknown keys) on stderr",
   async run(argv) {
     const a = parseArgs(argv, { values: ['freeze'], switches: ['json'] }, 'modules');
     const exp = await loadExperiment(oneExperiment(a.positionals, 'modules'));

@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseFreezeArg, modelInputFor } from '../../shared/cli/modulesTable';
 import { formatDiagnostics, loadExperiment } from '../../shared/experiment/parse';
-import { ALLOW_UNKNOWN_KEYS, refuseUnknownKeys } from '../../shared/experiment/unknownKeys';
+import { ALLOW_UNKNOWN_KEYS, refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import { validateFreeze } from '../../shared/freeze';
 import { loadModelSummary } from '../../shared/model/load';
@@ -251,6 +251,7 @@ export async function trainOnSlurm(argv: string[]): Promise<number> {
   }
   const reporter = makeReporter(a.switches.has('json'));
   const log = (level: 'info' | 'warn' | 'error', message: string) => reporter.event({ type: 'log', run: name!, level, message });
+  for (const w of warningLines(exp)) log('warn', w);
   const client = new SlurmClient({ env: submissionEnv() });
   const epochs = a.values.has('epochs') ? positiveInt(a.values.get('epochs')!, '--epochs') : undefined;
   const call = trainerCall(exp, runsDir, options, { engine: a.values.get('engine'), epochs, noCache: a.switches.has('no-cache'), allowUnknownKeys });
@@ -343,6 +344,7 @@ export async function sweepOnSlurm(argv: string[]): Promise<number> {
   const options = mergeSlurmOptions(experimentSlurmOptions(exp), { extraArgs: sbatch });
   const epochs = a.values.has('epochs') ? positiveInt(a.values.get('epochs')!, '--epochs') : undefined;
   const progress: SweepProgress = process.stderr.isTTY ? new TtySweepProgress(process.stderr) : new JsonLinesSweepProgress(process.stderr);
+  for (const w of warningLines(exp)) progress.log('warn', w);
   const client = new SlurmClient({ env: submissionEnv() });
   const runs: Followed[] = [];
   let failedEarly: string | undefined;

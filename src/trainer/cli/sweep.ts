@@ -394,7 +394,7 @@ export const sweep: Command = {
   usage: 'sweep <experiment.yaml> [--freeze SPEC ...] [--json] [--engine NAME] [--epochs N] [--runs-dir DIR] [--name PREFIX] [--no-cache] [--allow-unknown-keys]',
   summary: 'freeze sweep: one run per freeze value (default: nothing, backbone, all but head) from the same pretrained weights, '
     + 'pretraining first when they are missing; then the comparison table (--json: one JSON object). Progress goes to stderr; '
-    + '--epochs applies to the sweep\'s runs, not to pretraining',
+    + '--epochs applies to the sweep\'s runs, not to pretraining; like train, refuses unknown experiment keys unless --allow-unknown-keys',
   async run(argv) {
     const { values: freezeValues, rest } = takeRepeated(argv, 'freeze');
     const a = parseArgs(rest, { values: ['engine', 'runs-dir', 'epochs', 'name'], switches: ['json', 'no-cache', ALLOW_UNKNOWN_KEYS] }, 'sweep');
