@@ -15,6 +15,8 @@ import { singleRunName, sweepName, sweepRunName } from './runNames';
 import { progressText } from './runRowText';
 import { readRunsConfig } from './runSettings';
 import { describeFreeze, FreezeValueError, parseFreezeValues, sameFreeze, standardFreezeChoices } from './sweepPlan';
+import { refuseUnknownKeys, revealProblem } from './experimentProblems';
+import { describeFileError } from '../shared/system/fileErrors';
 
 /** What a launch command did: the runs it queued, or why it queued none. */
 export type LaunchOutcome = { runs: string[]; sweep?: string; pretrain?: string } | { refused: string };
@@ -77,9 +79,7 @@ async function prepareExperiment(files: ExperimentFiles, what: string): Promise<
     const msg = e instanceof Error ? e.message : String(e);
     const first = e instanceof ExperimentError ? e.diagnostics.find((d) => d.severity === 'error') : undefined;
     void vscode.window.showErrorMessage(`Cannot ${what}: ${msg}`, ...(first ? ['Open Experiment'] : [])).then(async (a) => {
-      if (!a || !first) return;
-      const pos = new vscode.Position(Math.max(0, first.line - 1), Math.max(0, first.column - 1));
-      await vscode.window.showTextDocument(vscode.Uri.file(first.file), { selection: new vscode.Range(pos, pos) });
+      if (a && first) await revealProblem(first);
     });
     return { refused: msg };
   }
@@ -94,11 +94,14 @@ export class RunCommands {
 
   private taken = (name: string) => this.manager.get(name) !== undefined;
 
-  async startRun(): Promise<LaunchOutcome> {
+  /** `allowUnknownKeys`: the user chose Start Anyway on the unknown keys of the experiment. */
+  async startRun(allowUnknownKeys = false): Promise<LaunchOutcome> {
     const refused = refuseUntrusted();
     if (refused) return { refused };
     const prep = await prepareExperiment(this.files, 'start a run');
     if ('refused' in prep) return prep;
+    const unknown = allowUnknownKeys ? undefined : refuseUnknownKeys(prep.experiment, 'start a run', () => this.startRun(true));
+    if (unknown) return unknown;
     const freeze = prep.experiment.freeze;
     const name = singleRunName(freeze, new Date(), this.taken);
     let run: RunState;
@@ -143,11 +146,13 @@ export class RunCommands {
     );
   }
 
-  async startSweep(args?: SweepArgs): Promise<LaunchOutcome> {
+  async startSweep(args?: SweepArgs, allowUnknownKeys = false): Promise<LaunchOutcome> {
     const refused = refuseUntrusted();
     if (refused) return { refused };
     const prep = await prepareExperiment(this.files, 'start a freeze sweep');
     if ('refused' in prep) return prep;
+    const unknown = allowUnknownKeys ? undefined : refuseUnknownKeys(prep.experiment, 'start a freeze sweep', () => this.startSweep(args, true));
+    if (unknown) return unknown;
     let values: FreezeSpec[] | undefined;
     if (args && Array.isArray(args.freeze)) values = args.freeze;
     else {
@@ -354,7 +359,7 @@ export class RunCommands {
   }
 
   private fail(what: string, e: unknown): { refused: string } {
-    const msg = `${what}: ${e instanceof Error ? e.message : String(e)}`;
+    const msg = `${what}: ${describeFileError(e) ?? (e instanceof Error ? e.message : String(e))}`;
     void vscode.window.showErrorMessage(msg);
     return { refused: msg };
   }

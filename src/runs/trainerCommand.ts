@@ -76,7 +76,8 @@ export interface TrainInvocation {
 }
 
 export function trainArgs(inv: TrainInvocation, settings: RunSettings): string[] {
-  const args = [inv.trainerScript, 'train', inv.experiment, '--name', inv.name, '--json', '--runs-dir', inv.runsDir];
+  // Unknown keys in the experiment were shown, and the launch refused until the user chose to go on.
+  const args = [inv.trainerScript, 'train', inv.experiment, '--name', inv.name, '--json', '--runs-dir', inv.runsDir, '--allow-unknown-keys'];
   if (inv.freeze !== undefined) args.push('--freeze', freezeArg(inv.freeze));
   if (inv.sweep) args.push('--sweep', inv.sweep);
   if (settings.engine && settings.engine !== 'auto') args.push('--engine', settings.engine);

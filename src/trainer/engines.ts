@@ -10,6 +10,7 @@ import { registerTrainingKernels } from './kernels/registerTrainingKernels';
 import { setWasmBackendThreaded, wantedThreads, WasmThreadsResult } from './parallel/wasmThreads';
 import { loadModule, packageDir, resolveOptional, ResolvedModule } from './optionalModules';
 import { queryGpus } from './system/nvidiaSmi';
+import { findAdapter, type GpuAdapterLike, loadWebGpu } from './webgpuAdapter';
 
 export const ENGINE_NAMES = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
@@ -96,27 +97,6 @@ async function activateNative(probe: Awaited<ReturnType<typeof probeNative>>): P
 
 // ---------------------------------------------------------------- webgpu
 
-interface GpuAdapterInfoLike {
-  vendor?: string;
-  architecture?: string;
-  device?: string;
-  description?: string;
-  isFallbackAdapter?: boolean;
-}
-interface GpuAdapterLike {
-  info?: GpuAdapterInfoLike;
-  isFallbackAdapter?: boolean;
-}
-interface GpuLike {
-  requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null>;
-}
-interface WebGpuModule {
-  create(flags: string[]): GpuLike;
-  globals: Record<string, unknown>;
-}
-
-let webgpuInstance: GpuLike | undefined;
-
 /** Private folders for the Vulkan loader's and Mesa's caches, so nothing is written to $HOME. */
 function ensureGpuEnvironment(): void {
   const base = path.join(os.tmpdir(), `transfer-lab-gpu-${process.getuid?.() ?? 'user'}`);
@@ -151,21 +131,15 @@ async function probeWebGpu(forced: boolean): Promise<EngineProbe & { mods?: Reso
     return { name, available: false, reason: 'libvulkan.so.1 (the Vulkan loader) is not installed: install libvulkan1 and a Vulkan GPU driver' };
   }
   ensureGpuEnvironment();
-  let adapter: GpuAdapterLike | null;
-  try {
-    if (!webgpuInstance) {
-      const mod = await loadModule<WebGpuModule>(found.mods[0]);
-      Object.assign(globalThis, mod.globals);
-      webgpuInstance = mod.create([]);
-    }
-    adapter = await webgpuInstance.requestAdapter({ powerPreference: 'high-performance' });
-  } catch (err) {
-    return { name, available: false, reason: `the webgpu package failed to load (${firstLine(err)}); it needs glibc >= 2.34 and libvulkan.so.1` };
+  const answer = await findAdapter(found.mods[0], forced);
+  if ('error' in answer) {
+    return { name, available: false, reason: `the webgpu package failed to load (${answer.error}); it needs glibc >= 2.34 and libvulkan.so.1` };
   }
+  const adapter = answer.adapter;
   if (!adapter) {
     return {
       name, available: false,
-      reason: 'no WebGPU adapter: no Vulkan driver accepted by Dawn (install libvulkan1 and a GPU driver, '
+      reason: `no WebGPU adapter${answer.dawn ? ` (Dawn: ${answer.dawn})` : ''}: no Vulkan driver accepted by Dawn (install libvulkan1 and a GPU driver, `
         + 'or run scripts/setup-lavapipe.sh and set VK_ICD_FILENAMES for software Vulkan)',
     };
   }
@@ -177,12 +151,18 @@ async function probeWebGpu(forced: boolean): Promise<EngineProbe & { mods?: Reso
 }
 
 async function activateWebGpu(probe: Awaited<ReturnType<typeof probeWebGpu>>): Promise<string> {
+  let gpu: object;
+  try {
+    gpu = await loadWebGpu(probe.mods![0]);
+  } catch (err) {
+    throw new EngineError(`the webgpu package failed to load (${firstLine(err)})`);
+  }
   // The backend registers itself only if navigator.gpu exists when it is loaded.
   const nav = (globalThis as { navigator?: object }).navigator;
   if (nav) {
-    Object.defineProperty(nav, 'gpu', { value: webgpuInstance, configurable: true });
+    Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
   } else {
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu: webgpuInstance }, configurable: true, writable: true });
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   }
   try {
     await loadModule(probe.mods![1]);

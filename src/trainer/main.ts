@@ -3,6 +3,7 @@
 import { UsageError } from './cli/args';
 import { commands } from './cli/commands';
 import { releaseEngine } from './engines';
+import { errorMessage } from './run/recordFailure';
 
 function help(): string {
   const lines = ['usage: transfer-lab <command> [options]', '', 'commands:'];
@@ -25,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (err) {
     const usage = err instanceof UsageError;
-    process.stderr.write(`transfer-lab ${name}: ${(err as Error).message}\n${usage ? `usage: transfer-lab ${command.usage}\n` : ''}`);
+    process.stderr.write(`transfer-lab ${name}: ${errorMessage(err)}\n${usage ? `usage: transfer-lab ${command.usage}\n` : ''}`);
     return usage ? 2 : 1;
   }
 }

@@ -13,6 +13,7 @@ import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { load } from 'js-yaml';
 import { loadExperiment } from '../shared/experiment/parse';
+import { refuseUnknownKeys, warningLines } from '../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../shared/experiment/types';
 import { frozenState } from '../shared/freeze';
 import { loadModelSummary } from '../shared/model/load';
@@ -48,6 +49,8 @@ export interface Yolov5TrainOptions {
   sweep?: string;
   /** `--engine`: the built-in trainer's choice; YOLOv5 picks its device itself (noted in the log). */
   engine?: string;
+  /** Train although the experiment has top-level keys nothing reads (they are ignored). */
+  allowUnknownKeys?: boolean;
   reporter: Reporter;
   /** Environment of train.py (and of the interpreter lookup); default this process's. */
   env?: NodeJS.ProcessEnv;
@@ -57,12 +60,7 @@ export interface Yolov5TrainOptions {
 }
 
 /** Problems the user fixes in their files or setup: no stack in train.log. */
-const USER_ERRORS = ['ExperimentError', 'Yolov5SettingsError', 'Yolov5FreezeError', 'PythonNotFoundError', 'RunFolderError'];
-
-/** stderr carries train.py's output to the host's run log; a host that went away must not end the run. */
-function tolerateClosedStderr(): void {
-  if (process.stderr.listenerCount('error') === 0) process.stderr.on('error', () => undefined);
-}
+const USER_ERRORS = ['ExperimentError', 'UnknownKeysError', 'Yolov5SettingsError', 'Yolov5FreezeError', 'PythonNotFoundError', 'RunFolderError'];
 
 export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
   const rep = o.reporter;
@@ -72,11 +70,11 @@ export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
     run?.log(level, msg);
     rep.event({ type: 'log', run: runName, level, message: msg });
   };
-  tolerateClosedStderr();
   const stop = new StopRequests((sig) => log('warn', `${sig} received: stopping YOLOv5 (as Ctrl+C does); it keeps weights/last.pt of its last finished epoch`));
   try {
     const exp = await loadExperiment(o.experimentFile, { sections: [...YOLOV5_SECTIONS] });
     if (!usesYolov5(exp)) throw new Yolov5SettingsError(`${exp.file} does not say \`trainer: yolov5\`; Transfer Lab's own trainer runs it`);
+    refuseUnknownKeys(exp, o.allowUnknownKeys);
     const settings = yolov5SettingsOf(exp);
     const runsDir = path.resolve(o.runsDir ?? path.join(path.dirname(exp.file), 'runs'));
     const pidStartTime = processStartTime();
@@ -112,6 +110,7 @@ export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
       }, exp.file);
       log('info', `run ${name} in ${run.dir} (pid ${process.pid})`);
     }
+    for (const w of warningLines(exp)) log('warn', w);
     if (o.engine && o.engine !== 'auto') log('warn', `--engine ${o.engine} is ignored: YOLOv5 picks its own device (add --device to yolov5.extra)`);
     const outcome = await drive(exp, settings, run, freeze, o, log, stop);
     run.update({ status: outcome.status, endedAt: new Date().toISOString(), ...(outcome.error ? { error: outcome.error } : {}) });
@@ -179,6 +178,9 @@ async function drive(
   if (stop.requested) return { status: 'stopped' };
   if (freezeArgs) log('info', `--freeze ${freezeArgs.join(' ')}: YOLOv5 freezes ${describeYolov5FreezeArgs(freezeArgs)}`);
   log('info', `starting: ${python.command} ${args.join(' ')}  (cwd ${settings.folder}; Python from ${python.source})`);
+  // Its output is long (every progress bar, every warning of its packages) and is not ours to show
+  // as warnings: train.log keeps all of it, a failure shows its last lines.
+  log('info', `train.py's output goes to ${path.join(run.dir, 'train.log')}; its last lines are shown if it fails`);
 
   const child = spawn(python.command, args, {
     cwd: settings.folder,
@@ -295,7 +297,6 @@ class Yolov5Follower {
   private onLine(line: string): void {
     this.run.output(line);
     this.output.push(line);
-    process.stderr.write(`${line}\n`);
     if (isEpochHeader(line)) {
       this.pendingHeaderAt = Date.now();
       // Samples from here on belong to the next epoch; at least one, however short it is.

@@ -54,7 +54,7 @@ async function diskRecord(run: RunState): Promise<RunRecord> {
   return JSON.parse(await readFile(path.join(run.dir, 'run.json'), 'utf8')) as RunRecord;
 }
 
-const FILES = ['runs-model.yaml', 'runs-tiny.experiment.yaml', 'runs-long.experiment.yaml', 'runs-bad.experiment.yaml', 'runs-pre.experiment.yaml', 'runs-transfer.experiment.yaml', 'runs-endless.experiment.yaml', 'runs'];
+const FILES = ['runs-model.yaml', 'runs-tiny.experiment.yaml', 'runs-long.experiment.yaml', 'runs-bad.experiment.yaml', 'runs-pre.experiment.yaml', 'runs-transfer.experiment.yaml', 'runs-endless.experiment.yaml', 'runs-typo.experiment.yaml', 'runs'];
 
 suite('Runs', () => {
   let a: Api;
@@ -197,6 +197,27 @@ suite('Runs', () => {
     assert.ok(manager.list().every((r) => r.record.experiment !== bad.fsPath));
     const sweep = await vscode.commands.executeCommand<LaunchOutcome>('transferLab.startSweep', { freeze: [0] });
     assert.ok(sweep && 'refused' in sweep && /runs-bad\.experiment\.yaml:6/.test(sweep.refused));
+  });
+
+  test('a misspelt key (frezee:) is a warning at its line in the Problems panel, and Start Run refuses it with the line and the fix', async () => {
+    // Ignored, it would train with nothing frozen: the run the user asked for is not the one trained.
+    const typo = await writeFile('runs-typo.experiment.yaml', experiment(1, 64).replace('freeze: 0', 'frezee: 6'));
+    await a.files.select(typo);
+    const diags = await waitFor(() => {
+      const d = vscode.languages.getDiagnostics(typo).filter((x) => x.source === 'Transfer Lab' && /frezee/.test(x.message));
+      return d.length ? d : undefined;
+    }, 'the unknown key in the Problems panel');
+    assert.equal(diags[0].severity, vscode.DiagnosticSeverity.Warning);
+    assert.equal(diags[0].range.start.line, 10, 'on the frezee: line');
+    assert.match(diags[0].message, /unknown key 'frezee' is ignored; did you mean 'freeze'\?/);
+    const before = manager.list().length;
+    const o = await vscode.commands.executeCommand<LaunchOutcome>('transferLab.startRun');
+    assert.ok(o && 'refused' in o, `nothing was queued (${JSON.stringify(o)})`);
+    assert.match(o.refused, /runs-typo\.experiment\.yaml:11:1: warning: unknown key 'frezee' is ignored; did you mean 'freeze'\?/);
+    assert.match(o.refused, /Start Anyway/, 'it says how to go on');
+    const sweep = await vscode.commands.executeCommand<LaunchOutcome>('transferLab.startSweep', { freeze: [0] });
+    assert.ok(sweep && 'refused' in sweep && /runs-typo\.experiment\.yaml:11:1/.test(sweep.refused), JSON.stringify(sweep));
+    assert.equal(manager.list().length, before, 'no run appeared');
   });
 
   test('a trainer started outside this window is followed and can be stopped; a dead "running" record is marked failed', async () => {

@@ -194,7 +194,11 @@ test('mistakes give a diagnostic at the module\'s line with what to do', () => {
   };
   const head = 'backbone:\n  - [-1, 1, Conv, [8, 3, 1]]\n';
   expectError(`${head}  - [-1, 1, C4, [8]]\n`, 3, /module 1 \(C4\): unknown module 'C4'; supported: Conv/);
-  expectError(`${head}  - [3, 1, Conv, [8]]\n`, 3, /from 3 points forward: module 1 can only take input from modules 0–0/);
+  expectError(`${head}  - [3, 1, Conv, [8]]\n`, 3, /from 3 points forward: module 1 can only take input from module 0 \(or -1 for the previous one\)$/);
+  // Module 0 has no earlier module: no "modules 0–-1".
+  expectError('backbone:\n  - [0, 1, Conv, [8, 3, 1]]\n', 2, /^module 0 \(Conv\): from 0 is module 0 itself: module 0 is the first module: its from must be -1 \(the input image\)$/);
+  expectError('backbone:\n  - [2, 1, Conv, [8, 3, 1]]\n', 2, /from 2 points forward: module 0 is the first module: its from must be -1/);
+  expectError(`${head}  - [-1, 1, Conv, [8]]\n  - [2, 1, Conv, [8]]\n`, 4, /from 2 is module 2 itself: module 2 can only take input from modules 0–1 \(or -1/);
   expectError(`${head}  - [-3, 1, Conv, [8]]\n`, 3, /from -3 points before module 0/);
   expectError(`${head}  - [-1, 1, Conv, [eight]]\n`, 3, /args\[0\] \(output channels\) must be a number, got "eight"/);
   expectError(`${head}  - [-1, 1, Conv, [8, 0]]\n`, 3, /args\[1\] \(kernel size\) must be a whole number ≥ 1/);

@@ -16,12 +16,12 @@ import type { ProgressEvent } from '../../src/shared/runs/contract';
 const settings = { engine: 'auto', nodePath: '', cudaVisibleDevices: '' };
 const TRAINER = path.resolve(__dirname, '..', '..', '..', 'dist', 'trainer.js');
 
-test('train arguments: name, json, runs folder; freeze, engine and resume only when asked', () => {
+test('train arguments: name, json, runs folder, unknown keys allowed (the launch command asked); freeze, engine and resume only when asked', () => {
   const base = { trainerScript: '/ext/dist/trainer.js', experiment: '/ws/exp.yaml', name: 'r1', runsDir: '/ws/runs' };
-  assert.deepEqual(trainArgs(base, settings), ['/ext/dist/trainer.js', 'train', '/ws/exp.yaml', '--name', 'r1', '--json', '--runs-dir', '/ws/runs']);
+  assert.deepEqual(trainArgs(base, settings), ['/ext/dist/trainer.js', 'train', '/ws/exp.yaml', '--name', 'r1', '--json', '--runs-dir', '/ws/runs', '--allow-unknown-keys']);
   const full = trainArgs({ ...base, freeze: [0, 'model.3.bn'], resume: true }, { ...settings, engine: 'wasm' });
-  assert.deepEqual(full.slice(8), ['--freeze', '[0,"model.3.bn"]', '--engine', 'wasm', '--resume']);
-  assert.deepEqual(trainArgs({ ...base, sweep: 's1' }, settings).slice(8), ['--sweep', 's1']);
+  assert.deepEqual(full.slice(9), ['--freeze', '[0,"model.3.bn"]', '--engine', 'wasm', '--resume']);
+  assert.deepEqual(trainArgs({ ...base, sweep: 's1' }, settings).slice(9), ['--sweep', 's1']);
 });
 
 test('environment: CUDA_VISIBLE_DEVICES from the setting; ELECTRON_RUN_AS_NODE only for the editor runtime', () => {

@@ -52,7 +52,7 @@ test('settings and sections merge field by field; time limits as Slurm writes th
 
 test('one run: --chdir and --output in its folder, the trainer started with exec, no requeue', () => {
   const s = buildSubmission({
-    call: { node: 'node', trainer: '/ext/dist/trainer.js', experiment: "/w/it's.experiment.yaml", runsDir: '/w/runs', engine: 'wasm' },
+    call: { node: 'node', trainer: '/ext/dist/trainer.js', experiment: "/w/it's.experiment.yaml", runsDir: '/w/runs', engine: 'wasm', allowUnknownKeys: true },
     runs: [{ name: 'r1', freeze: '[0,3]', resume: true }],
     options: { partition: 'gpu', gpus: 1, setup: 'module load node', extraArgs: ['--qos=high'] },
     jobName: 'r1',
@@ -63,7 +63,7 @@ test('one run: --chdir and --output in its folder, the trainer started with exec
   const lines = s.script.trim().split('\n');
   assert.equal(lines[0], '#!/bin/sh');
   assert.ok(lines.includes('module load node'));
-  assert.equal(lines[lines.length - 1], `exec node /ext/dist/trainer.js train '/w/it'\\''s.experiment.yaml' --name r1 --json --runs-dir /w/runs --freeze '[0,3]' --engine wasm --resume`);
+  assert.equal(lines[lines.length - 1], `exec node /ext/dist/trainer.js train '/w/it'\\''s.experiment.yaml' --name r1 --json --runs-dir /w/runs --freeze '[0,3]' --engine wasm --allow-unknown-keys --resume`);
   assert.ok(lines.indexOf('TRANSFER_LAB_EXECUTOR=slurm; export TRANSFER_LAB_EXECUTOR') < lines.length - 1);
   assert.equal(shellQuote('a b'), "'a b'");
 });

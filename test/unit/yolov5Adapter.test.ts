@@ -104,6 +104,9 @@ test('a run trains through train.py into runs/<name>/: YOLOv5\'s files and our r
   assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'standin-freeze.json'), 'utf8')), ['model.0.', 'model.1.', 'model.2.']);
   const log = readFileSync(path.join(dir, 'train.log'), 'utf8');
   assert.match(log, /PY {4}YOLOv5 .* CPU/, 'train.py\'s output is kept whole in train.log');
+  // ... and only there: a finished run shows none of it (a sweep used to relay it as one warning).
+  assert.doesNotMatch(r.stderr, /YOLOv5|Epoch|GPU_mem/, 'train.py\'s output does not reach stderr');
+  assert.ok(!r.events.some((e) => e.type === 'log' && e.level !== 'info'), 'no warning or error in a clean run');
   assert.match(log, /--freeze 3 --project .*--name r1 --exist-ok/);
   assert.match(readFileSync(path.join(dir, 'results.csv'), 'utf8'), /^ {15}epoch, {6}train\/box_loss,/, 'results.csv is YOLOv5\'s own');
 });
@@ -169,7 +172,7 @@ test('a YOLOv5 crash: the run fails with YOLOv5\'s last error lines, the epochs 
   assert.ok(lines.some((l) => l.startsWith('Traceback (most recent call last)')), 'the traceback is on the run');
   assert.deepEqual(metrics(s, 'crash').map((e) => e.epoch), [1], 'the finished epoch is not lost');
   assert.match(readFileSync(path.join(runDir(s, 'crash'), 'train.log'), 'utf8'), /PY {4}RuntimeError: CUDA out of memory/);
-  assert.match(stderr, /RuntimeError: CUDA out of memory/, 'train.py\'s output also reaches the host\'s run log (stderr)');
+  assert.doesNotMatch(stderr, /RuntimeError/, 'the tail reaches the user in the failure, not as raw output on stderr');
   const bad = setup({ experiment: (x) => x + '  extra: [--bogus]\n' });
   assert.match(failed(bad, 'badarg').error, /^YOLOv5 train\.py failed \(exit code 2\): train\.py: error: unrecognized arguments: --bogus/);
 });

@@ -136,6 +136,8 @@ export class SlurmJobs implements vscode.Disposable {
       experiment: req.experiment,
       runsDir: path.dirname(first.dir),
       engine: this.host.engine(first.folder),
+      // The launch command asked about unknown keys before anything was queued.
+      allowUnknownKeys: true,
     };
     const jobName = runs.length > 1 ? (req.sweep ?? first.record.name) : first.record.name;
     for (const r of runs) this.host.logs.attach(r.dir, r.record.name, `submitting to Slurm (${describeSlurmOptions(o)}; from ${target.source})${dependency ? `, after job ${dependency}` : ''}`);

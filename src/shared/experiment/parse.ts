@@ -15,6 +15,9 @@ export const TRAIN_DEFAULTS: Omit<TrainSettings, 'imgsz'> = { epochs: 10, batch:
 export const DEFAULT_IMGSZ = { mnist: 28, folder: 32, external: 640 } as const;
 
 const CORE_KEYS = ['name', 'model', 'weights', 'pretrain', 'data', 'train', 'freeze'] as const;
+const TRAIN_KEYS = ['epochs', 'batch', 'optimizer', 'lr', 'seed', 'imgsz'];
+const MNIST_KEYS = ['source', 'classes', 'limit', 'valFraction'];
+const FOLDER_KEYS = ['source', 'path', 'strict'];
 
 /** A top-level section owned by another feature (`executor:`, `slurm:`…). Registered sections
  *  are not reported as unknown; `check` reports problems inside them with paths relative to it. */
@@ -75,6 +78,8 @@ export async function loadExperiment(file: string, options?: ParseExperimentOpti
   }
   const { experiment, diagnostics } = parseExperiment(text, abs, options);
   if (!experiment) throw new ExperimentError(abs, diagnostics);
+  const warnings = diagnostics.filter((d) => d.severity === 'warning');
+  if (warnings.length) experiment.warnings = warnings;
   return experiment;
 }
 
@@ -96,6 +101,22 @@ export function parseExperiment(
 
 type Obj = Record<string, unknown>;
 
+const NESTED_KEYS: ReadonlyArray<[section: string, keys: readonly string[]]> = [
+  ['train', TRAIN_KEYS], ['data', [...MNIST_KEYS, ...FOLDER_KEYS]],
+];
+
+/** `; did you mean 'freeze'?` for a misspelt top-level key, or `train.optimizer` for a setting
+ *  written at the top level that belongs in a section (`optimiser: sgd`). */
+function didYouMean(key: string, known: readonly string[]): string {
+  const top = closest(key, known);
+  if (top) return `; did you mean '${top}'?`;
+  for (const [section, keys] of NESTED_KEYS) {
+    const inner = closest(key, keys);
+    if (inner) return `; did you mean '${inner}' under '${section}:'?`;
+  }
+  return '';
+}
+
 function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -108,8 +129,8 @@ class Validator {
     this.dir = path.dirname(file);
   }
 
-  private report(severity: 'error' | 'warning', p: YamlPath, message: string, part: 'key' | 'value' = 'value'): void {
-    this.diagnostics.push({ file: this.file, ...positionOf(this.doc, p, part), severity, message });
+  private report(severity: 'error' | 'warning', p: YamlPath, message: string, part: 'key' | 'value' = 'value', code?: FileDiagnostic['code']): void {
+    this.diagnostics.push({ file: this.file, ...positionOf(this.doc, p, part), severity, message, ...(code ? { code } : {}) });
   }
 
   error(p: YamlPath, message: string, part: 'key' | 'value' = 'value'): void {
@@ -155,8 +176,9 @@ class Validator {
         });
         continue;
       }
-      const hint = closest(key, [...CORE_KEYS, ...sections.keys()]);
-      this.warning([key], `unknown key '${key}' is ignored${hint ? `; did you mean '${hint}'?` : ''} (known keys: ${[...CORE_KEYS, ...sections.keys()].join(', ')})`, 'key');
+      const known = [...CORE_KEYS, ...sections.keys()];
+      // A warning, not an error: the editor still shows the model; training refuses it (unknownKeys.ts).
+      this.report('warning', [key], `unknown key '${key}' is ignored${didYouMean(key, known)} (known keys: ${known.join(', ')})`, 'key', 'unknown-key');
     }
 
     if (model === undefined || data === undefined || train === undefined || freeze === undefined) return undefined;
@@ -226,7 +248,7 @@ class Validator {
       return undefined;
     }
     if (d.source === 'mnist') {
-      this.unknownKeys(d, ['data'], ['source', 'classes', 'limit', 'valFraction']);
+      this.unknownKeys(d, ['data'], MNIST_KEYS);
       const classes = this.classes(d.classes);
       const limit = d.limit === undefined ? undefined : this.int(['data', 'limit'], d.limit, 1, undefined, 'the number of training labels to use, e.g. `limit: 1000`');
       const valFraction = d.valFraction === undefined ? undefined : this.fraction(['data', 'valFraction'], d.valFraction);
@@ -237,7 +259,7 @@ class Validator {
       return spec;
     }
     if (d.source === 'folder') {
-      this.unknownKeys(d, ['data'], ['source', 'path', 'strict']);
+      this.unknownKeys(d, ['data'], FOLDER_KEYS);
       if (d.path === undefined) {
         this.error(['data'], 'data.source folder needs `path:` — the folder holding train/ and val/, one subfolder per class', 'key');
         return undefined;
@@ -293,7 +315,7 @@ class Validator {
       this.error(['train'], `train must be a mapping (epochs:, batch:, optimizer:, lr:, seed:, imgsz:), got ${show(t)}`);
       return undefined;
     }
-    this.unknownKeys(t, ['train'], ['epochs', 'batch', 'optimizer', 'lr', 'seed', 'imgsz']);
+    this.unknownKeys(t, ['train'], TRAIN_KEYS);
     let ok = true;
     const int = (key: 'epochs' | 'batch' | 'seed' | 'imgsz', min: number, max: number | undefined, example: string): void => {
       if (t[key] === undefined) return;

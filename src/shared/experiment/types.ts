@@ -60,6 +60,9 @@ export interface Experiment {
   /** Top-level sections this parser does not validate itself (`trainer:`, `executor:`…), as
    *  parsed; sections registered with `registerExperimentSection` are checked before landing here. */
   extra?: Record<string, unknown>;
+  /** The parser's warnings (an unknown top-level key…), set by `loadExperiment`: whoever runs the
+   *  experiment shows them, so that nothing in the file is ignored without the user knowing. */
+  warnings?: FileDiagnostic[];
 }
 
 /** A problem found in a user's file, pointing at the place to fix. Lines and columns are 1-based. */
@@ -69,4 +72,7 @@ export interface FileDiagnostic {
   column: number;
   message: string;
   severity: 'error' | 'warning';
+  /** What kind of problem, where a caller treats it specially: a top-level key the parser does
+   *  not know (ignored, so training refuses it unless allowed). */
+  code?: 'unknown-key';
 }

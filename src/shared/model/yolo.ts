@@ -225,7 +225,12 @@ class YoloParser {
     for (const f of froms) {
       if (!Number.isInteger(f)) throw new ArgError(`from must be -1 or an earlier module index, got ${JSON.stringify(f)}`);
       const idx = (f as number) < 0 ? i + (f as number) : (f as number);
-      if (idx >= i) throw new ArgError(`from ${f} points forward: module ${i} can only take input from modules 0–${i - 1} (or -1 for the previous one)`);
+      if (idx >= i) {
+        // Module 0 has no earlier module, module 1 exactly one: no "modules 0–-1" or "0–0".
+        const earlier = i === 0 ? 'module 0 is the first module: its from must be -1 (the input image)'
+          : `module ${i} can only take input from ${i === 1 ? 'module 0' : `modules 0–${i - 1}`} (or -1 for the previous one)`;
+        throw new ArgError(`from ${f} ${idx === i ? `is module ${i} itself` : 'points forward'}: ${earlier}`);
+      }
       if (idx < 0) {
         if (i === 0 && f === -1) {
           inputs.push(ctx.input);

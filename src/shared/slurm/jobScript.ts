@@ -21,6 +21,8 @@ export interface TrainerCall {
   engine?: string;
   epochs?: number;
   noCache?: boolean;
+  /** `--allow-unknown-keys`: whoever submitted the job checked the experiment's unknown keys. */
+  allowUnknownKeys?: boolean;
 }
 
 export interface JobRun {
@@ -66,6 +68,7 @@ function trainerArgs(call: TrainerCall, run: { name: string; freeze?: string; sw
   if (call.engine && call.engine !== 'auto') a.push('--engine', shellQuote(call.engine));
   if (call.epochs) a.push('--epochs', String(call.epochs));
   if (call.noCache) a.push('--no-cache');
+  if (call.allowUnknownKeys) a.push('--allow-unknown-keys');
   if (run.resume) a.push('--resume');
   return a;
 }

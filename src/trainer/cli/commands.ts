@@ -1,6 +1,7 @@
 // The `transfer-lab` commands. Each is a name, a usage line and a function from argv to an exit code.
 import { formatModulesTable, modulesReport, parseFreezeArg } from '../../shared/cli/modulesTable';
 import { loadExperiment } from '../../shared/experiment/parse';
+import { ALLOW_UNKNOWN_KEYS, warningLines } from '../../shared/experiment/unknownKeys';
 import type { FreezeSpec } from '../../shared/experiment/types';
 import { activateEngine, ENGINE_NAMES, EngineError, EngineProbe, requestedEngine } from '../engines';
 import { runTraining } from '../train/runTraining';
@@ -32,10 +33,11 @@ function oneExperiment(positionals: string[], command: string): string {
 }
 
 const train: Command = {
-  usage: 'train <experiment.yaml> [--name N] [--freeze SPEC] [--engine NAME] [--resume] [--runs-dir DIR] [--json] [--epochs N] [--no-cache] [--sweep NAME]',
-  summary: 'train one run of an experiment into runs/<name>/',
+  usage: 'train <experiment.yaml> [--name N] [--freeze SPEC] [--engine NAME] [--resume] [--runs-dir DIR] [--json] [--epochs N] [--no-cache] [--sweep NAME] [--allow-unknown-keys]',
+  summary: 'train one run of an experiment into runs/<name>/; refuses an experiment with keys it does not know '
+    + '(a typo such as frezee: would be ignored) unless --allow-unknown-keys',
   async run(argv) {
-    const a = parseArgs(argv, { values: ['name', 'freeze', 'engine', 'runs-dir', 'epochs', 'sweep'], switches: ['resume', 'json', 'no-cache'] }, 'train');
+    const a = parseArgs(argv, { values: ['name', 'freeze', 'engine', 'runs-dir', 'epochs', 'sweep'], switches: ['resume', 'json', 'no-cache', ALLOW_UNKNOWN_KEYS] }, 'train');
     const experimentFile = oneExperiment(a.positionals, 'train');
     const reporter = makeReporter(a.switches.has('json'));
     try {
@@ -49,6 +51,7 @@ const train: Command = {
         epochs: a.values.has('epochs') ? positiveInt(a.values.get('epochs')!, '--epochs') : undefined,
         noCache: a.switches.has('no-cache'),
         sweep: a.values.get('sweep'),
+        allowUnknownKeys: a.switches.has(ALLOW_UNKNOWN_KEYS),
         reporter,
       };
       // `trainer: yolov5`: YOLOv5's own train.py trains, behind the same run record.
@@ -94,10 +97,11 @@ const engines: Command = {
 
 const modules: Command = {
   usage: 'modules <experiment.yaml> [--freeze SPEC] [--json]',
-  summary: "the model's modules with parameter counts and what the freeze spec freezes",
+  summary: "the model's modules with parameter counts and what the freeze spec freezes; the experiment's warnings (unknown keys) on stderr",
   async run(argv) {
     const a = parseArgs(argv, { values: ['freeze'], switches: ['json'] }, 'modules');
     const exp = await loadExperiment(oneExperiment(a.positionals, 'modules'));
+    for (const w of warningLines(exp)) process.stderr.write(`${w}\n`);
     const report = await modulesReport(exp, freezeOption(a.values.get('freeze')));
     process.stdout.write(a.switches.has('json') ? `${JSON.stringify(report)}\n` : `${formatModulesTable(report)}\n`);
     return report.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;

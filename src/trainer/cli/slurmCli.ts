@@ -10,6 +10,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseFreezeArg, modelInputFor } from '../../shared/cli/modulesTable';
 import { formatDiagnostics, loadExperiment } from '../../shared/experiment/parse';
+import { ALLOW_UNKNOWN_KEYS, refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import { validateFreeze } from '../../shared/freeze';
 import { loadModelSummary } from '../../shared/model/load';
@@ -66,7 +67,7 @@ function listNames(dir: string): string[] {
   }
 }
 
-function trainerCall(exp: Experiment, runsDir: string, o: SlurmOptions, extra: { engine?: string; epochs?: number; noCache?: boolean }): TrainerCall {
+function trainerCall(exp: Experiment, runsDir: string, o: SlurmOptions, extra: { engine?: string; epochs?: number; noCache?: boolean; allowUnknownKeys?: boolean }): TrainerCall {
   return {
     node: o.node ?? 'node',
     trainer: o.trainer ?? path.resolve(process.argv[1]),
@@ -75,6 +76,7 @@ function trainerCall(exp: Experiment, runsDir: string, o: SlurmOptions, extra: {
     ...(extra.engine ? { engine: extra.engine } : {}),
     ...(extra.epochs ? { epochs: extra.epochs } : {}),
     ...(extra.noCache ? { noCache: true } : {}),
+    ...(extra.allowUnknownKeys ? { allowUnknownKeys: true } : {}),
   };
 }
 
@@ -217,9 +219,11 @@ function onSignals(stop: { requested: boolean; cancelled: boolean }, log: (m: st
 
 export async function trainOnSlurm(argv: string[]): Promise<number> {
   const { own, sbatch, detach } = splitSlurmArgs(argv);
-  const a = parseArgs(own, { values: ['name', 'freeze', 'engine', 'runs-dir', 'epochs', 'sweep'], switches: ['resume', 'json', 'no-cache'] }, 'train');
+  const a = parseArgs(own, { values: ['name', 'freeze', 'engine', 'runs-dir', 'epochs', 'sweep'], switches: ['resume', 'json', 'no-cache', ALLOW_UNKNOWN_KEYS] }, 'train');
   if (a.positionals.length !== 1) throw new UsageError(`'train' needs exactly one experiment file, got ${a.positionals.length}`);
   const exp = await loadExperiment(a.positionals[0]);
+  const allowUnknownKeys = a.switches.has(ALLOW_UNKNOWN_KEYS);
+  refuseUnknownKeys(exp, allowUnknownKeys);
   const options = mergeSlurmOptions(experimentSlurmOptions(exp), { extraArgs: sbatch });
   const runsDir = path.resolve(a.values.get('runs-dir') ?? path.join(path.dirname(exp.file), 'runs'));
   const resume = a.switches.has('resume');
@@ -247,9 +251,10 @@ export async function trainOnSlurm(argv: string[]): Promise<number> {
   }
   const reporter = makeReporter(a.switches.has('json'));
   const log = (level: 'info' | 'warn' | 'error', message: string) => reporter.event({ type: 'log', run: name!, level, message });
+  for (const w of warningLines(exp)) log('warn', w);
   const client = new SlurmClient({ env: submissionEnv() });
   const epochs = a.values.has('epochs') ? positiveInt(a.values.get('epochs')!, '--epochs') : undefined;
-  const call = trainerCall(exp, runsDir, options, { engine: a.values.get('engine'), epochs, noCache: a.switches.has('no-cache') });
+  const call = trainerCall(exp, runsDir, options, { engine: a.values.get('engine'), epochs, noCache: a.switches.has('no-cache'), allowUnknownKeys });
   try {
     let submitted;
     try {
@@ -309,8 +314,9 @@ function planFreezes(model: Parameters<typeof standardFreezeChoices>[0], custom:
 export async function sweepOnSlurm(argv: string[]): Promise<number> {
   const { own, sbatch, detach } = splitSlurmArgs(argv);
   const { values: freezeValues, rest } = takeRepeated(own, 'freeze');
-  const a = parseArgs(rest, { values: ['engine', 'runs-dir', 'epochs', 'name'], switches: ['json', 'no-cache'] }, 'sweep');
+  const a = parseArgs(rest, { values: ['engine', 'runs-dir', 'epochs', 'name'], switches: ['json', 'no-cache', ALLOW_UNKNOWN_KEYS] }, 'sweep');
   if (a.positionals.length !== 1) throw new UsageError(`'sweep' needs exactly one experiment file, got ${a.positionals.length}`);
+  const allowUnknownKeys = a.switches.has(ALLOW_UNKNOWN_KEYS);
   const custom = freezeValues.map((v) => {
     try {
       return parseFreezeArg(v);
@@ -319,6 +325,7 @@ export async function sweepOnSlurm(argv: string[]): Promise<number> {
     }
   });
   const exp = await loadExperiment(a.positionals[0]);
+  refuseUnknownKeys(exp, allowUnknownKeys);
   const { summary: model, diagnostics } = await loadModelSummary(exp.model, await modelInputFor(exp));
   if (!model) throw new Error(formatDiagnostics(diagnostics.filter((d) => d.severity === 'error')));
   const plan = planFreezes(model, custom);
@@ -337,6 +344,7 @@ export async function sweepOnSlurm(argv: string[]): Promise<number> {
   const options = mergeSlurmOptions(experimentSlurmOptions(exp), { extraArgs: sbatch });
   const epochs = a.values.has('epochs') ? positiveInt(a.values.get('epochs')!, '--epochs') : undefined;
   const progress: SweepProgress = process.stderr.isTTY ? new TtySweepProgress(process.stderr) : new JsonLinesSweepProgress(process.stderr);
+  for (const w of warningLines(exp)) progress.log('warn', w);
   const client = new SlurmClient({ env: submissionEnv() });
   const runs: Followed[] = [];
   let failedEarly: string | undefined;
@@ -356,7 +364,7 @@ export async function sweepOnSlurm(argv: string[]): Promise<number> {
       }
       const preOptions = mergeSlurmOptions(experimentSlurmOptions(preExp), { extraArgs: sbatch });
       const s = await submitRuns(client, {
-        call: trainerCall(preExp, target.runsDir, preOptions, { engine: a.values.get('engine') }), options: preOptions, jobName: target.name,
+        call: trainerCall(preExp, target.runsDir, preOptions, { engine: a.values.get('engine'), allowUnknownKeys }), options: preOptions, jobName: target.name,
         experiment: preExp.file, freezes: [preExp.freeze], runs: [{ name: target.name, ...(prev ? { resume: true } : {}) }],
       });
       after = s.jobId;
@@ -364,7 +372,7 @@ export async function sweepOnSlurm(argv: string[]): Promise<number> {
       progress.log('info', `pretrained weights ${exp.weights} do not exist yet: pretraining run ${target.name} is job ${s.jobId}; the sweep's job array starts after it completes`);
     }
     const submitted = await submitRuns(client, {
-      call: trainerCall(exp, runsDir, options, { engine: a.values.get('engine'), epochs, noCache: a.switches.has('no-cache') }),
+      call: trainerCall(exp, runsDir, options, { engine: a.values.get('engine'), epochs, noCache: a.switches.has('no-cache'), allowUnknownKeys }),
       options, jobName: sweep, experiment: exp.file, freezes: plan.map((p) => p.freeze), ...(after ? { after } : {}),
       runs: plan.map((p) => ({ name: p.run, freeze: freezeArg(p.freeze), sweep })),
     });

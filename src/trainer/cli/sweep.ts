@@ -10,6 +10,7 @@ import { sweepName, sweepRunName } from '../../runs/runNames';
 import { freezeArg, sameFreeze, standardFreezeChoices } from '../../runs/sweepPlan';
 import { modelInputFor, parseFreezeArg } from '../../shared/cli/modulesTable';
 import { formatDiagnostics, loadExperiment } from '../../shared/experiment/parse';
+import { ALLOW_UNKNOWN_KEYS, refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import { validateFreeze } from '../../shared/freeze';
 import { loadModelSummary } from '../../shared/model/load';
@@ -41,6 +42,8 @@ export interface SweepOptions {
   /** Sweep name; runs are `<name>-freeze-<value>`. Default `sweep-<yyyymmdd-hhmm>`. */
   name?: string;
   noCache: boolean;
+  /** Train although the experiment has top-level keys nothing reads (passed on to every run). */
+  allowUnknownKeys?: boolean;
   /** The CLI script the runs are started with (this process's own). */
   trainerScript: string;
   progress: SweepProgress;
@@ -182,6 +185,8 @@ interface ChildOutcome {
 /** Runs the `sweep` command; resolves to the process exit code. */
 export async function runSweep(o: SweepOptions): Promise<number> {
   const exp = await loadExperiment(o.experimentFile);
+  refuseUnknownKeys(exp, o.allowUnknownKeys);
+  for (const w of warningLines(exp)) o.progress.log('warn', w);
   const { summary: model, diagnostics } = await loadModelSummary(exp.model, await modelInputFor(exp));
   if (!model) throw new Error(formatDiagnostics(diagnostics.filter((d) => d.severity === 'error')));
   const plan = planFreezes(model, o.freezes);
@@ -217,7 +222,8 @@ export async function runSweep(o: SweepOptions): Promise<number> {
 
   const train = async (run: string, args: string[]): Promise<ChildOutcome> => {
     if (stopping) return { status: 'stopped' };
-    const child = spawn(process.execPath, [o.trainerScript, 'train', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const allow = o.allowUnknownKeys ? [`--${ALLOW_UNKNOWN_KEYS}`] : [];
+    const child = spawn(process.execPath, [o.trainerScript, 'train', ...args, ...allow, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     current = { child, run };
     return await followChild(child, run, o.progress).finally(() => {
       current = undefined;
@@ -385,13 +391,13 @@ async function finish(
 }
 
 export const sweep: Command = {
-  usage: 'sweep <experiment.yaml> [--freeze SPEC ...] [--json] [--engine NAME] [--epochs N] [--runs-dir DIR] [--name PREFIX] [--no-cache]',
+  usage: 'sweep <experiment.yaml> [--freeze SPEC ...] [--json] [--engine NAME] [--epochs N] [--runs-dir DIR] [--name PREFIX] [--no-cache] [--allow-unknown-keys]',
   summary: 'freeze sweep: one run per freeze value (default: nothing, backbone, all but head) from the same pretrained weights, '
     + 'pretraining first when they are missing; then the comparison table (--json: one JSON object). Progress goes to stderr; '
-    + '--epochs applies to the sweep\'s runs, not to pretraining',
+    + '--epochs applies to the sweep\'s runs, not to pretraining; like train, refuses unknown experiment keys unless --allow-unknown-keys',
   async run(argv) {
     const { values: freezeValues, rest } = takeRepeated(argv, 'freeze');
-    const a = parseArgs(rest, { values: ['engine', 'runs-dir', 'epochs', 'name'], switches: ['json', 'no-cache'] }, 'sweep');
+    const a = parseArgs(rest, { values: ['engine', 'runs-dir', 'epochs', 'name'], switches: ['json', 'no-cache', ALLOW_UNKNOWN_KEYS] }, 'sweep');
     if (a.positionals.length !== 1) throw new UsageError(`'sweep' needs exactly one experiment file, got ${a.positionals.length}`);
     try {
       requestedEngine(a.values.get('engine')); // a misspelt engine fails here, not once per run
@@ -416,6 +422,7 @@ export const sweep: Command = {
         runsDir: a.values.get('runs-dir'),
         name: a.values.get('name'),
         noCache: a.switches.has('no-cache'),
+        allowUnknownKeys: a.switches.has(ALLOW_UNKNOWN_KEYS),
         trainerScript: process.argv[1],
         progress,
         out: process.stdout,

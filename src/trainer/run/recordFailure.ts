@@ -1,11 +1,13 @@
 // How a training command ends when it throws, the same for the built-in trainer and the YOLOv5
 // adapter: the run is recorded as failed with the message the user sees, and train.log also keeps
 // the stack of anything the user could not have caused through their own files.
+import { explainFileError } from '../../shared/system/fileErrors';
 import type { Reporter } from '../cli/progress';
 import type { RunRecordFolder } from './runFolder';
 
+/** What the user reads: a file-system error as a sentence (which path, what it means, what to do). */
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return explainFileError(err) ?? (err instanceof Error ? err.message : String(err));
 }
 
 export interface FailedRun {

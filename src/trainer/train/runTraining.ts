@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { modelInputFor } from '../../shared/cli/modulesTable';
 import { estimateCost, stepFlops } from '../../shared/cost/estimateCost';
 import { loadExperiment } from '../../shared/experiment/parse';
+import { refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runs/contract';
 import { loadModelSummary } from '../../shared/model/load';
@@ -39,6 +40,8 @@ export interface TrainOptions {
   epochs?: number;
   noCache: boolean;
   sweep?: string;
+  /** Train although the experiment has top-level keys the parser does not know (they are ignored). */
+  allowUnknownKeys?: boolean;
   reporter: Reporter;
 }
 
@@ -54,7 +57,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 /** Errors the user can fix (their files); anything else also gets its stack in train.log. */
 function isUserError(err: unknown): boolean {
-  return err instanceof Error && ['ExperimentError', 'DataError', 'ModelBuildError', 'FreezeError', 'WeightsFileError', 'RunFolderError', 'EngineError', 'TrainingError'].includes(err.name);
+  return err instanceof Error && ['ExperimentError', 'DataError', 'ModelBuildError', 'FreezeError', 'WeightsFileError', 'RunFolderError', 'EngineError', 'TrainingError', 'UnknownKeysError'].includes(err.name);
 }
 
 /** Runs the `train` command; resolves to the process exit code. */
@@ -72,6 +75,8 @@ export async function runTraining(o: TrainOptions): Promise<number> {
     // Signals before the loop starts also stop cleanly (checked between phases and batches).
     stop = new StopRequests((sig) => log('warn', `${sig} received: stopping after the current batch`));
     const exp = await loadExperiment(o.experimentFile);
+    // Before any run folder exists: a refused file leaves nothing behind.
+    refuseUnknownKeys(exp, o.allowUnknownKeys);
     const runsDir = path.resolve(o.runsDir ?? path.join(path.dirname(exp.file), 'runs'));
     const started = new Date().toISOString();
     const pidStartTime = processStartTime();
@@ -108,6 +113,7 @@ export async function runTraining(o: TrainOptions): Promise<number> {
       }, exp.file);
       log('info', `run ${wanted} in ${run.dir} (pid ${process.pid})`);
     }
+    for (const w of warningLines(exp)) log('warn', w);
     const result = await train(exp, run, o, log, stop, peak);
     const status: RunStatus = result;
     run.update({ status, endedAt: new Date().toISOString() });
