@@ -10,6 +10,7 @@ import { loadExperiment } from '../../shared/experiment/parse';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runs/contract';
 import { loadModelSummary } from '../../shared/model/load';
+import { completedRecord } from '../../shared/runs/completedRun';
 import { slurmExecutorFromEnv } from '../../shared/slurm/jobEnv';
 import type { Reporter } from '../cli/progress';
 import { loadDataset } from '../data/loadDataset';
@@ -85,6 +86,15 @@ export async function runTraining(o: TrainOptions): Promise<number> {
       runName = name;
       const prev = candidate.record;
       refuseIfStillRunning(name, prev);
+      // Killed after its last checkpoint, before it said so: nothing is left to train.
+      const completed = o.epochs && o.epochs > (prev.epochs ?? 0) ? undefined : await completedRecord(candidate.dir, prev);
+      if (completed) {
+        run = candidate;
+        run.update({ ...completed, error: undefined });
+        log('info', `run ${name} had trained and saved all ${completed.epochsDone} epochs (weights/last) but was not recorded as finished (it was ${prev.status}): marked finished`);
+        rep.event({ type: 'end', run: name, status: 'finished' });
+        return 0;
+      }
       if (prev.status === 'finished' && !o.epochs) throw new RunFolderError(`run ${name} already finished its ${prev.epochs} epochs; pass --epochs N to train longer`);
       const target = o.epochs ?? prev.epochs ?? exp.train.epochs;
       if (prev.epochsDone !== undefined && prev.epochsDone >= target) {
@@ -290,14 +300,15 @@ async function train(
       device_memory_bytes: device.memoryBytes,
       time: new Date().toISOString(),
     };
-    // Order: the epoch's record first (durable), then its weights, then run.json.
+    // Order: the epoch's record first (durable), then its weights, then run.json. weights/best
+    // before weights/last: once last holds the final epoch the whole run is on disk, so a run
+    // killed right then is settled as finished (shared/runs/completedRun.ts).
     run.appendEpoch(m);
     o.reporter.event({ type: 'epoch', run: run.name, metrics: m });
     const improved = m['val/accuracy'] > best;
     if (improved) best = m['val/accuracy'];
-    const files = await modelFolderFiles(prepared.model, meta(epoch, m['val/accuracy']), optimizer);
-    run.saveWeights('last', files);
     if (improved) run.saveWeights('best', await modelFolderFiles(prepared.model, meta(epoch, m['val/accuracy'])));
+    run.saveWeights('last', await modelFolderFiles(prepared.model, meta(epoch, m['val/accuracy']), optimizer));
     run.update({ epochsDone: epoch, bestAccuracy: best });
     log('info', `epoch ${epoch}/${epochs}: train/loss ${m['train/loss'].toFixed(4)} val/loss ${m['val/loss'].toFixed(4)} val/accuracy ${m['val/accuracy'].toFixed(4)}`
       + ` ${m.images_per_second.toFixed(0)} img/s${improved ? ' (best)' : ''}`);
