@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { FreezeSpec } from '../shared/experiment/types';
 import type { EpochMetrics, ProgressEvent, RunRecord, RunStatus } from '../shared/runs/contract';
 import { completedRecord } from '../shared/runs/completedRun';
-import { listRunDirs, MetricsTail, METRICS_FILE, readRunRecord, RUN_RECORD_FILE, RunFolderError } from '../shared/runs/runFolderReader';
+import { DISK_FULL_FILE, listRunDirs, MetricsTail, METRICS_FILE, readRunRecord, RUN_RECORD_FILE, RunFolderError } from '../shared/runs/runFolderReader';
 import { checkRunProcess } from './processIdentity';
 import { processRunning, stopProcessTree, StopOutcome } from './processTree';
 import { RunLogs } from './runLogs';
@@ -23,7 +23,7 @@ import { firstStopSignal, hasYolov5Checkpoint } from './yolov5/stopSignal';
 
 export const RUNS_DIR = 'runs';
 /** Run folders anywhere in the workspace: the trainer writes them next to the experiment. */
-const RUN_FILES_GLOB = `**/${RUNS_DIR}/*/{run.json,${METRICS_FILE}}`;
+const RUN_FILES_GLOB = `**/${RUNS_DIR}/*/{run.json,${METRICS_FILE},${DISK_FULL_FILE}}`;
 
 /** Where runs of an experiment go, as the trainer decides by default: `runs/` beside the file. */
 export function runsDirOf(experimentFile: string): string {

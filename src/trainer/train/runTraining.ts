@@ -2,7 +2,6 @@
 // in run.json: finished, stopped (SIGINT/SIGTERM: the current batch finishes, weights/last is
 // written, exit 0) or failed (the message, exit 1), without losing a finished epoch.
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { modelInputFor } from '../../shared/cli/modulesTable';
 import { estimateCost, stepFlops } from '../../shared/cost/estimateCost';
@@ -21,7 +20,7 @@ import { prepareModel, PreparedModel } from '../model/prepareModel';
 import { describePretrained } from '../model/pretrained';
 import { permutation, seededRandom } from '../random';
 import { recordFailure } from '../run/recordFailure';
-import { defaultRunName, refuseIfStillRunning, RunFolder, RunFolderError, runToResume, uniqueRunName } from '../run/runFolder';
+import { defaultRunName, readFileSafe, refuseIfStillRunning, RunFolder, RunFolderError, runToResume, uniqueRunName } from '../run/runFolder';
 import { StopRequests } from '../run/stopRequests';
 import { DeviceSampler } from '../system/deviceSampler';
 import { processStartTime } from '../system/processStart';
@@ -55,7 +54,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 /** Errors the user can fix (their files); anything else also gets its stack in train.log. */
 function isUserError(err: unknown): boolean {
-  return err instanceof Error && ['ExperimentError', 'DataError', 'ModelBuildError', 'FreezeError', 'WeightsFileError', 'RunFolderError', 'EngineError', 'TrainingError'].includes(err.name);
+  return err instanceof Error && ['ExperimentError', 'DataError', 'ModelBuildError', 'FreezeError', 'WeightsFileError', 'RunFolderError', 'EngineError', 'TrainingError', 'DiskFullError'].includes(err.name);
 }
 
 /** Runs the `train` command; resolves to the process exit code. */
@@ -143,14 +142,6 @@ async function predictedStepFlops(exp: Experiment, freeze: FreezeSpec, batch: nu
     if (!summary) return undefined;
     const cost = estimateCost(summary, freeze, batch);
     return stepFlops(cacheAllowed && cost.cache.applies ? cost.modules.filter((m) => !m.cached) : cost.modules, batch);
-  } catch {
-    return undefined;
-  }
-}
-
-function readFileSafe(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
