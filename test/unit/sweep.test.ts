@@ -12,7 +12,8 @@ import * as path from 'node:path';
 import type { ProgressEvent, RunRecord } from '../../src/shared/runs/contract';
 import type { SweepProgressLine } from '../../src/shared/sweep/events';
 import type { SweepTable } from '../../src/shared/sweep/sweepTable';
-import { requireBuiltTrainer, ROOT, TRAINER } from './trainerCli';
+import { isAlive } from '../../src/shared/system/processAlive';
+import { requireBuiltTrainer, ROOT, runCli, TRAINER } from './trainerCli';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-sweep-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
@@ -190,6 +191,34 @@ test('SIGINT: the run in progress checkpoints and is marked stopped, later runs 
   assert.ok(existsSync(path.join(dir, 'weights', 'last', 'model.json')), 'checkpoint written');
   assert.ok(!existsSync(path.join(runsDir, 'stopme-freeze-6')), 'the next run never started');
   assert.ok(r.lines.some((l) => l.type === 'log' && l.run === 'stopme' && /SIGINT received: run stopme-freeze-0 stops after its current batch/.test(l.message)));
+});
+
+test('kill -9 of the sweep: its run notices, checkpoints and is marked stopped (resumable); later runs never start', async () => {
+  let killed = false;
+  const r = await sweep([exp, '--json', '--name', 'killme', '--freeze', '0', '--freeze', '6', '--epochs', '200'], {
+    onLine: (l, pid) => {
+      if (!killed && l.type === 'batch' && l.run === 'killme-freeze-0' && l.epoch === 1 && l.batch === 2) {
+        killed = true;
+        process.kill(pid, 'SIGKILL'); // the sweep alone: no handler runs, nothing is passed on
+      }
+    },
+  });
+  assert.ok(killed, `no batch 2 of killme-freeze-0 came (exit ${r.code}): ${r.stderr.slice(-1500)}`);
+  const dir = path.join(runsDir, 'killme-freeze-0');
+  const trainer = record(dir).pid!;
+  // Its 200 epochs would take minutes: a trainer still alive after a minute did not notice.
+  for (let waited = 0; isAlive(trainer) && waited < 60_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  const stillAlive = isAlive(trainer);
+  if (stillAlive) process.kill(trainer, 'SIGKILL');
+  assert.ok(!stillAlive, `trainer ${trainer} kept training after its sweep was killed`);
+  const rec = record(dir);
+  assert.equal(rec.status, 'stopped', JSON.stringify(rec));
+  assert.ok(existsSync(path.join(dir, 'weights', 'last', 'model.json')), 'checkpoint written');
+  assert.match(readFileSync(path.join(dir, 'train.log'), 'utf8'), /the process that started this run \(pid \d+\) is gone: stopping after the current batch/);
+  assert.ok(!existsSync(path.join(runsDir, 'killme-freeze-6')), 'the next run never started');
+  const resumed = runCli(['train', exp, '--json', '--name', 'killme-freeze-0', '--runs-dir', runsDir, '--resume', '--epochs', '1']);
+  assert.equal(resumed.code, 0, resumed.stdout.slice(-1500) + resumed.stderr);
+  assert.equal(record(dir).status, 'finished');
 });
 
 test('bad input fails before training, saying what to fix', async () => {

@@ -3,14 +3,14 @@
 // files, whether the run was stopped or killed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunRecord } from '../../src/shared/runs/contract';
 import { parseMetricsText, readMetricsFile } from '../../src/shared/runs/metricsFile';
 import { writeExperiment } from './trainerFixtures';
-import { runCli, startCli } from './trainerCli';
+import { runCli, startCli, TRAINER } from './trainerCli';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-signals-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
@@ -143,4 +143,18 @@ test('killed at its very end (after epochsDone, or between weights/last and epoc
   }
   // Settled is finished like any other: more epochs need --epochs.
   assert.match(runCli(['train', exp, '--json', '--name', 'end', '--resume']).stdout, /already finished its 3 epochs/);
+});
+
+test('without --stop-with-parent a trainer ignores its stdin closing (a terminal or the editor starts it so)', async () => {
+  const exp = writeExperiment(path.join(tmp, 'stdin'), 'stdin.experiment.yaml', { data: '{ source: mnist, classes: [0, 1], limit: 64, valFraction: 0.1 }', epochs: 2 });
+  const child = spawn(process.execPath, [TRAINER, 'train', exp, '--json', '--name', 'stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end();
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, out.slice(-1500));
+  assert.equal(record(path.join(tmp, 'stdin', 'runs', 'stdin')).status, 'finished');
+  const refused = spawnSync(process.execPath, [TRAINER, 'train', exp, '--json', '--name', 'stdin-2', '--stop-with-parent'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  assert.equal(refused.status, 2, 'stdin /dev/null is no parent pipe');
+  assert.match(refused.stderr, /--stop-with-parent needs stdin to be a pipe/);
 });

@@ -3,6 +3,7 @@ import { formatModulesTable, modulesReport, parseFreezeArg } from '../../shared/
 import { loadExperiment } from '../../shared/experiment/parse';
 import type { FreezeSpec } from '../../shared/experiment/types';
 import { activateEngine, ENGINE_NAMES, EngineError, EngineProbe, requestedEngine } from '../engines';
+import { stdinIsParentPipe } from '../run/parentWatch';
 import { runTraining } from '../train/runTraining';
 import { parseArgs, positiveInt, UsageError } from './args';
 import { makeReporter } from './progress';
@@ -32,11 +33,13 @@ function oneExperiment(positionals: string[], command: string): string {
 }
 
 const train: Command = {
-  usage: 'train <experiment.yaml> [--name N] [--freeze SPEC] [--engine NAME] [--resume] [--runs-dir DIR] [--json] [--epochs N] [--no-cache] [--sweep NAME]',
-  summary: 'train one run of an experiment into runs/<name>/',
+  usage: 'train <experiment.yaml> [--name N] [--freeze SPEC] [--engine NAME] [--resume] [--runs-dir DIR] [--json] [--epochs N] [--no-cache] [--sweep NAME] [--stop-with-parent]',
+  summary: 'train one run of an experiment into runs/<name>/ (--stop-with-parent: stop, resumable, when the pipe on stdin closes, as `sweep` starts its runs)',
   async run(argv) {
-    const a = parseArgs(argv, { values: ['name', 'freeze', 'engine', 'runs-dir', 'epochs', 'sweep'], switches: ['resume', 'json', 'no-cache'] }, 'train');
+    const a = parseArgs(argv, { values: ['name', 'freeze', 'engine', 'runs-dir', 'epochs', 'sweep'], switches: ['resume', 'json', 'no-cache', 'stop-with-parent'] }, 'train');
     const experimentFile = oneExperiment(a.positionals, 'train');
+    const stopWithParent = a.switches.has('stop-with-parent');
+    if (stopWithParent && !stdinIsParentPipe()) throw new UsageError('--stop-with-parent needs stdin to be a pipe from the process that starts the trainer: the trainer stops when that pipe closes');
     const reporter = makeReporter(a.switches.has('json'));
     try {
       const options = {
@@ -49,6 +52,7 @@ const train: Command = {
         epochs: a.values.has('epochs') ? positiveInt(a.values.get('epochs')!, '--epochs') : undefined,
         noCache: a.switches.has('no-cache'),
         sweep: a.values.get('sweep'),
+        stopWithParent,
         reporter,
       };
       // `trainer: yolov5`: YOLOv5's own train.py trains, behind the same run record.

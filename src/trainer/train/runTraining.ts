@@ -39,6 +39,8 @@ export interface TrainOptions {
   epochs?: number;
   noCache: boolean;
   sweep?: string;
+  /** Stop (checkpoint, `stopped`) when the starting process goes away: see run/parentWatch.ts. */
+  stopWithParent?: boolean;
   reporter: Reporter;
 }
 
@@ -70,7 +72,7 @@ export async function runTraining(o: TrainOptions): Promise<number> {
   const peak = new TensorPeak();
   try {
     // Signals before the loop starts also stop cleanly (checked between phases and batches).
-    stop = new StopRequests((sig) => log('warn', `${sig} received: stopping after the current batch`));
+    stop = new StopRequests((why) => log('warn', `${why}: stopping after the current batch`), { stopWithParent: o.stopWithParent });
     const exp = await loadExperiment(o.experimentFile);
     const runsDir = path.resolve(o.runsDir ?? path.join(path.dirname(exp.file), 'runs'));
     const started = new Date().toISOString();
