@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { writeRunRecord } from '../../src/runs/runRecordWriter';
 import type { ProgressEvent, RunRecord } from '../../src/shared/runs/contract';
 import { readMetricsFile } from '../../src/shared/runs/metricsFile';
 import { DISK_FULL_FILE, readRunRecord } from '../../src/shared/runs/runFolderReader';
@@ -91,6 +92,17 @@ test('on a full disk: atomic files keep their old version and leave no temporary
   metrics.close();
   assert.equal(readFileSync(metricsFile, 'utf8'), '{"epoch":1}\n');
   assert.deepEqual(allFiles(disk).sort(), ['filler', 'metrics.jsonl', 'run.json', 'weights', 'weights/last', 'weights/last/model.json', 'weights/last/weights.bin']);
+});
+
+test('on a full disk the editor\'s run.json writes leave no temporary either', async (t) => {
+  const disk = smallDisk(t, 'host', '1m');
+  if (!disk) return;
+  const record: RunRecord = { name: 'r', status: 'queued', experiment: '/w/e.yaml', freeze: 0 };
+  await writeRunRecord(disk, record);
+  fill(disk);
+  await assert.rejects(writeRunRecord(disk, { ...record, status: 'failed', error: 'x'.repeat(20_000) }), /ENOSPC/);
+  assert.deepEqual(readdirSync(disk).sort(), ['filler', 'run.json']);
+  assert.deepEqual(await readRunRecord(disk), record);
 });
 
 /** A model whose weights (and Adam state) are far bigger than the run's other files. */
