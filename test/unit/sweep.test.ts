@@ -171,17 +171,23 @@ test('a second sweep reuses the pretrained weights (no second pretraining) and p
   assert.match(r.stdout, /No run freezes nothing/, 'without freeze 0 there is no baseline, and the table says so');
 });
 
-test('SIGINT: the run in progress checkpoints and is marked stopped, later runs never start, exit 130', async () => {
-  let signalled = false;
-  const r = await sweep([exp, '--json', '--name', 'stopme', '--freeze', '0', '--freeze', '6', '--epochs', '200'], {
+/** A two-run sweep `name` whose process alone gets `signal` once its first run has trained two batches. */
+async function signalledSweep(name: string, signal: NodeJS.Signals): Promise<SweepResult> {
+  let sent = false;
+  const r = await sweep([exp, '--json', '--name', name, '--freeze', '0', '--freeze', '6', '--epochs', '200'], {
     onLine: (l, pid) => {
-      if (!signalled && l.type === 'batch' && l.run === 'stopme-freeze-0' && l.epoch === 1 && l.batch === 2) {
-        signalled = true;
-        process.kill(pid, 'SIGINT'); // to the sweep only: it passes the signal on to its run
+      if (!sent && l.type === 'batch' && l.run === `${name}-freeze-0` && l.epoch === 1 && l.batch === 2) {
+        sent = true;
+        process.kill(pid, signal);
       }
     },
   });
-  assert.ok(signalled, `no batch 2 of stopme-freeze-0 came (exit ${r.code}): ${r.stderr.slice(-1500)} ${r.stdout.slice(-1500)}`);
+  assert.ok(sent, `no batch 2 of ${name}-freeze-0 came (exit ${r.code}): ${r.stderr.slice(-1500)} ${r.stdout.slice(-1500)}`);
+  return r;
+}
+
+test('SIGINT: the run in progress checkpoints and is marked stopped, later runs never start, exit 130', async () => {
+  const r = await signalledSweep('stopme', 'SIGINT'); // to the sweep only: it passes the signal on to its run
   assert.equal(r.code, 130, r.stderr.slice(-2000));
   const t = JSON.parse(r.stdout) as SweepTable;
   assert.equal(t.status, 'stopped');
@@ -194,16 +200,7 @@ test('SIGINT: the run in progress checkpoints and is marked stopped, later runs 
 });
 
 test('kill -9 of the sweep: its run notices, checkpoints and is marked stopped (resumable); later runs never start', async () => {
-  let killed = false;
-  const r = await sweep([exp, '--json', '--name', 'killme', '--freeze', '0', '--freeze', '6', '--epochs', '200'], {
-    onLine: (l, pid) => {
-      if (!killed && l.type === 'batch' && l.run === 'killme-freeze-0' && l.epoch === 1 && l.batch === 2) {
-        killed = true;
-        process.kill(pid, 'SIGKILL'); // the sweep alone: no handler runs, nothing is passed on
-      }
-    },
-  });
-  assert.ok(killed, `no batch 2 of killme-freeze-0 came (exit ${r.code}): ${r.stderr.slice(-1500)}`);
+  await signalledSweep('killme', 'SIGKILL'); // the sweep alone: no handler runs, nothing is passed on
   const dir = path.join(runsDir, 'killme-freeze-0');
   const trainer = record(dir).pid!;
   // Its 200 epochs would take minutes: a trainer still alive after a minute did not notice.
