@@ -1,7 +1,7 @@
 // The host writes run.json only when no trainer owns the folder: a queued run that has not started,
 // a run whose process ended without saying how. Written atomically (temp file + rename), as the
 // trainer does, so a reader never sees half a record.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { RunRecord } from '../shared/runs/contract';
 import { RUN_RECORD_FILE } from '../shared/runs/runFolderReader';
@@ -10,6 +10,11 @@ export async function writeRunRecord(dir: string, record: RunRecord): Promise<vo
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, RUN_RECORD_FILE);
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, JSON.stringify(record, null, 2) + '\n', 'utf8');
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, JSON.stringify(record, null, 2) + '\n', 'utf8');
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true }); // a full disk leaves no half-written temporary behind
+    throw err;
+  }
 }

@@ -7,7 +7,8 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { FreezeSpec } from '../shared/experiment/types';
 import type { EpochMetrics, ProgressEvent, RunRecord, RunStatus } from '../shared/runs/contract';
-import { listRunDirs, MetricsTail, METRICS_FILE, readRunRecord, RUN_RECORD_FILE, RunFolderError } from '../shared/runs/runFolderReader';
+import { completedRecord } from '../shared/runs/completedRun';
+import { DISK_FULL_FILE, listRunDirs, MetricsTail, METRICS_FILE, readRunRecord, RUN_RECORD_FILE, RunFolderError } from '../shared/runs/runFolderReader';
 import { checkRunProcess } from './processIdentity';
 import { processRunning, stopProcessTree, StopOutcome } from './processTree';
 import { RunLogs } from './runLogs';
@@ -22,7 +23,7 @@ import { firstStopSignal, hasYolov5Checkpoint } from './yolov5/stopSignal';
 
 export const RUNS_DIR = 'runs';
 /** Run folders anywhere in the workspace: the trainer writes them next to the experiment. */
-const RUN_FILES_GLOB = `**/${RUNS_DIR}/*/{run.json,${METRICS_FILE}}`;
+const RUN_FILES_GLOB = `**/${RUNS_DIR}/*/{run.json,${METRICS_FILE},${DISK_FULL_FILE}}`;
 
 /** Where runs of an experiment go, as the trainer decides by default: `runs/` beside the file. */
 export function runsDirOf(experimentFile: string): string {
@@ -292,6 +293,7 @@ export class RunsManager implements vscode.Disposable {
       this._onDidChange.fire(run);
       return;
     }
+    if (await this.settleCompleted(run, latest ?? run.record)) return;
     const why =
       pid === undefined
         ? 'run.json says running but names no process'
@@ -326,11 +328,16 @@ export class RunsManager implements vscode.Disposable {
     await this.refreshDir(run.dir, run.folder, false);
     await this.readEpochs(run);
     if (run.record.status === 'running') {
+      if (await this.settleCompleted(run, run.record)) return this.afterFollowedEnd(run);
       if (run.stopping) await this.markEnded(run, 'stopped', `stopped from the editor (process ${run.record.pid} did not record it)`);
       else await this.markEnded(run, 'failed', `process ${run.record.pid} ended without recording how the run ended; see train.log`);
     } else {
       this._onDidEnd.fire({ run, status: run.record.status, message: run.record.error });
     }
+    this.afterFollowedEnd(run);
+  }
+
+  private afterFollowedEnd(run: Tracked): void {
     run.stopping = false;
     this._onDidChange.fire(run);
     this.pump();
@@ -642,6 +649,8 @@ export class RunsManager implements vscode.Disposable {
       const message = disk.status === 'failed' ? disk.error ?? run.endEvent?.error ?? this.stderrMessage(run) ?? how : undefined;
       this.logs.note(run.dir, run.record.name, `process ended (${how}); run ${disk.status}`);
       this._onDidEnd.fire({ run, status: disk.status, message });
+    } else if (disk && (await this.settleCompleted(run, disk))) {
+      // killed after saving its last epoch: settled as finished
     } else if (run.stopping) {
       await this.markEnded(run, 'stopped', result.signal === 'SIGKILL' ? `killed after transferLab.stopTimeoutSeconds without recording a checkpoint (${how})` : undefined);
     } else if (result.code === 0 && run.endEvent && run.endEvent.status !== 'running') {
@@ -663,9 +672,20 @@ export class RunsManager implements vscode.Disposable {
     return lines.length > 0 ? lines.slice(-3).join(' ') : undefined;
   }
 
+  /** A trainer that died after saving its last epoch, before recording that: the run is finished
+   *  (shared/runs/completedRun.ts), not failed. False for any other run. */
+  private async settleCompleted(run: Tracked, record: RunRecord): Promise<boolean> {
+    const done = await completedRecord(run.dir, record).catch(() => undefined);
+    if (!done) return false;
+    run.record = done;
+    this.logs.note(run.dir, done.name, `process ${record.pid ?? '?'} ended after saving its last epoch (${done.epochsDone}) but before recording that the run finished: marked finished`);
+    await this.markEnded(run, 'finished', undefined, done.endedAt);
+    return true;
+  }
+
   /** Records an outcome the trainer could not write itself, and announces it. */
-  private async markEnded(run: Tracked, status: RunStatus, message?: string): Promise<void> {
-    run.record = { ...run.record, status, endedAt: new Date().toISOString(), ...(message ? { error: message } : {}) };
+  private async markEnded(run: Tracked, status: RunStatus, message?: string, endedAt = new Date().toISOString()): Promise<void> {
+    run.record = { ...run.record, status, endedAt, ...(message ? { error: message } : {}) };
     if (!message) delete run.record.error;
     if (message) this.logs.note(run.dir, run.record.name, `${status}: ${message}`, status === 'failed' ? 'error' : 'info');
     // A restricted workspace stays read-only: the outcome shows, but nothing is written.

@@ -91,6 +91,8 @@ export class RunUsage {
   epoch = 0;
   private timer?: ReturnType<typeof setInterval>;
   private sampling?: Promise<void>;
+  /** The samples asked for by sampleNow, one after another. */
+  private requested: Promise<void> = Promise.resolve();
   private samples: Sample[] = [];
   private uuids?: Map<string, number>;
   private stopped = false;
@@ -129,22 +131,30 @@ export class RunUsage {
     return w;
   }
 
-  /** Resolves when the sample under way (if any) is in. */
+  /** Resolves when the samples asked for so far (and the one under way) are in. */
   async settled(): Promise<void> {
+    await this.requested;
     await this.sampling;
   }
 
-  /** A sample now, e.g. as an epoch ends (after the one under way, if any). */
-  async sampleNow(): Promise<void> {
-    await this.sampling;
-    await this.sample();
+  /** A sample now, e.g. as an epoch begins, tagged with the epoch of this moment: on a loaded machine
+   *  the sample under way can outlast a short epoch, and a sample tagged when it finally starts would
+   *  land in the next epoch and leave this one with none. */
+  sampleNow(): Promise<void> {
+    const epoch = this.epoch;
+    const done = this.requested.then(async () => {
+      while (this.sampling) await this.sampling;
+      await this.sample(epoch);
+    });
+    this.requested = done.catch(() => undefined);
+    return done;
   }
 
-  private sample(): Promise<void> {
+  private sample(epoch = this.epoch): Promise<void> {
     if (this.stopped) return Promise.resolve();
     this.sampling ??= (async () => {
       try {
-        const sample: Sample = { epoch: this.epoch };
+        const sample: Sample = { epoch };
         const rss = await readRssBytes(this.pid);
         if (rss !== undefined) sample.rss = rss;
         if (this.device !== 'cpu') Object.assign(sample, await this.sampleGpu());

@@ -47,6 +47,8 @@ export interface Yolov5TrainOptions {
   /** Overrides yolov5.epochs for a new run. */
   epochs?: number;
   sweep?: string;
+  /** Stop when the starting process goes away (see trainer/run/parentWatch.ts). */
+  stopWithParent?: boolean;
   /** `--engine`: the built-in trainer's choice; YOLOv5 picks its device itself (noted in the log). */
   engine?: string;
   /** Train although the experiment has top-level keys nothing reads (they are ignored). */
@@ -70,7 +72,7 @@ export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
     run?.log(level, msg);
     rep.event({ type: 'log', run: runName, level, message: msg });
   };
-  const stop = new StopRequests((sig) => log('warn', `${sig} received: stopping YOLOv5 (as Ctrl+C does); it keeps weights/last.pt of its last finished epoch`));
+  const stop = new StopRequests((why) => log('warn', `${why}: stopping YOLOv5 (as Ctrl+C does); it keeps weights/last.pt of its last finished epoch`), { stopWithParent: o.stopWithParent });
   try {
     const exp = await loadExperiment(o.experimentFile, { sections: [...YOLOV5_SECTIONS] });
     if (!usesYolov5(exp)) throw new Yolov5SettingsError(`${exp.file} does not say \`trainer: yolov5\`; Transfer Lab's own trainer runs it`);

@@ -4,7 +4,8 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile as writeFileFs } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile as writeFileFs } from 'node:fs/promises';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExperimentFiles } from '../../src/experiment/experimentFiles';
@@ -252,6 +253,40 @@ suite('Runs', () => {
     assert.match(g.record.error ?? '', new RegExp(`process ${ghost.pid} ended`));
     const disk = await diskRecord(g);
     assert.equal(disk.status, 'failed', 'the outcome is written to run.json');
+  });
+
+  test('a trainer killed after saving its last epoch, before recording that, is found finished, not failed (both kill points)', async () => {
+    // A real run, trained where this window does not look, then copied in as a killed trainer leaves it.
+    const scratch = await mkdtemp(path.join(os.tmpdir(), 'tl-int-end-'));
+    const trained = spawn(process.execPath, [TRAINER, 'train', tiny.fsPath, '--name', 'whole', '--json', '--runs-dir', scratch], { cwd: workspaceUri().fsPath, stdio: 'ignore' });
+    assert.equal(await new Promise((r) => trained.on('exit', r)), 0, 'the run trained');
+    const whole = JSON.parse(await readFile(path.join(scratch, 'whole', 'run.json'), 'utf8')) as RunRecord;
+    assert.equal(whole.status, 'finished');
+    assert.equal(whole.epochsDone, 2);
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => dead.on('exit', r));
+    // The trainer's last writes: weights/last, then epochsDone, then the status.
+    const killed: Array<[string, Partial<RunRecord>]> = [['killed-after-epochs-done', {}], ['killed-before-epochs-done', { epochsDone: 1 }]];
+    for (const [name, patch] of killed) {
+      const dir = path.join(workspaceUri().fsPath, 'runs', name);
+      await cp(path.join(scratch, 'whole'), dir, { recursive: true, filter: (src) => path.basename(src) !== 'run.json' });
+      const record: RunRecord = { ...whole, ...patch, name, status: 'running', pid: dead.pid };
+      delete record.endedAt;
+      delete record.pidStartTime;
+      await writeFileFs(path.join(dir, 'run.json'), JSON.stringify(record));
+      const run = await waitFor(() => {
+        const r = manager.get(name);
+        return r && r.record.status !== 'running' ? r : undefined;
+      }, `${name} to be settled`);
+      assert.equal(run.record.status, 'finished', `${name}: ${run.record.error}`);
+      assert.equal(run.record.epochsDone, 2);
+      const disk = await diskRecord(run);
+      assert.equal(disk.status, 'finished', `${name}: the outcome is written to run.json`);
+      assert.equal(disk.epochsDone, 2);
+      assert.equal(disk.error, undefined);
+      await manager.delete(run);
+    }
+    await rm(scratch, { recursive: true, force: true });
   });
 
   test('Delete Run removes a finished run from disk and from the view', async () => {

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, appendFileSync, mkdirSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { MetricsTail, RunFolderError, listRunDirs, readMetrics, readRunRecord } from '../../src/shared/runs/runFolderReader';
+import { DISK_FULL_FILE, MetricsTail, RunFolderError, listRunDirs, readMetrics, readRunRecord } from '../../src/shared/runs/runFolderReader';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
 
 function epoch(n: number): EpochMetrics {
@@ -151,6 +151,23 @@ test('readRunRecord: absent, valid, and invalid run.json', async () => {
   await assert.rejects(readRunRecord(dir), (e: unknown) => e instanceof RunFolderError && /run\.json: "status" is "done", expected one of/.test(e.message));
   writeFileSync(path.join(dir, 'run.json'), '{"name": ');
   await assert.rejects(readRunRecord(dir), /run\.json: is not valid JSON/);
+  rmSync(dir, { recursive: true });
+});
+
+test('readRunRecord: a running record beside disk-full.txt is the failed run it stands for', async () => {
+  const dir = tmp();
+  const rec: RunRecord = { name: 'r', status: 'running', experiment: '/w/e.yaml', freeze: 0, epochs: 5, pid: 123 };
+  writeFileSync(path.join(dir, 'run.json'), JSON.stringify(rec));
+  writeFileSync(path.join(dir, DISK_FULL_FILE), 'disk full at /w/runs/r/weights/last (ENOSPC: no space left on device); kept weights/last (epoch 2)\n');
+  assert.deepEqual(await readRunRecord(dir), { ...rec, status: 'failed', error: 'disk full at /w/runs/r/weights/last (ENOSPC: no space left on device); kept weights/last (epoch 2)' });
+  // Empty when not even the message fitted.
+  writeFileSync(path.join(dir, DISK_FULL_FILE), '');
+  const empty = await readRunRecord(dir);
+  assert.equal(empty?.status, 'failed');
+  assert.match(empty?.error ?? '', /^the disk was full: .*resume the run/);
+  // A record written since (the run resumed, or already said how it ended) is what it says.
+  writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ ...rec, status: 'stopped' }));
+  assert.equal((await readRunRecord(dir))?.status, 'stopped');
   rmSync(dir, { recursive: true });
 });
 

@@ -12,7 +12,8 @@ import * as path from 'node:path';
 import type { ProgressEvent, RunRecord } from '../../src/shared/runs/contract';
 import type { SweepProgressLine } from '../../src/shared/sweep/events';
 import type { SweepTable } from '../../src/shared/sweep/sweepTable';
-import { requireBuiltTrainer, ROOT, TRAINER } from './trainerCli';
+import { isAlive } from '../../src/shared/system/processAlive';
+import { requireBuiltTrainer, ROOT, runCli, TRAINER } from './trainerCli';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-sweep-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
@@ -170,17 +171,23 @@ test('a second sweep reuses the pretrained weights (no second pretraining) and p
   assert.match(r.stdout, /No run freezes nothing/, 'without freeze 0 there is no baseline, and the table says so');
 });
 
-test('SIGINT: the run in progress checkpoints and is marked stopped, later runs never start, exit 130', async () => {
-  let signalled = false;
-  const r = await sweep([exp, '--json', '--name', 'stopme', '--freeze', '0', '--freeze', '6', '--epochs', '200'], {
+/** A two-run sweep `name` whose process alone gets `signal` once its first run has trained two batches. */
+async function signalledSweep(name: string, signal: NodeJS.Signals): Promise<SweepResult> {
+  let sent = false;
+  const r = await sweep([exp, '--json', '--name', name, '--freeze', '0', '--freeze', '6', '--epochs', '200'], {
     onLine: (l, pid) => {
-      if (!signalled && l.type === 'batch' && l.run === 'stopme-freeze-0' && l.epoch === 1 && l.batch === 2) {
-        signalled = true;
-        process.kill(pid, 'SIGINT'); // to the sweep only: it passes the signal on to its run
+      if (!sent && l.type === 'batch' && l.run === `${name}-freeze-0` && l.epoch === 1 && l.batch === 2) {
+        sent = true;
+        process.kill(pid, signal);
       }
     },
   });
-  assert.ok(signalled, `no batch 2 of stopme-freeze-0 came (exit ${r.code}): ${r.stderr.slice(-1500)} ${r.stdout.slice(-1500)}`);
+  assert.ok(sent, `no batch 2 of ${name}-freeze-0 came (exit ${r.code}): ${r.stderr.slice(-1500)} ${r.stdout.slice(-1500)}`);
+  return r;
+}
+
+test('SIGINT: the run in progress checkpoints and is marked stopped, later runs never start, exit 130', async () => {
+  const r = await signalledSweep('stopme', 'SIGINT'); // to the sweep only: it passes the signal on to its run
   assert.equal(r.code, 130, r.stderr.slice(-2000));
   const t = JSON.parse(r.stdout) as SweepTable;
   assert.equal(t.status, 'stopped');
@@ -190,6 +197,25 @@ test('SIGINT: the run in progress checkpoints and is marked stopped, later runs 
   assert.ok(existsSync(path.join(dir, 'weights', 'last', 'model.json')), 'checkpoint written');
   assert.ok(!existsSync(path.join(runsDir, 'stopme-freeze-6')), 'the next run never started');
   assert.ok(r.lines.some((l) => l.type === 'log' && l.run === 'stopme' && /SIGINT received: run stopme-freeze-0 stops after its current batch/.test(l.message)));
+});
+
+test('kill -9 of the sweep: its run notices, checkpoints and is marked stopped (resumable); later runs never start', async () => {
+  await signalledSweep('killme', 'SIGKILL'); // the sweep alone: no handler runs, nothing is passed on
+  const dir = path.join(runsDir, 'killme-freeze-0');
+  const trainer = record(dir).pid!;
+  // Its 200 epochs would take minutes: a trainer still alive after a minute did not notice.
+  for (let waited = 0; isAlive(trainer) && waited < 60_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  const stillAlive = isAlive(trainer);
+  if (stillAlive) process.kill(trainer, 'SIGKILL');
+  assert.ok(!stillAlive, `trainer ${trainer} kept training after its sweep was killed`);
+  const rec = record(dir);
+  assert.equal(rec.status, 'stopped', JSON.stringify(rec));
+  assert.ok(existsSync(path.join(dir, 'weights', 'last', 'model.json')), 'checkpoint written');
+  assert.match(readFileSync(path.join(dir, 'train.log'), 'utf8'), /the process that started this run \(pid \d+\) is gone: stopping after the current batch/);
+  assert.ok(!existsSync(path.join(runsDir, 'killme-freeze-6')), 'the next run never started');
+  const resumed = runCli(['train', exp, '--json', '--name', 'killme-freeze-0', '--runs-dir', runsDir, '--resume', '--epochs', '1']);
+  assert.equal(resumed.code, 0, resumed.stdout.slice(-1500) + resumed.stderr);
+  assert.equal(record(dir).status, 'finished');
 });
 
 test('bad input fails before training, saying what to fix', async () => {

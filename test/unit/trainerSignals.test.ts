@@ -3,13 +3,14 @@
 // files, whether the run was stopped or killed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunRecord } from '../../src/shared/runs/contract';
 import { parseMetricsText, readMetricsFile } from '../../src/shared/runs/metricsFile';
 import { writeExperiment } from './trainerFixtures';
-import { runCli, startCli } from './trainerCli';
+import { runCli, startCli, TRAINER } from './trainerCli';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-signals-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
@@ -97,4 +98,63 @@ test('--resume of a finished run asks for more epochs; --epochs extends it', () 
   const more = runCli(['train', exp, '--json', '--resume', '--epochs', '2']);
   assert.equal(more.code, 0, more.stderr);
   assert.deepEqual(readMetricsFile(path.join(tmp, 'more', 'runs', 'more', 'metrics.jsonl')).map((m) => m.epoch), [1, 2]);
+});
+
+test('killed at its very end (after epochsDone, or between weights/last and epochsDone): --resume settles it as finished', () => {
+  const exp = writeExperiment(path.join(tmp, 'end'), 'end.experiment.yaml', { data: '{ source: mnist, classes: [0, 1], limit: 64, valFraction: 0.1 }', epochs: 3 });
+  const first = runCli(['train', exp, '--json', '--name', 'end']);
+  assert.equal(first.code, 0, first.stderr);
+  const dir = path.join(tmp, 'end', 'runs', 'end');
+  const finished = record(dir);
+  const metrics = readMetricsFile(path.join(dir, 'metrics.jsonl'));
+  assert.deepEqual(metrics.map((m) => m.epoch), [1, 2, 3]);
+  assert.equal(lastEpochInWeights(dir), 3);
+  // A process that has exited: its pid is what a killed trainer leaves in run.json.
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+  const killedAt = (patch: Partial<RunRecord>): RunRecord => {
+    const r: RunRecord = { ...finished, status: 'running', pid: dead, ...patch };
+    delete r.endedAt;
+    delete r.pidStartTime;
+    writeFileSync(path.join(dir, 'run.json'), JSON.stringify(r, null, 2));
+    return r;
+  };
+  const states: Array<[string, Partial<RunRecord>]> = [
+    // The trainer's last two writes are epochsDone, then status: killed between them.
+    ['after epochsDone', {}],
+    // Killed after weights/last held epoch 3, before run.json said so.
+    ['between weights/last and epochsDone', { epochsDone: 2, bestAccuracy: Math.max(...metrics.slice(0, 2).map((m) => m['val/accuracy'])) }],
+    // Marked failed by a window that found it dead, then resumed from the editor: queued again.
+    ['and queued again to resume', { status: 'queued' }],
+  ];
+  for (const [when, patch] of states) {
+    killedAt(patch);
+    const resumed = runCli(['train', exp, '--json', '--name', 'end', '--resume']);
+    assert.equal(resumed.code, 0, `${when}: ${resumed.stdout.slice(-1500)} ${resumed.stderr}`);
+    assert.deepEqual(resumed.events.filter((e) => e.type === 'epoch'), [], `${when}: nothing is trained again`);
+    assert.deepEqual(resumed.events[resumed.events.length - 1], { type: 'end', run: 'end', status: 'finished' }, when);
+    assert.ok(resumed.events.some((e) => e.type === 'log' && /had trained and saved all 3 epochs .*: marked finished/.test(e.message)), when);
+    const settled = record(dir);
+    assert.equal(settled.status, 'finished', when);
+    assert.equal(settled.epochsDone, 3, when);
+    assert.equal(settled.bestAccuracy, finished.bestAccuracy, when);
+    assert.equal(settled.error, undefined, when);
+    assert.ok(settled.endedAt, when);
+    assert.deepEqual(readMetricsFile(path.join(dir, 'metrics.jsonl')), metrics, `${when}: metrics untouched`);
+  }
+  // Settled is finished like any other: more epochs need --epochs.
+  assert.match(runCli(['train', exp, '--json', '--name', 'end', '--resume']).stdout, /already finished its 3 epochs/);
+});
+
+test('without --stop-with-parent a trainer ignores its stdin closing (a terminal or the editor starts it so)', async () => {
+  const exp = writeExperiment(path.join(tmp, 'stdin'), 'stdin.experiment.yaml', { data: '{ source: mnist, classes: [0, 1], limit: 64, valFraction: 0.1 }', epochs: 2 });
+  const child = spawn(process.execPath, [TRAINER, 'train', exp, '--json', '--name', 'stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end();
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, out.slice(-1500));
+  assert.equal(record(path.join(tmp, 'stdin', 'runs', 'stdin')).status, 'finished');
+  const refused = spawnSync(process.execPath, [TRAINER, 'train', exp, '--json', '--name', 'stdin-2', '--stop-with-parent'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  assert.equal(refused.status, 2, 'stdin /dev/null is no parent pipe');
+  assert.match(refused.stderr, /--stop-with-parent needs stdin to be a pipe/);
 });

@@ -5,6 +5,8 @@
 //   results.csv      the same rows, YOLOv5 style
 //   train.log        human log
 //   weights/last/, weights/best/   tfjs model.json + weights.bin, written atomically
+//   disk-full.txt    only when the disk was too full to record the run's failure in run.json
+//                    (see runFolderReader.ts: such a `running` record reads as failed)
 // plus the trainer's stdout: one ProgressEvent JSON object per line.
 
 export type RunStatus = 'queued' | 'running' | 'finished' | 'stopped' | 'failed';

@@ -9,6 +9,10 @@ export { epochMetricsProblem, runRecordProblem };
 
 export const RUN_RECORD_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
+/** Written by a trainer that could not rewrite run.json because the disk was full: the run failed.
+ *  It holds the trainer's message when even that fitted, else nothing. */
+export const DISK_FULL_FILE = 'disk-full.txt';
+const DISK_FULL_DEFAULT = 'the disk was full: the trainer stopped and could not record it in run.json; weights/last holds its last checkpoint. Free some space, then resume the run';
 
 /** A line or file that could not be used, with where it is and what to do about it. */
 export interface RunFolderProblem {
@@ -28,7 +32,8 @@ export class RunFolderError extends Error {
 /**
  * Reads `<dir>/run.json`. Undefined when the folder has no run.json (yet); a RunFolderError naming
  * the file when it is not a valid RunRecord. The trainer rewrites run.json atomically, so a partial
- * file is a real error, not a race.
+ * file is a real error, not a race. A `running` record beside disk-full.txt is the failed run it
+ * stands for.
  */
 export async function readRunRecord(dir: string): Promise<RunRecord | undefined> {
   const file = path.join(dir, RUN_RECORD_FILE);
@@ -47,7 +52,10 @@ export async function readRunRecord(dir: string): Promise<RunRecord | undefined>
   }
   const problem = runRecordProblem(parsed);
   if (problem) throw new RunFolderError(file, `${problem}; it does not follow the run folder contract`);
-  return parsed as RunRecord;
+  const record = parsed as RunRecord;
+  if (record.status !== 'running') return record;
+  const diskFull = await fs.readFile(path.join(dir, DISK_FULL_FILE), 'utf8').catch(() => undefined);
+  return diskFull === undefined ? record : { ...record, status: 'failed', error: diskFull.trim() || DISK_FULL_DEFAULT };
 }
 
 /** Sub-folders of `runsDir` holding a run.json or metrics.jsonl, absolute and sorted by name.

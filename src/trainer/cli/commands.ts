@@ -4,6 +4,7 @@ import { loadExperiment } from '../../shared/experiment/parse';
 import { ALLOW_UNKNOWN_KEYS, warningLines } from '../../shared/experiment/unknownKeys';
 import type { FreezeSpec } from '../../shared/experiment/types';
 import { activateEngine, ENGINE_NAMES, EngineError, EngineProbe, requestedEngine } from '../engines';
+import { stdinIsParentPipe } from '../run/parentWatch';
 import { runTraining } from '../train/runTraining';
 import { parseArgs, positiveInt, UsageError } from './args';
 import { makeReporter } from './progress';
@@ -33,12 +34,15 @@ function oneExperiment(positionals: string[], command: string): string {
 }
 
 const train: Command = {
-  usage: 'train <experiment.yaml> [--name N] [--freeze SPEC] [--engine NAME] [--resume] [--runs-dir DIR] [--json] [--epochs N] [--no-cache] [--sweep NAME] [--allow-unknown-keys]',
+  usage: 'train <experiment.yaml> [--name N] [--freeze SPEC] [--engine NAME] [--resume] [--runs-dir DIR] [--json] [--epochs N] [--no-cache] [--sweep NAME] [--allow-unknown-keys] [--stop-with-parent]',
   summary: 'train one run of an experiment into runs/<name>/; refuses an experiment with keys it does not know '
-    + '(a typo such as frezee: would be ignored) unless --allow-unknown-keys',
+    + '(a typo such as frezee: would be ignored) unless --allow-unknown-keys; --stop-with-parent: stop, resumable, '
+    + 'when the pipe on stdin closes, as `sweep` starts its runs',
   async run(argv) {
-    const a = parseArgs(argv, { values: ['name', 'freeze', 'engine', 'runs-dir', 'epochs', 'sweep'], switches: ['resume', 'json', 'no-cache', ALLOW_UNKNOWN_KEYS] }, 'train');
+    const a = parseArgs(argv, { values: ['name', 'freeze', 'engine', 'runs-dir', 'epochs', 'sweep'], switches: ['resume', 'json', 'no-cache', ALLOW_UNKNOWN_KEYS, 'stop-with-parent'] }, 'train');
     const experimentFile = oneExperiment(a.positionals, 'train');
+    const stopWithParent = a.switches.has('stop-with-parent');
+    if (stopWithParent && !stdinIsParentPipe()) throw new UsageError('--stop-with-parent needs stdin to be a pipe from the process that starts the trainer: the trainer stops when that pipe closes');
     const reporter = makeReporter(a.switches.has('json'));
     try {
       const options = {
@@ -52,6 +56,7 @@ const train: Command = {
         noCache: a.switches.has('no-cache'),
         sweep: a.values.get('sweep'),
         allowUnknownKeys: a.switches.has(ALLOW_UNKNOWN_KEYS),
+        stopWithParent,
         reporter,
       };
       // `trainer: yolov5`: YOLOv5's own train.py trains, behind the same run record.

@@ -223,7 +223,10 @@ export async function runSweep(o: SweepOptions): Promise<number> {
   const train = async (run: string, args: string[]): Promise<ChildOutcome> => {
     if (stopping) return { status: 'stopped' };
     const allow = o.allowUnknownKeys ? [`--${ALLOW_UNKNOWN_KEYS}`] : [];
-    const child = spawn(process.execPath, [o.trainerScript, 'train', ...args, ...allow, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // stdin: a pipe this process never writes to. If it dies, even by kill -9, the run sees the pipe
+    // close and stops as on SIGTERM, so it does not train on with no sweep after it.
+    const child = spawn(process.execPath, [o.trainerScript, 'train', ...args, ...allow, '--json', '--stop-with-parent'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin!.on('error', () => undefined); // never written; only its closing matters
     current = { child, run };
     return await followChild(child, run, o.progress).finally(() => {
       current = undefined;

@@ -1,7 +1,9 @@
 // Writes that a crash (kill -9, power loss) cannot leave half done: files via temp + fsync + rename,
-// folders via a temp folder renamed into place, appends fsync'd line by line.
+// folders via a temp folder renamed into place, appends fsync'd line by line. A write that fails
+// (a full disk above all) leaves no temporary behind and the previous version in place.
 import { closeSync, existsSync, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
+import { diskFullAt } from './diskFull';
 
 function fsyncDir(dir: string): void {
   try {
@@ -16,16 +18,32 @@ function fsyncDir(dir: string): void {
   }
 }
 
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
+/** All of `data`: write(2) stores what fits and says so, so a full disk shows as a short write
+ *  first; the next call then fails with ENOSPC instead of leaving a silently truncated file. */
+export function writeAll(fd: number, data: string | Uint8Array): void {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  for (let done = 0; done < buf.length; ) done += writeSync(fd, buf, done, buf.length - done);
+}
+
+function writeSyncedFile(file: string, data: string | Uint8Array): void {
+  const fd = openSync(file, 'w');
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    writeAll(fd, data);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  renameSync(tmp, file);
+}
+
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    writeSyncedFile(tmp, data);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw diskFullAt(err, file);
+  }
   fsyncDir(path.dirname(file));
 }
 
@@ -40,23 +58,28 @@ export function writeFolderAtomic(dir: string, files: Record<string, Uint8Array 
   const base = path.basename(dir);
   const tmp = path.join(parent, `.${base}.${process.pid}.tmp`);
   const old = path.join(parent, `${base}.old`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  for (const [name, data] of Object.entries(files)) {
-    const fd = openSync(path.join(tmp, name), 'w');
-    try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+  let movedAside = false;
+  try {
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp);
+    for (const [name, data] of Object.entries(files)) writeSyncedFile(path.join(tmp, name), data);
+    fsyncDir(tmp);
+    if (existsSync(dir)) {
+      rmSync(old, { recursive: true, force: true });
+      renameSync(dir, old);
+      movedAside = true;
     }
+    renameSync(tmp, dir);
+  } catch (err) {
+    // The previous folder stays the readable one; the partial new one goes, and with it the space it took.
+    try {
+      if (movedAside && !existsSync(dir)) renameSync(old, dir);
+    } catch {
+      // `old` is still read in its place (readableFolder)
+    }
+    rmSync(tmp, { recursive: true, force: true });
+    throw diskFullAt(err, dir);
   }
-  fsyncDir(tmp);
-  if (existsSync(dir)) {
-    rmSync(old, { recursive: true, force: true });
-    renameSync(dir, old);
-  }
-  renameSync(tmp, dir);
   fsyncDir(parent);
   rmSync(old, { recursive: true, force: true });
 }
@@ -77,9 +100,20 @@ export class DurableLines {
     trimTornTail(this.fd);
   }
 
+  /** One whole line, or (when the write fails) none: a partly written line is cut off again. */
   append(line: string): void {
-    writeSync(this.fd, Buffer.from(line.endsWith('\n') ? line : `${line}\n`));
-    fsyncSync(this.fd);
+    const size = fstatSync(this.fd).size;
+    try {
+      writeAll(this.fd, line.endsWith('\n') ? line : `${line}\n`);
+      fsyncSync(this.fd);
+    } catch (err) {
+      try {
+        ftruncateSync(this.fd, size); // shrinking needs no space
+      } catch {
+        // the torn tail is trimmed when the file is next opened
+      }
+      throw diskFullAt(err, this.file);
+    }
   }
 
   close(): void {

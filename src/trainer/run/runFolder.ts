@@ -1,12 +1,15 @@
 // The run folder `runs/<name>/` as src/shared/runs/contract.ts describes it, written so that a crash
 // at any moment leaves every file readable: run.json atomically, metrics.jsonl and results.csv
 // fsync'd per epoch, weights folders swapped in whole.
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { checkpointEpoch } from '../../shared/runs/completedRun';
 import type { EpochMetrics, RunRecord } from '../../shared/runs/contract';
-import { parseMetricsText } from '../../shared/runs/metricsFile';
+import { parseMetricsText, readMetricsFile } from '../../shared/runs/metricsFile';
+import { DISK_FULL_FILE } from '../../shared/runs/runFolderReader';
 import { isAlive } from '../../shared/system/processAlive';
-import { DurableLines, readableFolder, writeFileAtomic, writeFolderAtomic } from './atomicFiles';
+import { DurableLines, readableFolder, writeAll, writeFileAtomic, writeFolderAtomic } from './atomicFiles';
+import { diskFullAt, isDiskFull } from './diskFull';
 
 export const RUN_JSON = 'run.json';
 export const METRICS_JSONL = 'metrics.jsonl';
@@ -117,7 +120,11 @@ export abstract class RunRecordFolder {
       throw new RunFolderError(`run folder ${dir} already exists: pick another --name, or add --resume to continue that run`);
     }
     mkdirSync(dir, { recursive: true });
-    copyFileSync(experimentFile, path.join(dir, EXPERIMENT_SNAPSHOT));
+    try {
+      copyFileSync(experimentFile, path.join(dir, EXPERIMENT_SNAPSHOT));
+    } catch (err) {
+      throw diskFullAt(err, path.join(dir, EXPERIMENT_SNAPSHOT));
+    }
     return dir;
   }
 
@@ -137,7 +144,42 @@ export abstract class RunRecordFolder {
   }
 
   protected writeRecord(): void {
+    // A resumed run is no longer the failed one disk-full.txt stands for.
+    rmSync(path.join(this.dir, DISK_FULL_FILE), { force: true });
     writeFileAtomic(path.join(this.dir, RUN_JSON), `${JSON.stringify(this.record, null, 2)}\n`);
+  }
+
+  /**
+   * When run.json cannot be rewritten because the disk is full: disk-full.txt, which readers take
+   * for "this running run failed". Creating an empty file needs no data block; the message goes in
+   * only if it fits. False when not even that could be made.
+   */
+  markDiskFull(message: string): boolean {
+    const file = path.join(this.dir, DISK_FULL_FILE);
+    let fd: number;
+    try {
+      fd = openSync(file, 'w');
+    } catch {
+      return false;
+    }
+    try {
+      writeAll(fd, `${message}\n`);
+      fsyncSync(fd);
+    } catch {
+      try {
+        ftruncateSync(fd, 0); // empty (readers then say "the disk was full") rather than torn
+      } catch {
+        // a torn message still reads as one
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return true;
+  }
+
+  /** What the folder keeps for a resume, for the message of a run that failed. */
+  describeKept(): string | undefined {
+    return undefined;
   }
 
   /** One line of train.log (one per line of a multi-line message). */
@@ -145,8 +187,14 @@ export abstract class RunRecordFolder {
     this.appendLog(message.split('\n').map((l) => `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${l}`));
   }
 
+  /** train.log is the human's copy of the events: on a full disk its lines are dropped, and the
+   *  run fails at its next durable write (metrics, weights, run.json) instead. */
   protected appendLog(lines: string[]): void {
-    appendFileSync(path.join(this.dir, TRAIN_LOG), `${lines.join('\n')}\n`);
+    try {
+      appendFileSync(path.join(this.dir, TRAIN_LOG), `${lines.join('\n')}\n`);
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+    }
   }
 }
 
@@ -160,7 +208,11 @@ export class RunFolder extends RunRecordFolder {
     const dir = RunRecordFolder.makeFolder(runsDir, name, experimentFile, isQueuedPlaceholder);
     const run = new RunFolder(dir, { name, ...record });
     run.writeRecord();
-    writeFileSync(path.join(dir, RESULTS_CSV), `${CSV_COLUMNS.join(',')}\n`);
+    try {
+      writeFileSync(path.join(dir, RESULTS_CSV), `${CSV_COLUMNS.join(',')}\n`);
+    } catch (err) {
+      throw diskFullAt(err, path.join(dir, RESULTS_CSV));
+    }
     run.openStreams();
     return run;
   }
@@ -210,8 +262,24 @@ export class RunFolder extends RunRecordFolder {
     return dir && existsSync(path.join(dir, 'model.json')) ? path.join(dir, 'model.json') : undefined;
   }
 
+  override describeKept(): string {
+    const file = this.weightsFile('last');
+    const epoch = file ? checkpointEpoch(readFileSafe(file) ?? '') : undefined;
+    const epochs = readMetricsFile(path.join(this.dir, METRICS_JSONL)).length;
+    const weights = file ? `weights/last (epoch ${epoch ?? '?'})` : 'no checkpoint (weights/last was never written)';
+    return `kept ${weights} and the metrics of ${epochs} finished epoch(s)`;
+  }
+
   close(): void {
     this.metrics?.close();
     this.csv?.close();
+  }
+}
+
+export function readFileSafe(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
 }

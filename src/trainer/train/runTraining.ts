@@ -2,7 +2,6 @@
 // in run.json: finished, stopped (SIGINT/SIGTERM: the current batch finishes, weights/last is
 // written, exit 0) or failed (the message, exit 1), without losing a finished epoch.
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { modelInputFor } from '../../shared/cli/modulesTable';
 import { estimateCost, stepFlops } from '../../shared/cost/estimateCost';
@@ -11,6 +10,7 @@ import { refuseUnknownKeys, warningLines } from '../../shared/experiment/unknown
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runs/contract';
 import { loadModelSummary } from '../../shared/model/load';
+import { completedRecord } from '../../shared/runs/completedRun';
 import { slurmExecutorFromEnv } from '../../shared/slurm/jobEnv';
 import type { Reporter } from '../cli/progress';
 import { loadDataset } from '../data/loadDataset';
@@ -21,7 +21,7 @@ import { prepareModel, PreparedModel } from '../model/prepareModel';
 import { describePretrained } from '../model/pretrained';
 import { permutation, seededRandom } from '../random';
 import { recordFailure } from '../run/recordFailure';
-import { defaultRunName, refuseIfStillRunning, RunFolder, RunFolderError, runToResume, uniqueRunName } from '../run/runFolder';
+import { defaultRunName, readFileSafe, refuseIfStillRunning, RunFolder, RunFolderError, runToResume, uniqueRunName } from '../run/runFolder';
 import { StopRequests } from '../run/stopRequests';
 import { DeviceSampler } from '../system/deviceSampler';
 import { processStartTime } from '../system/processStart';
@@ -42,6 +42,8 @@ export interface TrainOptions {
   sweep?: string;
   /** Train although the experiment has top-level keys the parser does not know (they are ignored). */
   allowUnknownKeys?: boolean;
+  /** Stop (checkpoint, `stopped`) when the starting process goes away: see run/parentWatch.ts. */
+  stopWithParent?: boolean;
   reporter: Reporter;
 }
 
@@ -57,7 +59,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 /** Errors the user can fix (their files); anything else also gets its stack in train.log. */
 function isUserError(err: unknown): boolean {
-  return err instanceof Error && ['ExperimentError', 'DataError', 'ModelBuildError', 'FreezeError', 'WeightsFileError', 'RunFolderError', 'EngineError', 'TrainingError', 'UnknownKeysError'].includes(err.name);
+  return err instanceof Error && ['ExperimentError', 'DataError', 'ModelBuildError', 'FreezeError', 'WeightsFileError', 'RunFolderError', 'EngineError', 'TrainingError', 'UnknownKeysError', 'DiskFullError'].includes(err.name);
 }
 
 /** Runs the `train` command; resolves to the process exit code. */
@@ -73,7 +75,7 @@ export async function runTraining(o: TrainOptions): Promise<number> {
   const peak = new TensorPeak();
   try {
     // Signals before the loop starts also stop cleanly (checked between phases and batches).
-    stop = new StopRequests((sig) => log('warn', `${sig} received: stopping after the current batch`));
+    stop = new StopRequests((why) => log('warn', `${why}: stopping after the current batch`), { stopWithParent: o.stopWithParent });
     const exp = await loadExperiment(o.experimentFile);
     // Before any run folder exists: a refused file leaves nothing behind.
     refuseUnknownKeys(exp, o.allowUnknownKeys);
@@ -90,6 +92,15 @@ export async function runTraining(o: TrainOptions): Promise<number> {
       runName = name;
       const prev = candidate.record;
       refuseIfStillRunning(name, prev);
+      // Killed after its last checkpoint, before it said so: nothing is left to train.
+      const completed = o.epochs && o.epochs > (prev.epochs ?? 0) ? undefined : await completedRecord(candidate.dir, prev);
+      if (completed) {
+        run = candidate;
+        run.update({ ...completed, error: undefined });
+        log('info', `run ${name} had trained and saved all ${completed.epochsDone} epochs (weights/last) but was not recorded as finished (it was ${prev.status}): marked finished`);
+        rep.event({ type: 'end', run: name, status: 'finished' });
+        return 0;
+      }
       if (prev.status === 'finished' && !o.epochs) throw new RunFolderError(`run ${name} already finished its ${prev.epochs} epochs; pass --epochs N to train longer`);
       const target = o.epochs ?? prev.epochs ?? exp.train.epochs;
       if (prev.epochsDone !== undefined && prev.epochsDone >= target) {
@@ -139,14 +150,6 @@ async function predictedStepFlops(exp: Experiment, freeze: FreezeSpec, batch: nu
     if (!summary) return undefined;
     const cost = estimateCost(summary, freeze, batch);
     return stepFlops(cacheAllowed && cost.cache.applies ? cost.modules.filter((m) => !m.cached) : cost.modules, batch);
-  } catch {
-    return undefined;
-  }
-}
-
-function readFileSafe(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
@@ -296,14 +299,15 @@ async function train(
       device_memory_bytes: device.memoryBytes,
       time: new Date().toISOString(),
     };
-    // Order: the epoch's record first (durable), then its weights, then run.json.
+    // Order: the epoch's record first (durable), then its weights, then run.json. weights/best
+    // before weights/last: once last holds the final epoch the whole run is on disk, so a run
+    // killed right then is settled as finished (shared/runs/completedRun.ts).
     run.appendEpoch(m);
     o.reporter.event({ type: 'epoch', run: run.name, metrics: m });
     const improved = m['val/accuracy'] > best;
     if (improved) best = m['val/accuracy'];
-    const files = await modelFolderFiles(prepared.model, meta(epoch, m['val/accuracy']), optimizer);
-    run.saveWeights('last', files);
     if (improved) run.saveWeights('best', await modelFolderFiles(prepared.model, meta(epoch, m['val/accuracy'])));
+    run.saveWeights('last', await modelFolderFiles(prepared.model, meta(epoch, m['val/accuracy']), optimizer));
     run.update({ epochsDone: epoch, bestAccuracy: best });
     log('info', `epoch ${epoch}/${epochs}: train/loss ${m['train/loss'].toFixed(4)} val/loss ${m['val/loss'].toFixed(4)} val/accuracy ${m['val/accuracy'].toFixed(4)}`
       + ` ${m.images_per_second.toFixed(0)} img/s${improved ? ' (best)' : ''}`);
