@@ -69,4 +69,6 @@ export interface FileDiagnostic {
   column: number;
   message: string;
   severity: 'error' | 'warning';
+  /** A kind callers act on: 'size-limit' — the model is too large to build (see model/sizeLimits.ts). */
+  code?: 'size-limit';
 }
