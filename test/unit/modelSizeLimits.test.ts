@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { ModulesReport } from '../../src/shared/cli/modulesTable';
 import type { FileDiagnostic } from '../../src/shared/experiment/types';
 import { parseYoloModel } from '../../src/shared/model/yolo';
-import { MAX_ACTIVATION_VALUES, MAX_PARAMS, MAX_REPEATS } from '../../src/shared/model/sizeLimits';
+import { MAX_PARAMS, MAX_REPEATS } from '../../src/shared/model/sizeLimits';
 import type { RunRecord } from '../../src/shared/runs/contract';
 import { prepareModel } from '../../src/trainer/model/prepareModel';
 import { MNIST_01, TINY_MODEL, writeExperiment } from './trainerFixtures';
@@ -40,22 +40,31 @@ function onlyError(diagnostics: FileDiagnostic[]): FileDiagnostic {
   return errors[0];
 }
 
-test('width_multiple 1e9 and 1e6: an error at width_multiple naming the module, and no model', () => {
+test('width_multiple 1e9 and 1e6: an error at width_multiple naming the module, and no model; real YOLOv5 models pass', () => {
   for (const w of ['1000000000', '1000000']) {
     const text = yolov5nWith('width_multiple', w);
     const { summary, diagnostics } = parseYoloModel(text, '/w/model.yaml', { imgsz: 640, nc: 2 });
-    assert.equal(summary, undefined);
+    assert.ok(summary === undefined, 'no model');
     const e = onlyError(diagnostics);
     assert.equal(e.line, lineOf(text, 'width_multiple:'));
     assert.match(e.message, new RegExp(`^model\\.0 \\(Conv, model\\.yaml line ${lineOf(text, '  - [-1, 1, Conv, [64, 6, 2, 2]]')}\\) takes the model to [\\d,]+ parameters`));
     assert.match(e.message, new RegExp(`over the limit of ${MAX_PARAMS.toLocaleString('en-US')}.*width_multiple ${w} widens its layers to [\\d,]+ channels\\. Lower width_multiple`));
+  }
+  // The limits sit far above YOLOv5's own models at their training sizes.
+  for (const name of ['yolov5n', 'yolov5s', 'yolov5m', 'yolov5l', 'yolov5x']) {
+    for (const imgsz of [640, 1280]) {
+      const file = path.join(UNIT_FIXTURES, `${name}.yaml`);
+      const { summary, diagnostics } = parseYoloModel(readFileSync(file, 'utf8'), file, { imgsz, nc: 80 });
+      assert.deepEqual(diagnostics, [], `${name} at ${imgsz}`);
+      assert.ok(summary!.totalParams < MAX_PARAMS / 10);
+    }
   }
 });
 
 test('depth_multiple 1e4: refused before the 30,000 repeats are built, at depth_multiple', () => {
   const text = yolov5nWith('depth_multiple', '10000');
   const { summary, diagnostics } = parseYoloModel(text, '/w/model.yaml', { imgsz: 640 });
-  assert.equal(summary, undefined);
+  assert.ok(summary === undefined, 'no model');
   const e = onlyError(diagnostics);
   assert.equal(e.line, lineOf(text, 'depth_multiple:'));
   assert.match(e.message, new RegExp(`^model\\.2 \\(C3, model\\.yaml line ${lineOf(text, '  - [-1, 3, C3, [128]]')}\\) would repeat its block 30,000 times, over the limit of ${MAX_REPEATS.toLocaleString('en-US')}`));
@@ -72,18 +81,6 @@ test('a row\'s own number or channels: the error is on that row', () => {
   const c = onlyError(parseYoloModel(wide, '/w/model.yaml', { imgsz: 64 }).diagnostics);
   assert.equal(c.line, 3);
   assert.match(c.message, /^model\.1 \(Conv, model\.yaml line 3\) takes the model to [\d,]+ parameters.*its widest layer has 100,000,000 output channels\. Lower the channel arguments/);
-});
-
-test('real YOLOv5 models at their training sizes stay under the limits', () => {
-  for (const name of ['yolov5n', 'yolov5s', 'yolov5m', 'yolov5l', 'yolov5x']) {
-    for (const imgsz of [640, 1280]) {
-      const file = path.join(UNIT_FIXTURES, `${name}.yaml`);
-      const { summary, diagnostics } = parseYoloModel(readFileSync(file, 'utf8'), file, { imgsz, nc: 80 });
-      assert.deepEqual(diagnostics, [], `${name} at ${imgsz}`);
-      assert.ok(summary!.totalParams < MAX_PARAMS);
-    }
-  }
-  assert.ok(MAX_ACTIVATION_VALUES >= 2 ** 32);
 });
 
 test('`transfer-lab modules`: an absurd yolov5.img is an error at its line in the experiment, naming module and setting; exit 1', () => {
