@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parseExperiment } from '../shared/experiment/parse';
 import type { Experiment, FileDiagnostic, FreezeSpec } from '../shared/experiment/types';
 import type { ModelSummary } from '../shared/model/types';
-import { loadModelSummary } from '../shared/model/load';
+import { loadExperimentModel } from '../shared/model/experimentModel';
 import { validateFreeze } from '../shared/freeze';
 import { ExperimentFiles } from '../experiment/experimentFiles';
 
@@ -92,10 +92,10 @@ export class ModelStateTracker implements vscode.Disposable {
     if (parsed.experiment) {
       const exp = parsed.experiment;
       this.watchModel(exp.model);
-      const ch = exp.data.source === 'mnist' ? 1 : 3;
-      const nc = exp.data.source === 'mnist' ? exp.data.classes.length : undefined;
-      // Shard sizes are checked too (stat only): a truncated weights.bin shows at its manifest line.
-      const loaded = await loadModelSummary(exp.model, { nc, imgsz: exp.train.imgsz, ch, verifyWeights: true });
+      // The model as the experiment's trainer builds it (YOLOv5: the dataset YAML's nc, yolov5.img), as
+      // `transfer-lab modules` and run.json count it. Shard sizes are checked too (stat only): a
+      // truncated weights.bin shows at its manifest line.
+      const loaded = await loadExperimentModel(exp, { text, verifyWeights: true });
       all.push(...loaded.diagnostics);
       state.summary = loaded.summary;
       state.spec = exp.freeze;

@@ -12,13 +12,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { load } from 'js-yaml';
-import { loadExperiment } from '../shared/experiment/parse';
+import { formatDiagnostics, loadExperiment } from '../shared/experiment/parse';
 import { refuseUnknownKeys, warningLines } from '../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../shared/experiment/types';
 import { frozenState } from '../shared/freeze';
-import { loadModelSummary } from '../shared/model/load';
+import { loadExperimentModel } from '../shared/model/experimentModel';
 import type { RunRecord, RunStatus } from '../shared/runs/contract';
-import { yolov5DatasetClasses } from '../shared/yolov5/datasetClasses';
 import { describeYolov5Epoch, epochMetricsFromRow, epochNumber } from '../shared/yolov5/epochMetrics';
 import { yolov5FreezeArgs } from '../shared/yolov5/freezeArgs';
 import { ResultsCsvTail, type ResultsRow } from '../shared/yolov5/resultsCsv';
@@ -144,11 +143,13 @@ async function checkYolov5Folder(folder: string, experimentFile: string): Promis
   }
 }
 
-/** Trainable and total parameters as YOLOv5 will build the model: the dataset's nc, the experiment's freeze. */
-async function parameterCounts(exp: Experiment, settings: Yolov5Settings, freeze: FreezeSpec, log: (l: 'info' | 'warn', m: string) => void): Promise<{ trainableParams: number; totalParams: number } | undefined> {
-  const classes = await yolov5DatasetClasses(settings.folder, settings.data);
-  if (settings.data && classes.nc === undefined) log('info', `class count of ${settings.data} not read${classes.file ? ` from ${classes.file}` : ''}: parameter counts use the nc of ${path.basename(exp.model)}`);
-  const { summary } = await loadModelSummary(exp.model, { ch: 3, imgsz: settings.img ?? 640, ...(classes.nc !== undefined ? { nc: classes.nc } : {}) });
+/** Trainable and total parameters as YOLOv5 will build the model (the input the Modules view counts
+ *  with); a model too large to build is refused here, before train.py tries to allocate it. */
+async function parameterCounts(exp: Experiment, freeze: FreezeSpec, log: (l: 'info' | 'warn', m: string) => void): Promise<{ trainableParams: number; totalParams: number } | undefined> {
+  const { summary, diagnostics } = await loadExperimentModel(exp);
+  const tooLarge = diagnostics.filter((d) => d.code === 'size-limit');
+  if (tooLarge.length) throw new Yolov5SettingsError(formatDiagnostics(tooLarge));
+  for (const d of diagnostics) if (d.severity === 'warning') log('info', d.message);
   if (!summary) return undefined;
   const state = frozenState(summary, freeze);
   return { trainableParams: state.trainableParams, totalParams: state.totalParams };
@@ -171,7 +172,7 @@ async function drive(
   const freezeArgs = o.resume ? undefined : yolov5FreezeArgs(freeze);
   await checkYolov5Folder(settings.folder, exp.file);
   const python = await resolvePython(settings.python, exp.file, env);
-  const counts = await parameterCounts(exp, settings, freeze, log);
+  const counts = await parameterCounts(exp, freeze, log);
   if (counts) run.update(counts);
 
   const args = o.resume

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExperimentFiles } from '../../src/experiment/experimentFiles';
+import type { TransferLabApi } from '../../src/extension';
 import type { LaunchOutcome } from '../../src/runs/runCommands';
 import type { RunsRegistration } from '../../src/runs/registerRuns';
 import type { RunsManager, RunState } from '../../src/runs/runsManager';
@@ -22,6 +23,7 @@ const DIR = 'yolov5-test';
 interface Api {
   files: ExperimentFiles;
   runs: RunsRegistration;
+  modules: TransferLabApi['modules'];
 }
 
 function launched(o: LaunchOutcome | undefined): { runs: string[] } {
@@ -71,6 +73,14 @@ suite('YOLOv5', () => {
   suiteTeardown(async () => {
     await vscode.commands.executeCommand('transferLab.stopAllRuns');
     await removeFiles([DIR]);
+  });
+
+  test('the Modules view counts the model as YOLOv5 builds it: the dataset\'s classes at yolov5.img', async () => {
+    await a.files.select(await writeFile(`${DIR}/view.experiment.yaml`, experiment({ epochs: 1, freeze: '3', data: 'quick.yaml' })));
+    await a.modules.tracker.refresh();
+    // model.yaml says nc: 80; YOLOv5 builds it with quick.yaml's 3 names: 18,688 parameters, 3,312 of them in modules 0-2.
+    assert.match(a.modules.tree.view.description ?? '', /^15\.4K of 18\.7K trainable · 3\//);
+    assert.match(a.modules.tree.moduleRows[10].description, /· 960×8$/, 'Detect at 64 px: 3 × (16² + 8²) boxes of 3 + 5 values');
   });
 
   test('Start Run trains a trainer: yolov5 experiment through train.py; its epochs arrive in the run record', async () => {

@@ -1,7 +1,6 @@
 // `transfer-lab modules <experiment.yaml> [--freeze SPEC] [--json]`: the model's modules with
 // parameter counts and frozen state, from the same parser and freeze rules as the Modules view.
-import { readdir, readFile } from 'node:fs/promises';
-import * as path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { load } from 'js-yaml';
 import type { Experiment, FileDiagnostic, FreezeSpec } from '../experiment/types';
 import { freezeLineOf, frozenState, validateFreeze } from '../freeze';
@@ -9,7 +8,12 @@ import type { FreezeLocation } from '../freeze';
 import { estimateCost } from '../cost/estimateCost';
 import type { CostReport } from '../cost/estimateCost';
 import { formatCostLines } from '../cost/formatCost';
-import { loadModelSummary } from '../model/load';
+import { loadExperimentModel } from '../model/experimentModel';
+import { usesYolov5 } from '../yolov5/settings';
+import { YOLOV5_NO_PREFIX_CACHE } from '../yolov5/modelInput';
+
+/** Where it lived first; the trainer, the sweeps and the host import it from here. */
+export { modelInputFor } from '../model/experimentModel';
 
 export interface ModulesReportRow {
   index: number;
@@ -33,26 +37,9 @@ export interface ModulesReport {
   diagnostics: FileDiagnostic[];
 }
 
-/** Input the model sees for this experiment's data: class count and channels. */
-export async function modelInputFor(exp: Experiment): Promise<{ nc?: number; ch: number; imgsz: number }> {
-  if (exp.data.source === 'mnist') return { nc: exp.data.classes.length, ch: 1, imgsz: exp.train.imgsz };
-  // An external trainer (YOLOv5) reads its own data: RGB, and the model file's own nc.
-  if (exp.data.source === 'external') return { ch: 3, imgsz: exp.train.imgsz };
-  let nc: number | undefined;
-  try {
-    const entries = await readdir(path.join(exp.data.path, 'train'), { withFileTypes: true });
-    const classes = entries.filter((e) => e.isDirectory()).length;
-    if (classes > 0) nc = classes;
-  } catch {
-    nc = undefined; // no train/ folder yet: fall back to the model's own nc
-  }
-  return { nc, ch: 3, imgsz: exp.train.imgsz };
-}
-
 export async function modulesReport(exp: Experiment, spec?: FreezeSpec): Promise<ModulesReport> {
   const freeze = spec ?? exp.freeze;
-  const input = await modelInputFor(exp);
-  const { summary, diagnostics } = await loadModelSummary(exp.model, input);
+  const { summary, diagnostics } = await loadExperimentModel(exp);
   const report: ModulesReport = { model: exp.model, freeze, modules: [], trainable: 0, total: 0, diagnostics: [...diagnostics] };
   if (!summary) return report;
 
@@ -74,7 +61,7 @@ export async function modulesReport(exp: Experiment, spec?: FreezeSpec): Promise
   });
   report.trainable = state.trainableParams;
   report.total = state.totalParams;
-  report.cost = estimateCost(summary, freeze, exp.train.batch);
+  report.cost = estimateCost(summary, freeze, exp.train.batch, usesYolov5(exp) ? { noPrefixCache: YOLOV5_NO_PREFIX_CACHE } : {});
   return report;
 }
 

@@ -327,8 +327,12 @@ export function stepFlops(modules: readonly ModuleCost[], batch: number): number
   return batch * modules.reduce((a, m) => a + m.forwardFlops + m.backwardFlops, 0);
 }
 
-/** Cost of every module and of a whole step for `spec` (per image; `batch` spreads per-step costs). */
-export function estimateCost(model: ModelSummary, spec: FreezeSpec, batch = 32): CostReport {
+/**
+ * Cost of every module and of a whole step for `spec` (per image; `batch` spreads per-step costs).
+ * `noPrefixCache`: why the experiment's trainer has no frozen-prefix cache (YOLOv5's train.py), so
+ * no cache speed-up is predicted.
+ */
+export function estimateCost(model: ModelSummary, spec: FreezeSpec, batch = 32, opts: { noPrefixCache?: string } = {}): CostReport {
   const run = (prefixes: readonly string[]) => {
     const needsGrad = new Map<number, boolean>();
     const unknown: Array<{ name: string; reason: string }> = [];
@@ -367,7 +371,7 @@ export function estimateCost(model: ModelSummary, spec: FreezeSpec, batch = 32):
   const all = run([]);
   const total = totals(mine.modules);
   const full = totals(all.modules);
-  const plan = cachePlan(model, spec);
+  const plan: PrefixCacheRules = opts.noPrefixCache !== undefined ? { applies: false, reason: opts.noPrefixCache } : cachePlan(model, spec);
   const cache: CacheCost = { applies: plan.applies, reason: plan.reason };
   if (plan.applies && plan.start !== undefined) {
     const start = plan.start;

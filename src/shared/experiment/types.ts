@@ -72,7 +72,8 @@ export interface FileDiagnostic {
   column: number;
   message: string;
   severity: 'error' | 'warning';
-  /** What kind of problem, where a caller treats it specially: a top-level key the parser does
-   *  not know (ignored, so training refuses it unless allowed). */
-  code?: 'unknown-key';
+  /** What kind of problem, where a caller treats it specially: 'unknown-key' — a top-level key the
+   *  parser does not know (ignored, so training refuses it unless allowed); 'size-limit' — the model is
+   *  too large to build (see model/sizeLimits.ts). */
+  code?: 'unknown-key' | 'size-limit';
 }

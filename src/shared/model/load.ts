@@ -1,6 +1,7 @@
 // One entry point for "what modules does this model have": picks the parser by file extension.
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import type { SettingLocation } from '../experiment/settingLocation';
 import type { FileDiagnostic } from '../experiment/types';
 import { parseTfjsModel, verifyWeightFiles } from './tfjsModel';
 import type { ModelSummary } from './types';
@@ -13,6 +14,8 @@ export interface LoadModelOptions {
   imgsz?: number;
   /** Input channels (YAML models): 1 for MNIST, 3 for RGB folders. */
   ch?: number;
+  /** Where the experiment sets the image size (YAML models): size-limit errors it causes go there. */
+  imgszAt?: SettingLocation;
   /** model.json only: also check that the weight shards exist and have the right size. */
   verifyWeights?: boolean;
 }
@@ -39,5 +42,5 @@ export async function loadModelSummary(
     if (summary && manifest && opts.verifyWeights) diagnostics.push(...(await verifyWeightFiles(file, text, manifest)));
     return { summary, diagnostics };
   }
-  return parseYoloModel(text, file, { nc: opts.nc, imgsz: opts.imgsz, ch: opts.ch });
+  return parseYoloModel(text, file, { nc: opts.nc, imgsz: opts.imgsz, ch: opts.ch, imgszAt: opts.imgszAt });
 }

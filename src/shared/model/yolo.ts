@@ -13,11 +13,14 @@
 //   MaxPool, AvgPool: [k, s, p]   GlobalAvgPool, Flatten: []   Dropout: [p]
 //   Dense: [c1, c2, activation | null]                     Classify: [c1, c2, k, s]
 // Output shapes are HWC (or [features] once flat) and are only computed when imgsz is given.
+import * as path from 'node:path';
+import type { SettingLocation } from '../experiment/settingLocation';
 import type { FileDiagnostic } from '../experiment/types';
 import { parseYamlDocument, positionOf } from '../experiment/yamlPositions';
 import type { YamlDocument, YamlPath } from '../experiment/yamlPositions';
 import * as T from './torchLayers';
 import { ArgError, LayerCollector } from './torchLayers';
+import { SizeGuard, SizeLimitError } from './sizeLimits';
 import type { ModelSummary, ModuleInfo } from './types';
 
 export interface ModelOptions {
@@ -27,6 +30,8 @@ export interface ModelOptions {
   imgsz?: number;
   /** Input channels (3 for RGB, 1 for MNIST); overrides the YAML's `ch`. Default 3. */
   ch?: number;
+  /** Where the experiment sets imgsz: a size-limit error caused by the image size is reported there. */
+  imgszAt?: SettingLocation;
 }
 
 /** Module names accepted in the `module` column, mapped to the canonical type stored in ModuleInfo. */
@@ -148,17 +153,24 @@ class YoloParser {
     const input: Shape = { c: inCh, h: imgsz, w: imgsz, flat: false };
     const shapes: Array<Shape | undefined> = [];
     const modules: ModuleInfo[] = [];
+    const guard = new SizeGuard({ gd, gw, imgsz, imgszSetting: this.opts.imgszAt?.setting ?? 'imgsz', modelFile: path.basename(this.file) });
     let backboneLength = 0;
     let i = 0;
     for (const [section, rows] of sections) {
       for (let j = 0; j < rows.length; j++, i++) {
         if (section === 'backbone') backboneLength++;
         const where: YamlPath = [section, j];
+        const line = positionOf(this.doc, where).line;
         try {
-          const built = this.module(i, rows[j], { gd, gw, chMul, nc, anchors, no, input, shapes });
+          const built = this.module(i, rows[j], { gd, gw, chMul, nc, anchors, no, input, shapes, guard, line });
           shapes.push(built?.shape);
-          if (built) modules.push({ ...built.info, section, line: positionOf(this.doc, where).line });
+          if (built) {
+            guard.add({ name: built.info.name, type: built.info.type, line }, built.info.params, built.info.layers, built.info.outShape);
+            modules.push({ ...built.info, section, line });
+          }
         } catch (e) {
+          // One size error says it all: the modules after it are larger still, or never built.
+          if (e instanceof SizeLimitError) return this.sizeError(e, where);
           if (!(e instanceof ArgError)) throw e;
           this.err(where, `module ${i} (${describeRow(rows[j])}): ${e.message}`);
           shapes.push(undefined);
@@ -180,6 +192,14 @@ class YoloParser {
     };
     if (nc !== undefined) summary.nc = nc;
     return { summary, diagnostics: this.diagnostics };
+  }
+
+  /** Reported at the setting to change: the multiple's line, the experiment's image size, or the row. */
+  private sizeError(e: SizeLimitError, where: YamlPath): { diagnostics: FileDiagnostic[] } {
+    const p = e.culprit === 'width_multiple' || e.culprit === 'depth_multiple' ? [e.culprit] : e.culprit === 'number' ? [...where, 1] : where;
+    const at = (e.culprit === 'imgsz' ? this.opts.imgszAt : undefined) ?? { file: this.file, ...positionOf(this.doc, p) };
+    this.diagnostics.push({ file: at.file, line: at.line, column: at.column, severity: 'error', message: e.message, code: 'size-limit' });
+    return { diagnostics: this.diagnostics };
   }
 
   private hasErrors(): boolean {
@@ -204,7 +224,7 @@ class YoloParser {
   private module(
     i: number,
     row: unknown,
-    ctx: { gd: number; gw: number; chMul: number; nc?: number; anchors: unknown; no: number; input: Shape; shapes: Array<Shape | undefined> },
+    ctx: { gd: number; gw: number; chMul: number; nc?: number; anchors: unknown; no: number; input: Shape; shapes: Array<Shape | undefined>; guard: SizeGuard; line: number },
   ): { info: Omit<ModuleInfo, 'section' | 'line'>; shape: Shape } | undefined {
     if (!Array.isArray(row) || row.length !== 4) {
       throw new ArgError('each row must be [from, number, module, args], e.g. [-1, 1, Conv, [64, 3, 2]]');
@@ -245,6 +265,8 @@ class YoloParser {
     const multi = Array.isArray(fromRaw);
     const n0 = nRaw as number;
     let n = n0 > 1 ? Math.max(pyRound(n0 * ctx.gd), 1) : n0;
+    // Before anything is built: each repeat adds layers to the list.
+    ctx.guard.repeats({ name: `model.${i}`, type, line: ctx.line }, n0, n);
 
     const args = (argsRaw as unknown[]).map((a) => {
       if (typeof a !== 'string') return a;
