@@ -82,10 +82,11 @@ suite('Comparison panel', () => {
     assert.notEqual(a.info.color, b.info.color);
     assert.equal(a.info.dir, workspaceUri('runs', A).fsPath);
 
-    // The summary the webview computes from that: deltas against the nothing-frozen run.
+    // The summary the webview computes from that: deltas against the nothing-frozen run, memory
+    // compared on the process RSS both runs recorded (3e8 each).
     const table = buildSummary([a, b].map((r) => ({ record: r.info.record, cols: r.cols })));
-    assert.equal(table.baseline, A);
-    assert.equal(formatDelta(table.deltas.get(B)!), '-2.0 pt accuracy, 3.0x faster, -40% memory');
+    assert.equal(table.baselineOf.get(B), A);
+    assert.equal(formatDelta(table.deltas.get(B)!), '-2.0 pt accuracy, 3.0x faster, +0% RSS');
 
     // The webview drew them: it reports both runs and the charts with data.
     const drawn = await waitFor(() => {
