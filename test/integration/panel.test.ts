@@ -3,6 +3,7 @@
 // receive the runs, and report what it drew), a live append and a status change.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { TransferLabApi } from '../../src/extension';
 import type { ComparisonPanel, LoggedMessage } from '../../src/panel/comparisonPanel';
 import type { HostMessage, WebviewMessage } from '../../src/shared/panel/contract';
 import { RunStore } from '../../src/shared/panel/runStore';
@@ -80,6 +81,9 @@ suite('Comparison panel', () => {
     assert.equal(b.info.record.status, 'stopped');
     assert.match(a.info.color, /^#[0-9a-f]{6}$/);
     assert.notEqual(a.info.color, b.info.color);
+    // One colour book for the panel and the Runs view: the colour the run's tree icon has.
+    const api = await vscode.extensions.getExtension<TransferLabApi>('transfer-lab.transfer-lab')!.activate();
+    assert.equal(a.info.color, api.runs.colors.colors([A, B]).get(A));
     assert.equal(a.info.dir, workspaceUri('runs', A).fsPath);
 
     // The summary the webview computes from that: deltas against the nothing-frozen run, memory

@@ -2,11 +2,9 @@
 // reached) and its difference to a baseline run, as the YOLOv5 freezing guide compares them. Which
 // runs are compared with which baseline is comparability.ts's; what each figure is, measures.ts's.
 import type { RunRecord, RunStatus } from '../runs/contract';
-import { freezesNothing, groupForComparison, type ComparisonGroup } from './comparability';
+import { groupForComparison, type ComparisonGroup } from './comparability';
 import { deviceMemoryKind, MEMORY_LABEL, memoryValue, scoreMetricOf, sharedMemoryMeasure, type MemoryMeasure, type ScoreMetric } from './measures';
 import type { SeriesColumns, Value } from './series';
-
-export { freezesNothing };
 
 export interface RunSummary {
   run: string;
