@@ -178,7 +178,7 @@ export class SummaryTable {
     let group = this.groups.get(g.key);
     if (!group) {
       const tbody = document.createElement('tbody');
-      tbody.className = 'tl-group';
+      tbody.className = 'tl-comparison-group';
       const tr = tbody.insertRow();
       tr.className = 'tl-group-heading';
       const heading = document.createElement('th');

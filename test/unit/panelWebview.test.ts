@@ -263,10 +263,14 @@ test('summary groups: the sweep compares with its own freeze-0 run, the pretrain
   await o.waitRendered({ points: 16 });
   const headings = await o.page.locator('.tl-summary tr.tl-group-heading').allInnerTexts();
   assert.deepEqual(headings, [
-    'pretrain.experiment.yaml · mnist digits 0,1,2,3,4, all labels, 20% validation · single runs — no other run of this experiment on the same data outside a sweep: nothing to compare with',
-    `transfer.experiment.yaml · ${digits} · single runs — no other run of this experiment on the same data outside a sweep: nothing to compare with`,
+    'pretrain.experiment.yaml · mnist digits 0,1,2,3,4, all labels, 20% validation · single runs — no other run of this experiment on the same data: nothing to compare with',
+    `transfer.experiment.yaml · ${digits} · single runs — comparable with the other groups of this experiment and data: pick a baseline to compare them`,
     `transfer.experiment.yaml · ${digits} · sweep s1 — baseline: s1-freeze-0 (nothing frozen)`,
   ]);
+  // The group bodies lay out as table rows: a run's cells stand under their column headers.
+  const headerX = await o.page.locator('.tl-summary thead th').nth(2).evaluate((e) => e.getBoundingClientRect().left);
+  const cellX = await o.page.locator('.tl-summary tr.tl-run').last().locator('td').nth(1).evaluate((e) => e.getBoundingClientRect().left);
+  assert.equal(cellX, headerX, 'the "vs baseline" cells line up with their header');
   const names = async () => o.page.locator('.tl-summary tr.tl-run th').allInnerTexts();
   assert.deepEqual(await names(), ['pretrain', 'single-0', 's1-freeze-0', 's1-freeze-10']);
   const row = (name: string) => o.page.locator('.tl-summary tr.tl-run', { has: o.page.locator(`button[aria-label="Open run ${name}"]`) });

@@ -66,6 +66,7 @@ test('a later single freeze-0 run does not silently become the sweep\'s baseline
   const lone = t.groups.find((g) => g.runs.includes('transfer-2'))!;
   assert.equal(lone.sweep, undefined);
   assert.equal(lone.baseline, undefined);
+  assert.match(groupBaselineText(lone), /pick a baseline/);
 
   // Picked explicitly, it serves the sweep too (same experiment and data), and says so.
   const picked = buildSummary([single, s6, s0, s8], 'transfer-2');

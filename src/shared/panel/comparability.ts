@@ -106,9 +106,14 @@ export function groupForComparison(records: readonly ComparedRecord[], chosen?: 
       g.baseline = picked.name;
       g.baselineFrom = 'chosen';
     } else if (runs.length < 2) {
-      g.note = first.sweep
-        ? `the only run of sweep ${first.sweep} so far: nothing to compare with`
-        : 'no other run of this experiment on the same data outside a sweep: nothing to compare with';
+      // Comparable runs elsewhere (a sweep of the same experiment and data) are compared with it
+      // only when the user picks a baseline: never silently.
+      const others = records.some((r) => r !== first && comparableKey(r) === comparableKey(first));
+      g.note = others
+        ? 'comparable with the other groups of this experiment and data: pick a baseline to compare them'
+        : first.sweep
+          ? `the only run of sweep ${first.sweep} so far: nothing to compare with`
+          : 'no other run of this experiment on the same data: nothing to compare with';
     } else {
       g.baseline = nothingFrozenBaseline(runs)?.name;
       if (g.baseline) g.baselineFrom = 'nothing-frozen';
