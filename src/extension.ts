@@ -25,8 +25,8 @@ export async function activate(context: vscode.ExtensionContext) {
   const runs = registerRuns(context, files);
   context.subscriptions.push(registerYolov5(runs.manager));
   context.subscriptions.push(
-    ...registerPanelCommands(context, runs.runsSource),
-    ...registerComparisonPanel(context, runs.runsSource),
+    ...registerPanelCommands(context, runs.runsSource, { colors: runs.colors }),
+    ...registerComparisonPanel(context, runs.runsSource, { colors: runs.colors }),
   );
   await files.scan();
   return { files, modules, runs };

@@ -1,13 +1,18 @@
-// The summary table under the charts: one row per run with what was frozen, what it cost and what
-// it reached, and its difference to the baseline the user picks. Rows are kept and updated in
-// place, so live updates do not steal keyboard focus from a row's button.
+// The summary table under the charts: runs in comparison groups (comparability.ts), each group's
+// heading naming what its runs share and the baseline its deltas are against, one row per run with
+// what was frozen, what it cost and what it reached. Rows are kept and updated in place, so live
+// updates do not steal keyboard focus from a row's button; their order comes from the runs, not
+// from when each arrived.
 import type { ExportFormat } from '../src/shared/panel/contract';
+import type { ComparisonGroup } from '../src/shared/panel/comparability';
 import { seriesToCsv, summaryToCsv } from '../src/shared/panel/csv';
-import { formatBytes, formatCount, formatDuration, formatNumber, formatPercent } from '../src/shared/panel/format';
+import { groupBaselineText, groupTitle } from '../src/shared/panel/groupText';
+import { uniformMetric } from '../src/shared/panel/measures';
 import type { RunStore } from '../src/shared/panel/runStore';
 import type { SeriesColumns } from '../src/shared/panel/series';
-import { compareToBaseline, defaultBaseline, formatDelta, formatFreeze, RunSummaryBuilder, type RunSummary, type SummaryDelta, type SummaryTable as TableData } from '../src/shared/panel/summary';
+import { RunSummaryBuilder, tabulate, type SummaryTable as TableData } from '../src/shared/panel/summary';
 import { button, dropdown } from './controls';
+import { COLUMNS } from './summaryColumns';
 
 export interface SummaryEnv {
   store: RunStore;
@@ -19,34 +24,6 @@ export interface SummaryEnv {
   exportFile(format: ExportFormat, what: string, data: string): void;
 }
 
-interface Column {
-  header: string;
-  /** Screen-reader header where the visible one is abbreviated. */
-  title?: string;
-  numeric?: boolean;
-  cell(r: RunSummary, d: SummaryDelta | undefined, isBaseline: boolean): string;
-}
-
-const COLUMNS: Column[] = [
-  { header: 'Freeze', cell: (r) => formatFreeze(r.freeze) },
-  { header: 'vs baseline', title: 'Best accuracy, time per epoch and peak tensor memory against the baseline run', cell: (_r, d, isBase) => (isBase ? 'baseline' : d ? formatDelta(d) || '–' : '–') },
-  { header: 'Best acc.', title: 'Best validation accuracy (epoch)', numeric: true, cell: (r) => (r.bestAccuracy === null ? '–' : `${formatPercent(r.bestAccuracy)}${r.bestEpoch !== null ? ` (${r.bestEpoch})` : ''}`) },
-  { header: 'Final acc.', title: 'Validation accuracy of the last epoch', numeric: true, cell: (r) => formatPercent(r.finalAccuracy) },
-  { header: 'Per epoch', title: 'Mean time per epoch', numeric: true, cell: (r) => formatDuration(r.secondsPerEpoch) },
-  { header: 'Peak tensors', title: 'Peak tensor memory', numeric: true, cell: (r) => formatBytes(r.peakTensorBytes) },
-  {
-    header: 'Trainable',
-    title: 'Trainable parameters (share of all parameters)',
-    numeric: true,
-    cell: (r) => (r.trainableParams === null ? '–' : `${formatCount(r.trainableParams)}${r.totalParams ? ` (${formatPercent(r.trainableParams / r.totalParams, 0)})` : ''}`),
-  },
-  { header: 'Epochs', numeric: true, cell: (r) => (r.epochsPlanned ? `${r.epochs}/${r.epochsPlanned}` : String(r.epochs)) },
-  { header: 'Time', title: 'Total training time', numeric: true, cell: (r) => formatDuration(r.totalSeconds) },
-  { header: 'Images/s', numeric: true, cell: (r) => formatNumber(r.meanImagesPerSecond) },
-  { header: 'Peak RSS', title: 'Peak resident memory of the training process', numeric: true, cell: (r) => formatBytes(r.peakRssBytes) },
-  { header: 'Status', cell: (r) => r.status },
-];
-
 interface Row {
   tr: HTMLTableRowElement;
   swatch: HTMLElement;
@@ -54,14 +31,22 @@ interface Row {
   cells: HTMLTableCellElement[];
 }
 
+/** A group's rows live in their own tbody, headed by a row that names the group and its baseline. */
+interface Group {
+  tbody: HTMLTableSectionElement;
+  heading: HTMLTableCellElement;
+}
+
 export class SummaryTable {
   readonly section: HTMLElement;
-  private readonly tbody: HTMLTableSectionElement;
+  private readonly table: HTMLTableElement;
+  private readonly headers: HTMLTableCellElement[] = [];
   private readonly picker: ReturnType<typeof dropdown>;
   private readonly rows = new Map<string, Row>();
+  private readonly groups = new Map<string, Group>();
   /** Per run: a builder fed only the new points, over the columns it was built from. */
   private readonly cache = new Map<string, { builder: RunSummaryBuilder; cols: SeriesColumns }>();
-  private current: TableData = { rows: [], baseline: undefined, deltas: new Map() };
+  private current: TableData = { rows: [], groups: [], baselineOf: new Map(), deltas: new Map(), chosen: undefined };
   private pickerKey = '';
 
   constructor(private readonly env: SummaryEnv) {
@@ -83,24 +68,21 @@ export class SummaryTable {
     header.append(title, tools);
     const wrap = document.createElement('div');
     wrap.className = 'tl-table-wrap';
-    const table = document.createElement('table');
+    this.table = document.createElement('table');
     const caption = document.createElement('caption');
     caption.className = 'tl-sr-only';
-    caption.textContent = 'One row per run: freeze setting, cost and accuracy, and the difference to the baseline run.';
-    const thead = table.createTHead();
-    const hr = thead.insertRow();
-    for (const h of ['Run', ...COLUMNS.map((c) => c.header)]) {
+    caption.textContent = 'Runs in groups that can be compared (same experiment, data and model); one row per run: freeze setting, cost and score, and the difference to the group\'s baseline run.';
+    const hr = this.table.createTHead().insertRow();
+    for (const col of [undefined, ...COLUMNS]) {
       const th = document.createElement('th');
       th.scope = 'col';
-      th.textContent = h;
-      const col = COLUMNS.find((c) => c.header === h);
-      if (col?.title) th.title = col.title;
+      th.textContent = col ? col.header(undefined) : 'Run';
       if (col?.numeric) th.className = 'tl-num';
       hr.append(th);
+      if (col) this.headers.push(th);
     }
-    this.tbody = table.createTBody();
-    table.prepend(caption);
-    wrap.append(table);
+    this.table.prepend(caption);
+    wrap.append(this.table);
     this.section.append(header, wrap);
   }
 
@@ -112,8 +94,7 @@ export class SummaryTable {
   /** Recomputes what changed (runs with new points or a new record) and updates the rows. */
   update(): void {
     const runs = [...this.env.store.runs.values()];
-    const summaries: RunSummary[] = [];
-    for (const r of runs) {
+    const summaries = runs.map((r) => {
       const name = r.info.record.name;
       let c = this.cache.get(name);
       // Replaced columns (a restarted run) start over; appended ones only add their new points.
@@ -121,19 +102,17 @@ export class SummaryTable {
         c = { builder: new RunSummaryBuilder(), cols: r.cols };
         this.cache.set(name, c);
       }
-      summaries.push(c.builder.add(r.cols).result(r.info.record));
-    }
+      return { record: r.info.record, summary: c.builder.add(r.cols).result(r.info.record) };
+    });
     for (const name of this.cache.keys()) if (!this.env.store.runs.has(name)) this.cache.delete(name);
     const chosen = this.env.chosenBaseline();
-    const baseline = chosen !== undefined && this.env.store.runs.has(chosen) ? chosen : defaultBaseline(runs.map((r) => r.info.record));
-    const base = summaries.find((s) => s.run === baseline);
-    const deltas = new Map<string, SummaryDelta>();
-    if (base) for (const s of summaries) if (s !== base) deltas.set(s.run, compareToBaseline(s, base));
-    this.current = { rows: summaries, baseline: base?.run, deltas };
-    this.render(runs.map((r) => r.info.color));
-    const fallback = defaultBaseline(runs.map((r) => r.info.record));
-    const options = [{ value: '', label: fallback ? `Default (${fallback})` : 'Default (no unfrozen run)' }, ...summaries.map((s) => ({ value: s.run, label: s.run }))];
-    const value = chosen !== undefined && this.env.store.runs.has(chosen) ? chosen : '';
+    this.current = tabulate(summaries, chosen);
+    this.render();
+    const options = [
+      { value: '', label: 'Default: each group\'s nothing-frozen run' },
+      ...[...this.current.rows].map((s) => s.run).sort().map((run) => ({ value: run, label: run })),
+    ];
+    const value = this.current.chosen ?? '';
     // Rebuilding the options of an open dropdown would close it: only when they change.
     const key = JSON.stringify([options, value]);
     if (key !== this.pickerKey) {
@@ -146,35 +125,78 @@ export class SummaryTable {
     return this.current.rows.length;
   }
 
-  private render(colors: string[]): void {
-    const { rows, baseline, deltas } = this.current;
-    const wanted = new Set(rows.map((r) => r.run));
+  private render(): void {
+    const { rows, groups, deltas, chosen } = this.current;
+    const metric = uniformMetric(rows.map((r) => r.metric));
+    COLUMNS.forEach((col, c) => {
+      const text = col.header(metric);
+      if (this.headers[c].textContent !== text) this.headers[c].textContent = text;
+      const title = col.title?.(metric) ?? '';
+      if (this.headers[c].title !== title) this.headers[c].title = title;
+    });
+    const byName = new Map(rows.map((r) => [r.run, r]));
+    const wantedRuns = new Set(byName.keys());
     for (const [name, row] of this.rows) {
-      if (!wanted.has(name)) {
+      if (!wantedRuns.has(name)) {
         row.tr.remove();
         this.rows.delete(name);
       }
     }
-    rows.forEach((s, i) => {
-      let row = this.rows.get(s.run);
-      if (!row) {
-        row = this.makeRow(s.run);
-        this.rows.set(s.run, row);
+    const wantedGroups = new Set(groups.map((g) => g.key));
+    for (const [key, group] of this.groups) {
+      if (!wantedGroups.has(key)) {
+        group.tbody.remove();
+        this.groups.delete(key);
       }
-      // Keep DOM order = display order without touching rows already in place.
-      if (this.tbody.rows[i] !== row.tr) this.tbody.insertBefore(row.tr, this.tbody.rows[i] ?? null);
-      row.swatch.style.backgroundColor = colors[i];
-      row.tr.classList.toggle('tl-run-hidden', !this.env.isVisible(s.run));
-      row.tr.classList.toggle('tl-baseline', s.run === baseline);
-      COLUMNS.forEach((col, c) => {
-        const text = col.cell(s, deltas.get(s.run), s.run === baseline);
-        if (row!.cells[c].textContent !== text) row!.cells[c].textContent = text;
+    }
+    const baselines = new Set(groups.map((g) => g.baseline));
+    groups.forEach((g, i) => {
+      const group = this.placeGroup(g, i);
+      g.runs.forEach((name, j) => {
+        const s = byName.get(name)!;
+        let row = this.rows.get(name);
+        if (!row) {
+          row = this.makeRow(name);
+          this.rows.set(name, row);
+        }
+        // Keep DOM order = display order without touching rows already in place (row 0 is the heading).
+        if (group.tbody.rows[j + 1] !== row.tr) group.tbody.insertBefore(row.tr, group.tbody.rows[j + 1] ?? null);
+        row.swatch.style.backgroundColor = this.env.store.runs.get(name)?.info.color ?? '';
+        row.tr.classList.toggle('tl-run-hidden', !this.env.isVisible(name));
+        const baseline = baselines.has(name) ? (name === chosen ? 'chosen' : 'default') : undefined;
+        row.tr.classList.toggle('tl-baseline', baseline !== undefined);
+        COLUMNS.forEach((col, c) => {
+          const text = col.cell(s, { delta: deltas.get(name), baseline, metric });
+          if (row!.cells[c].textContent !== text) row!.cells[c].textContent = text;
+        });
       });
     });
   }
 
+  /** The group's tbody, created when new, at position `i`, its heading up to date. */
+  private placeGroup(g: ComparisonGroup, i: number): Group {
+    let group = this.groups.get(g.key);
+    if (!group) {
+      const tbody = document.createElement('tbody');
+      tbody.className = 'tl-comparison-group';
+      const tr = tbody.insertRow();
+      tr.className = 'tl-group-heading';
+      const heading = document.createElement('th');
+      heading.scope = 'rowgroup';
+      heading.colSpan = COLUMNS.length + 1;
+      tr.append(heading);
+      group = { tbody, heading };
+      this.groups.set(g.key, group);
+    }
+    if (this.table.tBodies[i] !== group.tbody) this.table.insertBefore(group.tbody, this.table.tBodies[i] ?? null);
+    const text = `${groupTitle(g)} — ${groupBaselineText(g)}`;
+    if (group.heading.textContent !== text) group.heading.textContent = text;
+    return group;
+  }
+
   private makeRow(name: string): Row {
     const tr = document.createElement('tr');
+    tr.className = 'tl-run';
     const th = document.createElement('th');
     th.scope = 'row';
     const swatch = document.createElement('span');

@@ -12,7 +12,7 @@ import {
   type ThemeKind,
   type WebviewMessage,
 } from '../shared/panel/contract';
-import { runColors } from '../shared/panel/palette';
+import { RunColorBook } from '../shared/panel/palette';
 import { appendEpochs, emptyColumns, lastEpoch, toColumns, type SeriesColumns } from '../shared/panel/series';
 import type { EpochMetrics } from '../shared/runs/contract';
 import { EXPORT_FILTERS, exportBytes, exportFileName } from './exportFile';
@@ -34,6 +34,8 @@ export interface LoggedMessage {
 export interface PanelOptions {
   /** Where the panel reports problems (a webview error, a rejected message, a failed export). */
   log?: (message: string) => void;
+  /** Run colours, shared with the Runs view so both show a run in one colour (default: the panel's own). */
+  colors?: RunColorBook;
 }
 
 interface HostRun {
@@ -75,6 +77,7 @@ export class ComparisonPanel implements vscode.Disposable {
   private selection: string[] = [];
   private readonly disposables: vscode.Disposable[] = [];
   private readonly log: (message: string) => void;
+  private readonly colors: RunColorBook;
 
   static createOrShow(context: vscode.ExtensionContext, source: RunsSource, options: PanelOptions = {}): ComparisonPanel {
     if (ComparisonPanel.current) {
@@ -106,6 +109,7 @@ export class ComparisonPanel implements vscode.Disposable {
   ) {
     ComparisonPanel.current = this;
     this.log = options.log ?? ((m) => console.warn(`[transfer-lab] ${m}`));
+    this.colors = options.colors ?? new RunColorBook();
     const webview = panel.webview;
     webview.options = ComparisonPanel.webviewOptions(context);
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'transfer-lab.svg');
@@ -158,7 +162,7 @@ export class ComparisonPanel implements vscode.Disposable {
   /** Brings the host's runs in line with the source and tells the webview what changed. */
   private syncRuns(): void {
     const entries = this.source.listRuns();
-    const colors = runColors(entries.map((e) => e.record.name));
+    const colors = this.colors.colors(entries.map((e) => e.record.name));
     const next = new Map<string, HostRun>();
     for (const entry of entries) {
       const name = entry.record.name;

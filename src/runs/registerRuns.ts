@@ -10,6 +10,7 @@ import { isFreezeSpec } from './sweepPlan';
 import { RunLogs } from './runLogs';
 import { RunsManager } from './runsManager';
 import { RunsStatusBar } from './runsStatusBar';
+import { RunColorBook } from '../shared/panel/palette';
 import { RunSwatches } from './runSwatches';
 import { RunsTree } from './runsTree';
 import { topLevel, type RunsTreeNode } from './runGroups';
@@ -23,7 +24,11 @@ export interface RunsRegistration extends vscode.Disposable {
   manager: RunsManager;
   /** The Runs view's provider (tests read its items). */
   tree: RunsTree;
+  /** Run colours, shared with the comparison panel and kept in the workspace state. */
+  colors: RunColorBook;
 }
+
+const COLORS_KEY = 'transferLab.runColors';
 
 /** Registers the run commands, the Runs view and the status-bar item; disposed with the extension.
  *  Running trainers are left running on dispose: the next window re-attaches to them. */
@@ -31,7 +36,8 @@ export function registerRuns(context: vscode.ExtensionContext, experimentFiles: 
   const logs = new RunLogs();
   const trainerScript = path.join(context.extensionPath, 'dist', 'trainer.js');
   const manager = new RunsManager(trainerScript, context.workspaceState, logs);
-  const tree = new RunsTree(manager, new RunSwatches(context.globalStorageUri));
+  const colors = new RunColorBook(context.workspaceState.get(COLORS_KEY), (given) => void context.workspaceState.update(COLORS_KEY, given));
+  const tree = new RunsTree(manager, new RunSwatches(context.globalStorageUri, colors));
   const statusBar = new RunsStatusBar(manager);
   const commands = new RunCommands(manager, experimentFiles, tree);
 
@@ -69,6 +75,7 @@ export function registerRuns(context: vscode.ExtensionContext, experimentFiles: 
     runsSource,
     manager,
     tree,
+    colors,
     dispose: () => {
       for (const d of disposables.splice(0).reverse()) d.dispose();
     },

@@ -2,13 +2,14 @@
 // match. Tree icons take a file, not a colour: one small SVG per palette colour, written once into
 // the extension's storage folder.
 import * as vscode from 'vscode';
-import { RUN_PALETTE, runColors } from '../shared/panel/palette';
+import { RUN_PALETTE, RunColorBook } from '../shared/panel/palette';
 
 export class RunSwatches {
   private readonly folder: vscode.Uri;
   private ready: Promise<void> | undefined;
 
-  constructor(storage: vscode.Uri) {
+  /** `colors`: the book the comparison panel colours from too, so a row and its lines match. */
+  constructor(storage: vscode.Uri, readonly colors: RunColorBook = new RunColorBook()) {
     this.folder = vscode.Uri.joinPath(storage, 'run-colors');
   }
 
@@ -28,10 +29,10 @@ export class RunSwatches {
     return vscode.Uri.joinPath(this.folder, `${color.slice(1)}.svg`);
   }
 
-  /** Icon of each run name, computed over the same set of runs the panel colours. */
+  /** Icon of each run name, from the colour book the panel uses. */
   icons(names: readonly string[]): Map<string, vscode.Uri> {
     const out = new Map<string, vscode.Uri>();
-    for (const [name, color] of runColors(names)) out.set(name, this.uriOf(color));
+    for (const [name, color] of this.colors.colors(names)) out.set(name, this.uriOf(color));
     return out;
   }
 }

@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { load } from 'js-yaml';
+import { describeYolov5Data } from '../shared/experiment/dataIdentity';
 import { formatDiagnostics, loadExperiment } from '../shared/experiment/parse';
 import { refuseUnknownKeys, warningLines } from '../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../shared/experiment/types';
@@ -82,6 +83,8 @@ export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
     const base: Partial<RunRecord> = {
       status: 'running', pid: process.pid, startedAt: new Date().toISOString(), endedAt: undefined, error: undefined,
       executor: { kind: 'local' }, trainer: 'yolov5', engine: 'yolov5', ...(pidStartTime ? { pidStartTime } : {}),
+      // What the summary compares runs on; the adapter samples GPU memory only through nvidia-smi.
+      data: describeYolov5Data(settings.data), model: exp.model, deviceSource: 'nvidia-smi',
     };
     let freeze: FreezeSpec;
     if (o.resume) {

@@ -51,7 +51,7 @@ test('sweep from the palette, live panel, hide a run, x-axis, CSV export, light 
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'freeze 8' }).first().waitFor({ timeout: 30_000 });
   await page.keyboard.press('Enter');
   // Pretraining runs first (its weights do not exist yet).
-  await frame.locator('tr', { hasText: 'pretrain' }).waitFor({ timeout: 120_000 });
+  await frame.locator('tr.tl-run', { hasText: 'pretrain' }).waitFor({ timeout: 120_000 });
   // Epochs grow in the open panel: some run (pretraining or a sweep run) is seen below its total
   // and then further on, with no reload in between.
   const progressOf = async (): Promise<Map<string, [number, number]>> => {
@@ -80,7 +80,7 @@ test('sweep from the palette, live panel, hide a run, x-axis, CSV export, light 
     }
     await page.waitForTimeout(150);
   }
-  await frame.locator('tr', { hasText: '-freeze-0' }).waitFor({ timeout: 180_000 });
+  await frame.locator('tr.tl-run', { hasText: '-freeze-0' }).waitFor({ timeout: 180_000 });
   await s.shot('panel-live-dark');
   assert.ok(existsSync(path.join(s.workspace, 'runs', 'pretrain', 'weights', 'best', 'model.json')), 'pretraining ran first');
 
@@ -91,12 +91,17 @@ test('sweep from the palette, live panel, hide a run, x-axis, CSV export, light 
     { timeout: 300_000 },
   );
   for (const f of ['-freeze-0', '-freeze-6', '-freeze-8']) {
-    await frame.locator('tr', { hasText: f }).filter({ hasText: 'finished' }).waitFor({ timeout: 60_000 });
+    await frame.locator('tr.tl-run', { hasText: f }).filter({ hasText: 'finished' }).waitFor({ timeout: 60_000 });
   }
-  await frame.locator('tr', { hasText: '-freeze-6' }).filter({ hasText: 'faster' }).waitFor();
+  await frame.locator('tr.tl-run', { hasText: '-freeze-6' }).filter({ hasText: 'faster' }).waitFor();
+  // The sweep compares with its own nothing-frozen run, named in its group's heading; the
+  // pretraining run (digits 0–4, another experiment) is compared with nothing.
+  await frame.locator('tr.tl-group-heading', { hasText: /· sweep \S+ — baseline: \S+-freeze-0 \(nothing frozen\)/ }).waitFor();
+  await frame.locator('tr.tl-group-heading', { hasText: /^pretrain\.experiment\.yaml · mnist digits 0,1,2,3,4/ }).waitFor();
+  assert.doesNotMatch(await frame.locator('tr.tl-run', { hasText: 'pretrain' }).innerText(), /baseline|pt accuracy/);
 
   // Hide a run: its table row dims and the charts drop it.
-  const hideRow = frame.locator('tr', { hasText: '-freeze-8' });
+  const hideRow = frame.locator('tr.tl-run', { hasText: '-freeze-8' });
   await frame.locator('.tl-run-checks vscode-checkbox', { hasText: '-freeze-8' }).click();
   await hideRow.and(frame.locator('tr.tl-run-hidden')).waitFor();
 
@@ -147,7 +152,7 @@ test('sweep from the palette, live panel, hide a run, x-axis, CSV export, light 
   await page.reload();
   await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
   for (const f of ['-freeze-0', '-freeze-6', '-freeze-8']) {
-    await webviewFrame(page).locator('tr', { hasText: f }).filter({ hasText: 'finished' }).waitFor({ timeout: 90_000 });
+    await webviewFrame(page).locator('tr.tl-run', { hasText: f }).filter({ hasText: 'finished' }).waitFor({ timeout: 90_000 });
   }
   await s.shot('panel-after-reload');
 });

@@ -3,6 +3,7 @@
 // receive the runs, and report what it drew), a live append and a status change.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { TransferLabApi } from '../../src/extension';
 import type { ComparisonPanel, LoggedMessage } from '../../src/panel/comparisonPanel';
 import type { HostMessage, WebviewMessage } from '../../src/shared/panel/contract';
 import { RunStore } from '../../src/shared/panel/runStore';
@@ -80,12 +81,16 @@ suite('Comparison panel', () => {
     assert.equal(b.info.record.status, 'stopped');
     assert.match(a.info.color, /^#[0-9a-f]{6}$/);
     assert.notEqual(a.info.color, b.info.color);
+    // One colour book for the panel and the Runs view: the colour the run's tree icon has.
+    const api = await vscode.extensions.getExtension<TransferLabApi>('transfer-lab.transfer-lab')!.activate();
+    assert.equal(a.info.color, api.runs.colors.colors([A, B]).get(A));
     assert.equal(a.info.dir, workspaceUri('runs', A).fsPath);
 
-    // The summary the webview computes from that: deltas against the nothing-frozen run.
+    // The summary the webview computes from that: deltas against the nothing-frozen run, memory
+    // compared on the process RSS both runs recorded (3e8 each).
     const table = buildSummary([a, b].map((r) => ({ record: r.info.record, cols: r.cols })));
-    assert.equal(table.baseline, A);
-    assert.equal(formatDelta(table.deltas.get(B)!), '-2.0 pt accuracy, 3.0x faster, -40% memory');
+    assert.equal(table.baselineOf.get(B), A);
+    assert.equal(formatDelta(table.deltas.get(B)!), '-2.0 pt accuracy, 3.0x faster, +0% RSS');
 
     // The webview drew them: it reports both runs and the charts with data.
     const drawn = await waitFor(() => {

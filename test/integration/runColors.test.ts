@@ -1,11 +1,10 @@
 // A settled run's icon in the Runs view is its comparison colour: the same colour the panel
-// gives its lines (one palette function over the same set of runs).
+// gives its lines (one colour book, shared by both and kept in the workspace state).
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TransferLabApi } from '../../src/extension';
-import { runColors } from '../../src/shared/panel/palette';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
 import { removeFiles, waitFor, workspaceUri, writeFile } from './util';
 
@@ -32,7 +31,7 @@ suite('Run colours', () => {
     }
     const { manager, tree } = api.runs;
     await waitFor(() => NAMES.every((n) => manager.get(n)), 'the runs to be listed');
-    const colors = runColors(manager.list().map((r) => r.record.name));
+    const colors = api.runs.colors.colors(manager.list().map((r) => r.record.name));
     for (const name of NAMES) {
       const icon = await waitFor(() => {
         const p = tree.getTreeItem({ kind: 'run', run: manager.get(name)! }).iconPath;

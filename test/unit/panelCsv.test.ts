@@ -44,11 +44,13 @@ test('summary CSV: raw numbers plus deltas against the baseline', () => {
   ]);
   const [head, base, frozen] = summaryToCsv(table).trimEnd().split('\r\n').map((l) => l.split(','));
   const col = (row: string[], name: string) => row[head.indexOf(name)];
-  assert.equal(col(base, 'best_accuracy'), '0.9');
+  assert.equal(col(base, 'metric'), 'accuracy');
+  assert.equal(col(base, 'best'), '0.9');
+  assert.equal(col(frozen, 'memory_measure'), 'rss');
   assert.equal(col(base, 'vs_baseline'), 'baseline');
   assert.equal(col(frozen, 'baseline'), 'f0');
   assert.equal(col(frozen, 'speedup'), '3');
   assert.equal(col(frozen, 'total_seconds'), '2');
   // The delta text holds commas, so it is quoted; it is the last column.
-  assert.ok(summaryToCsv(table).includes('"-2.0 pt accuracy, 3.0x faster, +0% memory"'));
+  assert.ok(summaryToCsv(table).includes('"-2.0 pt accuracy, 3.0x faster, +0% RSS"'));
 });

@@ -22,7 +22,7 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
 function epoch(n: number, acc: number, secs: number, bytes: number): EpochMetrics {
   return {
     epoch: n, 'train/loss': 2 / n, 'val/loss': 2.2 / n, 'val/accuracy': acc, lr: 0.001, epoch_seconds: secs,
-    images_per_second: 1000 / secs, tensor_bytes: bytes, rss_bytes: 5e8, time: new Date(Date.UTC(2024, 0, 1) + n * secs * 1000).toISOString(),
+    images_per_second: 1000 / secs, tensor_bytes: bytes, rss_bytes: 4e8 + bytes, time: new Date(Date.UTC(2024, 0, 1) + n * secs * 1000).toISOString(),
   };
 }
 
@@ -131,10 +131,11 @@ test('renders the runs under the strict CSP: charts, summary with deltas, valid 
   assert.deepEqual(r.charts, ['accuracy', 'loss', 'epochTime', 'throughput', 'memory'], 'device utilisation has no data, so no chart');
   assert.equal(r.summaryRows, 3);
   assert.equal(await o.page.locator('.tl-chart canvas').count(), 5);
-  const rows = await o.page.locator('.tl-summary tbody tr').allInnerTexts();
+  const rows = await o.page.locator('.tl-summary tr.tl-run').allInnerTexts();
   assert.match(rows[0], /freeze-0[\s\S]*baseline/);
-  assert.match(rows[1], /pt accuracy, 2\.0x faster, -40% memory/);
-  assert.match(rows[2], /6\.0x faster, -80% memory/);
+  assert.match(rows[1], /pt accuracy, 2\.0x faster, -8% RSS/);
+  assert.match(rows[2], /6\.0x faster, -16% RSS/);
+  assert.equal(await o.page.locator('.tl-summary tr.tl-group-heading').innerText(), 't.experiment.yaml · data not recorded · single runs — baseline: freeze-0 (nothing frozen)');
   assert.equal(await o.page.locator('.tl-empty:not([hidden])').count(), 1);
   // The toolkit's elements were upgraded (it loaded as a module under the CSP).
   assert.equal(await o.page.evaluate(() => customElements.get('vscode-checkbox') !== undefined), true);
@@ -159,7 +160,7 @@ test('live messages update in place: appends, a new run, a removed run, a bad me
   await o.send({ type: 'appendEpochs', run: 'freeze-24', epochs: [epoch(11, 0.99, 0.5, 2e7)] });
   await o.waitRendered({ points: 31 });
   assert.ok(await canvas!.evaluate((c) => c.isConnected), 'the chart was updated, not rebuilt');
-  assert.match(await o.page.locator('.tl-summary tbody tr').nth(2).innerText(), /99\.0% \(11\)/);
+  assert.match(await o.page.locator('.tl-summary tr.tl-run').nth(2).innerText(), /99\.0% \(11\)/);
   await o.send({ type: 'runUpdated', run: info('freeze-5', 5, 'running'), series: series(0.85, 2, 8e7, 4) });
   await o.waitRendered({ points: 35, runs: 4 });
   assert.equal(await o.page.locator('.tl-run-checks vscode-checkbox').count(), 4);
@@ -180,7 +181,7 @@ test('controls: hiding a run tells the host and is remembered; smoothing and axi
   await o.page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'setVisibleRuns'));
   const vis = (await o.posted()).filter((m) => m.type === 'setVisibleRuns').pop() as { runs: string[] };
   assert.deepEqual(vis.runs, ['freeze-0', 'freeze-24']);
-  assert.match((await o.page.locator('.tl-summary tbody tr').nth(1).getAttribute('class')) ?? '', /tl-run-hidden/);
+  assert.match((await o.page.locator('.tl-summary tr.tl-run').nth(1).getAttribute('class')) ?? '', /tl-run-hidden/);
   await o.page.locator('input[type=range]').fill('0.6');
   await o.page.locator('vscode-dropdown').first().click();
   await o.page.locator('vscode-option', { hasText: 'Relative time' }).click();
@@ -240,6 +241,80 @@ test('theme: a body class change re-reads the colours and redraws', async () => 
     return false;
   });
   assert.ok(hasColour);
+  assert.deepEqual(o.errors, []);
+  await o.page.close();
+});
+
+test('summary groups: the sweep compares with its own freeze-0 run, the pretraining run apart, a picked baseline shown', async () => {
+  const transfer = '/w/transfer.experiment.yaml';
+  const digits = 'mnist digits 5,6,7,8,9, 150 labels, 20% validation';
+  const mk = (name: string, freeze: number, more: Partial<RunRecord>, top: number, secs: number, bytes: number) => ({
+    info: { ...info(name, freeze), record: { ...info(name, freeze).record, experiment: transfer, data: digits, ...more } },
+    cols: series(top, secs, bytes, 4),
+  });
+  const runs = [
+    mk('single-0', 0, { startedAt: '2024-01-02T00:00:00Z' }, 0.95, 3, 1e8),
+    mk('s1-freeze-10', 10, { sweep: 's1' }, 0.85, 1.5, 6e7),
+    mk('pretrain', 0, { experiment: '/w/pretrain.experiment.yaml', data: 'mnist digits 0,1,2,3,4, all labels, 20% validation' }, 0.99, 2, 1e8),
+    mk('s1-freeze-0', 0, { sweep: 's1', status: 'running', startedAt: '2024-01-01T00:00:00Z' }, 0.9, 3, 1e8),
+  ];
+  const o = await open();
+  await o.send({ type: 'init', runs: runs.map((r) => r.info), series: Object.fromEntries(runs.map((r) => [r.info.record.name, r.cols])), summary: {}, theme: 'dark' } satisfies HostMessage);
+  await o.waitRendered({ points: 16 });
+  const headings = await o.page.locator('.tl-summary tr.tl-group-heading').allInnerTexts();
+  assert.deepEqual(headings, [
+    'pretrain.experiment.yaml · mnist digits 0,1,2,3,4, all labels, 20% validation · single runs — no other run of this experiment on the same data: nothing to compare with',
+    `transfer.experiment.yaml · ${digits} · single runs — comparable with the other groups of this experiment and data: pick a baseline to compare them`,
+    `transfer.experiment.yaml · ${digits} · sweep s1 — baseline: s1-freeze-0 (nothing frozen)`,
+  ]);
+  // The group bodies lay out as table rows: a run's cells stand under their column headers.
+  const headerX = await o.page.locator('.tl-summary thead th').nth(2).evaluate((e) => e.getBoundingClientRect().left);
+  const cellX = await o.page.locator('.tl-summary tr.tl-run').last().locator('td').nth(1).evaluate((e) => e.getBoundingClientRect().left);
+  assert.equal(cellX, headerX, 'the "vs baseline" cells line up with their header');
+  const names = async () => o.page.locator('.tl-summary tr.tl-run th').allInnerTexts();
+  assert.deepEqual(await names(), ['pretrain', 'single-0', 's1-freeze-0', 's1-freeze-10']);
+  const row = (name: string) => o.page.locator('.tl-summary tr.tl-run', { has: o.page.locator(`button[aria-label="Open run ${name}"]`) });
+  assert.match(await row('s1-freeze-10').innerText(), /-5\.0 pt accuracy, 2\.0x faster, -8% RSS/);
+  assert.doesNotMatch(await row('pretrain').innerText(), /baseline|pt accuracy/);
+  assert.doesNotMatch(await row('single-0').innerText(), /baseline|pt accuracy/);
+
+  // A new run takes its place by what it freezes, not at the end.
+  await o.send({ type: 'runUpdated', run: mk('s1-freeze-5', 5, { sweep: 's1', status: 'queued' }, 0, 1, 0).info } satisfies HostMessage);
+  await o.waitRendered({ points: 16, runs: 5 });
+  assert.deepEqual(await names(), ['pretrain', 'single-0', 's1-freeze-0', 's1-freeze-5', 's1-freeze-10']);
+
+  // Picking the single run as baseline: posted to the host, and it serves the sweep (same data), said so.
+  const picker = o.page.locator('vscode-dropdown').last();
+  await picker.click();
+  await picker.locator('vscode-option', { hasText: 'single-0' }).click();
+  await o.page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'setBaseline'));
+  const set = (await o.posted()).filter((m) => m.type === 'setBaseline');
+  assert.deepEqual(set, [{ type: 'setBaseline', run: 'single-0' }]);
+  for (const m of set) assert.ok(isWebviewMessage(m));
+  await o.page.waitForFunction(() => Array.from(document.querySelectorAll('.tl-group-heading')).some((h) => h.textContent?.includes('baseline: single-0 (your choice)')));
+  assert.match(await row('single-0').innerText(), /baseline \(your choice\)/);
+  assert.match(await row('s1-freeze-0').innerText(), /-5\.0 pt accuracy/);
+  assert.doesNotMatch(await row('pretrain').innerText(), /baseline|pt accuracy/, 'other data: never compared');
+  assert.deepEqual(o.errors, []);
+  await o.page.close();
+});
+
+test('YOLOv5 runs: mAP@0.5 headers and deltas, GPU memory compared where recorded', async () => {
+  const yolo = (name: string, freeze: number, map: number, secs: number, gpu: number) => ({
+    info: { ...info(name, freeze), record: { ...info(name, freeze).record, trainer: 'yolov5' as const, deviceSource: 'nvidia-smi' as const, sweep: 'y' } },
+    cols: toColumns(Array.from({ length: 3 }, (_, i) => ({
+      ...epoch(i + 1, 0, secs, 0), 'val/accuracy': null as unknown as number, tensor_bytes: null as unknown as number,
+      'val/mAP_0.5': map - 0.1 / (i + 1), device_memory_bytes: gpu,
+    }))),
+  });
+  const runs = [yolo('y-freeze-0', 0, 0.5, 10, 8e9), yolo('y-freeze-10', 10, 0.501, 5, 6e9)];
+  const o = await open();
+  await o.send({ type: 'init', runs: runs.map((r) => r.info), series: Object.fromEntries(runs.map((r) => [r.info.record.name, r.cols])), summary: {}, theme: 'dark' } satisfies HostMessage);
+  await o.waitRendered({ points: 6 });
+  const headers = await o.page.locator('.tl-summary thead th').allInnerTexts();
+  assert.ok(headers.includes('Best mAP@0.5') && headers.includes('Final mAP@0.5'), headers.join(' | '));
+  assert.ok(!headers.some((h) => /acc/i.test(h)), headers.join(' | '));
+  assert.match(await o.page.locator('.tl-summary tr.tl-run').nth(1).innerText(), /\+0\.1 pt mAP@0\.5, 2\.0x faster, -25% GPU memory/);
   assert.deepEqual(o.errors, []);
   await o.page.close();
 });

@@ -155,7 +155,7 @@ describe('transfer-lab … --slurm on a real cluster', { concurrency: 6 }, () =>
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 0, stderr.slice(-2000));
-    const table = JSON.parse(stdout) as { status: string; runs: Array<{ run: string; status: string; bestAccuracy: number }> };
+    const table = JSON.parse(stdout) as { status: string; runs: Array<{ run: string; status: string; best: number }> };
     assert.equal(table.status, 'finished');
     assert.deepEqual(table.runs.map((r) => [r.run, r.status]), [['sw-freeze-0', 'finished'], ['sw-freeze-4', 'finished']]);
     const ids = ['sw-freeze-0', 'sw-freeze-4'].map((n) => jobIdOf(path.join(tmp, 'sweep', 'runs', n)));

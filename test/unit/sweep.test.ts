@@ -131,7 +131,8 @@ test('first sweep: pretraining runs first, once; the three runs start from its w
   for (const row of t.runs) {
     assert.equal(row.status, 'finished');
     assert.equal(row.epochs, 3);
-    assert.ok(row.bestAccuracy! > 0 && row.bestAccuracy! <= 1);
+    assert.equal(row.metric, 'accuracy');
+    assert.ok(row.best! > 0 && row.best! <= 1);
     assert.ok(row.secondsPerEpoch! > 0 && row.totalSeconds! >= row.secondsPerEpoch! && row.wallSeconds! >= row.totalSeconds!);
     assert.ok(row.peakTensorBytes! > 0);
     assert.equal(row.weightsSha256, sha, `${row.run} started from the pretrained weights`);
@@ -142,7 +143,7 @@ test('first sweep: pretraining runs first, once; the three runs start from its w
   }
   assert.equal(base.delta, null);
   for (const row of [backbone, head]) {
-    assert.ok(Math.abs(row.delta!.accuracyPt! - (row.bestAccuracy! - base.bestAccuracy!) * 100) < 1e-9);
+    assert.ok(Math.abs(row.delta!.scorePt! - (row.best! - base.best!) * 100) < 1e-9);
     assert.ok(Math.abs(row.delta!.speedup! - base.secondsPerEpoch! / row.secondsPerEpoch!) < 1e-9);
     assert.ok(row.delta!.memoryPct! < 0, `${row.run}: freezing needs less peak memory (${row.delta!.memoryPct}%)`);
   }
@@ -165,7 +166,7 @@ test('a second sweep reuses the pretrained weights (no second pretraining) and p
   }
   assert.match(r.stdout, /^sweep again: finished, engine \w+/);
   assert.match(r.stdout, /reused from run pretrain/);
-  assert.match(r.stdout, /^freeze\s+what\s+status\s+trainable\s+best acc\s+s\/epoch\s+epochs s\s+wall s\s+peak mem\s+Δ acc\s+speed-up\s+Δ mem$/m);
+  assert.match(r.stdout, /^freeze\s+what\s+status\s+trainable\s+best acc\s+s\/epoch\s+epochs s\s+wall s\s+peak RSS\s+Δ acc\s+speed-up\s+Δ mem$/m);
   assert.match(r.stdout, /^6\s+backbone\s+finished\s+[\d,]+ \/ [\d,]+\s+\d+\.\d%/m);
   assert.match(r.stdout, /^\[0, 2\]\s+finished/m);
   assert.match(r.stdout, /No run freezes nothing/, 'without freeze 0 there is no baseline, and the table says so');

@@ -44,6 +44,10 @@ test('train on mnist: events, run folder, metrics, weights', () => {
   assert.ok(rec.startedAt && rec.endedAt && rec.endedAt >= rec.startedAt);
   assert.ok(rec.trainableParams! > 0 && rec.trainableParams === rec.totalParams);
   assert.equal(rec.cache?.used, false);
+  // What the summary decides comparability and the memory measure on.
+  assert.equal(rec.data, 'mnist digits 0,1, 64 labels, 5% validation');
+  assert.ok(rec.model && path.isAbsolute(rec.model), rec.model);
+  assert.equal(rec.deviceSource, 'cpu', 'wasm: device figures are the CPU share and peak RSS');
   assert.equal(readFileSync(path.join(dir, 'experiment.yaml'), 'utf8'), readFileSync(exp, 'utf8'));
 
   const metrics: EpochMetrics[] = readMetricsFile(path.join(dir, 'metrics.jsonl'));

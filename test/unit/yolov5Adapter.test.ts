@@ -86,6 +86,9 @@ test('a run trains through train.py into runs/<name>/: YOLOv5\'s files and our r
   assert.equal(rec.epochs, 3);
   assert.equal(rec.epochsDone, 3);
   assert.equal(rec.experiment, s.experiment);
+  assert.equal(rec.data, 'yolov5 --data standin.yaml');
+  assert.equal(rec.model, path.join(path.dirname(s.experiment), 'model.yaml'));
+  assert.equal(rec.deviceSource, 'nvidia-smi', 'its device memory only ever comes from nvidia-smi');
   assert.ok(Number.isInteger(rec.pid));
   assert.equal(rec.bestMap50, 0.42);
   assert.equal(rec.bestMap50_95, 0.23);

@@ -21,7 +21,8 @@ export interface RunInfo {
 export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
 
 export interface SummarySettings {
-  /** Run the deltas compare against; absent: the default (the nothing-frozen run). */
+  /** The user's baseline (the webview posts `setBaseline`): it serves every group of runs comparable
+   *  with it (comparability.ts); absent: each group's own nothing-frozen run. */
   baseline?: string;
 }
 

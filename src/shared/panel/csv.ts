@@ -1,7 +1,8 @@
 // CSV exports (RFC 4180: comma-separated, CRLF line ends, fields quoted when they hold a comma, a
 // quote or a line break). Numbers keep full precision; missing values are empty cells.
 import { METRIC_KEYS, type SeriesColumns } from './series';
-import { formatDelta, formatFreeze, type SummaryTable } from './summary';
+import { groupTitle } from './groupText';
+import { formatDelta, formatFreeze, isBaseline, type SummaryTable } from './summary';
 
 type Cell = string | number | null | undefined;
 
@@ -16,23 +17,26 @@ export function csvLine(cells: readonly Cell[]): string {
 }
 
 const SUMMARY_HEADER = [
-  'run', 'status', 'freeze', 'trainable_params', 'total_params', 'epochs', 'epochs_planned',
-  'best_accuracy', 'best_epoch', 'final_accuracy', 'total_seconds', 'seconds_per_epoch',
-  'mean_images_per_second', 'peak_tensor_bytes', 'peak_rss_bytes', 'peak_device_memory_bytes',
-  'baseline', 'accuracy_delta_pt', 'speedup', 'memory_change_pct', 'vs_baseline',
+  'run', 'status', 'freeze', 'group', 'trainable_params', 'total_params', 'epochs', 'epochs_planned',
+  'metric', 'best', 'best_epoch', 'final', 'total_seconds', 'seconds_per_epoch',
+  'mean_images_per_second', 'peak_tensor_bytes', 'peak_rss_bytes', 'peak_gpu_memory_bytes',
+  'baseline', 'metric_delta_pt', 'speedup', 'memory_measure', 'memory_change_pct', 'vs_baseline',
 ];
 
-/** The summary table, one row per run, with its deltas to the table's baseline. */
+/** The summary table, one row per run (in the table's order), with its deltas to its baseline.
+ *  `metric` says what best/final are (accuracy, or mAP@0.5 for detection runs). */
 export function summaryToCsv(table: SummaryTable): string {
   const lines = [csvLine(SUMMARY_HEADER)];
+  const groupOf = new Map(table.groups.flatMap((g) => g.runs.map((r) => [r, g] as const)));
   for (const r of table.rows) {
     const d = table.deltas.get(r.run);
+    const g = groupOf.get(r.run);
     lines.push(csvLine([
-      r.run, r.status, formatFreeze(r.freeze), r.trainableParams, r.totalParams, r.epochs, r.epochsPlanned,
-      r.bestAccuracy, r.bestEpoch, r.finalAccuracy, r.totalSeconds, r.secondsPerEpoch,
-      r.meanImagesPerSecond, r.peakTensorBytes, r.peakRssBytes, r.peakDeviceMemoryBytes,
-      table.baseline ?? '', d?.accuracyPt, d?.speedup, d?.memoryPct,
-      r.run === table.baseline ? 'baseline' : d ? formatDelta(d) : '',
+      r.run, r.status, formatFreeze(r.freeze), g ? groupTitle(g) : '', r.trainableParams, r.totalParams, r.epochs, r.epochsPlanned,
+      r.metric, r.best, r.bestEpoch, r.final, r.totalSeconds, r.secondsPerEpoch,
+      r.meanImagesPerSecond, r.peakTensorBytes, r.peakRssBytes, r.peakGpuMemoryBytes,
+      table.baselineOf.get(r.run) ?? '', d?.scorePt, d?.speedup, d?.memory, d?.memoryPct,
+      isBaseline(table, r.run) ? 'baseline' : d ? formatDelta(d) : '',
     ]));
   }
   return lines.join('\r\n') + '\r\n';

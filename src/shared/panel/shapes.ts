@@ -44,8 +44,11 @@ export function runRecordProblem(x: unknown): string | undefined {
   for (const k of ['epochs', 'epochsDone', 'trainableParams', 'totalParams', 'bestAccuracy', 'pid'] as const) {
     if (x[k] !== undefined && typeof x[k] !== 'number') return `"${k}" is ${JSON.stringify(x[k])}, expected a number`;
   }
-  for (const k of ['startedAt', 'endedAt', 'sweep', 'engine', 'device', 'error'] as const) {
+  for (const k of ['startedAt', 'endedAt', 'sweep', 'engine', 'device', 'error', 'data', 'model'] as const) {
     if (x[k] !== undefined && typeof x[k] !== 'string') return `"${k}" is ${JSON.stringify(x[k])}, expected a string`;
+  }
+  if (x.deviceSource !== undefined && x.deviceSource !== 'nvidia-smi' && x.deviceSource !== 'cpu') {
+    return `"deviceSource" is ${JSON.stringify(x.deviceSource)}, expected nvidia-smi or cpu`;
   }
   return undefined;
 }

@@ -1,6 +1,9 @@
 // The summary table under the charts: one row per run (what was frozen, what it cost, what it
-// reached) and its difference to a baseline run, as the YOLOv5 freezing guide compares them.
+// reached) and its difference to a baseline run, as the YOLOv5 freezing guide compares them. Which
+// runs are compared with which baseline is comparability.ts's; what each figure is, measures.ts's.
 import type { RunRecord, RunStatus } from '../runs/contract';
+import { groupForComparison, type ComparisonGroup } from './comparability';
+import { deviceMemoryKind, MEMORY_LABEL, memoryValue, scoreMetricOf, sharedMemoryMeasure, type MemoryMeasure, type ScoreMetric } from './measures';
 import type { SeriesColumns, Value } from './series';
 
 export interface RunSummary {
@@ -12,9 +15,11 @@ export interface RunSummary {
   /** Epochs recorded in metrics.jsonl (planned: `epochsPlanned`). */
   epochs: number;
   epochsPlanned: number | null;
-  bestAccuracy: number | null;
+  /** What `best` and `final` are: validation accuracy, or mAP@0.5 for a detection run. */
+  metric: ScoreMetric;
+  best: number | null;
   bestEpoch: number | null;
-  finalAccuracy: number | null;
+  final: number | null;
   /** Sum of the epochs' wall-clock seconds (train + val). */
   totalSeconds: number | null;
   /** Mean wall-clock seconds of an epoch. */
@@ -22,8 +27,27 @@ export interface RunSummary {
   meanImagesPerSecond: number | null;
   /** Peak tfjs tensor memory: the larger of `peak_tensor_bytes` and `tensor_bytes` over epochs. */
   peakTensorBytes: number | null;
+  /** Peak resident memory of the training process: `rss_bytes`, and the peak sampled during an
+   *  epoch where the run's device figures came from the CPU. */
   peakRssBytes: number | null;
-  peakDeviceMemoryBytes: number | null;
+  /** Peak GPU memory used (nvidia-smi); null unless the run says its device memory is the GPU's. */
+  peakGpuMemoryBytes: number | null;
+}
+
+/** Best (and when) and last value of one score column. */
+class ScoreTrack {
+  best: number | null = null;
+  bestEpoch: number | null = null;
+  final: number | null = null;
+
+  add(v: Value | undefined, epoch: number): void {
+    if (v === null || v === undefined) return;
+    if (this.best === null || v > this.best) {
+      this.best = v;
+      this.bestEpoch = epoch;
+    }
+    this.final = v;
+  }
 }
 
 /**
@@ -32,9 +56,9 @@ export interface RunSummary {
  */
 export class RunSummaryBuilder {
   private n = 0;
-  private best: number | null = null;
-  private bestEpoch: number | null = null;
-  private final: number | null = null;
+  // Both scores are followed; the record says which one the run is judged on.
+  private readonly accuracy = new ScoreTrack();
+  private readonly map50 = new ScoreTrack();
   private total: number | null = null;
   private secsN = 0;
   private ipsSum = 0;
@@ -52,15 +76,8 @@ export class RunSummaryBuilder {
     const v = cols.values;
     const max = (a: number | null, b: Value | undefined) => (b !== null && b !== undefined && (a === null || b > a) ? b : a);
     for (let i = this.n; i < cols.epoch.length; i++) {
-      // Detection runs (YOLOv5) are compared on mAP@0.5, their accuracy measure.
-      const acc = v['val/accuracy'][i] ?? v['val/mAP_0.5'][i];
-      if (acc !== null) {
-        if (this.best === null || acc > this.best) {
-          this.best = acc;
-          this.bestEpoch = cols.epoch[i];
-        }
-        this.final = acc;
-      }
+      this.accuracy.add(v['val/accuracy'][i], cols.epoch[i]);
+      this.map50.add(v['val/mAP_0.5'][i], cols.epoch[i]);
       const secs = v.epoch_seconds[i];
       if (secs !== null) {
         this.total = (this.total ?? 0) + secs;
@@ -80,6 +97,9 @@ export class RunSummaryBuilder {
   }
 
   result(record: RunRecord): RunSummary {
+    const metric = scoreMetricOf(record);
+    const score = metric === 'accuracy' ? this.accuracy : this.map50;
+    const device = deviceMemoryKind(record);
     return {
       run: record.name,
       status: record.status,
@@ -88,16 +108,17 @@ export class RunSummaryBuilder {
       totalParams: record.totalParams ?? null,
       epochs: this.n,
       epochsPlanned: record.epochs ?? null,
-      // Before the first epoch line arrives, run.json may already know the best accuracy.
-      bestAccuracy: this.best ?? record.bestAccuracy ?? null,
-      bestEpoch: this.bestEpoch,
-      finalAccuracy: this.final,
+      metric,
+      // Before the first epoch line arrives, run.json may already know the best value.
+      best: score.best ?? (metric === 'accuracy' ? record.bestAccuracy : record.bestMap50) ?? null,
+      bestEpoch: score.bestEpoch,
+      final: score.final,
       totalSeconds: this.total,
       secondsPerEpoch: this.secsN && this.total !== null ? this.total / this.secsN : null,
       meanImagesPerSecond: this.ipsN ? this.ipsSum / this.ipsN : null,
       peakTensorBytes: this.peakTensor,
-      peakRssBytes: this.peakRss,
-      peakDeviceMemoryBytes: this.peakDevice,
+      peakRssBytes: device === 'rss' && this.peakDevice !== null && (this.peakRss === null || this.peakDevice > this.peakRss) ? this.peakDevice : this.peakRss,
+      peakGpuMemoryBytes: device === 'gpu' ? this.peakDevice : null,
     };
   }
 }
@@ -111,34 +132,27 @@ export function formatFreeze(f: number | Array<number | string>): string {
   return typeof f === 'number' ? String(f) : `[${f.join(', ')}]`;
 }
 
-/** Nothing frozen: `freeze: 0` or an empty list. */
-export function freezesNothing(f: number | Array<number | string>): boolean {
-  return typeof f === 'number' ? f === 0 : f.length === 0;
-}
-
-/**
- * The run to compare against when the user has not picked one: the first run that freezes nothing,
- * preferring a finished one. Undefined when no run freezes nothing.
- */
-export function defaultBaseline(records: readonly Pick<RunRecord, 'name' | 'freeze' | 'status'>[]): string | undefined {
-  const unfrozen = records.filter((r) => freezesNothing(r.freeze));
-  return (unfrozen.find((r) => r.status === 'finished') ?? unfrozen[0])?.name;
-}
-
 export interface SummaryDelta {
-  /** Best accuracy difference in percentage points (run − baseline). */
-  accuracyPt: number | null;
+  /** The score both runs have (deltas are only computed between runs of one metric). */
+  metric: ScoreMetric;
+  /** Best score difference in percentage points (run − baseline). */
+  scorePt: number | null;
   /** Baseline seconds per epoch / run seconds per epoch: 2.8 means 2.8x faster. */
   speedup: number | null;
-  /** Peak tensor memory change in percent of the baseline's: −41 means 41% less. */
+  /** Which memory both runs were measured with (measures.ts), and the run's peak change in
+   *  percent of the baseline's: −41 means 41% less. */
+  memory: MemoryMeasure | null;
   memoryPct: number | null;
 }
 
 export function compareToBaseline(row: RunSummary, base: RunSummary): SummaryDelta {
-  const accuracyPt = row.bestAccuracy !== null && base.bestAccuracy !== null ? (row.bestAccuracy - base.bestAccuracy) * 100 : null;
+  const scorePt = row.metric === base.metric && row.best !== null && base.best !== null ? (row.best - base.best) * 100 : null;
   const speedup = row.secondsPerEpoch !== null && base.secondsPerEpoch !== null && row.secondsPerEpoch > 0 ? base.secondsPerEpoch / row.secondsPerEpoch : null;
-  const memoryPct = row.peakTensorBytes !== null && base.peakTensorBytes !== null && base.peakTensorBytes > 0 ? ((row.peakTensorBytes - base.peakTensorBytes) / base.peakTensorBytes) * 100 : null;
-  return { accuracyPt, speedup, memoryPct };
+  const memory = sharedMemoryMeasure([row, base]);
+  const a = memory === null ? null : memoryValue(row, memory);
+  const b = memory === null ? null : memoryValue(base, memory);
+  const memoryPct = a !== null && b !== null && b > 0 ? ((a - b) / b) * 100 : null;
+  return { metric: row.metric, scorePt, speedup, memory: memoryPct === null ? null : memory, memoryPct };
 }
 
 function signed(v: number, digits: number): string {
@@ -147,30 +161,55 @@ function signed(v: number, digits: number): string {
   return Number(s) === 0 ? `+${(0).toFixed(digits)}` : v > 0 ? `+${s}` : s;
 }
 
-/** "-1.2 pt accuracy, 2.8x faster, -41% memory"; parts without data are left out. */
+/** "-1.2 pt accuracy, 2.8x faster, -41% tensor memory"; parts without data are left out. */
 export function formatDelta(d: SummaryDelta): string {
   const parts: string[] = [];
-  if (d.accuracyPt !== null) parts.push(`${signed(d.accuracyPt, 1)} pt accuracy`);
+  if (d.scorePt !== null) parts.push(`${signed(d.scorePt, 1)} pt ${d.metric}`);
   if (d.speedup !== null && Number.isFinite(d.speedup) && d.speedup > 0) {
     parts.push(d.speedup >= 1 ? `${d.speedup.toFixed(1)}x faster` : `${(1 / d.speedup).toFixed(1)}x slower`);
   }
-  if (d.memoryPct !== null) parts.push(`${signed(d.memoryPct, 0)}% memory`);
+  if (d.memoryPct !== null && d.memory !== null) parts.push(`${signed(d.memoryPct, 0)}% ${MEMORY_LABEL[d.memory]}`);
   return parts.join(', ');
 }
 
 export interface SummaryTable {
+  /** In display order: group by group (see `groups`), each group's runs together. */
   rows: RunSummary[];
-  baseline: string | undefined;
-  /** Per run: its delta to the baseline (absent for the baseline itself and when there is none). */
+  groups: ComparisonGroup[];
+  /** Per run: the baseline its delta is against (absent for runs without one). */
+  baselineOf: Map<string, string>;
+  /** Per run: its delta to its baseline (absent for a baseline itself and runs without one). */
   deltas: Map<string, SummaryDelta>;
+  /** The user's pick when it names a run of the table. */
+  chosen: string | undefined;
 }
 
-/** Rows for `runs` in order, with deltas against `baseline` (or the default baseline). */
-export function buildSummary(runs: ReadonlyArray<{ record: RunRecord; cols: SeriesColumns }>, baseline?: string): SummaryTable {
-  const rows = runs.map((r) => summarizeRun(r.record, r.cols));
-  const chosen = baseline !== undefined && rows.some((r) => r.run === baseline) ? baseline : defaultBaseline(runs.map((r) => r.record));
-  const base = rows.find((r) => r.run === chosen);
+/** Whether `run` is the baseline of some group of the table. */
+export function isBaseline(table: Pick<SummaryTable, 'groups'>, run: string): boolean {
+  return table.groups.some((g) => g.baseline === run);
+}
+
+/** Groups, order, baselines and deltas for summaries already built (the webview builds them incrementally). */
+export function tabulate(runs: ReadonlyArray<{ record: RunRecord; summary: RunSummary }>, chosen?: string): SummaryTable {
+  const byName = new Map(runs.map((r) => [r.record.name, r.summary]));
+  const groups = groupForComparison(runs.map((r) => r.record), chosen);
+  const rows: RunSummary[] = [];
+  const baselineOf = new Map<string, string>();
   const deltas = new Map<string, SummaryDelta>();
-  if (base) for (const r of rows) if (r !== base) deltas.set(r.run, compareToBaseline(r, base));
-  return { rows, baseline: base?.run, deltas };
+  for (const g of groups) {
+    const base = g.baseline === undefined ? undefined : byName.get(g.baseline);
+    for (const name of g.runs) {
+      const row = byName.get(name)!;
+      rows.push(row);
+      if (!base || name === base.run) continue;
+      baselineOf.set(name, base.run);
+      deltas.set(name, compareToBaseline(row, base));
+    }
+  }
+  return { rows, groups, baselineOf, deltas, chosen: chosen !== undefined && byName.has(chosen) ? chosen : undefined };
+}
+
+/** The summary of `runs`, with deltas against each group's baseline (or the user's `baseline`). */
+export function buildSummary(runs: ReadonlyArray<{ record: RunRecord; cols: SeriesColumns }>, baseline?: string): SummaryTable {
+  return tabulate(runs.map((r) => ({ record: r.record, summary: summarizeRun(r.record, r.cols) })), baseline);
 }

@@ -20,8 +20,19 @@ export interface RunRecord {
   freeze: number | Array<number | string>;
   /** Sweep this run belongs to, if any. */
   sweep?: string;
+  /** The data it trained and was validated on, as a canonical description (`mnist digits 5,6,7,8,9,
+   *  150 labels, 20% validation`; `folder /abs/path`; `yolov5 --data coco128.yaml`): with
+   *  `experiment` and `model`, what decides which runs the summary compares (comparability.ts).
+   *  Absent in runs recorded before it existed. */
+  data?: string;
+  /** The model architecture file (absolute path) the run built. */
+  model?: string;
   engine?: string;
   device?: string;
+  /** Where the epochs' `device_util` and `device_memory_bytes` come from: `nvidia-smi` (GPU
+   *  memory) or `cpu` (this process's CPU share and peak resident memory). Absent: unknown, so the
+   *  summary does not call that memory GPU memory. */
+  deviceSource?: 'nvidia-smi' | 'cpu';
   pid?: number;
   /** Process start marker so a re-attaching host can tell a reused pid from the run's own. */
   pidStartTime?: string;

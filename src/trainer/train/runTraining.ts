@@ -24,6 +24,7 @@ import { recordFailure } from '../run/recordFailure';
 import { defaultRunName, readFileSafe, refuseIfStillRunning, RunFolder, RunFolderError, runToResume, uniqueRunName } from '../run/runFolder';
 import { StopRequests } from '../run/stopRequests';
 import { DeviceSampler } from '../system/deviceSampler';
+import { describeData } from '../../shared/experiment/dataIdentity';
 import { processStartTime } from '../system/processStart';
 import { TensorPeak } from '../system/tensorPeak';
 import { batchTensors, FeatureSet, imageFeatureSet } from './featureSet';
@@ -82,7 +83,11 @@ export async function runTraining(o: TrainOptions): Promise<number> {
     const runsDir = path.resolve(o.runsDir ?? path.join(path.dirname(exp.file), 'runs'));
     const started = new Date().toISOString();
     const pidStartTime = processStartTime();
-    const base: Partial<RunRecord> = { status: 'running', pid: process.pid, startedAt: started, endedAt: undefined, error: undefined, executor: slurmExecutorFromEnv(process.env) ?? { kind: 'local' } };
+    const base: Partial<RunRecord> = {
+      status: 'running', pid: process.pid, startedAt: started, endedAt: undefined, error: undefined, executor: slurmExecutorFromEnv(process.env) ?? { kind: 'local' },
+      // What the summary compares runs on (the experiment file may change between runs).
+      data: describeData(exp.data), model: exp.model,
+    };
     if (pidStartTime) base.pidStartTime = pidStartTime;
 
     if (o.resume) {
@@ -308,7 +313,7 @@ async function train(
     if (improved) best = m['val/accuracy'];
     if (improved) run.saveWeights('best', await modelFolderFiles(prepared.model, meta(epoch, m['val/accuracy'])));
     run.saveWeights('last', await modelFolderFiles(prepared.model, meta(epoch, m['val/accuracy']), optimizer));
-    run.update({ epochsDone: epoch, bestAccuracy: best });
+    run.update({ epochsDone: epoch, bestAccuracy: best, deviceSource: device.source });
     log('info', `epoch ${epoch}/${epochs}: train/loss ${m['train/loss'].toFixed(4)} val/loss ${m['val/loss'].toFixed(4)} val/accuracy ${m['val/accuracy'].toFixed(4)}`
       + ` ${m.images_per_second.toFixed(0)} img/s${improved ? ' (best)' : ''}`);
   }
