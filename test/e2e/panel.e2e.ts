@@ -131,8 +131,9 @@ async function sweepAndCompare(s: Session, from: ExtensionFrom): Promise<void> {
   // Back to the top: the accuracy chart first, as a user opening the panel sees it.
   await frame.locator('.tl-controls').first().evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await page.waitForTimeout(500);
-  await assertPanelStyled(frame);
+  // The picture first: when the stylesheet is missing it shows how.
   const dark = await s.shot('panel-dark');
+  await assertPanelStyled(frame);
   await pickTheme(page, 'Light Modern');
   await page.waitForTimeout(1000);
   await s.shot('panel-light');
@@ -144,8 +145,8 @@ async function sweepAndCompare(s: Session, from: ExtensionFrom): Promise<void> {
   for (const f of ['-freeze-0', '-freeze-6', '-freeze-8']) {
     await webviewFrame(page).locator('tr', { hasText: f }).filter({ hasText: 'finished' }).waitFor({ timeout: 90_000 });
   }
-  await assertPanelStyled(webviewFrame(page));
   await s.shot('panel-after-reload');
+  await assertPanelStyled(webviewFrame(page));
 }
 
 for (const from of EXTENSION_FROM) {
