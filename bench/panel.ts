@@ -10,6 +10,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { METRIC_KEYS } from '../src/shared/panel/series';
+import { makeInit } from './panelData';
 
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -43,54 +45,16 @@ function pageHtml(): string {
 <script>${js.replace(/<\/script/g, '<\\/script')}</script></body></html>`;
 }
 
-/** Runs in the page: builds the init message (columns, as the host sends them). Self-contained. */
-function makeInit(args: { runs: number; points: number }): unknown {
-  let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const keys = ['train/loss', 'val/loss', 'val/accuracy', 'val/top5', 'lr', 'epoch_seconds', 'images_per_second', 'tensor_bytes', 'peak_tensor_bytes', 'rss_bytes', 'device_util', 'device_memory_bytes'];
-  const t0 = Date.UTC(2024, 0, 1);
-  const runs: unknown[] = [];
-  const series: Record<string, unknown> = {};
-  const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac', '#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#17becf', '#bcbd22', '#8c564b', '#e377c2', '#ff7f0e', '#7f7f7f'];
-  for (let r = 0; r < args.runs; r++) {
-    const name = `freeze-${r}`;
-    const secs = 2 + 3 * (1 - r / args.runs);
-    // Filled by push: packed arrays, as JSON.parse / structured clone deliver them.
-    const values: Record<string, number[]> = {};
-    for (const k of keys) values[k] = [];
-    const epoch: number[] = [];
-    const time: number[] = [];
-    let t = t0 + r * 1000;
-    for (let i = 0; i < args.points; i++) {
-      const p = i / args.points;
-      const n = rnd() - 0.5;
-      const s = secs * (1 + 0.1 * n);
-      t += s * 1000;
-      const acc = 0.95 - (0.01 * r) / args.runs - 0.8 * Math.exp(-6 * p) + 0.02 * n;
-      const tensors = (80 - 2 * r) * 2 ** 20 * (1 + 0.02 * n);
-      epoch.push(i + 1);
-      time.push(t);
-      values['train/loss'].push(2 * Math.exp(-5 * p) + 0.1 + 0.05 * n);
-      values['val/loss'].push(2.1 * Math.exp(-4.5 * p) + 0.15 + 0.08 * n);
-      values['val/accuracy'].push(acc);
-      values['val/top5'].push(Math.min(1, acc + 0.04));
-      values.lr.push(0.001 * (1 - p));
-      values.epoch_seconds.push(s);
-      values.images_per_second.push(6000 / s);
-      values.tensor_bytes.push(tensors);
-      values.peak_tensor_bytes.push(tensors * 1.3);
-      values.rss_bytes.push((400 + r) * 2 ** 20 + i * 10);
-      values.device_util.push(60 + 30 * rnd());
-      values.device_memory_bytes.push((2000 - 40 * r) * 2 ** 20);
-    }
-    series[name] = { epoch, time, values };
-    runs.push({
-      record: { name, status: 'running', experiment: '/bench/transfer.experiment.yaml', freeze: r, epochs: args.points * 2, trainableParams: 1e6 * (args.runs - r), totalParams: 1e6 * args.runs, startedAt: new Date(t0).toISOString() },
-      dir: `/bench/runs/${name}`,
-      color: palette[r % palette.length],
-    });
-  }
-  return { type: 'init', runs, series, summary: {}, theme: 'dark' };
+/** What the webview posted that says it did not draw: an ignored message or an error. */
+function webviewComplaints(): string[] {
+  const posted = (window as unknown as { __posted: Array<{ type: string; level?: string; message?: string }> }).__posted;
+  return posted.filter((m) => m.type === 'log' && m.level !== 'info').map((m) => `${m.level}: ${m.message}`);
+}
+
+/** Fails the bench with what the webview said, rather than waiting for a drawing pass that never comes. */
+async function checkWebview(page: Page, when: string): Promise<void> {
+  const complaints = await page.evaluate(webviewComplaints);
+  if (complaints.length) throw new Error(`the webview did not draw ${when}: ${complaints.join('; ')}`);
 }
 
 interface RenderTiming {
@@ -103,8 +67,9 @@ interface RenderTiming {
 }
 
 async function firstRender(page: Page): Promise<RenderTiming> {
-  await page.evaluate(`window.__init = (${makeInit.toString()})(${JSON.stringify({ runs: RUNS, points: POINTS })})`);
-  return page.evaluate(async () => {
+  // `; 0`: the evaluation's value comes back to Node, and the message itself would take a minute to copy.
+  await page.evaluate(`window.__init = (${makeInit.toString()})(${JSON.stringify({ runs: RUNS, points: POINTS, metricKeys: METRIC_KEYS })}); 0`);
+  const timing = await page.evaluate(async () => {
     const w = window as unknown as { __init: unknown };
     const t0 = performance.now();
     window.dispatchEvent(new MessageEvent('message', { data: w.__init }));
@@ -119,6 +84,8 @@ async function firstRender(page: Page): Promise<RenderTiming> {
     const m = performance.getEntriesByName('transferLab:flush').pop();
     return { drawn, painted, flush: m ? m.duration : NaN };
   });
+  await checkWebview(page, 'the init message');
+  return timing;
 }
 
 interface AppendTiming {
@@ -139,6 +106,8 @@ async function appendOne(page: Page, epoch: number): Promise<AppendTiming> {
   return page.evaluate(
     async ({ runs, epoch, measure }) => {
       const before = performance.getEntriesByName(measure).length;
+      const posted = (window as unknown as { __posted: Array<{ type: string; level?: string; message?: string }> }).__posted;
+      const postedBefore = posted.length;
       const msgs = [];
       for (let r = 0; r < runs; r++) {
         msgs.push({
@@ -155,6 +124,9 @@ async function appendOne(page: Page, epoch: number): Promise<AppendTiming> {
       // The webview may spread the charts over several tasks: wait until nothing is left.
       for (;;) {
         await new Promise((r) => requestAnimationFrame(r));
+        // An ignored message draws nothing: stop with the webview's words rather than wait for ever.
+        const complaint = posted.slice(postedBefore).find((m) => m.type === 'log' && m.level !== 'info');
+        if (complaint) throw new Error(`the webview did not draw the appended epochs: ${complaint.level}: ${complaint.message}`);
         const entries = performance.getEntriesByName(measure).slice(before) as PerformanceMeasure[];
         const last = entries[entries.length - 1];
         if (last && (last.detail as { remaining: number }).remaining === 0) {

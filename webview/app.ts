@@ -4,6 +4,7 @@
 import { CHARTS, type ChartId } from '../src/shared/panel/charts';
 import { hostMessageProblem, type ExportFormat, type HostMessage } from '../src/shared/panel/contract';
 import { RunStore, type StoreChange } from '../src/shared/panel/runStore';
+import { isObject } from '../src/shared/panel/shapes';
 import { MAX_SMOOTHING } from '../src/shared/panel/smoothing';
 import type { XAxisMode } from '../src/shared/panel/series';
 import { ChartView, type ChartEnv, type ChartSettings } from './chartView';
@@ -35,6 +36,8 @@ export class App {
   private readonly runChecks = new Map<string, Control<boolean>>();
   private readonly chartsBox = el('div', 'tl-charts');
   private readonly emptyNote = el('p', 'tl-no-runs', 'No runs yet. A training run appears here as soon as it writes runs/<name>/run.json and metrics.jsonl in the workspace.');
+  /** Shown when the first data the extension sends is unreadable, instead of empty charts for ever. */
+  private readonly loadError = el('p', 'tl-load-error');
   private pending: StoreChange[] = [];
   private firstPendingAt = 0;
   private frame = 0;
@@ -135,13 +138,16 @@ export class App {
       this.io.observe(c.section);
     }
     this.emptyNote.hidden = true;
-    this.root.replaceChildren(controls, this.emptyNote, this.chartsBox, this.table.section);
+    this.loadError.hidden = true;
+    this.loadError.setAttribute('role', 'alert');
+    this.root.replaceChildren(controls, this.loadError, this.emptyNote, this.chartsBox, this.table.section);
   }
 
   private onMessage(data: unknown): void {
     const problem = hostMessageProblem(data);
     if (problem) {
       this.host.post({ type: 'log', level: 'warn', message: `ignored a message from the extension: ${problem}` });
+      if (isObject(data) && data.type === 'init') this.showLoadError(problem);
       return;
     }
     const msg = data as HostMessage;
@@ -185,9 +191,17 @@ export class App {
     });
   }
 
+  /** A rejected init leaves nothing to draw: say so on the page rather than look busy for ever. */
+  private showLoadError(problem: string): void {
+    this.loadError.textContent = `The extension sent run data this panel cannot read (${problem}), so no runs are shown. Close the panel and run "Transfer Lab: Open Comparison" again; if it happens again, the extension host log (Developer: Show Logs…) has the message.`;
+    this.loadError.hidden = false;
+    this.root.setAttribute('aria-busy', 'false');
+  }
+
   private onReset(): void {
     const t0 = performance.now();
     this.initialized = true;
+    this.loadError.hidden = true;
     this.root.setAttribute('aria-busy', 'false');
     if (this.store.visibleRuns) this.applyHostVisibility(this.store.visibleRuns);
     if (this.store.baseline !== undefined && this.host.state.baseline === undefined) this.host.save({ baseline: this.store.baseline });

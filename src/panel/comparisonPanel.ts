@@ -16,7 +16,7 @@ import { RunColorBook } from '../shared/panel/palette';
 import { appendEpochs, emptyColumns, lastEpoch, toColumns, type SeriesColumns } from '../shared/panel/series';
 import type { EpochMetrics } from '../shared/runs/contract';
 import { EXPORT_FILTERS, exportBytes, exportFileName } from './exportFile';
-import { buildPanelHtml, makeNonce } from './panelHtml';
+import { buildPanelHtml, makeNonce, panelAssetUris } from './panelHtml';
 import type { RunEntry, RunsSource } from './runsSource';
 
 export const COMPARISON_VIEW_TYPE = 'transferLab.comparison';
@@ -113,13 +113,10 @@ export class ComparisonPanel implements vscode.Disposable {
     const webview = panel.webview;
     webview.options = ComparisonPanel.webviewOptions(context);
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'transfer-lab.svg');
-    const dist = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'dist', f)).toString();
     webview.html = buildPanelHtml({
       cspSource: webview.cspSource,
       nonce: makeNonce(),
-      scriptUri: dist('webview.js'),
-      styleUri: dist('webview.css'),
-      toolkitUri: dist('toolkit.min.js'),
+      ...panelAssetUris((p) => webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, ...p.split('/'))).toString()),
     });
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),

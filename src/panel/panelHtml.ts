@@ -3,14 +3,24 @@
 // scripts. No vscode import, so it is unit-tested as is.
 import { randomBytes } from 'node:crypto';
 
-export interface PanelHtmlParts {
+/** The packaged files the page loads, relative to the extension's folder (the .vsix must hold them). */
+export const PANEL_ASSETS = {
+  scriptUri: 'dist/webview.js',
+  styleUri: 'dist/webview.css',
+  toolkitUri: 'dist/toolkit.min.js',
+} as const;
+
+type AssetUris = Record<keyof typeof PANEL_ASSETS, string>;
+
+export interface PanelHtmlParts extends AssetUris {
   /** `webview.cspSource` */
   cspSource: string;
   nonce: string;
-  /** webview URIs (asWebviewUri) of dist/webview.js, dist/webview.css and dist/toolkit.min.js */
-  scriptUri: string;
-  styleUri: string;
-  toolkitUri: string;
+}
+
+/** Every asset's URI, from a function that turns a path relative to the extension into one (asWebviewUri). */
+export function panelAssetUris(uriOf: (relativePath: string) => string): AssetUris {
+  return { scriptUri: uriOf(PANEL_ASSETS.scriptUri), styleUri: uriOf(PANEL_ASSETS.styleUri), toolkitUri: uriOf(PANEL_ASSETS.toolkitUri) };
 }
 
 export function makeNonce(): string {

@@ -1,10 +1,11 @@
 // Like a user: tick a module's checkbox in the Modules view, see experiment.yaml change, undo it
-// with the keyboard, and screenshot the tree.
-import { test, before, after } from 'node:test';
+// with the keyboard, and screenshot the tree: with the extension from the source folder, then
+// installed from the .vsix.
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { openSession, openContainer, Session } from './session';
+import { openSession, openContainer, Session, EXTENSION_FROM } from './session';
 
 const EXPERIMENT = `# e2e experiment
 model: model.yaml
@@ -14,15 +15,7 @@ data:
 freeze: 0 # nothing frozen
 `;
 
-let s: Session;
-before(async () => {
-  s = await openSession({ experiment: EXPERIMENT });
-});
-after(async () => {
-  await s?.close();
-});
-
-const freezeLine = (): string => readFileSync(path.join(s.workspace, 'experiment.yaml'), 'utf8').split('\n').find((l) => l.startsWith('freeze:')) ?? '';
+const freezeLine = (s: Session): string => readFileSync(path.join(s.workspace, 'experiment.yaml'), 'utf8').split('\n').find((l) => l.startsWith('freeze:')) ?? '';
 
 async function until(probe: () => boolean, what: string, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
@@ -32,7 +25,7 @@ async function until(probe: () => boolean, what: string, ms = 20_000): Promise<v
   }
 }
 
-test('clicking a module checkbox freezes it in experiment.yaml; Ctrl+Z undoes it', async () => {
+async function freezeAndUndo(s: Session): Promise<void> {
   const { page } = s;
   await openContainer(page);
   const tree = page.getByRole('tree', { name: /Modules/ });
@@ -43,7 +36,7 @@ test('clicking a module checkbox freezes it in experiment.yaml; Ctrl+Z undoes it
   await s.shot('modules-tree');
   await row.locator('.custom-view-tree-node-item-checkbox').click();
   // Freezing module 2 alone is not a 0…N-1 prefix, so it is written as a list.
-  await until(() => freezeLine() === 'freeze: [2] # nothing frozen', `freeze: [2], got '${freezeLine()}'`);
+  await until(() => freezeLine(s) === 'freeze: [2] # nothing frozen', `freeze: [2], got '${freezeLine(s)}'`);
   await page.waitForFunction(
     (prev) => document.querySelector('.pane-header .description')?.textContent !== prev,
     before,
@@ -59,9 +52,20 @@ test('clicking a module checkbox freezes it in experiment.yaml; Ctrl+Z undoes it
   await page.locator('.monaco-editor .view-lines', { hasText: 'freeze:' }).first().click();
   await page.keyboard.press('Control+Z');
   await page.keyboard.press('Control+S');
-  await until(() => freezeLine() === 'freeze: 0 # nothing frozen', `undo to restore freeze: 0, got '${freezeLine()}'`);
+  await until(() => freezeLine(s) === 'freeze: 0 # nothing frozen', `undo to restore freeze: 0, got '${freezeLine(s)}'`);
   await page.waitForFunction(
     () => document.querySelector('.custom-view-tree-node-item-checkbox[aria-checked="true"]') === null,
   );
   await s.shot('modules-tree-undone');
-});
+}
+
+for (const from of EXTENSION_FROM) {
+  test(`clicking a module checkbox freezes it in experiment.yaml; Ctrl+Z undoes it (extension from ${from})`, async () => {
+    const s = await openSession({ experiment: EXPERIMENT, extension: from });
+    try {
+      await freezeAndUndo(s);
+    } finally {
+      await s.close();
+    }
+  });
+}

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startCodeServer, RunningCodeServer } from '../harness/codeServer';
 import { launchBrowser } from '../harness/browser';
+import { packagedVsix } from '../harness/vsix';
 import { REPO, SCREENSHOTS } from './session';
 
 let server: RunningCodeServer | undefined;
@@ -18,8 +19,7 @@ after(async () => {
 });
 
 test('npm run package makes a .vsix under 5 MB that installs and runs in code-server', async () => {
-  execFileSync('npm', ['run', '--silent', 'package'], { cwd: REPO, stdio: 'pipe' });
-  const vsix = path.join(REPO, 'transfer-lab.vsix');
+  const vsix = packagedVsix(REPO);
   const size = statSync(vsix).size;
   assert.ok(size < 5 * 1024 * 1024, `vsix is ${size} bytes`);
 

@@ -1,21 +1,15 @@
 // The bundled example like a newcomer runs it: open examples/digits, start the freeze sweep from
 // the palette (pretraining runs first), open the comparison panel while a run is live and see new
 // epochs arrive without a reload, hide a run, switch the x-axis, export a CSV, and screenshot the
-// panel in dark and light themes. The finished sweep's panel is the README's screenshot.
-import { test, before, after } from 'node:test';
+// panel in dark and light themes, its stylesheet in force. Once with the extension loaded from the
+// source folder (that panel is the README's screenshot), once installed from the .vsix.
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Page } from 'playwright-core';
-import { openSession, openContainer, runCommand, webviewFrame, Session, REPO, SCREENSHOTS } from './session';
-
-let s: Session;
-before(async () => {
-  s = await openSession({ from: path.join(REPO, 'examples', 'digits') });
-});
-after(async () => {
-  await s?.close();
-});
+import { assertPanelStyled } from './panelLayout';
+import { openSession, openContainer, runCommand, webviewFrame, Session, REPO, SCREENSHOTS, EXTENSION_FROM, type ExtensionFrom } from './session';
 
 async function widenSideBar(page: Page, by: number): Promise<void> {
   const box = await page.locator('.part.sidebar').boundingBox();
@@ -38,7 +32,7 @@ async function pickTheme(page: Page, name: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-test('sweep from the palette, live panel, hide a run, x-axis, CSV export, light and dark', async () => {
+async function sweepAndCompare(s: Session, from: ExtensionFrom): Promise<void> {
   const { page } = s;
   await openContainer(page);
   await page.getByRole('tree', { name: /Modules/ }).locator('.monaco-list-row', { hasText: '0 Conv' }).waitFor({ timeout: 60_000 });
@@ -142,11 +136,13 @@ test('sweep from the palette, live panel, hide a run, x-axis, CSV export, light 
   // Back to the top: the accuracy chart first, as a user opening the panel sees it.
   await frame.locator('.tl-controls').first().evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await page.waitForTimeout(500);
+  // The picture first: when the stylesheet is missing it shows how.
   const dark = await s.shot('panel-dark');
+  await assertPanelStyled(frame);
   await pickTheme(page, 'Light Modern');
   await page.waitForTimeout(1000);
   await s.shot('panel-light');
-  copyFileSync(dark, path.join(SCREENSHOTS, 'readme-panel.png'));
+  if (from === 'source') copyFileSync(dark, path.join(SCREENSHOTS, 'readme-panel.png'));
 
   // A window reload restores the panel (its serializer) with the runs, without a command.
   await page.reload();
@@ -155,4 +151,16 @@ test('sweep from the palette, live panel, hide a run, x-axis, CSV export, light 
     await webviewFrame(page).locator('tr.tl-run', { hasText: f }).filter({ hasText: 'finished' }).waitFor({ timeout: 90_000 });
   }
   await s.shot('panel-after-reload');
-});
+  await assertPanelStyled(webviewFrame(page));
+}
+
+for (const from of EXTENSION_FROM) {
+  test(`sweep from the palette, live panel, hide a run, x-axis, CSV export, light and dark (extension from ${from})`, async () => {
+    const s = await openSession({ from: path.join(REPO, 'examples', 'digits'), extension: from });
+    try {
+      await sweepAndCompare(s, from);
+    } finally {
+      await s.close();
+    }
+  });
+}

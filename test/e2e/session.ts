@@ -1,14 +1,21 @@
-// One e2e session: a fresh workspace copy, code-server with the extension under development
-// loaded, and headless Chromium on the workbench. Screenshots go to test-output/screenshots/.
+// One e2e session: a fresh workspace copy, code-server with the extension loaded — from the source
+// folder as under development, or installed from the .vsix as users get it — and headless Chromium
+// on the workbench. Screenshots go to test-output/screenshots/ (a `vsix-` prefix for the installed one).
 import { Browser, FrameLocator, Page } from 'playwright-core';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startCodeServer, RunningCodeServer } from '../harness/codeServer';
 import { launchBrowser } from '../harness/browser';
+import { packagedVsix } from '../harness/vsix';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const SCREENSHOTS = path.join(REPO, 'test-output', 'screenshots');
+
+/** Where the extension comes from: the source folder (extensionDevelopmentPath) or `npm run package`'s .vsix, installed. */
+export type ExtensionFrom = 'source' | 'vsix';
+/** Both, for scenarios that run once each way: only users of the .vsix see what packaging leaves out. */
+export const EXTENSION_FROM: readonly ExtensionFrom[] = ['source', 'vsix'];
 
 export interface Session {
   server: RunningCodeServer;
@@ -26,6 +33,8 @@ export interface SessionOptions {
   experiment?: string;
   theme?: 'Default Dark Modern' | 'Default Light Modern' | 'Default High Contrast';
   settings?: Record<string, unknown>;
+  /** Default: source. */
+  extension?: ExtensionFrom;
 }
 
 export async function openSession(opts: SessionOptions = {}): Promise<Session> {
@@ -36,13 +45,19 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
     writeFileSync(path.join(workspace, 'experiment.yaml'), opts.experiment);
   }
   const settings = { ...(opts.theme ? { 'workbench.colorTheme': opts.theme } : {}), ...opts.settings };
-  const server = await startCodeServer({ workspace, smokeTestDriver: true, settings });
+  const fromVsix = opts.extension === 'vsix';
+  const server = await startCodeServer({ workspace, smokeTestDriver: true, settings, installVsix: fromVsix ? [packagedVsix(REPO)] : undefined });
+  if (fromVsix && !readdirSync(path.join(server.tmp, 'extensions')).some((d) => d.startsWith('transfer-lab.transfer-lab-'))) {
+    await server.stop();
+    throw new Error('the .vsix did not install into the extensions folder');
+  }
   const browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   // Loading the extension under development the way the test runner does, without tests.
   const payload = [['extensionDevelopmentPath', `vscode-remote://${server.host}:${server.port}${REPO}`]];
-  await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+  const query = fromVsix ? '' : `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}${query}`);
   await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
@@ -51,7 +66,7 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
     page,
     workspace,
     async shot(name, target) {
-      const file = path.join(SCREENSHOTS, `${name}.png`);
+      const file = path.join(SCREENSHOTS, `${fromVsix ? 'vsix-' : ''}${name}.png`);
       await (target ?? page).screenshot({ path: file });
       return file;
     },

@@ -173,6 +173,22 @@ test('live messages update in place: appends, a new run, a removed run, a bad me
   await o.page.close();
 });
 
+test('an init it cannot read is named on the page, not left loading; a good one then draws', async () => {
+  const o = await open();
+  const bad = structuredClone(INIT) as Extract<HostMessage, { type: 'init' }>;
+  delete (bad.series['freeze-10'].values as Partial<Record<string, unknown>>)['val/mAP_0.5'];
+  await o.send(bad);
+  const note = o.page.locator('.tl-load-error[role=alert]');
+  await note.waitFor({ state: 'visible' });
+  assert.match((await note.textContent()) ?? '', /freeze-10.*val\/mAP_0\.5.*Open Comparison/);
+  assert.equal(await o.page.locator('#app').getAttribute('aria-busy'), 'false');
+  await o.send(INIT);
+  await o.waitRendered({ points: 30 });
+  assert.equal(await note.isVisible(), false);
+  assert.deepEqual(o.errors, []);
+  await o.page.close();
+});
+
 test('controls: hiding a run tells the host and is remembered; smoothing and axis are kept in state', async () => {
   const o = await open();
   await o.send(INIT);
