@@ -9,10 +9,11 @@ import { RunCommands, SweepArgs } from './runCommands';
 import { isFreezeSpec } from './sweepPlan';
 import { RunLogs } from './runLogs';
 import { RunsManager } from './runsManager';
+import { RunsFeed } from './runsFeed';
 import { RunsStatusBar } from './runsStatusBar';
 import { RunSwatches } from './runSwatches';
 import { RunsTree } from './runsTree';
-import { topLevel, type RunsTreeNode } from './runGroups';
+import { topLevel } from './runGroups';
 import { showEngines } from './showEngines';
 import { bestAccuracy, formatAccuracy } from './runRowText';
 
@@ -23,6 +24,8 @@ export interface RunsRegistration extends vscode.Disposable {
   manager: RunsManager;
   /** The Runs view's provider (tests read its items). */
   tree: RunsTree;
+  /** The status-bar item's text while runs train (tests compare it with the rows). */
+  statusBar: RunsStatusBar;
 }
 
 /** Registers the run commands, the Runs view and the status-bar item; disposed with the extension.
@@ -31,22 +34,24 @@ export function registerRuns(context: vscode.ExtensionContext, experimentFiles: 
   const logs = new RunLogs();
   const trainerScript = path.join(context.extensionPath, 'dist', 'trainer.js');
   const manager = new RunsManager(trainerScript, context.workspaceState, logs);
-  const tree = new RunsTree(manager, new RunSwatches(context.globalStorageUri));
-  const statusBar = new RunsStatusBar(manager);
+  // One tick drives the rows and the status bar, so they show the same epoch.
+  const feed = new RunsFeed(manager);
+  const tree = new RunsTree(manager, feed, new RunSwatches(context.globalStorageUri));
+  const statusBar = new RunsStatusBar(manager, feed);
   const commands = new RunCommands(manager, experimentFiles, tree);
 
   const revealRun = async (name: string) => {
     const run = manager.get(name);
     if (!run) return;
-    const node: RunsTreeNode = { kind: 'run', run };
     await vscode.commands.executeCommand('transferLab.runs.focus');
-    await tree.view.reveal(node, { select: true, focus: true, expand: true });
+    await tree.view.reveal(tree.nodeOf(run), { select: true, focus: true, expand: true });
   };
   const runsSource = new ManagedRunsSource(manager, revealRun);
 
   const disposables: vscode.Disposable[] = [
     logs,
     manager,
+    feed,
     tree,
     statusBar,
     runsSource,
@@ -69,6 +74,7 @@ export function registerRuns(context: vscode.ExtensionContext, experimentFiles: 
     runsSource,
     manager,
     tree,
+    statusBar,
     dispose: () => {
       for (const d of disposables.splice(0).reverse()) d.dispose();
     },
