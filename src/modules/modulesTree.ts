@@ -8,7 +8,7 @@ import { toggleFreeze } from '../shared/freeze';
 import type { FreezeSpec } from '../shared/experiment/types';
 import type { LayerInfo, ModelSummary, ModuleInfo } from '../shared/model/types';
 import { ModelStateTracker } from './modelState';
-import { writeFreeze } from './writeFreeze';
+import { writeFreeze, type FreezeChange } from './writeFreeze';
 
 type Node = { kind: 'module'; row: ModuleRow } | { kind: 'layer'; row: LayerRow; module: ModuleRow };
 
@@ -19,7 +19,8 @@ export class ModulesTreeProvider implements vscode.TreeDataProvider<Node>, vscod
   readonly view: vscode.TreeView<Node>;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly tracker: ModelStateTracker) {
+  /** `onChange` hears every change written to the experiment file (the view's undo). */
+  constructor(private readonly tracker: ModelStateTracker, private readonly onChange?: (change: FreezeChange) => void) {
     this.view = vscode.window.createTreeView('transferLab.modules', {
       treeDataProvider: this,
       manageCheckboxStateManually: true,
@@ -129,7 +130,7 @@ export class ModulesTreeProvider implements vscode.TreeDataProvider<Node>, vscod
       void vscode.window.showWarningMessage('Transfer Lab: the experiment file has errors (see the Problems panel); it was not rewritten.');
       return false;
     }
-    const ok = await writeFreeze(s.uri, spec);
+    const ok = await writeFreeze(s.uri, spec, this.onChange);
     await this.tracker.refresh();
     return ok;
   }

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { openSession, openContainer, Session } from './session';
+import { openSession, openContainer, runCommand, Session } from './session';
 
 const EXPERIMENT = `# e2e experiment
 model: model.yaml
@@ -64,4 +64,22 @@ test('clicking a module checkbox freezes it in experiment.yaml; Ctrl+Z undoes it
     () => document.querySelector('.custom-view-tree-node-item-checkbox[aria-checked="true"]') === null,
   );
   await s.shot('modules-tree-undone');
+});
+
+test('with the file closed and focus in the Modules view, Ctrl+Z undoes a checkbox click', async () => {
+  const { page } = s;
+  await runCommand(page, 'View: Close All Editors');
+  await page.locator('.editor-group-container .tab').first().waitFor({ state: 'detached' });
+  const tree = page.getByRole('tree', { name: /Modules/ });
+  const row = tree.locator('.monaco-list-row[role=treeitem]').filter({ hasText: '2 Conv' });
+  await row.locator('.custom-view-tree-node-item-checkbox').click();
+  await until(() => freezeLine() === 'freeze: [2] # nothing frozen', `freeze: [2], got '${freezeLine()}'`);
+  // The view's title bar offers the undo too.
+  await page.getByRole('button', { name: 'Undo Freeze Change' }).waitFor({ state: 'visible' });
+  await s.shot('modules-undo-button', page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Modules' }) }));
+  await row.locator('.label-name').click(); // focus stays in the tree: select the row
+  await page.keyboard.press('Control+Z');
+  await until(() => freezeLine() === 'freeze: 0 # nothing frozen', `Ctrl+Z in the view to restore freeze: 0, got '${freezeLine()}'`);
+  await page.waitForFunction(() => document.querySelector('.custom-view-tree-node-item-checkbox[aria-checked="true"]') === null);
+  assert.equal(await page.locator('.editor-group-container .tab').count(), 0, 'no editor was opened');
 });
