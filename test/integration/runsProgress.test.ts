@@ -41,7 +41,7 @@ function statusProgress(text: string, name: string): string | undefined {
   return text.slice(at + name.length + 2).split(' · ')[0].replace(/ \(\+\d+ running\)$/, '');
 }
 
-function drawsRun(e: RunsTreeNode | RunsTreeNode[] | undefined | null | void, run: RunState): boolean {
+function drawsRun(e: RunsTreeNode | RunsTreeNode[] | undefined | null, run: RunState): boolean {
   if (!e) return true; // the whole tree
   return (Array.isArray(e) ? e : [e]).some((n) => (n.kind === 'run' ? n.run.dir === run.dir : n.runs.some((r) => r.dir === run.dir)));
 }
