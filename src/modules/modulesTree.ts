@@ -92,8 +92,13 @@ export class ModulesTreeProvider implements vscode.TreeDataProvider<Node>, vscod
     return item;
   }
 
-  getChildren(node?: Node): Node[] {
-    if (!node) return this.rows.map((row) => ({ kind: 'module', row }));
+  getChildren(node?: Node): Node[] | Promise<Node[]> {
+    if (!node) {
+      const top = (): Node[] => this.rows.map((row) => ({ kind: 'module', row }));
+      // The first fetch waits for the first reading of the experiment (milliseconds): rows in one
+      // round trip with the window, not an empty tree and a second one.
+      return this.tracker.state ? top() : this.tracker.whenSettled().then(top);
+    }
     if (node.kind === 'module') return node.row.children.map((row) => ({ kind: 'layer', row, module: node.row }));
     return [];
   }

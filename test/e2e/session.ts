@@ -15,6 +15,8 @@ export interface Session {
   browser: Browser;
   page: Page;
   workspace: string;
+  /** When the workbench had rendered (ms, Date.now()). */
+  readyAt: number;
   shot(name: string, target?: { screenshot(o: { path: string }): Promise<unknown> }): Promise<string>;
   close(): Promise<void>;
 }
@@ -44,12 +46,14 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const payload = [['extensionDevelopmentPath', `vscode-remote://${server.host}:${server.port}${REPO}`]];
   await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
   await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+  const readyAt = Date.now();
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
     server,
     browser,
     page,
     workspace,
+    readyAt,
     async shot(name, target) {
       const file = path.join(SCREENSHOTS, `${name}.png`);
       await (target ?? page).screenshot({ path: file });
