@@ -21,6 +21,8 @@ export async function activate(context: vscode.ExtensionContext) {
     vscode.commands.registerCommand('transferLab.createExperiment', () => createExperiment(files)),
     vscode.commands.registerCommand('transferLab.selectExperiment', () => files.pick()),
   );
+  // The experiment to show first, without waiting for a workspace search where possible.
+  await files.selectQuickly();
   const modules = registerModules(context, files);
   const runs = registerRuns(context, files);
   context.subscriptions.push(registerYolov5(runs.manager));

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { EXPERIMENT_GLOB } from '../shared/experiment/find';
+import { quickExperimentChoice } from './quickChoice';
 
 const EXCLUDE_GLOB = '{**/node_modules/**,**/runs/**}';
 const SELECTED_KEY = 'transferLab.selectedExperiment';
@@ -38,6 +39,24 @@ export class ExperimentFiles implements vscode.Disposable {
 
   get current(): vscode.Uri | undefined {
     return this.selected;
+  }
+
+  /** Follows the experiment scan() would pick, when that is known without a workspace search
+   *  (quickChoice.ts): the Modules view's rows need not wait for the search service. */
+  async selectQuickly(): Promise<void> {
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    const remembered = this.state.get<string>(SELECTED_KEY);
+    const rememberedUri = remembered ? vscode.Uri.parse(remembered) : undefined;
+    const file = await quickExperimentChoice({
+      folders,
+      remembered: rememberedUri?.scheme === 'file' ? rememberedUri.fsPath : undefined,
+      configured: vscode.workspace.getConfiguration('transferLab', vscode.workspace.workspaceFolders?.[0]?.uri).get<string>('experiment'),
+    });
+    if (!file || this.selected) return;
+    this.selected = vscode.Uri.file(file);
+    // Not awaited: a round trip to the window, which the rows need not wait for.
+    void vscode.commands.executeCommand('setContext', 'transferLab.hasExperiment', true);
+    this._onDidChangeSelection.fire(this.selected);
   }
 
   async scan(): Promise<void> {

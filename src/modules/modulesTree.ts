@@ -8,7 +8,7 @@ import { toggleFreeze } from '../shared/freeze';
 import type { FreezeSpec } from '../shared/experiment/types';
 import type { LayerInfo, ModelSummary, ModuleInfo } from '../shared/model/types';
 import { ModelStateTracker } from './modelState';
-import { writeFreeze } from './writeFreeze';
+import { writeFreeze, type FreezeChange } from './writeFreeze';
 
 type Node = { kind: 'module'; row: ModuleRow } | { kind: 'layer'; row: LayerRow; module: ModuleRow };
 
@@ -19,7 +19,8 @@ export class ModulesTreeProvider implements vscode.TreeDataProvider<Node>, vscod
   readonly view: vscode.TreeView<Node>;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly tracker: ModelStateTracker) {
+  /** `onChange` hears every change written to the experiment file (the view's undo). */
+  constructor(private readonly tracker: ModelStateTracker, private readonly onChange?: (change: FreezeChange) => void) {
     this.view = vscode.window.createTreeView('transferLab.modules', {
       treeDataProvider: this,
       manageCheckboxStateManually: true,
@@ -91,8 +92,13 @@ export class ModulesTreeProvider implements vscode.TreeDataProvider<Node>, vscod
     return item;
   }
 
-  getChildren(node?: Node): Node[] {
-    if (!node) return this.rows.map((row) => ({ kind: 'module', row }));
+  getChildren(node?: Node): Node[] | Promise<Node[]> {
+    if (!node) {
+      const top = (): Node[] => this.rows.map((row) => ({ kind: 'module', row }));
+      // The first fetch waits for the first reading of the experiment (milliseconds): rows in one
+      // round trip with the window, not an empty tree and a second one.
+      return this.tracker.state ? top() : this.tracker.whenSettled().then(top);
+    }
     if (node.kind === 'module') return node.row.children.map((row) => ({ kind: 'layer', row, module: node.row }));
     return [];
   }
@@ -129,7 +135,7 @@ export class ModulesTreeProvider implements vscode.TreeDataProvider<Node>, vscod
       void vscode.window.showWarningMessage('Transfer Lab: the experiment file has errors (see the Problems panel); it was not rewritten.');
       return false;
     }
-    const ok = await writeFreeze(s.uri, spec);
+    const ok = await writeFreeze(s.uri, spec, this.onChange);
     await this.tracker.refresh();
     return ok;
   }

@@ -1,4 +1,4 @@
-// The Modules capability: model state tracking, the tree, and its title-bar commands.
+// The Modules capability: model state tracking, the tree, its title-bar commands and its undo.
 import * as vscode from 'vscode';
 import { ExperimentFiles } from '../experiment/experimentFiles';
 import { freezeAllButHeadSpec, freezeBackboneSpec, unfreezeAllSpec } from '../shared/freeze';
@@ -6,6 +6,7 @@ import type { FreezeSpec } from '../shared/experiment/types';
 import type { ModelSummary } from '../shared/model/types';
 import { ModelStateTracker } from './modelState';
 import { ModulesTreeProvider } from './modulesTree';
+import { FreezeUndo } from './freezeUndo';
 
 export interface ModulesCapability {
   tracker: ModelStateTracker;
@@ -14,7 +15,8 @@ export interface ModulesCapability {
 
 export function registerModules(context: vscode.ExtensionContext, files: ExperimentFiles): ModulesCapability {
   const tracker = new ModelStateTracker(files);
-  const tree = new ModulesTreeProvider(tracker);
+  const undo = new FreezeUndo(() => files.current);
+  const tree = new ModulesTreeProvider(tracker, undo.record);
   const apply = (make: (m: ModelSummary) => FreezeSpec) => async (): Promise<boolean> => {
     await tracker.whenSettled();
     const s = tracker.state;
@@ -27,6 +29,13 @@ export function registerModules(context: vscode.ExtensionContext, files: Experim
   context.subscriptions.push(
     tracker,
     tree,
+    undo,
+    files.onDidChangeSelection(() => undo.updateContext()),
+    vscode.commands.registerCommand('transferLab.undoFreezeChange', async () => {
+      const ok = await undo.undo();
+      await tracker.refresh();
+      return ok;
+    }),
     vscode.commands.registerCommand('transferLab.freezeBackbone', apply(freezeBackboneSpec)),
     vscode.commands.registerCommand('transferLab.freezeAllButHead', apply(freezeAllButHeadSpec)),
     vscode.commands.registerCommand('transferLab.unfreezeAll', apply(unfreezeAllSpec)),

@@ -9,11 +9,12 @@ import { RunCommands, SweepArgs } from './runCommands';
 import { isFreezeSpec } from './sweepPlan';
 import { RunLogs } from './runLogs';
 import { RunsManager } from './runsManager';
+import { RunsFeed } from './runsFeed';
 import { RunsStatusBar } from './runsStatusBar';
 import { RunColorBook } from '../shared/panel/palette';
 import { RunSwatches } from './runSwatches';
 import { RunsTree } from './runsTree';
-import { topLevel, type RunsTreeNode } from './runGroups';
+import { topLevel } from './runGroups';
 import { showEngines } from './showEngines';
 import { bestAccuracy, formatAccuracy } from './runRowText';
 
@@ -26,6 +27,8 @@ export interface RunsRegistration extends vscode.Disposable {
   tree: RunsTree;
   /** Run colours, shared with the comparison panel and kept in the workspace state. */
   colors: RunColorBook;
+  /** The status-bar item's text while runs train (tests compare it with the rows). */
+  statusBar: RunsStatusBar;
 }
 
 const COLORS_KEY = 'transferLab.runColors';
@@ -37,22 +40,24 @@ export function registerRuns(context: vscode.ExtensionContext, experimentFiles: 
   const trainerScript = path.join(context.extensionPath, 'dist', 'trainer.js');
   const manager = new RunsManager(trainerScript, context.workspaceState, logs);
   const colors = new RunColorBook(context.workspaceState.get(COLORS_KEY), (given) => void context.workspaceState.update(COLORS_KEY, given));
-  const tree = new RunsTree(manager, new RunSwatches(context.globalStorageUri, colors));
-  const statusBar = new RunsStatusBar(manager);
+  // One tick drives the rows and the status bar, so they show the same epoch.
+  const feed = new RunsFeed(manager);
+  const tree = new RunsTree(manager, feed, new RunSwatches(context.globalStorageUri, colors));
+  const statusBar = new RunsStatusBar(manager, feed);
   const commands = new RunCommands(manager, experimentFiles, tree);
 
   const revealRun = async (name: string) => {
     const run = manager.get(name);
     if (!run) return;
-    const node: RunsTreeNode = { kind: 'run', run };
     await vscode.commands.executeCommand('transferLab.runs.focus');
-    await tree.view.reveal(node, { select: true, focus: true, expand: true });
+    await tree.view.reveal(tree.nodeOf(run), { select: true, focus: true, expand: true });
   };
   const runsSource = new ManagedRunsSource(manager, revealRun);
 
   const disposables: vscode.Disposable[] = [
     logs,
     manager,
+    feed,
     tree,
     statusBar,
     runsSource,
@@ -76,6 +81,7 @@ export function registerRuns(context: vscode.ExtensionContext, experimentFiles: 
     manager,
     tree,
     colors,
+    statusBar,
     dispose: () => {
       for (const d of disposables.splice(0).reverse()) d.dispose();
     },

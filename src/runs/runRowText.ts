@@ -1,4 +1,4 @@
-// What a run's row says: status, progress, freeze, engine and device, best accuracy. Pure, so the
+// What a run's row says: best accuracy, status and progress, freeze, engine and device. Pure, so the
 // Runs view, the status bar and the tests agree on one wording.
 import type { EpochMetrics, RunRecord, RunStatus } from '../shared/runs/contract';
 import { describeFreeze } from './sweepPlan';
@@ -51,18 +51,21 @@ export function formatAccuracy(acc: number): string {
   return `${(acc * 100).toFixed(1)}%`;
 }
 
+/** The result first (best accuracy, or a detection run's mAP), then progress, freeze, the
+ *  scheduler's view and why it failed; engine and device last: the sidebar cuts a row's end. */
 export function rowDescription(r: RowInput, opts: { showFreeze?: boolean } = {}): string {
-  const parts = [progressText(r)];
-  if (opts.showFreeze !== false) parts.push(describeFreeze(r.record.freeze));
-  if (r.record.engine) parts.push(r.record.device ? `${r.record.engine} · ${shortDevice(r.record.device)}` : r.record.engine);
+  const parts: string[] = [];
   const best = bestAccuracy(r);
   if (best !== undefined) parts.push(`best ${formatAccuracy(best)}`);
   const detection = detectionText(r.record, r.epochs);
   if (detection) parts.push(detection);
+  parts.push(progressText(r));
+  if (opts.showFreeze !== false) parts.push(describeFreeze(r.record.freeze));
   const slurm = slurmRowText(r.record);
   if (slurm) parts.push(slurm);
   // A Slurm job can also stop for a reason worth a line (time limit, cancelled by an admin).
   if ((r.record.status === 'failed' || (slurm && r.record.status === 'stopped')) && r.record.error) parts.push(firstLine(r.record.error));
+  if (r.record.engine) parts.push(r.record.device ? `${r.record.engine} · ${shortDevice(r.record.device)}` : r.record.engine);
   return parts.join(' · ');
 }
 

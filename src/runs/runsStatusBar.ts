@@ -1,11 +1,11 @@
 // A status-bar item while anything trains: the run, its epoch and the time left; a click opens
-// the comparison panel. Hidden when nothing runs.
+// the comparison panel. Hidden when nothing runs. Drawn at the RunsFeed's ticks, the same ones the
+// Runs view's rows are drawn at, so both show the same epoch.
 import * as vscode from 'vscode';
 import type { RunState, RunsManager } from './runsManager';
 import { estimateSecondsLeft, formatDuration } from './eta';
 import { epochsDone, progressText } from './runRowText';
-
-const TICK_MS = 1_000;
+import type { RunsFeed } from './runsFeed';
 
 export function secondsLeft(run: RunState, now = Date.now()): number | undefined {
   const n = run.record.epochs;
@@ -22,13 +22,19 @@ export function secondsLeft(run: RunState, now = Date.now()): number | undefined
 export class RunsStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('transferLab.runs', vscode.StatusBarAlignment.Left, 50);
   private readonly disposables: vscode.Disposable[] = [];
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private shown = false;
 
-  constructor(private readonly manager: RunsManager) {
+  constructor(private readonly manager: RunsManager, feed: RunsFeed) {
     this.item.name = 'Transfer Lab Runs';
     this.item.command = 'transferLab.openComparison';
-    this.disposables.push(this.item, manager.onDidChange(() => this.update()));
+    // The feed ticks at least once a second while something runs: the ETA moves with the clock.
+    this.disposables.push(this.item, feed.onDidTick(() => this.update()));
     this.update();
+  }
+
+  /** What the item says, while it shows. */
+  get text(): string | undefined {
+    return this.shown ? this.item.text : undefined;
   }
 
   private update(): void {
@@ -36,12 +42,9 @@ export class RunsStatusBar implements vscode.Disposable {
     const queued = this.manager.queued().length;
     if (running.length === 0) {
       this.item.hide();
-      if (this.timer) clearInterval(this.timer);
-      this.timer = undefined;
+      this.shown = false;
       return;
     }
-    // The ETA moves with the clock between events.
-    this.timer ??= setInterval(() => this.update(), TICK_MS);
     const lead = running[0];
     const left = secondsLeft(lead);
     const eta = left !== undefined ? ` · ETA ${formatDuration(left)}` : '';
@@ -57,10 +60,10 @@ export class RunsStatusBar implements vscode.Disposable {
         .join('  \n') + `${queued > 0 ? `  \n${queued} queued` : ''}  \n\nClick to open the comparison panel.`,
     );
     this.item.show();
+    this.shown = true;
   }
 
   dispose(): void {
-    if (this.timer) clearInterval(this.timer);
     for (const d of this.disposables) d.dispose();
   }
 }

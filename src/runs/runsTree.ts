@@ -1,4 +1,4 @@
-// The Runs view: one row per run (status icon, progress, freeze, engine and device, best accuracy),
+// The Runs view: one row per run (status icon, best accuracy, progress, freeze, engine and device),
 // the runs of a sweep under the sweep's row, and a checkbox per row choosing what the comparison
 // panel shows. The extension owns checkbox state (a sweep's box checks all its runs).
 import * as vscode from 'vscode';
@@ -8,21 +8,29 @@ import { topLevel, type RunsTreeNode } from './runGroups';
 import { bestAccuracy, formatAccuracy, progressText, rowDescription, STATUS_ICON } from './runRowText';
 import { describeFreeze } from './sweepPlan';
 import type { RunSwatches } from './runSwatches';
+import type { RunsFeed, RunsTick } from './runsFeed';
 
 export type { RunsTreeNode } from './runGroups';
 
-const REFRESH_MS = 200;
+type RunNode = Extract<RunsTreeNode, { kind: 'run' }>;
+type SweepNode = Extract<RunsTreeNode, { kind: 'sweep' }>;
 
 export class RunsTree implements vscode.TreeDataProvider<RunsTreeNode>, vscode.Disposable {
-  private readonly _onDidChangeTreeData = new vscode.EventEmitter<RunsTreeNode | undefined>();
+  private readonly _onDidChangeTreeData = new vscode.EventEmitter<RunsTreeNode | RunsTreeNode[] | undefined>();
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
   readonly view: vscode.TreeView<RunsTreeNode>;
   private readonly disposables: vscode.Disposable[] = [];
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  // One node object per run and per sweep, so a tick can redraw just the rows that changed (VS Code
+  // knows a tree's elements by identity): one message, where redrawing the whole tree costs a
+  // round trip per level and fell behind the status bar on a busy machine.
+  private readonly runNodes = new Map<string, RunNode>();
+  private readonly sweepNodes = new Map<string, SweepNode>();
+  /** The status each run's row was last drawn with: when it changes, its sweep's row counts it. */
+  private readonly drawnStatus = new Map<string, string>();
 
   private swatchReady = false;
 
-  constructor(private readonly manager: RunsManager, private readonly swatches?: RunSwatches) {
+  constructor(private readonly manager: RunsManager, private readonly feed: RunsFeed, private readonly swatches?: RunSwatches) {
     this.view = vscode.window.createTreeView('transferLab.runs', {
       treeDataProvider: this,
       manageCheckboxStateManually: true,
@@ -33,32 +41,53 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeNode>, vscode.D
       this.view,
       this._onDidChangeTreeData,
       this.view.onDidChangeCheckboxState((e) => void this.onCheckboxes(e)),
-      manager.onDidChange(() => this.refresh()),
-      manager.onDidChangeChecked(() => this.refresh()),
+      feed.onDidTick((tick) => this.draw(tick)),
+      manager.onDidChangeChecked(() => feed.changedAll()),
     );
     this.updateDescription();
     void this.swatches?.prepare().then(
       () => {
         this.swatchReady = true;
-        this.refresh();
+        feed.changedAll();
       },
       () => undefined, // no storage folder: status icons only
     );
   }
 
-  /** Coalesces bursts (batch events arrive many times a second) into one redraw. */
+  /** Redraws every row at the next tick. */
   refresh(): void {
-    if (this.refreshTimer) return;
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = undefined;
-      this.updateDescription();
+    this.feed.changedAll();
+  }
+
+  /** The node VS Code knows a run's row by (for reveal). */
+  nodeOf(run: RunState): RunsTreeNode {
+    return this.runNode(run);
+  }
+
+  private draw(tick: RunsTick): void {
+    this.updateDescription();
+    if (tick.all) {
       this._onDidChangeTreeData.fire(undefined);
-    }, REFRESH_MS);
+      return;
+    }
+    const nodes = new Set<RunsTreeNode>();
+    for (const run of tick.runs) {
+      const node = this.runNodes.get(run.dir);
+      if (node?.run !== run) {
+        // A row VS Code has not fetched (a new run, a collapsed sweep, a hidden view): redraw all.
+        this._onDidChangeTreeData.fire(undefined);
+        return;
+      }
+      const sweep = run.record.sweep !== undefined && this.drawnStatus.get(run.dir) !== run.record.status ? this.sweepNodes.get(sweepKey(run.folder, run.record.sweep)) : undefined;
+      nodes.add(sweep ?? node);
+    }
+    if (nodes.size > 0) this._onDidChangeTreeData.fire([...nodes]);
   }
 
   private updateDescription(): void {
     const runs = this.manager.list();
-    this.view.description = runs.length > 0 ? `${runs.filter((r) => this.manager.isChecked(r)).length}/${runs.length} selected` : undefined;
+    const description = runs.length > 0 ? `${runs.filter((r) => this.manager.isChecked(r)).length}/${runs.length} selected` : undefined;
+    if (description !== this.view.description) this.view.description = description;
   }
 
   private async onCheckboxes(e: vscode.TreeCheckboxChangeEvent<RunsTreeNode>): Promise<void> {
@@ -69,14 +98,44 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeNode>, vscode.D
   }
 
   getChildren(node?: RunsTreeNode): RunsTreeNode[] {
-    if (node?.kind === 'sweep') return node.runs.map((run) => ({ kind: 'run', run }));
+    if (node?.kind === 'sweep') return node.runs.map((run) => this.runNode(run));
     if (node) return [];
-    return topLevel(this.manager.list());
+    const runs = this.manager.list();
+    const top = topLevel(runs).map((n) => (n.kind === 'run' ? this.runNode(n.run) : this.sweepNode(n)));
+    // Forget rows that are gone.
+    const liveRuns = new Set(runs.map((r) => r.dir));
+    for (const dir of this.runNodes.keys()) {
+      if (liveRuns.has(dir)) continue;
+      this.runNodes.delete(dir);
+      this.drawnStatus.delete(dir);
+    }
+    const liveSweeps = new Set(top.filter((n): n is SweepNode => n.kind === 'sweep').map((n) => sweepKey(n.folder, n.sweep)));
+    for (const key of this.sweepNodes.keys()) if (!liveSweeps.has(key)) this.sweepNodes.delete(key);
+    return top;
   }
 
   getParent(node: RunsTreeNode): RunsTreeNode | undefined {
     if (node.kind === 'sweep' || !node.run.record.sweep) return undefined;
-    return topLevel(this.manager.list()).find((n) => n.kind === 'sweep' && n.sweep === node.run.record.sweep && n.folder === node.run.folder);
+    const sweep = topLevel(this.manager.list()).find((n): n is SweepNode => n.kind === 'sweep' && n.sweep === node.run.record.sweep && n.folder === node.run.folder);
+    return sweep && this.sweepNode(sweep);
+  }
+
+  private runNode(run: RunState): RunNode {
+    let node = this.runNodes.get(run.dir);
+    if (node?.run !== run) {
+      node = { kind: 'run', run };
+      this.runNodes.set(run.dir, node);
+    }
+    return node;
+  }
+
+  /** The cached node of a sweep, holding the runs it has now. */
+  private sweepNode(fresh: SweepNode): SweepNode {
+    const key = sweepKey(fresh.folder, fresh.sweep);
+    const node = this.sweepNodes.get(key) ?? fresh;
+    node.runs = fresh.runs;
+    this.sweepNodes.set(key, node);
+    return node;
   }
 
   getTreeItem(node: RunsTreeNode): vscode.TreeItem {
@@ -97,6 +156,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeNode>, vscode.D
   }
 
   private runItem(run: RunState): vscode.TreeItem {
+    this.drawnStatus.set(run.dir, run.record.status);
     // Under its sweep's row a run is told apart by its freeze value; its full name is in the
     // tooltip and the accessible label.
     const inSweep = run.record.sweep !== undefined && run.record.name.startsWith(`${run.record.sweep}-`);
@@ -121,9 +181,12 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeNode>, vscode.D
   }
 
   dispose(): void {
-    clearTimeout(this.refreshTimer);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+function sweepKey(folder: string, sweep: string): string {
+  return `${folder}\0${sweep}`;
 }
 
 function runTooltip(run: RunState): vscode.MarkdownString {

@@ -1,11 +1,11 @@
 // Like a user: tick a module's checkbox in the Modules view, see experiment.yaml change, undo it
-// with the keyboard, and screenshot the tree: with the extension from the source folder, then
+// with the keyboard in the file's editor and, with the file closed, in the view itself; screenshot the tree: with the extension from the source folder, then
 // installed from the .vsix.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { openSession, openContainer, Session, EXTENSION_FROM } from './session';
+import { openSession, openContainer, runCommand, Session, EXTENSION_FROM } from './session';
 
 const EXPERIMENT = `# e2e experiment
 model: model.yaml
@@ -57,10 +57,24 @@ async function freezeAndUndo(s: Session): Promise<void> {
     () => document.querySelector('.custom-view-tree-node-item-checkbox[aria-checked="true"]') === null,
   );
   await s.shot('modules-tree-undone');
+
+  // With the file closed and focus in the Modules view, Ctrl+Z undoes a checkbox click.
+  await runCommand(page, 'View: Close All Editors');
+  await page.locator('.editor-group-container .tab').first().waitFor({ state: 'detached' });
+  await row.locator('.custom-view-tree-node-item-checkbox').click();
+  await until(() => freezeLine(s) === 'freeze: [2] # nothing frozen', `freeze: [2], got '${freezeLine(s)}'`);
+  // The view's title bar offers the undo too.
+  await page.getByRole('button', { name: 'Undo Freeze Change' }).waitFor({ state: 'visible' });
+  await s.shot('modules-undo-button', page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Modules' }) }));
+  await row.locator('.label-name').click(); // focus stays in the tree: select the row
+  await page.keyboard.press('Control+Z');
+  await until(() => freezeLine(s) === 'freeze: 0 # nothing frozen', `Ctrl+Z in the view to restore freeze: 0, got '${freezeLine(s)}'`);
+  await page.waitForFunction(() => document.querySelector('.custom-view-tree-node-item-checkbox[aria-checked="true"]') === null);
+  assert.equal(await page.locator('.editor-group-container .tab').count(), 0, 'no editor was opened');
 }
 
 for (const from of EXTENSION_FROM) {
-  test(`clicking a module checkbox freezes it in experiment.yaml; Ctrl+Z undoes it (extension from ${from})`, async () => {
+  test(`clicking a module checkbox freezes it in experiment.yaml; Ctrl+Z undoes it, in the file and in the view (extension from ${from})`, async () => {
     const s = await openSession({ experiment: EXPERIMENT, extension: from });
     try {
       await freezeAndUndo(s);

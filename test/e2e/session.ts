@@ -22,6 +22,8 @@ export interface Session {
   browser: Browser;
   page: Page;
   workspace: string;
+  /** When the workbench had rendered (ms, Date.now()). */
+  readyAt: number;
   shot(name: string, target?: { screenshot(o: { path: string }): Promise<unknown> }): Promise<string>;
   close(): Promise<void>;
 }
@@ -59,12 +61,14 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const query = fromVsix ? '' : `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}${query}`);
   await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+  const readyAt = Date.now();
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
     server,
     browser,
     page,
     workspace,
+    readyAt,
     async shot(name, target) {
       const file = path.join(SCREENSHOTS, `${fromVsix ? 'vsix-' : ''}${name}.png`);
       await (target ?? page).screenshot({ path: file });

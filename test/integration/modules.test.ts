@@ -54,7 +54,7 @@ suite('Modules view', () => {
     assert.match(rows[0].label, /^0 Conv/);
     assert.equal(rows[0].checkbox, 'unchecked');
     assert.ok(rows[0].children.length >= 2, 'Conv has conv and bn layers');
-    assert.match(a.modules.tree.view.description ?? '', /of .* trainable/);
+    assert.match(a.modules.tree.view.description ?? '', /^all \d+(\.\d+)?K trainable$/, 'nothing frozen: the whole model trains');
   });
 
   test('checking a module writes freeze: into the file (comments kept), counts follow, undo restores', async () => {
@@ -85,6 +85,43 @@ suite('Modules view', () => {
     assert.equal(rows[7].checkbox, 'checked');
     assert.equal(rows[8].checkbox, 'unchecked');
     await vscode.commands.executeCommand('transferLab.unfreezeAll');
+    assert.equal(freezeLine(uri), 'freeze: 0 # what to freeze');
+  });
+
+  test('Undo Freeze Change (Ctrl+Z in the view) undoes checkbox clicks with the file closed, as edits the file’s own undo has too', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const onDisk = (): string => readFileSync(uri.fsPath, 'utf8').split('\n').find((l) => l.startsWith('freeze:')) ?? '';
+    assert.ok(await a.modules.tree.toggle([{ id: 'model.2', frozen: true }]));
+    assert.ok(await a.modules.tree.toggle([{ id: 'model.4', frozen: true }]));
+    assert.equal(onDisk(), 'freeze: [2, 4] # what to freeze');
+    await vscode.commands.executeCommand('transferLab.modules.focus');
+    assert.equal(await vscode.commands.executeCommand('transferLab.undoFreezeChange'), true);
+    assert.equal(onDisk(), 'freeze: [2] # what to freeze', 'the last click is undone and saved');
+    assert.equal(a.modules.tree.moduleRows[4].checkbox, 'unchecked');
+    assert.equal(a.modules.tree.moduleRows[2].checkbox, 'checked');
+    assert.equal(await vscode.commands.executeCommand('transferLab.undoFreezeChange'), true);
+    assert.equal(onDisk(), 'freeze: 0 # what to freeze');
+    assert.equal(vscode.window.visibleTextEditors.length, 0, 'no editor was opened');
+    // The key runs it only where the user is: focus in the Modules view.
+    const keys = (vscode.extensions.getExtension('transfer-lab.transfer-lab')!.packageJSON.contributes.keybindings as { command: string; key: string; when: string }[])
+      .filter((k) => k.command === 'transferLab.undoFreezeChange');
+    assert.deepEqual(keys.map((k) => [k.key, k.when]), [['ctrl+z', 'focusedView == transferLab.modules']]);
+
+    // The undo was an ordinary edit: the file's editor can undo it in turn.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    await vscode.commands.executeCommand('undo');
+    await waitFor(() => freezeLine(uri) === 'freeze: [2] # what to freeze' || undefined, 'the editor to undo the view’s undo');
+    // A file changed since the last freeze change is left as the user has it.
+    await vscode.commands.executeCommand('transferLab.unfreezeAll');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const we = new vscode.WorkspaceEdit();
+    we.insert(uri, new vscode.Position(0, 0), '# edited by hand\n');
+    await vscode.workspace.applyEdit(we);
+    const edited = doc.getText();
+    assert.equal(await vscode.commands.executeCommand('transferLab.undoFreezeChange'), false);
+    assert.equal(doc.getText(), edited, 'nothing was undone over the hand edit');
+    await vscode.commands.executeCommand('undo');
+    await doc.save();
     assert.equal(freezeLine(uri), 'freeze: 0 # what to freeze');
   });
 

@@ -99,7 +99,7 @@ suite('Slurm', () => {
     const d = await disk(run);
     assert.deepEqual(d.executor, { kind: 'slurm', jobId: jobId(run), state: 'COMPLETED', node: 'localhost' });
     assert.ok(existsSync(path.join(run.dir, `slurm-${jobId(run)}.out`)), 'the job\'s output is in the run folder');
-    assert.match(rowDescription(run), new RegExp(`^finished 2/2 · .* · slurm ${jobId(run)} completed$`));
+    assert.match(rowDescription(run), new RegExp(`^best \\d+\\.\\d% · finished 2/2 · .* · slurm ${jobId(run)} completed(?: · .*)?$`));
   });
 
   test('Stop cancels the job (scancel): the trainer checkpoints and the run is stopped; Resume resubmits it with --resume', async () => {

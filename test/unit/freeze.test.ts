@@ -12,6 +12,7 @@ import { parseYoloModel } from '../../src/shared/model/yolo';
 import { parseTfjsModel } from '../../src/shared/model/tfjsModel';
 import { treeDescription, treeRows, formatCount } from '../../src/shared/model/treeRows';
 import type { ModelSummary } from '../../src/shared/model/types';
+import type { FreezeSpec } from '../../src/shared/experiment/types';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/unit/fixtures');
 
@@ -153,7 +154,10 @@ test('treeRows: labels, descriptions, checkbox states (partial shows unchecked),
   assert.match(rows[2].children[0].tooltip, /weight 32×64×1×1/);
   assert.equal(rows[11].checkbox, undefined, 'Upsample has nothing to freeze');
   assert.equal(rows[11].description, 'no parameters · 40×40×256');
-  assert.equal(treeDescription(s, 10), `${formatCount(7_235_389 - frozenState(s, 10).frozenParams)} of 7.24M trainable · 10/19 frozen`);
+  assert.equal(treeDescription(s, 10), `${formatCount(7_235_389 - frozenState(s, 10).frozenParams)} trainable`);
+  assert.equal(treeDescription(s, 0), 'all 7.24M trainable', 'nothing frozen: the whole model');
+  // Short enough for a default-width sidebar beside the view's title (about 20 characters).
+  for (const spec of [0, 10, [0, 'model.2.cv1'], 24] satisfies FreezeSpec[]) assert.ok(treeDescription(s, spec).length <= 20, treeDescription(s, spec));
   const t = treeRows(tfjsBlocks(), 1);
   assert.equal(t[1].label, '1 block_1');
   assert.equal(t[1].description.startsWith('Block · '), true);

@@ -14,11 +14,19 @@ function epoch(n: number, acc: number): EpochMetrics {
 
 const rec = (over: Partial<RunRecord>): RunRecord => ({ name: 'r', status: 'running', experiment: '/ws/e.yaml', freeze: 10, ...over });
 
-test('a running row: epoch n/N with batch progress, freeze, engine and device, best accuracy', () => {
+test('a running row: best accuracy, epoch n/N with batch progress, freeze, engine and device', () => {
   const row = { record: rec({ epochs: 5, engine: 'wasm', device: 'Intel(R) Xeon(R) Platinum 8375C CPU (2 cores)' }), epochs: [epoch(0, 0.5), epoch(1, 0.75)], batch: { epoch: 2, done: 3, of: 12 } };
   assert.equal(progressText(row), 'epoch 3/5 (25%)');
   assert.equal(bestAccuracy(row), 0.75);
-  assert.equal(rowDescription(row), 'epoch 3/5 (25%) · freeze 10 · wasm · Intel(R) Xeon(R) Platinum 8… · best 75.0%');
+  assert.equal(rowDescription(row), 'best 75.0% · epoch 3/5 (25%) · freeze 10 · wasm · Intel(R) Xeon(R) Platinum 8…');
+});
+
+test('a finished row starts with its result: the sidebar cuts the engine and device, not the accuracy', () => {
+  const record = rec({ status: 'finished', epochs: 8, epochsDone: 8, freeze: 6, engine: 'wasm', device: 'AMD EPYC (2 cores) (WebAssembly SIMD, 2 threads)' });
+  const inSweep = rowDescription({ record, epochs: [epoch(0, 0.9), epoch(1, 0.941)] }, { showFreeze: false });
+  assert.equal(inSweep, 'best 94.1% · finished 8/8 · wasm · AMD EPYC (2 cores) (WebAsse…');
+  // What a default-width sidebar shows of it (about 40 characters after the label) holds the result.
+  assert.match(inSweep.slice(0, 40), /^best 94\.1% · finished 8\/8/);
 });
 
 test('queued, starting, stopping, finished and failed rows', () => {

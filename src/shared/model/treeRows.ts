@@ -81,10 +81,10 @@ export function treeRows(summary: ModelSummary, spec: FreezeSpec): ModuleRow[] {
   });
 }
 
-/** The view's description, most telling part first (the sidebar truncates): "1.23M of 7.24M trainable · 10/25 frozen". */
+/** The view's description, short enough for a default-width sidebar next to the view's title
+ *  (about 20 characters): the trainable parameters ("37.3K trainable"), or "all 60.7K trainable"
+ *  when nothing is frozen. Which modules are frozen, the checkboxes show. */
 export function treeDescription(summary: ModelSummary, spec: FreezeSpec): string {
   const state = frozenState(summary, spec);
-  const frozen = state.modules.filter((m) => m.state === 'frozen' && m.totalLayers > 0).length;
-  const withParams = state.modules.filter((m) => m.totalLayers > 0).length;
-  return `${formatCount(state.trainableParams)} of ${formatCount(state.totalParams)} trainable · ${frozen}/${withParams} frozen`;
+  return state.frozenParams === 0 ? `all ${formatCount(state.totalParams)} trainable` : `${formatCount(state.trainableParams)} trainable`;
 }
