@@ -12,7 +12,7 @@ const common = { bundle: true, sourcemap: !production, minify: production, logLe
 const builds = [
   {
     ...common,
-    entryPoints: ['src/extension.ts'],
+    entryPoints: ['src/extension/extension.ts'],
     outfile: 'dist/extension.js',
     platform: 'node',
     format: 'cjs',

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadModelSummary } from '../src/shared/model/load';
-import { treeRows } from '../src/shared/model/treeRows';
+import { treeRows } from '../src/extension/modules/treeRows';
 
 const LAYERS = 1000;
 const RUNS = 20;

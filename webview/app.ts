@@ -1,11 +1,11 @@
 // The comparison page: controls, one chart per quantity, the summary table. Host messages update
 // the RunStore at once; drawing happens once per animation frame for whatever arrived, and only
 // the charts and rows the changes touch are updated.
-import { CHARTS, type ChartId } from '../src/shared/panel/charts';
+import { CHARTS, type ChartId } from './charts';
 import { hostMessageProblem, type ExportFormat, type HostMessage } from '../src/shared/panel/contract';
-import { RunStore, type StoreChange } from '../src/shared/panel/runStore';
+import { RunStore, type StoreChange } from './runStore';
 import { isObject } from '../src/shared/panel/shapes';
-import { MAX_SMOOTHING } from '../src/shared/panel/smoothing';
+import { MAX_SMOOTHING } from './smoothing';
 import type { XAxisMode } from '../src/shared/panel/series';
 import { ChartView, type ChartEnv, type ChartSettings } from './chartView';
 import { button, checkbox, dropdown, slider, type Control } from './controls';

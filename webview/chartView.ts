@@ -6,14 +6,14 @@
 // smoothing on/off, axis mode, log scale, theme). A chart scrolled out of view records that it is
 // stale and catches up when it comes back. Hovering shows every shown run's exact values at that x.
 import uPlot from 'uplot';
-import { alignTracks, appendToAligned, lowerBound, type Aligned, type Track } from '../src/shared/panel/align';
-import { DURATION_INCRS, durationTicks, formatX, formatY, X_AXIS_LABELS, type ChartDef, type ChartLine } from '../src/shared/panel/charts';
+import { alignTracks, appendToAligned, lowerBound, type Aligned, type Track } from './align';
+import { DURATION_INCRS, durationTicks, formatX, formatY, X_AXIS_LABELS, type ChartDef, type ChartLine } from './charts';
 import type { ExportFormat } from '../src/shared/panel/contract';
-import { Decimator } from '../src/shared/panel/decimate';
-import type { RunStore, StoredRun } from '../src/shared/panel/runStore';
+import { Decimator } from './decimate';
+import type { RunStore, StoredRun } from './runStore';
 import { hasAny, xValues, type Value, type XAxisMode } from '../src/shared/panel/series';
-import { EmaSmoother } from '../src/shared/panel/smoothing';
-import { buildSvgChart, type SvgLine } from '../src/shared/panel/svgChart';
+import { EmaSmoother } from './smoothing';
+import { buildSvgChart, type SvgLine } from './svgChart';
 import { button } from './controls';
 import type { ThemeColors } from './theme';
 

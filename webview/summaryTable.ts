@@ -5,10 +5,10 @@
 // from when each arrived.
 import type { ExportFormat } from '../src/shared/panel/contract';
 import type { ComparisonGroup } from '../src/shared/panel/comparability';
-import { seriesToCsv, summaryToCsv } from '../src/shared/panel/csv';
-import { groupBaselineText, groupTitle } from '../src/shared/panel/groupText';
+import { seriesToCsv, summaryToCsv } from './csv';
+import { groupBaselineText, groupTitle } from './groupText';
 import { uniformMetric } from '../src/shared/panel/measures';
-import type { RunStore } from '../src/shared/panel/runStore';
+import type { RunStore } from './runStore';
 import type { SeriesColumns } from '../src/shared/panel/series';
 import { RunSummaryBuilder, tabulate, type SummaryTable as TableData } from '../src/shared/panel/summary';
 import { button, dropdown } from './controls';

@@ -1,6 +1,6 @@
 // The webview's side of VS Code: posting typed messages and keeping UI state across reloads
 // (the panel is not retained when hidden, so its state lives in getState/setState).
-import type { ChartId } from '../src/shared/panel/charts';
+import type { ChartId } from './charts';
 import type { WebviewMessage } from '../src/shared/panel/contract';
 import type { XAxisMode } from '../src/shared/panel/series';
 

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { TransferLabApi } from '../../src/extension';
+import type { TransferLabApi } from '../../src/extension/extension';
 import { parseExperiment } from '../../src/shared/experiment/parse';
 import { removeFiles, writeFile, waitFor } from './util';
 

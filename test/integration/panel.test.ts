@@ -3,10 +3,10 @@
 // receive the runs, and report what it drew), a live append and a status change.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { TransferLabApi } from '../../src/extension';
-import type { ComparisonPanel, LoggedMessage } from '../../src/panel/comparisonPanel';
+import type { TransferLabApi } from '../../src/extension/extension';
+import type { ComparisonPanel, LoggedMessage } from '../../src/extension/panel/comparisonPanel';
 import type { HostMessage, WebviewMessage } from '../../src/shared/panel/contract';
-import { RunStore } from '../../src/shared/panel/runStore';
+import { RunStore } from '../../webview/runStore';
 import { buildSummary, formatDelta } from '../../src/shared/panel/summary';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
 import { removeFiles, waitFor, workspaceUri, writeFile } from './util';

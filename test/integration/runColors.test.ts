@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { TransferLabApi } from '../../src/extension';
+import type { TransferLabApi } from '../../src/extension/extension';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
 import { removeFiles, waitFor, workspaceUri, writeFile } from './util';
 

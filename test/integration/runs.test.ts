@@ -8,11 +8,11 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile as writeFileFs } from 'node
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ExperimentFiles } from '../../src/experiment/experimentFiles';
-import type { LaunchOutcome } from '../../src/runs/runCommands';
-import type { RunState, RunsManager } from '../../src/runs/runsManager';
-import type { RunsRegistration } from '../../src/runs/registerRuns';
-import { groupAlive, processRunning } from '../../src/runs/processTree';
+import type { ExperimentFiles } from '../../src/extension/experiment/experimentFiles';
+import type { LaunchOutcome } from '../../src/extension/runs/runCommands';
+import type { RunState, RunsManager } from '../../src/extension/runs/runsManager';
+import type { RunsRegistration } from '../../src/extension/runs/registerRuns';
+import { groupAlive, processRunning } from '../../src/extension/runs/processTree';
 import type { RunRecord } from '../../src/shared/runs/contract';
 import { removeFiles, waitFor, workspaceUri, writeFile } from './util';
 

@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ExperimentFiles } from '../../src/experiment/experimentFiles';
-import type { LaunchOutcome } from '../../src/runs/runCommands';
-import type { RunsRegistration } from '../../src/runs/registerRuns';
+import type { ExperimentFiles } from '../../src/extension/experiment/experimentFiles';
+import type { LaunchOutcome } from '../../src/extension/runs/runCommands';
+import type { RunsRegistration } from '../../src/extension/runs/registerRuns';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
 import { removeFiles, waitFor, workspaceUri, writeFile as writeWorkspaceFile } from './util';
 

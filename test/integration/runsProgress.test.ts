@@ -6,11 +6,11 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ExperimentFiles } from '../../src/experiment/experimentFiles';
-import type { LaunchOutcome } from '../../src/runs/runCommands';
-import type { RunsRegistration } from '../../src/runs/registerRuns';
-import type { RunsTreeNode } from '../../src/runs/runsTree';
-import type { RunState } from '../../src/runs/runsManager';
+import type { ExperimentFiles } from '../../src/extension/experiment/experimentFiles';
+import type { LaunchOutcome } from '../../src/extension/runs/runCommands';
+import type { RunsRegistration } from '../../src/extension/runs/registerRuns';
+import type { RunsTreeNode } from '../../src/extension/runs/runsTree';
+import type { RunState } from '../../src/extension/runs/runsManager';
 import { removeFiles, writeFile } from './util';
 
 const REPO = process.env.TRANSFER_LAB_REPO ?? path.resolve(__dirname, '..', '..', '..');

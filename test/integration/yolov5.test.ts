@@ -7,12 +7,12 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ExperimentFiles } from '../../src/experiment/experimentFiles';
-import type { TransferLabApi } from '../../src/extension';
-import type { LaunchOutcome } from '../../src/runs/runCommands';
-import type { RunsRegistration } from '../../src/runs/registerRuns';
-import type { RunsManager, RunState } from '../../src/runs/runsManager';
-import { rowDescription } from '../../src/runs/runRowText';
+import type { ExperimentFiles } from '../../src/extension/experiment/experimentFiles';
+import type { TransferLabApi } from '../../src/extension/extension';
+import type { LaunchOutcome } from '../../src/extension/runs/runCommands';
+import type { RunsRegistration } from '../../src/extension/runs/registerRuns';
+import type { RunsManager, RunState } from '../../src/extension/runs/runsManager';
+import { rowDescription } from '../../src/extension/runs/runRowText';
 import type { RunRecord } from '../../src/shared/runs/contract';
 import { removeFiles, waitFor, workspaceUri, writeFile } from './util';
 

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isExcluded, quickExperimentChoice } from '../../src/experiment/quickChoice';
+import { isExcluded, quickExperimentChoice } from '../../src/extension/experiment/quickChoice';
 
 function workspace(files: string[]): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tl-quick-'));

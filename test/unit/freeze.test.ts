@@ -10,7 +10,7 @@ import {
 } from '../../src/shared/freeze';
 import { parseYoloModel } from '../../src/shared/model/yolo';
 import { parseTfjsModel } from '../../src/shared/model/tfjsModel';
-import { treeDescription, treeRows, formatCount } from '../../src/shared/model/treeRows';
+import { treeDescription, treeRows, formatCount } from '../../src/extension/modules/treeRows';
 import type { ModelSummary } from '../../src/shared/model/types';
 import type { FreezeSpec } from '../../src/shared/experiment/types';
 

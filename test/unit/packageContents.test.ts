@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { buildPanelHtml, panelAssetUris } from '../../src/panel/panelHtml';
+import { buildPanelHtml, panelAssetUris } from '../../src/extension/panel/panelHtml';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const VSCE = path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce');
@@ -47,7 +47,7 @@ function panelReferences(): Map<string, string> {
   const refs = new Map<string, string>();
   for (const [, attr, url] of html.matchAll(/\b(src|href)="([^"]*)"/g)) {
     assert.ok(url.startsWith(`${ORIGIN}/`), `the panel's page loads ${url}, which is not a file of the extension`);
-    refs.set(url.slice(ORIGIN.length + 1), `the panel's HTML (${attr}, src/panel/panelHtml.ts)`);
+    refs.set(url.slice(ORIGIN.length + 1), `the panel's HTML (${attr}, src/extension/panel/panelHtml.ts)`);
   }
   for (const [file] of [...refs]) {
     if (!file.endsWith('.css') || !existsSync(path.join(REPO, file))) continue;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { alignTracks, appendToAligned, lowerBound } from '../../src/shared/panel/align';
+import { alignTracks, appendToAligned, lowerBound } from '../../webview/align';
 
 test('runs over the same epochs share x; shorter runs are padded with null', () => {
   const a = alignTracks([

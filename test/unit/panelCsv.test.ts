@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { csvField, seriesToCsv, summaryToCsv } from '../../src/shared/panel/csv';
+import { csvField, seriesToCsv, summaryToCsv } from '../../webview/csv';
 import { toColumns } from '../../src/shared/panel/series';
 import { buildSummary } from '../../src/shared/panel/summary';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';

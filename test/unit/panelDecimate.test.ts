@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { Decimator } from '../../src/shared/panel/decimate';
+import { Decimator } from '../../webview/decimate';
 import type { Value } from '../../src/shared/panel/series';
 
 function data(n: number, lines = 2): { x: number[]; ys: Value[][] } {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
-import { exportBytes, exportFileName } from '../../src/panel/exportFile';
-import { buildPanelHtml, contentSecurityPolicy, makeNonce } from '../../src/panel/panelHtml';
+import { exportBytes, exportFileName } from '../../src/extension/panel/exportFile';
+import { buildPanelHtml, contentSecurityPolicy, makeNonce } from '../../src/extension/panel/panelHtml';
 
 test('export file names are safe and say what they hold', () => {
   assert.equal(exportFileName('chart-accuracy', 'png'), 'transfer-lab-chart-accuracy.png');

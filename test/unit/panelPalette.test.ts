@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { RUN_PALETTE, RunColorBook, runColor, runColors } from '../../src/shared/panel/palette';
+import { RUN_PALETTE, RunColorBook, runColor, runColors } from '../../src/extension/panel/palette';
 
 test('colours are distinct up to the palette size and independent of the order names come in', () => {
   const names = Array.from({ length: RUN_PALETTE.length }, (_, i) => `freeze-${i}`);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { RunStore } from '../../src/shared/panel/runStore';
+import { RunStore } from '../../webview/runStore';
 import { toColumns } from '../../src/shared/panel/series';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { appendEpochs, hasAny, toColumns, xValues, METRIC_KEYS } from '../../src/shared/panel/series';
-import { durationTicks, formatX, formatY } from '../../src/shared/panel/charts';
+import { durationTicks, formatX, formatY } from '../../webview/charts';
 import { formatBytes, formatCount, formatDuration, formatNumber } from '../../src/shared/panel/format';
 import type { EpochMetrics } from '../../src/shared/runs/contract';
 

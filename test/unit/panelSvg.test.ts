@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { buildSvgChart, linePoints, logTicks, niceTicks, escapeXml, type SvgChartSpec } from '../../src/shared/panel/svgChart';
+import { buildSvgChart, linePoints, logTicks, niceTicks, escapeXml, type SvgChartSpec } from '../../webview/svgChart';
 
 const spec = (over: Partial<SvgChartSpec> = {}): SvgChartSpec => ({
   title: 'Loss <val & train>', width: 600, height: 300, xRange: [1, 10], yRange: [0, 2], xLabel: 'Epoch',

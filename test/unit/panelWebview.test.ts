@@ -7,9 +7,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { buildPanelHtml } from '../../src/panel/panelHtml';
+import { buildPanelHtml } from '../../src/extension/panel/panelHtml';
 import { isWebviewMessage, type HostMessage, type WebviewMessage } from '../../src/shared/panel/contract';
-import { runColors } from '../../src/shared/panel/palette';
+import { runColors } from '../../src/extension/panel/palette';
 import { toColumns } from '../../src/shared/panel/series';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
 

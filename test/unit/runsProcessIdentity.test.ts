@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { checkRunProcess, isThisRunsCommandLine, processStartTime } from '../../src/runs/processIdentity';
-import { parseProcStat } from '../../src/runs/procStat';
+import { checkRunProcess, isThisRunsCommandLine, processStartTime } from '../../src/extension/runs/processIdentity';
+import { parseProcStat } from '../../src/extension/runs/procStat';
 
 const linux = process.platform === 'linux';
 

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { groupAlive, processRunning, stopProcessTree } from '../../src/runs/processTree';
+import { groupAlive, processRunning, stopProcessTree } from '../../src/extension/runs/processTree';
 
 type Mode = 'default' | 'graceful' | 'stubborn' | 'graceful-stubborn-grandchild';
 

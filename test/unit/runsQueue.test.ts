@@ -1,7 +1,7 @@
 // The run queue: first in, first out, never more than the limit at once.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { RunQueue } from '../../src/runs/runQueue';
+import { RunQueue } from '../../src/extension/runs/runQueue';
 
 const names = (xs: { name: string }[]) => xs.map((x) => x.name);
 

@@ -1,8 +1,8 @@
 // What the Runs view shows per run, and how it groups sweeps.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { topLevel } from '../../src/runs/runGroups';
-import { bestAccuracy, progressText, rowDescription } from '../../src/runs/runRowText';
+import { topLevel } from '../../src/extension/runs/runGroups';
+import { bestAccuracy, progressText, rowDescription } from '../../src/extension/runs/runRowText';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
 
 function epoch(n: number, acc: number): EpochMetrics {

@@ -1,8 +1,8 @@
 // Sweep naming and freeze values: what a sweep trains and what its runs are called.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { freezeLabel, singleRunName, sweepName, sweepRunName, timeStamp, uniqueName } from '../../src/runs/runNames';
-import { freezeArg, isFreezeSpec, parseFreezeValues, standardFreezeChoices } from '../../src/runs/sweepPlan';
+import { freezeLabel, singleRunName, sweepName, sweepRunName, timeStamp, uniqueName } from '../../src/shared/runs/runNames';
+import { freezeArg, isFreezeSpec, parseFreezeValues, standardFreezeChoices } from '../../src/shared/runs/sweepPlan';
 import type { ModuleInfo, ModelSummary } from '../../src/shared/model/types';
 
 const at = new Date(2026, 10, 26, 12, 0, 30);

@@ -6,11 +6,11 @@ import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseEnginesJson } from '../../src/runs/enginesReport';
-import { estimateSecondsLeft, formatDuration } from '../../src/runs/eta';
-import { LineSplitter, parseTrainerLine } from '../../src/runs/progressLines';
-import { findOnPath, resolveNodeRuntime, RuntimeError, trainArgs, trainerEnv } from '../../src/runs/trainerCommand';
-import { TrainerExit, TrainerProcess } from '../../src/runs/trainerProcess';
+import { parseEnginesJson } from '../../src/extension/runs/enginesReport';
+import { estimateSecondsLeft, formatDuration } from '../../src/extension/runs/eta';
+import { LineSplitter, parseTrainerLine } from '../../src/extension/runs/progressLines';
+import { findOnPath, resolveNodeRuntime, RuntimeError, trainArgs, trainerEnv } from '../../src/extension/runs/trainerCommand';
+import { TrainerExit, TrainerProcess } from '../../src/extension/runs/trainerProcess';
 import type { ProgressEvent } from '../../src/shared/runs/contract';
 
 const settings = { engine: 'auto', nodePath: '', cudaVisibleDevices: '' };

@@ -12,7 +12,7 @@ import { buildSubmission, shellQuote } from '../../src/shared/slurm/jobScript';
 import { describeJobState, jobOutcome } from '../../src/shared/slurm/jobState';
 import { isSlurmTime, mergeSlurmOptions, resourceArgs } from '../../src/shared/slurm/options';
 import { experimentExecutor, experimentSlurmOptions, registerSlurmSections } from '../../src/shared/slurm/section';
-import { slurmRowText } from '../../src/runs/slurm/slurmRowText';
+import { slurmRowText } from '../../src/extension/runs/slurm/slurmRowText';
 
 registerSlurmSections();
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { EmaSmoother, emaSmooth, MAX_SMOOTHING } from '../../src/shared/panel/smoothing';
+import { EmaSmoother, emaSmooth, MAX_SMOOTHING } from '../../webview/smoothing';
 
 test('debiased EMA matches TensorBoard by hand', () => {
   // w = 0.5: last1 = 0.5*1 = 0.5, /0.5 = 1; last2 = 0.25 + 1.5 = 1.75, /0.75 = 2.333…;

@@ -3,12 +3,12 @@
 // memory are named for what they are.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { summaryToCsv } from '../../src/shared/panel/csv';
-import { groupBaselineText, groupTitle } from '../../src/shared/panel/groupText';
+import { summaryToCsv } from '../../webview/csv';
+import { groupBaselineText, groupTitle } from '../../webview/groupText';
 import { toColumns } from '../../src/shared/panel/series';
 import { buildSummary, formatDelta, summarizeRun } from '../../src/shared/panel/summary';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
-import { buildSweepTable, formatSweepTable } from '../../src/shared/sweep/sweepTable';
+import { buildSweepTable, formatSweepTable } from '../../src/trainer/sweep/sweepTable';
 
 const TRANSFER = '/w/examples/digits/transfer.experiment.yaml';
 const PRETRAIN = '/w/examples/digits/pretrain.experiment.yaml';

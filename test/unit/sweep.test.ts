@@ -10,8 +10,8 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ProgressEvent, RunRecord } from '../../src/shared/runs/contract';
-import type { SweepProgressLine } from '../../src/shared/sweep/events';
-import type { SweepTable } from '../../src/shared/sweep/sweepTable';
+import type { SweepProgressLine } from '../../src/trainer/sweep/events';
+import type { SweepTable } from '../../src/trainer/sweep/sweepTable';
 import { isAlive } from '../../src/shared/system/processAlive';
 import { requireBuiltTrainer, ROOT, runCli, TRAINER } from './trainerCli';
 

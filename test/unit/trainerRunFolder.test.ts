@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseMetricsText, readMetricsFile } from '../../src/shared/runs/metricsFile';
+import { parseMetricsText, readMetricsFile } from '../../src/trainer/run/metricsFile';
 import { DurableLines, readableFolder, writeFileAtomic, writeFolderAtomic } from '../../src/trainer/run/atomicFiles';
 import { checkRunName, defaultRunName, uniqueRunName } from '../../src/trainer/run/runFolder';
 

@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunRecord } from '../../src/shared/runs/contract';
-import { parseMetricsText, readMetricsFile } from '../../src/shared/runs/metricsFile';
+import { parseMetricsText, readMetricsFile } from '../../src/trainer/run/metricsFile';
 import { writeExperiment } from './trainerFixtures';
 import { runCli, startCli, TRAINER } from './trainerCli';
 

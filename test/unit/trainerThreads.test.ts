@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunRecord } from '../../src/shared/runs/contract';
-import { readMetricsFile } from '../../src/shared/runs/metricsFile';
+import { readMetricsFile } from '../../src/trainer/run/metricsFile';
 import { chooseWasmThreads, runCpus, THREADS_MIN_STEP_FLOPS } from '../../src/trainer/parallel/wasmThreads';
 import { MNIST_01, writeExperiment } from './trainerFixtures';
 import { runCli } from './trainerCli';

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
-import { readMetricsFile } from '../../src/shared/runs/metricsFile';
+import { readMetricsFile } from '../../src/trainer/run/metricsFile';
 import { MNIST_01, writeExperiment, writeImageFolder } from './trainerFixtures';
 import { runCli } from './trainerCli';
 

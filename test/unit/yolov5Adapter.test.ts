@@ -8,9 +8,9 @@ import { copyFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EpochMetrics, ProgressEvent, RunRecord } from '../../src/shared/runs/contract';
-import { readMetricsFile } from '../../src/shared/runs/metricsFile';
-import { stopProcessTree } from '../../src/runs/processTree';
-import { firstStopSignal } from '../../src/runs/yolov5/stopSignal';
+import { readMetricsFile } from '../../src/trainer/run/metricsFile';
+import { stopProcessTree } from '../../src/extension/runs/processTree';
+import { firstStopSignal } from '../../src/extension/runs/yolov5/stopSignal';
 import { ROOT, runCli, TRAINER } from './trainerCli';
 
 const STANDIN = path.join(ROOT, 'test', 'fixtures', 'yolov5-standin');

@@ -10,7 +10,7 @@ import { loadExperiment } from '../../src/shared/experiment/parse';
 import { loadModelSummary } from '../../src/shared/model/load';
 import { frozenState } from '../../src/shared/freeze';
 import type { RunRecord } from '../../src/shared/runs/contract';
-import { readMetricsFile } from '../../src/shared/runs/metricsFile';
+import { readMetricsFile } from '../../src/trainer/run/metricsFile';
 import { ROOT, runCli } from './trainerCli';
 import { writeExperiment, writeImageFolder } from './trainerFixtures';
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FreezeSpec } from '../../src/shared/experiment/types';
 import { freezePrefixes } from '../../src/shared/freeze';
-import { yolov5FreezeArgs, Yolov5FreezeError, yolov5FrozenPrefixes } from '../../src/shared/yolov5/freezeArgs';
+import { yolov5FreezeArgs, Yolov5FreezeError, yolov5FrozenPrefixes } from '../../src/trainer/yolov5/freezeArgs';
 
 /** Modules YOLOv5 freezes for these args (its rule), as a sorted index list. */
 function yolov5Modules(args: string[]): number[] {

@@ -6,12 +6,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
-import { parseMetricsText } from '../../src/shared/runs/metricsFile';
+import { parseMetricsText } from '../../src/trainer/run/metricsFile';
 import { epochMetricsProblem } from '../../src/shared/runs/runFolderReader';
-import { bestAccuracy, rowDescription } from '../../src/runs/runRowText';
-import { bestDetection, detectionText } from '../../src/runs/yolov5/detectionText';
-import { firstStopSignal, hasYolov5Checkpoint } from '../../src/runs/yolov5/stopSignal';
-import { epochMetricsFromRow } from '../../src/shared/yolov5/epochMetrics';
+import { bestAccuracy, rowDescription } from '../../src/extension/runs/runRowText';
+import { bestDetection, detectionText } from '../../src/extension/runs/yolov5/detectionText';
+import { firstStopSignal, hasYolov5Checkpoint } from '../../src/extension/runs/yolov5/stopSignal';
+import { epochMetricsFromRow } from '../../src/trainer/yolov5/epochMetrics';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-yolov5-host-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));

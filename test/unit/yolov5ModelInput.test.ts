@@ -12,7 +12,7 @@ import { formatModulesTable, type ModulesReport } from '../../src/shared/cli/mod
 import { estimateCost } from '../../src/shared/cost/estimateCost';
 import { loadExperiment } from '../../src/shared/experiment/parse';
 import { loadExperimentModel, modelInputFor } from '../../src/shared/model/experimentModel';
-import { treeDescription, treeRows } from '../../src/shared/model/treeRows';
+import { treeDescription, treeRows } from '../../src/extension/modules/treeRows';
 import type { RunRecord } from '../../src/shared/runs/contract';
 import { yolov5DatasetClasses } from '../../src/shared/yolov5/datasetClasses';
 import { registerYolov5Sections } from '../../src/shared/yolov5/settings';

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { epochMetricsFromRow, epochNumber } from '../../src/shared/yolov5/epochMetrics';
-import { parseResultsCsv, ResultsCsvTail, YOLOV5_RESULTS_COLUMNS } from '../../src/shared/yolov5/resultsCsv';
+import { epochMetricsFromRow, epochNumber } from '../../src/trainer/yolov5/epochMetrics';
+import { parseResultsCsv, ResultsCsvTail, YOLOV5_RESULTS_COLUMNS } from '../../src/trainer/yolov5/resultsCsv';
 
 const FIXTURE = path.resolve(__dirname, '../../../test/fixtures/yolov5-standin/results.csv');
 const TEXT = readFileSync(FIXTURE, 'utf8');

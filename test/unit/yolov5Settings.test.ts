@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { parseExperiment } from '../../src/shared/experiment/parse';
-import { trainPyArgs, resumeArgs } from '../../src/shared/yolov5/trainPyArgs';
+import { trainPyArgs, resumeArgs } from '../../src/trainer/yolov5/trainPyArgs';
 import { usesYolov5, YOLOV5_SECTIONS, yolov5SettingsOf, Yolov5SettingsError } from '../../src/shared/yolov5/settings';
 
 const FILE = path.resolve('/w/proj/det.experiment.yaml');

@@ -2,7 +2,7 @@
 // device line, and the last words of a crash.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { failureMessage, isEpochHeader, parseDeviceLine, parseTrainProgress, TerminalLines } from '../../src/shared/yolov5/trainOutput';
+import { failureMessage, isEpochHeader, parseDeviceLine, parseTrainProgress, TerminalLines } from '../../src/trainer/yolov5/trainOutput';
 
 // YOLOv5 v7: ('%11s' * 2 + '%11.4g' * 5) % (f'{epoch}/{epochs - 1}', mem, *mloss, targets, imgsz) + tqdm's bar.
 const V7 = '        3/49      3.39G    0.04233    0.06587    0.01977        225        640:  25%|██▌       | 2/8 [00:02<00:05,  1.09it/s]';

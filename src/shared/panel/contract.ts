@@ -1,4 +1,4 @@
-// The one message contract between the comparison panel's host (src/panel) and its webview
+// The one message contract between the comparison panel's host (src/extension/panel) and its webview
 // (webview/). Both sides import these types and validate what they receive at run time.
 //
 // Flow: the webview posts `ready` once its script runs; the host answers with `init` (everything

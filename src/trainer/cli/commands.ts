@@ -11,7 +11,7 @@ import { makeReporter } from './progress';
 import { sweepOnSlurm, trainOnSlurm, withSlurm } from './slurmCli';
 import { sweep } from './sweep';
 import { experimentFileUsesYolov5 } from '../../shared/yolov5/experimentTrainer';
-import { trainWithYolov5 } from '../../yolov5/trainWithYolov5';
+import { trainWithYolov5 } from '../yolov5/trainWithYolov5';
 
 export interface Command {
   usage: string;

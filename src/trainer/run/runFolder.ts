@@ -5,7 +5,7 @@ import { appendFileSync, closeSync, copyFileSync, existsSync, fsyncSync, ftrunca
 import * as path from 'node:path';
 import { checkpointEpoch } from '../../shared/runs/completedRun';
 import type { EpochMetrics, RunRecord } from '../../shared/runs/contract';
-import { parseMetricsText, readMetricsFile } from '../../shared/runs/metricsFile';
+import { parseMetricsText, readMetricsFile } from './metricsFile';
 import { DISK_FULL_FILE } from '../../shared/runs/runFolderReader';
 import { isAlive } from '../../shared/system/processAlive';
 import { DurableLines, readableFolder, writeAll, writeFileAtomic, writeFolderAtomic } from './atomicFiles';

@@ -1,5 +1,5 @@
 // The start marker run.json records next to the pid (RunRecord.pidStartTime): on Linux field 22 of
-// /proc/self/stat (clock ticks since boot), which src/runs/processIdentity.ts compares with the
+// /proc/self/stat (clock ticks since boot), which src/extension/runs/processIdentity.ts compares with the
 // pid's current one to tell a reused pid from the run's own process.
 import { readFileSync } from 'node:fs';
 

@@ -24,7 +24,7 @@ import { recordFailure } from '../run/recordFailure';
 import { defaultRunName, readFileSafe, refuseIfStillRunning, RunFolder, RunFolderError, runToResume, uniqueRunName } from '../run/runFolder';
 import { StopRequests } from '../run/stopRequests';
 import { DeviceSampler } from '../system/deviceSampler';
-import { describeData } from '../../shared/experiment/dataIdentity';
+import { describeData } from '../data/dataIdentity';
 import { processStartTime } from '../system/processStart';
 import { TensorPeak } from '../system/tensorPeak';
 import { batchTensors, FeatureSet, imageFeatureSet } from './featureSet';

@@ -1,0 +1,19 @@
+// What `transfer-lab sweep` reports while it runs, one JSON object per line on stderr when stderr is
+// not a terminal: the runs' own ProgressEvents (forwarded as the `train` processes write them, each
+// naming its run) and these sweep-level events, which say which run of the sweep is going on.
+import type { FreezeSpec } from '../../shared/experiment/types';
+import type { ProgressEvent } from '../../shared/runs/contract';
+
+export interface SweepRunPlan {
+  run: string;
+  freeze: FreezeSpec;
+  /** "nothing frozen", "backbone", "all but head", or '' for a custom value. */
+  label: string;
+}
+
+export type SweepEvent =
+  | { type: 'sweep-start'; sweep: string; experiment: string; runsDir: string; runs: SweepRunPlan[]; pretrain?: { run: string; experiment: string; runsDir: string; resume: boolean } }
+  | { type: 'sweep-run'; sweep: string; run: string; role: 'pretrain' | 'sweep'; index: number; of: number; freeze: FreezeSpec }
+  | { type: 'sweep-end'; sweep: string; status: 'finished' | 'stopped' | 'failed' };
+
+export type SweepProgressLine = ProgressEvent | SweepEvent;
