@@ -8,7 +8,8 @@ import { groupBaselineText, groupTitle } from '../../webview/groupText';
 import { toColumns } from '../../src/shared/panel/series';
 import { buildSummary, formatDelta, summarizeRun } from '../../src/shared/panel/summary';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
-import { buildSweepTable, formatSweepTable } from '../../src/trainer/sweep/sweepTable';
+import { buildSweepTable } from '../../src/trainer/sweep/sweepTable';
+import { formatSweepTable } from '../../src/trainer/sweep/sweepTableText';
 
 const TRANSFER = '/w/examples/digits/transfer.experiment.yaml';
 const PRETRAIN = '/w/examples/digits/pretrain.experiment.yaml';

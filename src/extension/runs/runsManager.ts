@@ -5,7 +5,6 @@
 import * as vscode from 'vscode';
 import { readdir, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { FreezeSpec } from '../../shared/experiment/types';
 import type { EpochMetrics, ProgressEvent, RunRecord, RunStatus } from '../../shared/runs/contract';
 import { completedRecord } from '../../shared/runs/completedRun';
 import { DISK_FULL_FILE, listRunDirs, MetricsTail, METRICS_FILE, readRunRecord, RUN_RECORD_FILE, RunFolderError } from '../../shared/runs/runFolderReader';
@@ -20,6 +19,9 @@ import { TrainerExit, TrainerProcess } from './trainerProcess';
 import { SlurmJobs, type SlurmHost } from './slurm/slurmJobs';
 import { executorFor } from './slurm/slurmSettings';
 import { firstStopSignal, hasYolov5Checkpoint } from './yolov5/stopSignal';
+import type { LaunchRequest, RunEnded, RunState } from './runState';
+
+export type { LaunchRequest, RunEnded, RunState } from './runState';
 
 export const RUNS_DIR = 'runs';
 /** Run folders anywhere in the workspace: the trainer writes them next to the experiment. */
@@ -31,46 +33,6 @@ export function runsDirOf(experimentFile: string): string {
 }
 const UNCHECKED_KEY = 'transferLab.runs.unchecked';
 const FOLLOW_POLL_MS = 2_000;
-
-export interface LaunchRequest {
-  /** Absolute path of the experiment file. */
-  experiment: string;
-  freeze: FreezeSpec;
-  sweep?: string;
-  /** Continue from weights/last (`--resume`). */
-  resume?: boolean;
-  /** Folder of a run that must finish first (the pretraining that makes this run's weights). */
-  after?: string;
-}
-
-export interface RunState {
-  readonly dir: string;
-  /** Workspace folder the trainer runs in (its cwd). */
-  readonly folder: string;
-  record: RunRecord;
-  /** Epochs read from metrics.jsonl so far. */
-  epochs: EpochMetrics[];
-  /** Increases when metrics.jsonl started over (rewritten or truncated): `epochs` was replaced. */
-  generation: number;
-  /** Progress inside the current epoch, from batch events. */
-  batch?: { epoch: number; done: number; of: number };
-  /** When the current epoch began (ms), for the ETA. */
-  epochStartedAt?: number;
-  /** 'child': this window started the process and reads its output; 'pid': followed by pid. */
-  attachment?: 'child' | 'pid';
-  stopping: boolean;
-  /** Why run.json could not be read, when it could not. */
-  problem?: string;
-  /** For ordering rows: when the run was queued or started (ms). */
-  sortTime: number;
-}
-
-export interface RunEnded {
-  run: RunState;
-  status: RunStatus;
-  /** The trainer's own message when it failed, else why it ended as it did. */
-  message?: string;
-}
 
 export interface EpochsAppended {
   run: RunState;

@@ -9,15 +9,10 @@ import type { Experiment, FileDiagnostic } from '../experiment/types';
 import { usesYolov5 } from '../yolov5/settings';
 import { yolov5ModelInput } from '../yolov5/modelInput';
 import { loadModelSummary } from './load';
-import type { LoadModelOptions } from './load';
 import type { ModelSummary } from './types';
+import type { ModelInput } from './modelInput';
 
-export interface ModelInput extends LoadModelOptions {
-  ch: number;
-  imgsz: number;
-  /** Warnings about how the input was found (a dataset YAML not read, an image size rounded). */
-  notes: FileDiagnostic[];
-}
+export type { ModelInput } from './modelInput';
 
 /** `text`: the experiment's text when it differs from the file (an unsaved editor); used for lines only. */
 export async function modelInputFor(exp: Experiment, text?: string): Promise<ModelInput> {

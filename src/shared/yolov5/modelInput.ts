@@ -9,7 +9,7 @@ import { settingLocation } from '../experiment/settingLocation';
 import type { Experiment, FileDiagnostic } from '../experiment/types';
 import type { YamlDocument, YamlPath } from '../experiment/yamlPositions';
 import { positionOf } from '../experiment/yamlPositions';
-import type { ModelInput } from '../model/experimentModel';
+import type { ModelInput } from '../model/modelInput';
 import { loadModelSummary } from '../model/load';
 import { YOLOV5_DEFAULT_DATA, yolov5DatasetClasses } from './datasetClasses';
 import { readYolov5Section, YOLOV5_KEY } from './settings';

@@ -10,14 +10,11 @@ import { parseArgs, positiveInt, UsageError } from './args';
 import { makeReporter } from './progress';
 import { sweepOnSlurm, trainOnSlurm, withSlurm } from './slurmCli';
 import { sweep } from './sweep';
+import type { Command } from './command';
 import { experimentFileUsesYolov5 } from '../../shared/yolov5/experimentTrainer';
 import { trainWithYolov5 } from '../yolov5/trainWithYolov5';
 
-export interface Command {
-  usage: string;
-  summary: string;
-  run(argv: string[]): Promise<number>;
-}
+export type { Command } from './command';
 
 function freezeOption(v: string | undefined): FreezeSpec | undefined {
   if (v === undefined) return undefined;

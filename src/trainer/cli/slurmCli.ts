@@ -26,12 +26,13 @@ import { experimentSlurmOptions, registerSlurmSections } from '../../shared/slur
 import { submitRuns, writeRecordAtomic } from '../../shared/slurm/submitRuns';
 import { pretrainRunFor, weightsExist } from '../sweep/pretrainRun';
 import type { SweepRunPlan } from '../sweep/events';
-import { buildSweepTable, formatSweepTable, type SweepRunInput } from '../sweep/sweepTable';
+import { buildSweepTable, type SweepRunInput } from '../sweep/sweepTable';
+import { formatSweepTable } from '../sweep/sweepTableText';
 import { sweepName, sweepRunName } from '../../shared/runs/runNames';
 import { freezeArg, sameFreeze, standardFreezeChoices } from '../../shared/runs/sweepPlan';
 import { defaultRunName, latestRunOf, uniqueRunName } from '../run/runFolder';
 import { parseArgs, positiveInt, UsageError } from './args';
-import type { Command } from './commands';
+import type { Command } from './command';
 import { makeReporter } from './progress';
 import { JsonLinesSweepProgress, takeRepeated, TtySweepProgress, type SweepProgress } from './sweep';
 

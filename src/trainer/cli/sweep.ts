@@ -21,12 +21,13 @@ import { readRunRecord } from '../../shared/runs/runFolderReader';
 import type { SweepEvent, SweepRunPlan } from '../sweep/events';
 import { pretrainRunFor, weightsExist } from '../sweep/pretrainRun';
 import { formatFreeze } from '../../shared/panel/summary';
-import { buildSweepTable, formatSweepTable, SweepPretrain, SweepRunInput, SweepTable } from '../sweep/sweepTable';
+import { buildSweepTable, SweepPretrain, SweepRunInput, SweepTable } from '../sweep/sweepTable';
+import { formatSweepTable } from '../sweep/sweepTableText';
 import { requestedEngine } from '../engines';
 import { resolveModelJson, sha256OfModelFiles } from '../model/modelFiles';
 import { isAlive } from '../../shared/system/processAlive';
 import { parseArgs, positiveInt, UsageError } from './args';
-import type { Command } from './commands';
+import type { Command } from './command';
 import { TtyReporter } from './progress';
 import { onLines } from './streamLines';
 

@@ -129,8 +129,10 @@ export async function setWasmBackendThreaded(threads: number, wasmDir: string | 
   // content, so runs share one file instead of leaving one each; written whole, then renamed into
   // place, so a trainer starting at the same moment never reads half of it.
   class FileBlob extends OriginalBlob {
-    constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
-      super(parts, options);
+    // Typed from the global Blob itself: the trainer's types are Node's (no DOM lib).
+    constructor(...args: ConstructorParameters<typeof OriginalBlob>) {
+      super(...args);
+      const [parts] = args;
       const text = parts && parts.every((p) => typeof p === 'string') ? (parts as string[]).join('') : undefined;
       if (text !== undefined && text.includes(WORKER_MARK) && text.includes('importScripts')) {
         const content = `URL.createObjectURL = () => ${JSON.stringify(glue)};\n${text}`;

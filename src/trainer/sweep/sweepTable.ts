@@ -1,7 +1,7 @@
 // The comparison a freeze sweep ends with, as the YOLOv5 freezing guide's summary: per freeze value
 // the trainable parameters, best accuracy, time and memory, and each run's difference to the run
 // that freezes nothing. The numbers come from the panel's summary (src/shared/panel/summary.ts), so
-// the CLI table and the comparison panel always agree; the text is sweepTableText.ts's.
+// the CLI table and the comparison panel always agree; the text is sweepTableText.ts's (formatSweepTable).
 import type { MemoryMeasure, ScoreMetric } from '../../shared/panel/measures';
 import { sharedMemoryMeasure, uniformMetric } from '../../shared/panel/measures';
 import { toColumns } from '../../shared/panel/series';
@@ -106,4 +106,3 @@ export function buildSweepTable(input: SweepTableInput): SweepTable {
   };
 }
 
-export { formatSweepTable } from './sweepTableText';

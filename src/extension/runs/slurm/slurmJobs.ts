@@ -15,7 +15,7 @@ import { describeJobState, isTerminalState, jobOutcome } from '../../../shared/s
 import { describeSlurmOptions } from '../../../shared/slurm/options';
 import { submitRuns, writeRecordAtomic } from '../../../shared/slurm/submitRuns';
 import type { RunLogs } from '../runLogs';
-import type { LaunchRequest, RunEnded, RunState } from '../runsManager';
+import type { LaunchRequest, RunEnded, RunState } from '../runState';
 import { freezeArg } from '../../../shared/runs/sweepPlan';
 import type { ExecutorTarget } from './slurmSettings';
 import { UNREACHABLE_REASON } from './slurmRowText';
