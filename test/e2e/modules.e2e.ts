@@ -41,7 +41,8 @@ async function freezeAndUndo(s: Session): Promise<void> {
     (prev) => document.querySelector('.pane-header .description')?.textContent !== prev,
     before,
   );
-  assert.equal(await row.locator('.custom-view-tree-node-item-checkbox').getAttribute('aria-checked'), 'true');
+  // The header and the row's checkbox are redrawn by separate messages to the window: wait for both.
+  await row.locator('.custom-view-tree-node-item-checkbox[aria-checked="true"]').waitFor({ timeout: 20_000 });
   await s.shot('modules-tree-frozen');
 
   // Undo from the keyboard in the experiment's editor, then save.

@@ -56,9 +56,9 @@ test('the row shows the best mAP and no accuracy; a built-in run\'s row is uncha
   assert.equal(detectionText(RECORD, epochs), 'best mAP50-95 40.0% · mAP50 66.0%');
   assert.equal(detectionText({ bestMap50: 0.5, bestMap50_95: 0.3 }, []), 'best mAP50-95 30.0% · mAP50 50.0%', 'from run.json before metrics.jsonl is read');
   const row = rowDescription({ record: RECORD, epochs });
-  assert.equal(row, 'finished 2/2 · freeze 10 · yolov5 · CUDA:0 (Tesla T4, 15110MiB) · best mAP50-95 40.0% · mAP50 66.0%');
+  assert.equal(row, 'best mAP50-95 40.0% · mAP50 66.0% · finished 2/2 · freeze 10 · yolov5 · CUDA:0 (Tesla T4, 15110MiB)');
   const builtIn: EpochMetrics = { ...epochs[0], 'val/accuracy': 0.9 };
   delete builtIn['val/mAP_0.5'];
   delete builtIn['val/mAP_0.5:0.95'];
-  assert.equal(rowDescription({ record: { ...RECORD, trainer: undefined, engine: 'wasm', device: undefined }, epochs: [builtIn] }), 'finished 2/2 · freeze 10 · wasm · best 90.0%');
+  assert.equal(rowDescription({ record: { ...RECORD, trainer: undefined, engine: 'wasm', device: undefined }, epochs: [builtIn] }), 'best 90.0% · finished 2/2 · freeze 10 · wasm');
 });
