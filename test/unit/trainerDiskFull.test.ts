@@ -15,7 +15,10 @@ import { readMetricsFile } from '../../src/trainer/run/metricsFile';
 import { DISK_FULL_FILE, readRunRecord } from '../../src/shared/runs/runFolderReader';
 import { readNamedWeights } from '../../src/trainer/model/modelFiles';
 import { DurableLines, writeFileAtomic, writeFolderAtomic } from '../../src/trainer/run/atomicFiles';
+import type { Reporter } from '../../src/trainer/cli/progress';
 import { DiskFullError } from '../../src/trainer/run/diskFull';
+import { recordFailure } from '../../src/trainer/run/recordFailure';
+import { RunFolder } from '../../src/trainer/run/runFolder';
 import { writeExperiment } from './trainerFixtures';
 import { runCli, startCli } from './trainerCli';
 
@@ -167,19 +170,25 @@ test('disk full at a checkpoint: the partial weights go, run.json records the fa
   assert.equal((await readRunRecord(dir))?.status, 'finished');
 });
 
-test('disk completely full: run.json cannot be rewritten, disk-full.txt records the failure and the readers see it; resume clears it', async (t) => {
+test('disk completely full at the end of a run: it fails with what was kept, in run.json or (when run.json cannot be rewritten) disk-full.txt; resume clears it', async (t) => {
   const disk = smallDisk(t, 'full', '8m');
   if (!disk) return;
   const { exp, dir, filler, end, code } = await trainUntilFull('full', disk, 0);
   assert.equal(code, 1);
   assert.equal(end.status, 'failed');
   assertKeptAndClean(dir, end);
-  assert.match(end.error ?? '', /run\.json could not be rewritten on the full disk: \S+disk-full\.txt records the failure/);
+  // Which of the two happens depends on what the failed write had already written: removing its
+  // temporary can free the pages run.json then needs. The marker path itself is tested on its own below.
   const raw = JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) as RunRecord;
-  assert.equal(raw.status, 'running', 'run.json itself could not change');
-  assert.ok(existsSync(path.join(dir, DISK_FULL_FILE)));
+  if (existsSync(path.join(dir, DISK_FULL_FILE))) {
+    assert.match(end.error ?? '', /run\.json could not be rewritten on the full disk: \S+disk-full\.txt records the failure/);
+    assert.equal(raw.status, 'running', 'run.json itself could not change');
+  } else {
+    assert.equal(raw.status, 'failed');
+    assert.match(raw.error ?? '', /^disk full at /);
+  }
   const read = await readRunRecord(dir);
-  assert.equal(read?.status, 'failed', 'readers take the marker for the failure');
+  assert.equal(read?.status, 'failed', 'readers see the failure either way');
   assert.match(read?.error ?? '', /disk (was )?full/);
 
   rmSync(filler);
@@ -187,4 +196,26 @@ test('disk completely full: run.json cannot be rewritten, disk-full.txt records 
   assert.equal(resumed.code, 0, resumed.stdout.slice(-1500) + resumed.stderr);
   assert.ok(!existsSync(path.join(dir, DISK_FULL_FILE)), 'the resumed run is no longer the failed one');
   assert.equal((await readRunRecord(dir))?.status, 'finished');
+});
+
+test('run.json cannot be rewritten on a full disk: disk-full.txt records the failure and the readers take it for the run\'s end', async (t) => {
+  const disk = smallDisk(t, 'marker', '1m');
+  if (!disk) return;
+  const expFile = path.join(disk, 'e.yaml');
+  writeFileSync(expFile, 'model: m.yaml\n');
+  const run = RunFolder.create(disk, 'm', { status: 'running', experiment: expFile, freeze: 0, epochs: 3 }, expFile);
+  fill(disk);
+  const events: ProgressEvent[] = [];
+  const code = recordFailure(new DiskFullError(path.join(run.dir, 'weights', 'last'), 'ENOSPC'), {
+    run, runName: 'm', log: () => undefined, reporter: { event: (e: ProgressEvent) => void events.push(e), close: () => undefined } satisfies Reporter, isUserError: () => false,
+  });
+  assert.equal(code, 1);
+  const end = events.at(-1);
+  assert.ok(end?.type === 'end' && end.status === 'failed', JSON.stringify(end));
+  assert.match(end.error ?? '', /^disk full at \S+weights\/last \(ENOSPC.*run\.json could not be rewritten on the full disk: \S+disk-full\.txt records the failure/);
+  assert.equal((JSON.parse(readFileSync(path.join(run.dir, 'run.json'), 'utf8')) as RunRecord).status, 'running', 'run.json itself could not change');
+  assert.ok(existsSync(path.join(run.dir, DISK_FULL_FILE)));
+  const read = await readRunRecord(run.dir);
+  assert.equal(read?.status, 'failed');
+  assert.match(read?.error ?? '', /disk (was )?full/);
 });
