@@ -85,6 +85,7 @@ test('event lines survive arbitrary chunking; other lines stay text', () => {
   assert.deepEqual(parseTrainerLine(lines[1]), { kind: 'text', text: 'Warning: ünïcode' });
   assert.equal(parseTrainerLine(lines[2]).kind, 'text', 'unknown event types are text');
   assert.equal(parseTrainerLine(lines[3]).kind, 'text');
+  assert.equal(parseTrainerLine('{"type":"batch","run":"r","loss":"high"}').kind, 'text', 'an event with missing or wrong-typed fields is text');
 });
 
 test('a real child process: events from stdout, text from stderr, exit code, no shell', async () => {

@@ -2,24 +2,13 @@
 // bytes are buffered up to the next newline; lines that are not events (a library's warning, say)
 // are kept as plain text for the run log. Pure: unit-tested.
 import type { ProgressEvent } from '../../shared/runs/contract';
+import { parseProgressLine } from '../../shared/runs/progressLine';
 
 export type TrainerLine = { kind: 'event'; event: ProgressEvent } | { kind: 'text'; text: string };
 
-const EVENT_TYPES = new Set(['start', 'batch', 'epoch', 'log', 'end']);
-
 export function parseTrainerLine(line: string): TrainerLine {
-  const t = line.trim();
-  if (t.startsWith('{')) {
-    try {
-      const v = JSON.parse(t) as { type?: unknown };
-      if (v && typeof v === 'object' && typeof v.type === 'string' && EVENT_TYPES.has(v.type)) {
-        return { kind: 'event', event: v as ProgressEvent };
-      }
-    } catch {
-      // not JSON after all
-    }
-  }
-  return { kind: 'text', text: line };
+  const event = parseProgressLine(line);
+  return event ? { kind: 'event', event } : { kind: 'text', text: line };
 }
 
 /** Splits a byte stream into lines; `push` returns the complete ones, `end` the unterminated rest. */

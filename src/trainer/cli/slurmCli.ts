@@ -15,6 +15,7 @@ import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import { validateFreeze } from '../../shared/freeze';
 import { loadModelSummary } from '../../shared/model/load';
 import type { ProgressEvent, RunRecord } from '../../shared/runs/contract';
+import { parseProgressLine } from '../../shared/runs/progressLine';
 import { readMetricsFile } from '../run/metricsFile';
 import { readRunRecord } from '../../shared/runs/runFolderReader';
 import { SlurmClient, SlurmError, submissionEnv, type JobInfo } from '../../shared/slurm/client';
@@ -115,15 +116,8 @@ function followed(name: string, runsDir: string, jobId: string): Followed {
 
 function forwardLines(run: Followed, lines: string[], hooks: FollowHooks): void {
   for (const line of lines) {
-    let e: ProgressEvent | undefined;
-    if (line.startsWith('{')) {
-      try {
-        e = JSON.parse(line) as ProgressEvent;
-      } catch {
-        e = undefined;
-      }
-    }
-    if (e && typeof e === 'object' && typeof e.type === 'string') {
+    const e = parseProgressLine(line);
+    if (e) {
       if (e.type === 'end') run.sawEnd = true;
       hooks.event(run, e);
     } else hooks.event(run, { type: 'log', run: run.name, level: 'warn', message: line });

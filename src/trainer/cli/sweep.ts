@@ -16,6 +16,7 @@ import { validateFreeze } from '../../shared/freeze';
 import { loadModelSummary } from '../../shared/model/load';
 import type { ModelSummary } from '../../shared/model/types';
 import type { ProgressEvent, RunRecord, RunStatus } from '../../shared/runs/contract';
+import { parseProgressLine } from '../../shared/runs/progressLine';
 import { readMetricsFile } from '../run/metricsFile';
 import { readRunRecord } from '../../shared/runs/runFolderReader';
 import type { SweepEvent, SweepRunPlan } from '../sweep/events';
@@ -339,10 +340,8 @@ function followChild(child: ChildProcess, run: string, progress: SweepProgress):
     let end: ChildOutcome | undefined;
     let stderr = '';
     onLines(child.stdout!, (line) => {
-      let e: ProgressEvent | undefined;
-      try {
-        e = JSON.parse(line) as ProgressEvent;
-      } catch {
+      const e = parseProgressLine(line);
+      if (!e) {
         if (line.trim()) progress.run({ type: 'log', run, level: 'warn', message: line });
         return;
       }

@@ -8,6 +8,7 @@ import type * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { ProgressEvent, RunRecord, RunStatus } from '../../../shared/runs/contract';
 import { readRunRecord } from '../../../shared/runs/runFolderReader';
+import { parseProgressLine } from '../../../shared/runs/progressLine';
 import { SlurmClient, SlurmError, submissionEnv, type JobInfo } from '../../../shared/slurm/client';
 import { Backoff, finalRecord, lastLines, OutputTail } from '../../../shared/slurm/follow';
 import { jobOutputFile } from '../../../shared/slurm/jobScript';
@@ -242,16 +243,10 @@ export class SlurmJobs implements vscode.Disposable {
 
   private line(job: Job, line: string): void {
     const run = job.run;
-    if (line.startsWith('{')) {
-      try {
-        const e = JSON.parse(line) as ProgressEvent;
-        if (e && typeof e.type === 'string') {
-          this.host.event(run, e);
-          return;
-        }
-      } catch {
-        // a plain line after all
-      }
+    const e = parseProgressLine(line);
+    if (e) {
+      this.host.event(run, e);
+      return;
     }
     this.host.logs.text(run.dir, run.record.name, line, 'stderr');
   }
