@@ -2,7 +2,8 @@
 // quote or a line break). Numbers keep full precision; missing values are empty cells.
 import { METRIC_KEYS, type SeriesColumns } from '../src/shared/panel/series';
 import { groupTitle } from './groupText';
-import { formatDelta, formatFreeze, isBaseline, type SummaryTable } from '../src/shared/panel/summary';
+import { formatFreeze } from '../src/shared/freezeText';
+import { formatDelta, isBaseline, type SummaryTable } from '../src/shared/panel/summary';
 
 type Cell = string | number | null | undefined;
 

@@ -4,7 +4,8 @@
 // under another's name.
 import { formatBytes, formatCount, formatDuration, formatNumber, formatPercent } from '../src/shared/panel/format';
 import type { ScoreMetric } from '../src/shared/panel/measures';
-import { formatDelta, formatFreeze, type RunSummary, type SummaryDelta } from '../src/shared/panel/summary';
+import { formatFreeze } from '../src/shared/freezeText';
+import { formatDelta, type RunSummary, type SummaryDelta } from '../src/shared/panel/summary';
 
 export interface CellContext {
   delta: SummaryDelta | undefined;

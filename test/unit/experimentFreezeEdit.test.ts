@@ -1,7 +1,8 @@
 // Writing a freeze value back into an experiment: a minimal edit of the top-level value only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyEdit, findFreezeRange, formatFreeze, rewriteFreeze } from '../../src/shared/experiment/freezeEdit';
+import { applyEdit, findFreezeRange, rewriteFreeze } from '../../src/shared/experiment/freezeEdit';
+import { formatFreeze } from '../../src/shared/freezeText';
 import { load } from 'js-yaml';
 import type { FreezeSpec } from '../../src/shared/experiment/types';
 
@@ -23,10 +24,16 @@ function rewrite(text: string, spec: FreezeSpec): string {
 }
 
 test('formatFreeze writes YAML flow values', () => {
+  assert.equal(formatFreeze(10, 'yaml'), '10');
+  assert.equal(formatFreeze([], 'yaml'), '[]');
+  assert.equal(formatFreeze([0, 1, 'model.3.bn'], 'yaml'), "[0, 1, 'model.3.bn']");
+  assert.equal(formatFreeze(["it's"], 'yaml'), "['it''s']");
+});
+
+test('formatFreeze shows values to people without quotes, and the freeze edit writes YAML', () => {
   assert.equal(formatFreeze(10), '10');
-  assert.equal(formatFreeze([]), '[]');
-  assert.equal(formatFreeze([0, 1, 'model.3.bn']), "[0, 1, 'model.3.bn']");
-  assert.equal(formatFreeze(["it's"]), "['it''s']");
+  assert.equal(formatFreeze([0, 1, 'model.3.bn']), '[0, 1, model.3.bn]');
+  assert.equal(rewriteFreeze('freeze: 3\n', [0, "it's"]).newText, "[0, 'it''s']");
 });
 
 test('replaces only the top-level scalar value and keeps every comment', () => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { buildSummary, compareToBaseline, formatDelta, formatFreeze, RunSummaryBuilder, summarizeRun } from '../../src/shared/panel/summary';
+import { buildSummary, compareToBaseline, formatDelta, RunSummaryBuilder, summarizeRun } from '../../src/shared/panel/summary';
+import { formatFreeze } from '../../src/shared/freezeText';
 import { nothingFrozenBaseline } from '../../src/shared/panel/comparability';
 import { appendEpochs } from '../../src/shared/panel/series';
 import { toColumns } from '../../src/shared/panel/series';

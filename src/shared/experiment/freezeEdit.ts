@@ -1,6 +1,7 @@
 // Minimal text edits to the top-level `freeze:` value, so writing checkbox changes back into an
 // experiment keeps the user's comments, key order and formatting untouched.
 import type { FreezeSpec } from './types';
+import { formatFreeze } from '../freezeText';
 import { offsetToPosition, parseYamlDocument } from './yamlPositions';
 
 export interface TextEdit {
@@ -22,12 +23,6 @@ export interface FreezeRange {
   column: number;
 }
 
-/** YAML flow text of a freeze value: `10`, `[0, 1, 'model.3.bn']`. */
-export function formatFreeze(spec: FreezeSpec): string {
-  if (typeof spec === 'number') return String(spec);
-  return `[${spec.map((x) => (typeof x === 'number' ? String(x) : `'${x.replace(/'/g, "''")}'`)).join(', ')}]`;
-}
-
 /** The source range of the top-level `freeze:` value, or undefined when the key is absent.
  *  Throws an Error naming line and column when the text is not valid YAML. */
 export function findFreezeRange(text: string): FreezeRange | undefined {
@@ -47,7 +42,7 @@ function locateFreeze(text: string, root: ReturnType<typeof rootMapping>): Freez
 
 /** The edit that sets the top-level freeze value; appends a `freeze:` line when there is none. */
 export function rewriteFreeze(text: string, spec: FreezeSpec): TextEdit {
-  const value = formatFreeze(spec);
+  const value = formatFreeze(spec, 'yaml');
   const root = rootMapping(text);
   const range = locateFreeze(text, root);
   if (range) return { offset: range.offset, length: range.length, newText: range.inline ? value : ` ${value}` };

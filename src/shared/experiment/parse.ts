@@ -7,7 +7,7 @@ import type { DataSpec, Experiment, FileDiagnostic, FreezeSpec, TrainSettings } 
 import { parseYamlDocument, positionOf } from './yamlPositions';
 import type { YamlDocument, YamlPath } from './yamlPositions';
 
-export { findFreezeRange, formatFreeze, rewriteFreeze } from './freezeEdit';
+export { findFreezeRange, rewriteFreeze } from './freezeEdit';
 
 export const TRAIN_DEFAULTS: Omit<TrainSettings, 'imgsz'> = { epochs: 10, batch: 32, optimizer: 'adam', lr: 0.001, seed: 0 };
 /** MNIST digits are 28×28; folder images are resized to 32×32 unless `train.imgsz` says otherwise;

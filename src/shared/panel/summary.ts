@@ -127,11 +127,6 @@ export function summarizeRun(record: RunRecord, cols: SeriesColumns): RunSummary
   return new RunSummaryBuilder().add(cols).result(record);
 }
 
-/** "0", "10", "[0, 3, model.4.bn]" */
-export function formatFreeze(f: number | Array<number | string>): string {
-  return typeof f === 'number' ? String(f) : `[${f.join(', ')}]`;
-}
-
 export interface SummaryDelta {
   /** The score both runs have (deltas are only computed between runs of one metric). */
   metric: ScoreMetric;

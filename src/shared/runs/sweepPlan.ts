@@ -3,6 +3,7 @@
 import type { FreezeSpec } from '../experiment/types';
 import type { ModelSummary } from '../model/types';
 import { freezeAllButHeadSpec, freezeBackboneSpec, unfreezeAllSpec } from '../freeze';
+import { formatFreeze } from '../freezeText';
 
 export interface FreezeChoice {
   freeze: FreezeSpec;
@@ -94,5 +95,5 @@ export function freezeArg(freeze: FreezeSpec): string {
 
 /** How a freeze value reads in a row: `freeze 10`, `freeze [0, 3]`. */
 export function describeFreeze(freeze: FreezeSpec): string {
-  return Array.isArray(freeze) ? `freeze [${freeze.join(', ')}]` : `freeze ${freeze}`;
+  return `freeze ${formatFreeze(freeze)}`;
 }

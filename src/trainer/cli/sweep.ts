@@ -21,7 +21,7 @@ import { readMetricsFile } from '../run/metricsFile';
 import { readRunRecord } from '../../shared/runs/runFolderReader';
 import type { SweepEvent, SweepRunPlan } from '../sweep/events';
 import { pretrainRunFor, weightsExist } from '../sweep/pretrainRun';
-import { formatFreeze } from '../../shared/panel/summary';
+import { formatFreeze } from '../../shared/freezeText';
 import { buildSweepTable, SweepPretrain, SweepRunInput, SweepTable } from '../sweep/sweepTable';
 import { formatSweepTable } from '../sweep/sweepTableText';
 import { requestedEngine } from '../engines';

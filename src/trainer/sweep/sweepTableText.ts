@@ -3,7 +3,7 @@
 // memory (GPU, RSS or tensors) and which run the deltas are against.
 import { formatBytes, formatCount, formatPercent } from '../../shared/panel/format';
 import { MEMORY_DESCRIPTION, MEMORY_MEASURES, MEMORY_SHORT, memoryValue, SCORE_SHORT, type MemoryMeasure } from '../../shared/panel/measures';
-import { formatFreeze } from '../../shared/panel/summary';
+import { formatFreeze } from '../../shared/freezeText';
 import type { SweepRow, SweepTable } from './sweepTable';
 
 function fixed(v: number | null, digits: number): string {
