@@ -12,7 +12,6 @@ import { parseFreezeArg, modelInputFor } from '../../shared/cli/modulesTable';
 import { formatDiagnostics, loadExperiment } from '../../shared/experiment/parse';
 import { ALLOW_UNKNOWN_KEYS, refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
-import { validateFreeze } from '../../shared/freeze';
 import { loadModelSummary } from '../../shared/model/load';
 import type { ProgressEvent, RunRecord } from '../../shared/runs/contract';
 import { parseProgressLine } from '../../shared/runs/progressLine';
@@ -30,11 +29,12 @@ import type { SweepRunPlan } from '../sweep/events';
 import { buildSweepTable, type SweepRunInput } from '../sweep/sweepTable';
 import { formatSweepTable } from '../sweep/sweepTableText';
 import { sweepName, sweepRunName } from '../../shared/runs/runNames';
-import { freezeArg, sameFreeze, standardFreezeChoices } from '../../shared/runs/sweepPlan';
+import { freezeArg } from '../../shared/runs/sweepPlan';
 import { defaultRunName, latestRunOf, uniqueRunName } from '../run/runFolder';
 import { parseArgs, positiveInt, UsageError } from './args';
 import type { Command } from './command';
 import { makeReporter } from './progress';
+import { planFreezes } from './planFreezes';
 import { JsonLinesSweepProgress, takeRepeated, TtySweepProgress, type SweepProgress } from './sweep';
 
 // Every experiment this process parses may carry `executor:` and `slurm:` sections (the trainer
@@ -291,21 +291,6 @@ export async function trainOnSlurm(argv: string[]): Promise<number> {
 
 // ----------------------------------------------------------------------------------------- sweep
 
-/** The freeze values of the sweep, as `transfer-lab sweep` plans them: the standard three for this
- *  model, or the --freeze values (checked against it). */
-function planFreezes(model: Parameters<typeof standardFreezeChoices>[0], custom: FreezeSpec[]): SweepRunPlan[] {
-  const standard = standardFreezeChoices(model);
-  const chosen = custom.length ? custom : standard.map((c) => c.freeze);
-  const out: SweepRunPlan[] = [];
-  for (const f of chosen) {
-    const errors = validateFreeze(model, f, { file: '--freeze', line: 1, column: 1 }).filter((d) => d.severity === 'error');
-    if (errors.length) throw new UsageError(errors.map((d) => `--freeze ${freezeArg(f)}: ${d.message}`).join('\n'));
-    if (out.some((o) => sameFreeze(o.freeze, f))) continue;
-    out.push({ run: '', freeze: f, label: standard.find((c) => sameFreeze(c.freeze, f))?.label ?? '' });
-  }
-  return out;
-}
-
 export async function sweepOnSlurm(argv: string[]): Promise<number> {
   const { own, sbatch, detach } = splitSlurmArgs(argv);
   const { values: freezeValues, rest } = takeRepeated(own, 'freeze');
@@ -323,7 +308,7 @@ export async function sweepOnSlurm(argv: string[]): Promise<number> {
   refuseUnknownKeys(exp, allowUnknownKeys);
   const { summary: model, diagnostics } = await loadModelSummary(exp.model, await modelInputFor(exp));
   if (!model) throw new Error(formatDiagnostics(diagnostics.filter((d) => d.severity === 'error')));
-  const plan = planFreezes(model, custom);
+  const plan: SweepRunPlan[] = planFreezes(model, custom).map((p) => ({ run: '', freeze: p.freeze, label: p.label }));
   const runsDir = path.resolve(a.values.get('runs-dir') ?? path.join(path.dirname(exp.file), 'runs'));
   const existing = listNames(runsDir);
   let sweep = a.values.get('name');

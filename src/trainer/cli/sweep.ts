@@ -7,14 +7,12 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { sweepName, sweepRunName } from '../../shared/runs/runNames';
-import { freezeArg, sameFreeze, standardFreezeChoices } from '../../shared/runs/sweepPlan';
+import { freezeArg } from '../../shared/runs/sweepPlan';
 import { modelInputFor, parseFreezeArg } from '../../shared/cli/modulesTable';
 import { formatDiagnostics, loadExperiment } from '../../shared/experiment/parse';
 import { ALLOW_UNKNOWN_KEYS, refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
-import { validateFreeze } from '../../shared/freeze';
 import { loadModelSummary } from '../../shared/model/load';
-import type { ModelSummary } from '../../shared/model/types';
 import type { ProgressEvent, RunRecord, RunStatus } from '../../shared/runs/contract';
 import { parseProgressLine } from '../../shared/runs/progressLine';
 import { readMetricsFile } from '../run/metricsFile';
@@ -31,6 +29,7 @@ import { parseArgs, positiveInt, UsageError } from './args';
 import type { Command } from './command';
 import { TtyReporter } from './progress';
 import { onLines } from './streamLines';
+import { planFreezes } from './planFreezes';
 
 export interface SweepOptions {
   experimentFile: string;
@@ -150,20 +149,6 @@ export function takeRepeated(argv: string[], option: string): { values: string[]
     }
   }
   return { values, rest };
-}
-
-/** What each freeze value of the sweep means for this model; custom values are checked against it. */
-function planFreezes(model: ModelSummary, custom: FreezeSpec[] | undefined): Array<{ freeze: FreezeSpec; label: string }> {
-  const standard = standardFreezeChoices(model);
-  if (!custom) return standard.map((c) => ({ freeze: c.freeze, label: c.label }));
-  const out: Array<{ freeze: FreezeSpec; label: string }> = [];
-  for (const f of custom) {
-    const errors = validateFreeze(model, f, { file: '--freeze', line: 1, column: 1 }).filter((d) => d.severity === 'error');
-    if (errors.length) throw new UsageError(errors.map((d) => `--freeze ${formatFreeze(f)}: ${d.message}`).join('\n'));
-    if (out.some((o) => sameFreeze(o.freeze, f))) continue;
-    out.push({ freeze: f, label: standard.find((c) => sameFreeze(c.freeze, f))?.label ?? '' });
-  }
-  return out;
 }
 
 function listNames(runsDir: string): string[] {
