@@ -63,6 +63,11 @@ export function progressEventProblem(x: unknown): string | undefined {
   return PROGRESS_EVENT_CHECKS[x.type](x);
 }
 
+/** Whether `x` is a ProgressEvent: its type's validator in PROGRESS_EVENT_CHECKS passed. */
+export function isProgressEvent(x: unknown): x is ProgressEvent {
+  return progressEventProblem(x) === undefined;
+}
+
 /** The event one output line carries, or undefined when the line is not a valid event (a library's
  *  warning, a torn line, an unknown type, a field of the wrong type). */
 export function parseProgressLine(line: string): ProgressEvent | undefined {
@@ -74,8 +79,6 @@ export function parseProgressLine(line: string): ProgressEvent | undefined {
   } catch {
     return undefined;
   }
-  if (progressEventProblem(v) !== undefined) return undefined;
-  // Every field was checked above against the event type's validator.
-  const e = v as ProgressEvent;
-  return e.type === 'batch' && e.loss === null ? { ...e, loss: NaN } : e;
+  if (!isProgressEvent(v)) return undefined;
+  return v.type === 'batch' && v.loss === null ? { ...v, loss: NaN } : v;
 }
