@@ -11,6 +11,7 @@ import { setWasmBackendThreaded, wantedThreads, WasmThreadsResult } from './para
 import { loadModule, packageDir, resolveOptional, ResolvedModule } from './optionalModules';
 import { queryGpus } from './system/nvidiaSmi';
 import { findAdapter, type GpuAdapterLike, loadWebGpu } from './webgpuAdapter';
+import { UserError } from '../shared/userError';
 
 export const ENGINE_NAMES = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
@@ -39,7 +40,7 @@ export interface ActiveEngine {
   gpu: boolean;
 }
 
-export class EngineError extends Error {
+export class EngineError extends UserError {
   constructor(message: string, readonly probes: EngineProbe[] = []) {
     super(message);
     this.name = 'EngineError';

@@ -207,7 +207,7 @@ test('run.json cannot be rewritten on a full disk: disk-full.txt records the fai
   fill(disk);
   const events: ProgressEvent[] = [];
   const code = recordFailure(new DiskFullError(path.join(run.dir, 'weights', 'last'), 'ENOSPC'), {
-    run, runName: 'm', log: () => undefined, reporter: { event: (e: ProgressEvent) => void events.push(e), close: () => undefined } satisfies Reporter, isUserError: () => false,
+    run, runName: 'm', log: () => undefined, reporter: { event: (e: ProgressEvent) => void events.push(e), close: () => undefined } satisfies Reporter,
   });
   assert.equal(code, 1);
   const end = events.at(-1);

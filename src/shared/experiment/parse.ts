@@ -6,6 +6,7 @@ import { closest, show } from './describeValue';
 import type { DataSpec, Experiment, FileDiagnostic, FreezeSpec, TrainSettings } from './types';
 import { parseYamlDocument, positionOf } from './yamlPositions';
 import type { YamlDocument, YamlPath } from './yamlPositions';
+import { UserError } from '../userError';
 
 export { findFreezeRange, rewriteFreeze } from './freezeEdit';
 
@@ -49,7 +50,7 @@ export interface ParseExperimentOptions {
 }
 
 /** Thrown by loadExperiment; the message names file:line:column and the fix for each error. */
-export class ExperimentError extends Error {
+export class ExperimentError extends UserError {
   constructor(readonly file: string, readonly diagnostics: FileDiagnostic[]) {
     super(formatDiagnostics(diagnostics.filter((d) => d.severity === 'error')));
     this.name = 'ExperimentError';

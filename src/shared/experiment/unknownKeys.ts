@@ -4,6 +4,7 @@
 // a run that goes on anyway keeps the warnings in its log.
 import { formatDiagnostic } from './parse';
 import type { Experiment, FileDiagnostic } from './types';
+import { UserError } from '../userError';
 
 /** The CLI switch (without its dashes) that trains despite unknown keys. */
 export const ALLOW_UNKNOWN_KEYS = 'allow-unknown-keys';
@@ -21,7 +22,7 @@ export function unknownKeysMessage(found: FileDiagnostic[], override: string): s
     + `Fix or remove ${one ? 'it' : 'them'}, or ${override}.`;
 }
 
-export class UnknownKeysError extends Error {
+export class UnknownKeysError extends UserError {
   constructor(readonly diagnostics: FileDiagnostic[]) {
     super(unknownKeysMessage(diagnostics, `pass --${ALLOW_UNKNOWN_KEYS} to train anyway`));
     this.name = 'UnknownKeysError';

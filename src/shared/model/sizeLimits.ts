@@ -13,6 +13,7 @@
 // - repeats of one row's block: 1000. Each repeat adds layers the parser and the view list one by
 //   one, so this is checked before the module is built; YOLOv5x repeats a block at most 12 times.
 import type { LayerInfo } from './types';
+import { UserError } from '../userError';
 
 export const MAX_PARAMS = 1_000_000_000;
 export const MAX_ACTIVATION_VALUES = 2 ** 32;
@@ -23,7 +24,7 @@ const USUAL_IMGSZ = 640;
 /** The setting to change; the parser turns it into a file and line. */
 export type SizeCulprit = 'width_multiple' | 'depth_multiple' | 'imgsz' | 'number' | 'module';
 
-export class SizeLimitError extends Error {
+export class SizeLimitError extends UserError {
   constructor(message: string, readonly culprit: SizeCulprit) {
     super(message);
     this.name = 'SizeLimitError';

@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { EpochMetrics, RunRecord } from './contract';
 import { epochMetricsProblem, runRecordProblem } from '../panel/shapes';
+import { UserError } from '../userError';
 
 export { epochMetricsProblem, runRecordProblem };
 
@@ -22,7 +23,7 @@ export interface RunFolderProblem {
   message: string;
 }
 
-export class RunFolderError extends Error {
+export class RunFolderError extends UserError {
   constructor(readonly file: string, message: string) {
     super(`${file}: ${message}`);
     this.name = 'RunFolderError';

@@ -22,6 +22,7 @@ import type { ExperimentSection, SectionReporter } from '../experiment/parse';
 import { registerExperimentSection } from '../experiment/parse';
 import type { Experiment } from '../experiment/types';
 import type { YamlPath } from '../experiment/yamlPositions';
+import { UserError } from '../userError';
 
 export const TRAINER_KEY = 'trainer';
 export const YOLOV5_KEY = 'yolov5';
@@ -193,7 +194,7 @@ export function usesYolov5(exp: Pick<Experiment, 'extra'>): boolean {
   return exp.extra?.[TRAINER_KEY] === YOLOV5_TRAINER;
 }
 
-export class Yolov5SettingsError extends Error {
+export class Yolov5SettingsError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'Yolov5SettingsError';

@@ -1,4 +1,5 @@
 // What the data loaders hand to training: images as NHWC floats in [0, 1], labels 0…k-1.
+import { UserError } from '../../shared/userError';
 
 export interface Split {
   /** count × h × w × c, row-major NHWC. */
@@ -21,7 +22,7 @@ export interface Dataset {
 }
 
 /** A problem with the user's data, worded so they can fix it (which folder or file, what to do). */
-export class DataError extends Error {
+export class DataError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'DataError';

@@ -9,13 +9,14 @@ import type { ModelSummary, ModuleInfo } from '../../shared/model/types';
 import { batchNorm } from './frozenBatchNorm';
 import { conv2d } from './lazyGradConv2d';
 import { toTfName } from './layerNames';
+import { UserError } from '../../shared/userError';
 
 type Layer = tf.layers.Layer;
 type Sym = tf.SymbolicTensor;
 type Pair = [number, number];
 
 /** A model the trainer cannot build, with the module to change. */
-export class ModelBuildError extends Error {
+export class ModelBuildError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'ModelBuildError';

@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { FreezeSpec } from '../../shared/experiment/types';
 import { frozenLayerNames, frozenState, validateFreeze } from '../../shared/freeze';
 import type { ModelSummary } from '../../shared/model/types';
+import { UserError } from '../../shared/userError';
 
-export class FreezeError extends Error {
+export class FreezeError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'FreezeError';

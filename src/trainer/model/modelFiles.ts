@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { UserError } from '../../shared/userError';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -24,7 +25,7 @@ export interface TransferLabMetadata {
 
 type ModelJson = tf.io.ModelJSON & { userDefinedMetadata?: { transferLab?: TransferLabMetadata } };
 
-export class WeightsFileError extends Error {
+export class WeightsFileError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'WeightsFileError';

@@ -1,7 +1,8 @@
 // A full disk (or an exhausted quota) is not a bug in the trainer: it is named for what it is, with
 // the file the trainer was writing, so the run's record and the user both read "disk full at …".
+import { UserError } from '../../shared/userError';
 
-export class DiskFullError extends Error {
+export class DiskFullError extends UserError {
   constructor(readonly file: string, readonly code: string) {
     super(`disk full at ${file} (${code}: ${code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on device'})`);
     this.name = 'DiskFullError';

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { DISK_FULL_FILE } from '../../shared/runs/runFolderReader';
 import { explainFileError } from '../../shared/system/fileErrors';
+import { isUserError } from '../../shared/userError';
 import type { Reporter } from '../cli/progress';
 import { DiskFullError, isDiskFull } from './diskFull';
 import type { RunRecordFolder } from './runFolder';
@@ -23,8 +24,6 @@ export interface FailedRun {
   /** Logs to train.log and to the reporter. */
   log: (level: 'error', msg: string) => void;
   reporter: Reporter;
-  /** Errors that are fixed in the user's files or setup: no stack in train.log. */
-  isUserError: (err: unknown) => boolean;
 }
 
 /** "disk full at …; kept …; what to do", or the error's own message. */
@@ -52,7 +51,7 @@ export function recordFailure(err: unknown, f: FailedRun): number {
         ? ` (run.json could not be rewritten on the full disk: ${path.join(f.run.dir, DISK_FULL_FILE)} records the failure)`
         : ` (run.json could not record this failure: ${errorMessage(writeErr)})`;
     }
-    if (!f.isUserError(err) && !isDiskFull(err) && err instanceof Error && err.stack) f.run.log('error', err.stack);
+    if (!isUserError(err) && !isDiskFull(err) && err instanceof Error && err.stack) f.run.log('error', err.stack);
   }
   f.log('error', msg);
   f.reporter.event({ type: 'end', run: f.runName, status: 'failed', error: msg });

@@ -10,6 +10,7 @@ import { DISK_FULL_FILE } from '../../shared/runs/runFolderReader';
 import { isAlive } from '../../shared/system/processAlive';
 import { DurableLines, readableFolder, writeAll, writeFileAtomic, writeFolderAtomic } from './atomicFiles';
 import { diskFullAt, isDiskFull } from './diskFull';
+import { UserError } from '../../shared/userError';
 
 export const RUN_JSON = 'run.json';
 export const METRICS_JSONL = 'metrics.jsonl';
@@ -21,7 +22,7 @@ export const EXPERIMENT_SNAPSHOT = 'experiment.yaml';
 export const CSV_COLUMNS: Array<keyof EpochMetrics> = ['epoch', 'train/loss', 'val/loss', 'val/accuracy', 'val/top5', 'lr', 'epoch_seconds',
   'images_per_second', 'tensor_bytes', 'peak_tensor_bytes', 'rss_bytes', 'device_util', 'device_memory_bytes', 'time'];
 
-export class RunFolderError extends Error {
+export class RunFolderError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'RunFolderError';

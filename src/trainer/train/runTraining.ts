@@ -30,6 +30,7 @@ import { TensorPeak } from '../system/tensorPeak';
 import { batchTensors, FeatureSet, imageFeatureSet } from './featureSet';
 import { buildHead, cacheFeatures, planCache } from './frozenCache';
 import { evaluate, makeOptimizer, trainableVariables, trainStep } from './steps';
+import { UserError } from '../../shared/userError';
 
 export interface TrainOptions {
   experimentFile: string;
@@ -49,7 +50,7 @@ export interface TrainOptions {
 }
 
 /** Training stopped on purpose (NaN loss): a message for the user, no stack. */
-class TrainingError extends Error {
+class TrainingError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'TrainingError';
@@ -57,11 +58,6 @@ class TrainingError extends Error {
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Errors the user can fix (their files); anything else also gets its stack in train.log. */
-function isUserError(err: unknown): boolean {
-  return err instanceof Error && ['ExperimentError', 'DataError', 'ModelBuildError', 'FreezeError', 'WeightsFileError', 'RunFolderError', 'EngineError', 'TrainingError', 'UnknownKeysError', 'DiskFullError'].includes(err.name);
-}
 
 /** Runs the `train` command; resolves to the process exit code. */
 export async function runTraining(o: TrainOptions): Promise<number> {
@@ -137,7 +133,7 @@ export async function runTraining(o: TrainOptions): Promise<number> {
     rep.event({ type: 'end', run: run.name, status });
     return 0;
   } catch (err) {
-    return recordFailure(err, { run, runName, log, reporter: rep, isUserError });
+    return recordFailure(err, { run, runName, log, reporter: rep });
   } finally {
     stop?.dispose();
     peak.dispose();

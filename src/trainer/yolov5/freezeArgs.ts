@@ -4,8 +4,9 @@
 // module k is therefore passed as `k k` (the duplicate is harmless: both name `model.k.`). YOLOv5
 // freezes whole modules only: a layer name such as model.3.bn cannot be expressed. Pure.
 import type { FreezeSpec } from '../../shared/experiment/types';
+import { UserError } from '../../shared/userError';
 
-export class Yolov5FreezeError extends Error {
+export class Yolov5FreezeError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'Yolov5FreezeError';

@@ -4,6 +4,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { PYTHON_ENV } from '../../shared/yolov5/settings';
+import { UserError } from '../../shared/userError';
 
 export interface PythonCommand {
   command: string;
@@ -11,7 +12,7 @@ export interface PythonCommand {
   source: 'yolov5.python' | 'Python extension' | 'PATH';
 }
 
-export class PythonNotFoundError extends Error {
+export class PythonNotFoundError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'PythonNotFoundError';

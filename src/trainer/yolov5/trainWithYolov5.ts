@@ -61,8 +61,6 @@ export interface Yolov5TrainOptions {
   sampleMs?: number;
 }
 
-/** Problems the user fixes in their files or setup: no stack in train.log. */
-const USER_ERRORS = ['ExperimentError', 'UnknownKeysError', 'Yolov5SettingsError', 'Yolov5FreezeError', 'PythonNotFoundError', 'RunFolderError'];
 
 export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
   const rep = o.reporter;
@@ -129,7 +127,7 @@ export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
     rep.event({ type: 'end', run: run.name, status: outcome.status });
     return 0;
   } catch (err) {
-    return recordFailure(err, { run, runName, log, reporter: rep, isUserError: (e) => e instanceof Error && USER_ERRORS.includes(e.name) });
+    return recordFailure(err, { run, runName, log, reporter: rep });
   } finally {
     stop.dispose();
     run?.close();
