@@ -6,8 +6,7 @@ import { access } from 'node:fs/promises';
 import type { ExperimentFiles } from '../experiment/experimentFiles';
 import { ExperimentError, formatDiagnostics, loadExperiment } from '../../shared/experiment/parse';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
-import { loadModelSummary } from '../../shared/model/load';
-import { modelInputFor } from '../../shared/cli/modulesTable';
+import { loadExperimentModel } from '../../shared/model/experimentModel';
 import * as path from 'node:path';
 import { runsDirOf, type RunState, type RunsManager } from './runsManager';
 import type { RunsTreeNode } from './runsTree';
@@ -221,7 +220,7 @@ export class RunCommands {
 
   private async pickFreezeValues(experiment: Experiment): Promise<{ values: FreezeSpec[] } | { refused: string }> {
     // The model as this experiment's data shapes it (input size, channels, classes).
-    const { summary, diagnostics } = await loadModelSummary(experiment.model, await modelInputFor(experiment));
+    const { summary, diagnostics } = await loadExperimentModel(experiment);
     if (!summary) {
       const msg = `Cannot start a freeze sweep: ${formatDiagnostics(diagnostics.filter((d) => d.severity === 'error'))}`;
       void vscode.window.showErrorMessage(msg);

@@ -12,9 +12,6 @@ import { loadExperimentModel } from '../model/experimentModel';
 import { usesYolov5 } from '../yolov5/settings';
 import { YOLOV5_NO_PREFIX_CACHE } from '../yolov5/modelInput';
 
-/** Where it lived first; the trainer, the sweeps and the host import it from here. */
-export { modelInputFor } from '../model/experimentModel';
-
 export interface ModulesReportRow {
   index: number;
   name: string;

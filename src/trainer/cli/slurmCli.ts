@@ -8,11 +8,11 @@
 // `stopped`. `--detach` submits and exits; the editor or a later look at run.json follows them.
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseFreezeArg, modelInputFor } from '../../shared/cli/modulesTable';
+import { parseFreezeArg } from '../../shared/cli/modulesTable';
 import { formatDiagnostics, loadExperiment } from '../../shared/experiment/parse';
 import { ALLOW_UNKNOWN_KEYS, refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
-import { loadModelSummary } from '../../shared/model/load';
+import { loadExperimentModel } from '../../shared/model/experimentModel';
 import type { ProgressEvent, RunRecord } from '../../shared/runs/contract';
 import { parseProgressLine } from '../../shared/runs/progressLine';
 import { readMetricsFile } from '../run/metricsFile';
@@ -306,7 +306,7 @@ export async function sweepOnSlurm(argv: string[]): Promise<number> {
   });
   const exp = await loadExperiment(a.positionals[0]);
   refuseUnknownKeys(exp, allowUnknownKeys);
-  const { summary: model, diagnostics } = await loadModelSummary(exp.model, await modelInputFor(exp));
+  const { summary: model, diagnostics } = await loadExperimentModel(exp);
   if (!model) throw new Error(formatDiagnostics(diagnostics.filter((d) => d.severity === 'error')));
   const plan: SweepRunPlan[] = planFreezes(model, custom).map((p) => ({ run: '', freeze: p.freeze, label: p.label }));
   const runsDir = path.resolve(a.values.get('runs-dir') ?? path.join(path.dirname(exp.file), 'runs'));

@@ -3,13 +3,12 @@
 // written, exit 0) or failed (the message, exit 1), without losing a finished epoch.
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
-import { modelInputFor } from '../../shared/cli/modulesTable';
 import { estimateCost, stepFlops } from '../../shared/cost/estimateCost';
 import { loadExperiment } from '../../shared/experiment/parse';
 import { refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runs/contract';
-import { loadModelSummary } from '../../shared/model/load';
+import { loadExperimentModel } from '../../shared/model/experimentModel';
 import { completedRecord } from '../../shared/runs/completedRun';
 import { slurmExecutorFromEnv } from '../../shared/slurm/jobEnv';
 import type { Reporter } from '../cli/progress';
@@ -147,7 +146,7 @@ export async function runTraining(o: TrainOptions): Promise<number> {
  */
 async function predictedStepFlops(exp: Experiment, freeze: FreezeSpec, batch: number, cacheAllowed: boolean): Promise<number | undefined> {
   try {
-    const { summary } = await loadModelSummary(exp.model, await modelInputFor(exp));
+    const { summary } = await loadExperimentModel(exp);
     if (!summary) return undefined;
     const cost = estimateCost(summary, freeze, batch);
     return stepFlops(cacheAllowed && cost.cache.applies ? cost.modules.filter((m) => !m.cached) : cost.modules, batch);
