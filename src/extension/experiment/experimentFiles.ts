@@ -3,9 +3,9 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { EXPERIMENT_GLOB } from './find';
-import { quickExperimentChoice } from './quickChoice';
+import { EXCLUDED_FOLDERS, quickExperimentChoice } from './quickChoice';
 
-const EXCLUDE_GLOB = '{**/node_modules/**,**/runs/**}';
+const EXCLUDE_GLOB = `{${EXCLUDED_FOLDERS.map((f) => `**/${f}/**`).join(',')}}`;
 const SELECTED_KEY = 'transferLab.selectedExperiment';
 
 export class ExperimentFiles implements vscode.Disposable {

@@ -7,9 +7,12 @@ import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isExperimentFile } from './find';
 
-/** Folders a workspace search skips (ExperimentFiles' exclude glob): dependencies and run snapshots. */
+/** Folders no experiment is looked for in: dependencies and run snapshots (the workspace search's
+ *  exclude glob is made from the same list). */
+export const EXCLUDED_FOLDERS = ['node_modules', 'runs'] as const;
+
 export function isExcluded(relative: string): boolean {
-  return /(^|[\\/])(node_modules|runs)[\\/]/.test(relative);
+  return relative.split(/[\\/]/).slice(0, -1).some((part) => (EXCLUDED_FOLDERS as readonly string[]).includes(part));
 }
 
 export interface QuickChoiceInput {

@@ -61,7 +61,6 @@ export interface Yolov5TrainOptions {
   sampleMs?: number;
 }
 
-
 export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
   const rep = o.reporter;
   let run: Yolov5RunFolder | undefined;
