@@ -1,6 +1,6 @@
 // Runs on a real one-node Slurm cluster (slurmctld + slurmd + munge from Debian's packages, started
 // by this file in its own namespace, see test/harness/slurmCluster.ts): `transfer-lab train|sweep
-// … --slurm` end to end with the built CLI (npm run compile), and the editor's follower (SlurmJobs)
+// … --slurm` end to end with the built CLI (npm run compile), and the editor's follower (SlurmExecutor)
 // reattaching to a job by its id. The cluster offers 4 CPUs and 2 (fake) GPUs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,8 @@ import type { ProgressEvent, RunRecord, RunStatus } from '../../src/shared/runs/
 import { readMetricsFile } from '../../src/trainer/run/metricsFile';
 import { MetricsTail } from '../../src/shared/runs/runFolderReader';
 import { SlurmClient } from '../../src/shared/slurm/client';
-import { SlurmJobs, type SlurmHost } from '../../src/extension/runs/slurm/slurmJobs';
+import { SlurmExecutor } from '../../src/extension/runs/slurm/slurmExecutor';
+import type { ExecutorHost } from '../../src/extension/runs/runExecutor';
 import type { RunLogs } from '../../src/extension/runs/runLogs';
 import type { RunState } from '../../src/extension/runs/runsManager';
 import { startSlurmCluster, type SlurmCluster } from '../harness/slurmCluster';
@@ -267,7 +268,7 @@ describe('transfer-lab … --slurm on a real cluster', { concurrency: 6 }, () =>
     let resolveEnd: (e: { status: RunStatus; message?: string }) => void = () => undefined;
     const ended = new Promise<{ status: RunStatus; message?: string }>((r) => (resolveEnd = r));
     const logs = { attach: (_d: string, _n: string, h: string) => notes.push(h), note: (_d: string, _n: string, m: string) => notes.push(m), text: () => undefined, detach: async () => undefined };
-    const host: SlurmHost = {
+    const host: ExecutorHost = {
       logs: logs as unknown as RunLogs,
       add: () => runState,
       get: () => runState,
@@ -278,11 +279,9 @@ describe('transfer-lab … --slurm on a real cluster', { concurrency: 6 }, () =>
       ended: (_r, status, message) => resolveEnd({ status, message }),
       whenEnded: () => new Promise(() => undefined),
       isActive: () => true,
-      trainerScript: TRAINER,
-      engine: () => 'auto',
       trusted: () => true,
     };
-    const jobs = new SlurmJobs(host, new SlurmClient({ env: cluster.env }));
+    const jobs = new SlurmExecutor(host, { trainerScript: TRAINER, engine: () => 'auto' }, new SlurmClient({ env: cluster.env }));
     try {
       jobs.follow(runState);
       assert.ok(jobs.isFollowing(dir));

@@ -1,5 +1,6 @@
 // A run as the runs manager keeps it, and what launches and ends one: apart from runsManager.ts so
-// that the Slurm side (slurm/slurmJobs.ts), which the manager drives, need not import the manager.
+// that the executors (localExecutor.ts, slurm/slurmExecutor.ts), which the manager drives, need not
+// import the manager.
 import type { FreezeSpec } from '../../shared/experiment/types';
 import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runs/contract';
 

@@ -1,0 +1,19 @@
+// What a local run's folder holds, for starting and resuming it: whether it has a checkpoint to
+// resume from, and whether it holds only the queued run.json this host wrote (nothing trained).
+import { readdir, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { readRunRecord, RUN_RECORD_FILE } from '../../shared/runs/runFolderReader';
+import { hasYolov5Checkpoint } from './yolov5/stopSignal';
+
+export async function hasCheckpoint(dir: string): Promise<boolean> {
+  return stat(path.join(dir, 'weights', 'last', 'model.json')).then(() => true, () => hasYolov5Checkpoint(dir));
+}
+
+/** A folder holding only the queued run.json this host wrote (nothing trained yet). */
+export async function isPlaceholder(dir: string): Promise<boolean> {
+  const files = await readdir(dir).catch(() => [] as string[]);
+  // A Slurm submission's script and output files do not count as training.
+  if (files.some((f) => f !== RUN_RECORD_FILE && !f.endsWith('.tmp') && !/^slurm-.*\.(out|sh)$/.test(f))) return false;
+  const record = await readRunRecord(dir).catch(() => undefined);
+  return record === undefined || record.status === 'queued' || (record.status === 'stopped' && !record.startedAt);
+}
