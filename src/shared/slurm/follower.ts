@@ -51,7 +51,8 @@ export interface FollowerHooks<J extends FollowedJob> {
   ended(job: J, end: JobSettled): void;
   /** The record the run had before, when its run.json cannot be read at the end. */
   lastRecord?(job: J): RunRecord | undefined;
-  /** Worth asking the scheduler now rather than at the next back-off time (the trainer recorded its end). */
+  /** Worth asking the scheduler at this step rather than at the next back-off time (a stop, the
+   *  trainer recorded its end). */
   urgent?(job: J): boolean;
 }
 
@@ -115,7 +116,7 @@ export class SlurmFollower<J extends FollowedJob> {
   async step(): Promise<void> {
     const submitted = this.all().filter((j) => j.jobId);
     for (const j of submitted) await this.hooks.output(j, await this.readTail(j));
-    const urgent = submitted.some((j) => j.stopRequested || this.hooks.urgent?.(j));
+    const urgent = submitted.some((j) => this.hooks.urgent?.(j));
     if (submitted.length && (this.now() >= this.nextPoll || urgent)) {
       const changed = await this.poll(submitted);
       this.nextPoll = this.now() + this.backoff.next(changed);

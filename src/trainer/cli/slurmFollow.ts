@@ -69,7 +69,6 @@ export async function followJobs(client: SlurmClient, runs: Followed[], hooks: F
         if (end.record) await writeRecordAtomic(r.dir, end.record);
       },
       ended: (r) => hooks.ended(r),
-      urgent: (r) => r.sawEnd,
     },
     { minPollMs: MIN_POLL_MS, maxPollMs: MAX_POLL_MS },
   );

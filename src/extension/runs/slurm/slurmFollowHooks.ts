@@ -74,8 +74,8 @@ export function followerHooks(host: ExecutorHost): FollowerHooks<SlurmJob> {
       host.ended(job.run, end.outcome.status, end.outcome.message);
     },
     lastRecord: (job) => job.run.record,
-    // The trainer recording its end makes the scheduler worth asking at once.
-    urgent: (job) => job.run.record.status !== 'running' && job.run.record.status !== 'queued',
+    // The trainer recording its end, or a stop, makes the scheduler worth asking at once.
+    urgent: (job) => job.stopRequested || (job.run.record.status !== 'running' && job.run.record.status !== 'queued'),
   };
 }
 
