@@ -4,7 +4,7 @@
 // are kept by name, so the modules after a frozen prefix can be re-applied to a new input (the
 // frozen-prefix cache trains only that "head" graph, sharing the same layer objects).
 import * as tf from '@tensorflow/tfjs';
-import { moduleInputIndices } from '../../shared/cost/estimateCost';
+import { moduleInputIndices } from '../../shared/cost/prefixCache';
 import type { ModelSummary, ModuleInfo } from '../../shared/model/types';
 import { batchNorm } from './frozenBatchNorm';
 import { conv2d } from './lazyGradConv2d';
