@@ -58,7 +58,7 @@ export interface Experiment {
   train: TrainSettings;
   freeze: FreezeSpec;
   /** Top-level sections this parser does not validate itself (`trainer:`, `executor:`…), as
-   *  parsed; sections registered with `registerExperimentSection` are checked before landing here. */
+   *  parsed; the sections in experiment/sections.ts are checked before landing here. */
   extra?: Record<string, unknown>;
   /** The parser's warnings (an unknown top-level key…), set by `loadExperiment`: whoever runs the
    *  experiment shows them, so that nothing in the file is ignored without the user knowing. */

@@ -19,7 +19,7 @@ import { frozenState } from '../../shared/freeze';
 import { loadExperimentModel } from '../../shared/model/experimentModel';
 import type { RunRecord } from '../../shared/runs/contract';
 import { yolov5FreezeArgs } from './freezeArgs';
-import { registerYolov5Sections, usesYolov5, YOLOV5_SECTIONS, Yolov5SettingsError, yolov5SettingsOf, type Yolov5Settings } from '../../shared/yolov5/settings';
+import { usesYolov5, Yolov5SettingsError, yolov5SettingsOf, type Yolov5Settings } from '../../shared/yolov5/settings';
 import { resumeArgs, trainPyArgs } from './trainPyArgs';
 import type { Reporter } from '../cli/progress';
 import { recordFailure } from '../run/recordFailure';
@@ -29,10 +29,6 @@ import { processStartTime } from '../system/processStart';
 import { resolvePython } from './pythonCommand';
 import { Yolov5Follower, type Outcome } from './yolov5Follower';
 import { Yolov5RunFolder } from './yolov5RunFolder';
-
-// This process parses YOLOv5 experiments for every command (train, sweep, modules): `trainer:` and
-// `yolov5:` are known sections here, checked with their lines, and `data:` may be left out.
-registerYolov5Sections();
 
 export interface Yolov5TrainOptions {
   experimentFile: string;
@@ -67,7 +63,7 @@ export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
   };
   const stop = new StopRequests((why) => log('warn', `${why}: stopping YOLOv5 (as Ctrl+C does); it keeps weights/last.pt of its last finished epoch`), { stopWithParent: o.stopWithParent });
   try {
-    const exp = await loadExperiment(o.experimentFile, { sections: [...YOLOV5_SECTIONS] });
+    const exp = await loadExperiment(o.experimentFile);
     if (!usesYolov5(exp)) throw new Yolov5SettingsError(`${exp.file} does not say \`trainer: yolov5\`; Transfer Lab's own trainer runs it`);
     refuseUnknownKeys(exp, o.allowUnknownKeys);
     const settings = yolov5SettingsOf(exp);
