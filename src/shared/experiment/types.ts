@@ -24,7 +24,7 @@ export interface FolderData {
 }
 
 /** Data the experiment's own external trainer reads itself (`trainer: yolov5` reads `yolov5.data`):
- *  set by the parser when `data:` is left out and a registered section supplies the data. The
+ *  set by the parser when `data:` is left out and a section (experiment/sections.ts) supplies the data. The
  *  built-in trainer loads nothing from it. */
 export interface ExternalData {
   source: 'external';
