@@ -26,7 +26,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { estimateCost, stepFlops } from '../src/shared/cost/estimateCost';
 import type { ModelSummary, ModuleInfo } from '../src/shared/model/types';
 import { activateEngine, wasmBinaryDir } from '../src/trainer/engines';
-import { DataParallelStep } from '../src/trainer/parallel/dataParallel';
+import { DataParallelStep } from './parallel/dataParallel';
 import { chooseWasmThreads, runCpus } from '../src/trainer/parallel/wasmThreads';
 import { adam } from '../src/trainer/train/fusedAdam';
 import { buildCnn, FILTERS } from './referenceCnn';

@@ -5,7 +5,6 @@ import { createExperiment } from './experiment/createExperiment';
 import { registerModules } from './modules/registerModules';
 import { registerRuns } from './runs/registerRuns';
 import { registerYolov5 } from './runs/yolov5/registerYolov5';
-import { registerYolov5Sections } from '../shared/yolov5/settings';
 import { registerComparisonPanel } from './panel/comparisonPanel';
 import { registerPanelCommands } from './panel/panelCommands';
 
@@ -13,8 +12,6 @@ import { registerPanelCommands } from './panel/panelCommands';
 export type TransferLabApi = Awaited<ReturnType<typeof activate>>;
 
 export async function activate(context: vscode.ExtensionContext) {
-  // Experiment sections owned by other trainers, known before anything parses an experiment.
-  registerYolov5Sections();
   const files = new ExperimentFiles(context.workspaceState);
   context.subscriptions.push(
     files,

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ExperimentError, loadExperiment, parseExperiment, registerExperimentSection, TRAIN_DEFAULTS } from '../../src/shared/experiment/parse';
+import { ExperimentError, loadExperiment, parseExperiment, TRAIN_DEFAULTS } from '../../src/shared/experiment/parse';
 import { SCAFFOLD_EXPERIMENT, SCAFFOLD_MODEL, SCAFFOLD_MODEL_FILE } from '../../src/extension/experiment/scaffold';
 import { isExperimentFile } from '../../src/extension/experiment/find';
 import { lineOf, parseYamlDocument } from '../../src/shared/experiment/yamlPositions';
@@ -119,14 +119,14 @@ test('every validation error points at the offending line', () => {
 });
 
 test('unknown top-level keys are warnings (extensible), with a suggestion and the raw value kept', () => {
-  const { experiment, diagnostics } = parseExperiment(`${MINIMAL}executor: {kind: slurm}\nfreez: 3\n`, FILE);
+  const { experiment, diagnostics } = parseExperiment(`${MINIMAL}notes: {kind: slurm}\nfreez: 3\n`, FILE);
   assert.ok(experiment, 'warnings do not stop parsing');
   assert.deepEqual(diagnostics.map((d) => [d.severity, d.line]), [['warning', 5], ['warning', 6]]);
   assert.match(diagnostics[1].message, /unknown key 'freez' is ignored; did you mean 'freeze'\?/);
-  assert.deepEqual(experiment.extra, { executor: { kind: 'slurm' }, freez: 3 });
+  assert.deepEqual(experiment.extra, { notes: { kind: 'slurm' }, freez: 3 });
 });
 
-test('a registered section is checked by its owner and not reported as unknown', () => {
+test('a section passed to the parser is checked by its owner and not reported as unknown', () => {
   const section = {
     key: 'slurmtest',
     check(value: unknown, report: { error(p: Array<string | number>, m: string): void }) {
@@ -134,16 +134,28 @@ test('a registered section is checked by its owner and not reported as unknown',
       if (typeof v.partition !== 'string') report.error(['partition'], 'slurmtest.partition must be a text');
     },
   };
-  registerExperimentSection(section);
-  const ok = parseExperiment(`${MINIMAL}slurmtest:\n  partition: gpu\n`, FILE);
+  const sections = [section];
+  const ok = parseExperiment(`${MINIMAL}slurmtest:\n  partition: gpu\n`, FILE, { sections });
   assert.deepEqual(ok.diagnostics, []);
   assert.deepEqual(ok.experiment?.extra, { slurmtest: { partition: 'gpu' } });
-  const bad = parseExperiment(`${MINIMAL}slurmtest:\n  partition: 7\n`, FILE);
+  const bad = parseExperiment(`${MINIMAL}slurmtest:\n  partition: 7\n`, FILE, { sections });
   assert.equal(bad.experiment, undefined);
   assert.deepEqual(bad.diagnostics.map((d) => [d.line, d.message]), [[6, 'slurmtest.partition must be a text']]);
-  // Sections can also be passed per call.
-  const local = parseExperiment(`${MINIMAL}other:\n  x: 1\n`, FILE, { sections: [{ key: 'other' }] });
-  assert.deepEqual(local.diagnostics, []);
+  // Per call only: the next parse does not know it.
+  const later = parseExperiment(`${MINIMAL}slurmtest:\n  partition: 7\n`, FILE);
+  assert.deepEqual(later.diagnostics.map((d) => d.severity), ['warning']);
+});
+
+test('trainer:, yolov5:, executor: and slurm: are known to every parse, whatever the process imported', () => {
+  // This file imports the parser alone. When sections registered themselves on import, these keys
+  // were "unknown" here and a YOLOv5 experiment without data: was an error.
+  const yolo = parseExperiment('trainer: yolov5\nmodel: m.yaml\nyolov5:\n  folder: ../yolov5\n  weights: yolov5s.pt\n', FILE);
+  assert.deepEqual(yolo.diagnostics, []);
+  assert.deepEqual(yolo.experiment?.data, { source: 'external', section: 'trainer' });
+  const slurm = parseExperiment(`${MINIMAL}executor: slurm\nslurm:\n  gpus: many\n`, FILE);
+  assert.equal(slurm.experiment, undefined);
+  assert.deepEqual(slurm.diagnostics.map((d) => [d.severity, d.line]), [['error', 7]]);
+  assert.match(slurm.diagnostics[0].message, /gpus/);
 });
 
 test('loadExperiment throws ExperimentError naming file:line:column and the fix', async () => {

@@ -1,4 +1,4 @@
-// Data-parallel steps (src/trainer/parallel/dataParallel.ts): a model trained with its batch split
+// Data-parallel steps (bench/parallel/dataParallel.ts, the bench's ours-dp2 variant): a model trained with its batch split
 // between this thread and a worker thread ends up with the same weights and losses as one trained
 // on whole batches, frozen layers stay untouched, and a broken replica fails with its reason.
 import { test, before } from 'node:test';
@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { activateEngine } from '../../src/trainer/engines';
 import { conv2d } from '../../src/trainer/model/lazyGradConv2d';
-import { DataParallelStep } from '../../src/trainer/parallel/dataParallel';
+import { DataParallelStep } from '../../bench/parallel/dataParallel';
 
-const workerScript = path.resolve(__dirname, '../../src/trainer/parallel/gradientWorker.js');
+const workerScript = path.resolve(__dirname, '../../bench/parallel/gradientWorker.js');
 
 function build(): tf.Sequential {
   const m = tf.sequential();

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { makeDivisible, parseYoloModel, pyRound } from '../../src/shared/model/yolo';
+import { parseYoloModel } from '../../src/shared/model/yolo';
+import { makeDivisible, pyRound } from '../../src/shared/model/yoloArgs';
 import type { ModelSummary } from '../../src/shared/model/types';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/unit/fixtures');

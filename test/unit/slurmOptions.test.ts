@@ -11,10 +11,8 @@ import { slurmExecutorFromEnv } from '../../src/shared/slurm/jobEnv';
 import { buildSubmission, shellQuote } from '../../src/shared/slurm/jobScript';
 import { describeJobState, jobOutcome } from '../../src/shared/slurm/jobState';
 import { isSlurmTime, mergeSlurmOptions, resourceArgs } from '../../src/shared/slurm/options';
-import { experimentExecutor, experimentSlurmOptions, registerSlurmSections } from '../../src/shared/slurm/section';
+import { experimentExecutor, experimentSlurmOptions } from '../../src/shared/slurm/section';
 import { slurmRowText } from '../../src/extension/runs/slurm/slurmRowText';
-
-registerSlurmSections();
 
 const BASE = 'model: model.yaml\ndata: { source: mnist, classes: [0, 1] }\n';
 

@@ -15,7 +15,7 @@ import { Yolov5SettingsError } from '../../src/shared/yolov5/settings';
 import type { Reporter } from '../../src/trainer/cli/progress';
 import { DataError } from '../../src/trainer/data/dataset';
 import { EngineError } from '../../src/trainer/engines';
-import { ModelBuildError } from '../../src/trainer/model/buildYolo';
+import { ModelBuildError } from '../../src/trainer/model/modelBuildError';
 import { FreezeError } from '../../src/trainer/model/freezing';
 import { WeightsFileError } from '../../src/trainer/model/modelFiles';
 import { DiskFullError } from '../../src/trainer/run/diskFull';

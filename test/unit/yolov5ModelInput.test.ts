@@ -15,11 +15,9 @@ import { loadExperimentModel, modelInputFor } from '../../src/shared/model/exper
 import { treeDescription, treeRows } from '../../src/extension/modules/treeRows';
 import type { RunRecord } from '../../src/shared/runs/contract';
 import { yolov5DatasetClasses } from '../../src/shared/yolov5/datasetClasses';
-import { registerYolov5Sections } from '../../src/shared/yolov5/settings';
 import { runCli } from './trainerCli';
 import { yolov5Project } from './yolov5Project';
 
-registerYolov5Sections();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-yolov5-input-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 let count = 0;

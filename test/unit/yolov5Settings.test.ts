@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { parseExperiment } from '../../src/shared/experiment/parse';
 import { trainPyArgs, resumeArgs } from '../../src/trainer/yolov5/trainPyArgs';
-import { usesYolov5, YOLOV5_SECTIONS, yolov5SettingsOf, Yolov5SettingsError } from '../../src/shared/yolov5/settings';
+import { usesYolov5, yolov5SettingsOf, Yolov5SettingsError } from '../../src/shared/yolov5/settings';
 
 const FILE = path.resolve('/w/proj/det.experiment.yaml');
-const sections = [...YOLOV5_SECTIONS];
 
 const GOOD = `trainer: yolov5
 model: ../yolov5/models/yolov5s.yaml
@@ -26,7 +25,7 @@ yolov5:
 `;
 
 test('a YOLOv5 experiment parses without data:, its settings resolved against the file', () => {
-  const { experiment, diagnostics } = parseExperiment(GOOD, FILE, { sections });
+  const { experiment, diagnostics } = parseExperiment(GOOD, FILE);
   assert.deepEqual(diagnostics, []);
   assert.ok(experiment);
   assert.deepEqual(experiment.data, { source: 'external', section: 'trainer' });
@@ -44,21 +43,21 @@ test('a YOLOv5 experiment parses without data:, its settings resolved against th
   assert.deepEqual(trainPyArgs({ folder: '/y', extra: [] }, { runsDir: '/r', name: 'n', cfg: '/m.yaml', freeze: [7], epochs: 3 }),
     ['train.py', '--cfg', '/m.yaml', '--epochs', '3', '--freeze', '7', '7', '--project', '/r', '--name', 'n', '--exist-ok']);
   assert.deepEqual(resumeArgs('/r/n/weights/last.pt'), ['train.py', '--resume', '/r/n/weights/last.pt']);
-  const named = yolov5SettingsOf(parseExperiment(GOOD.replace('../venv/bin/python', 'python3.11'), FILE, { sections }).experiment!);
+  const named = yolov5SettingsOf(parseExperiment(GOOD.replace('../venv/bin/python', 'python3.11'), FILE).experiment!);
   assert.equal(named.python, 'python3.11', 'a command name is looked up on PATH, not resolved as a path');
 });
 
 test('without trainer: yolov5, data: stays required and the built-in trainer\'s rules apply', () => {
   const noTrainer = GOOD.replace('trainer: yolov5\n', '');
-  const r = parseExperiment(noTrainer, FILE, { sections });
+  const r = parseExperiment(noTrainer, FILE);
   assert.equal(r.experiment, undefined);
   assert.match(r.diagnostics.find((d) => d.severity === 'error')!.message, /missing required key `data:`/);
-  const builtIn = parseExperiment(GOOD.replace('trainer: yolov5', 'trainer: transfer-lab'), FILE, { sections });
+  const builtIn = parseExperiment(GOOD.replace('trainer: yolov5', 'trainer: transfer-lab'), FILE);
   assert.match(builtIn.diagnostics.find((d) => d.severity === 'error')!.message, /missing required key `data:`/);
 });
 
 function errors(text: string): Array<{ line: number; message: string }> {
-  return parseExperiment(text, FILE, { sections }).diagnostics.filter((d) => d.severity === 'error').map((d) => ({ line: d.line, message: d.message }));
+  return parseExperiment(text, FILE).diagnostics.filter((d) => d.severity === 'error').map((d) => ({ line: d.line, message: d.message }));
 }
 
 test('mistakes in the section are errors at their line, saying what to write', () => {
@@ -83,7 +82,7 @@ test('mistakes in the section are errors at their line, saying what to write', (
 
 test('a string extra is split on spaces; no weights gives a warning naming the default', () => {
   const text = GOOD.replace("  extra: [--device, 0, --workers, '8', --cache]", '  extra: --device 0 --cos-lr').replace('  weights: yolov5s.pt\n', '');
-  const r = parseExperiment(text, FILE, { sections });
+  const r = parseExperiment(text, FILE);
   assert.ok(r.experiment);
   assert.deepEqual(yolov5SettingsOf(r.experiment).extra, ['--device', '0', '--cos-lr']);
   const w = r.diagnostics.find((d) => d.severity === 'warning');
@@ -91,7 +90,7 @@ test('a string extra is split on spaces; no weights gives a warning naming the d
 });
 
 test('trainer: yolov5 without a yolov5: section parses (data: comes from YOLOv5) but names what is missing when used', () => {
-  const r = parseExperiment('trainer: yolov5\nmodel: m.yaml\n', FILE, { sections });
+  const r = parseExperiment('trainer: yolov5\nmodel: m.yaml\n', FILE);
   assert.ok(r.experiment);
   assert.throws(() => yolov5SettingsOf(r.experiment!), (e: unknown) => e instanceof Yolov5SettingsError && /needs a yolov5: section with at least `folder:`/.test(e.message));
 });

@@ -1,4 +1,4 @@
-// Wording shared by the parsers of experiment.yaml and its registered sections (slurm:, yolov5:),
+// Wording shared by the parsers of experiment.yaml and its feature sections (slurm:, yolov5:; see sections.ts),
 // so that every "got …" and "did you mean …" in their messages reads the same.
 
 /** A YAML value as an error message names it: `'text'`, a number, `a list`, `a mapping`, `nothing`. */

@@ -7,6 +7,8 @@ import type { DataSpec, Experiment, FileDiagnostic, FreezeSpec, TrainSettings } 
 import { parseYamlDocument, positionOf } from './yamlPositions';
 import type { YamlDocument, YamlPath } from './yamlPositions';
 import { UserError } from '../userError';
+import type { ExperimentSection } from './sectionTypes';
+import { EXPERIMENT_SECTIONS } from './sections';
 
 export { findFreezeRange, rewriteFreeze } from './freezeEdit';
 
@@ -20,32 +22,8 @@ const TRAIN_KEYS = ['epochs', 'batch', 'optimizer', 'lr', 'seed', 'imgsz'];
 const MNIST_KEYS = ['source', 'classes', 'limit', 'valFraction'];
 const FOLDER_KEYS = ['source', 'path', 'strict'];
 
-/** A top-level section owned by another feature (`executor:`, `slurm:`…). Registered sections
- *  are not reported as unknown; `check` reports problems inside them with paths relative to it. */
-export interface ExperimentSection {
-  key: string;
-  check?(value: unknown, report: SectionReporter): void;
-  /** True when this section's value hands training to a program that reads its own data
-   *  (`trainer: yolov5`): `data:` may then be left out. */
-  suppliesData?(value: unknown): boolean;
-}
-
-export interface SectionReporter {
-  error(path: YamlPath, message: string): void;
-  warning(path: YamlPath, message: string): void;
-  /** Resolves a path written in the section against the experiment file's folder. */
-  resolvePath(p: string): string;
-}
-
-const registeredSections = new Map<string, ExperimentSection>();
-
-/** Registers a section for every later parse in this process (call once at feature load). */
-export function registerExperimentSection(section: ExperimentSection): void {
-  registeredSections.set(section.key, section);
-}
-
 export interface ParseExperimentOptions {
-  /** Sections known in addition to the registered ones. */
+  /** Sections known in addition to the fixed list (EXPERIMENT_SECTIONS). */
   sections?: ExperimentSection[];
 }
 
@@ -152,7 +130,7 @@ class Validator {
       this.error([], `an experiment file must be a mapping of keys (model:, data:, train:, freeze:…), not ${show(root)}`);
       return undefined;
     }
-    const sections = new Map(registeredSections);
+    const sections = new Map(EXPERIMENT_SECTIONS.map((s) => [s.key, s]));
     for (const s of extraSections) sections.set(s.key, s);
 
     const name = this.optionalString(root, ['name']);

@@ -24,7 +24,7 @@ export interface FolderData {
 }
 
 /** Data the experiment's own external trainer reads itself (`trainer: yolov5` reads `yolov5.data`):
- *  set by the parser when `data:` is left out and a registered section supplies the data. The
+ *  set by the parser when `data:` is left out and a section (experiment/sections.ts) supplies the data. The
  *  built-in trainer loads nothing from it. */
 export interface ExternalData {
   source: 'external';
@@ -58,7 +58,7 @@ export interface Experiment {
   train: TrainSettings;
   freeze: FreezeSpec;
   /** Top-level sections this parser does not validate itself (`trainer:`, `executor:`…), as
-   *  parsed; sections registered with `registerExperimentSection` are checked before landing here. */
+   *  parsed; the sections in experiment/sections.ts are checked before landing here. */
   extra?: Record<string, unknown>;
   /** The parser's warnings (an unknown top-level key…), set by `loadExperiment`: whoever runs the
    *  experiment shows them, so that nothing in the file is ignored without the user knowing. */

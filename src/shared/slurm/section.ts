@@ -1,7 +1,7 @@
 // The experiment file's `executor:` and `slurm:` sections: where this experiment's runs execute and
-// what their Slurm jobs ask for. Registered with the experiment parser so that mistakes are shown
-// at their line like any other (`registerSlurmSections`, called by both the extension host and the
-// trainer CLI), and read back from `Experiment.extra` once the file has parsed.
+// what their Slurm jobs ask for. In the experiment parser's fixed section list (experiment/sections.ts)
+// so that mistakes are shown at their line like any other, and read back from `Experiment.extra`
+// once the file has parsed.
 //
 //   executor: slurm            # or local (default: the transferLab.executor setting)
 //   slurm:
@@ -16,7 +16,7 @@
 //     setup: module load nodejs/20
 //     node: node
 import { closest, show } from '../experiment/describeValue';
-import { registerExperimentSection, type ExperimentSection, type SectionReporter } from '../experiment/parse';
+import type { ExperimentSection, SectionReporter } from '../experiment/sectionTypes';
 import type { Experiment } from '../experiment/types';
 import { isSlurmMemory, isSlurmName, isSlurmTime, SLURM_OPTION_KEYS, type ExecutorKind, type SlurmOptions } from './options';
 
@@ -105,10 +105,13 @@ export function readSlurmSection(value: unknown, report: SectionReporter = QUIET
 export const EXECUTOR_SECTION: ExperimentSection = { key: 'executor', check: (v, r) => void readExecutorValue(v, r) };
 export const SLURM_SECTION: ExperimentSection = { key: 'slurm', check: (v, r) => void readSlurmSection(v, r) };
 
-/** Makes `executor:` and `slurm:` known keys, checked with line numbers, for every later parse. */
+/**
+ * @deprecated Does nothing: `executor:` and `slurm:` are in the parser's fixed list
+ * (experiment/sections.ts). Kept only while slurmCli.ts and extension/runs/slurm/slurmSettings.ts,
+ * changed on other branches, still call it; delete it with those calls.
+ */
 export function registerSlurmSections(): void {
-  registerExperimentSection(EXECUTOR_SECTION);
-  registerExperimentSection(SLURM_SECTION);
+  // The fixed list makes these sections known to every parse; nothing to register.
 }
 
 /** The experiment's own choice of executor, if it makes one. */

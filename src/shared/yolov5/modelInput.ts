@@ -4,7 +4,7 @@
 // Modules view, `transfer-lab modules` and the run's run.json all count with this input, so they
 // agree with each other and with the model summary YOLOv5 prints.
 import * as path from 'node:path';
-import { moduleInputIndices } from '../cost/estimateCost';
+import { moduleInputIndices } from '../cost/prefixCache';
 import { settingLocation } from '../experiment/settingLocation';
 import type { Experiment, FileDiagnostic } from '../experiment/types';
 import type { YamlDocument, YamlPath } from '../experiment/yamlPositions';

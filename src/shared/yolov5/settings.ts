@@ -14,12 +14,12 @@
 //     hyp: data/hyps/hyp.scratch-low.yaml
 //     extra: [--device, '0', --workers, '8', --cache]
 //
-// Both keys are registered with the experiment parser, so their problems are reported at their line.
+// Both keys are in the experiment parser's fixed section list (experiment/sections.ts), so their
+// problems are reported at their line.
 // Pure: no vscode, no Node APIs beyond path.
 import * as path from 'node:path';
 import { show } from '../experiment/describeValue';
-import type { ExperimentSection, SectionReporter } from '../experiment/parse';
-import { registerExperimentSection } from '../experiment/parse';
+import type { ExperimentSection, SectionReporter } from '../experiment/sectionTypes';
 import type { Experiment } from '../experiment/types';
 import type { YamlPath } from '../experiment/yamlPositions';
 import { UserError } from '../userError';
@@ -182,11 +182,13 @@ export const yolov5Section: ExperimentSection = {
   check: (value, report) => void readYolov5Section(value, report),
 };
 
-export const YOLOV5_SECTIONS: readonly ExperimentSection[] = [trainerSection, yolov5Section];
-
-/** Registers `trainer:` and `yolov5:` with the experiment parser for this process. */
+/**
+ * @deprecated Does nothing: `trainer:` and `yolov5:` are in the parser's fixed list
+ * (experiment/sections.ts). Kept only while extension/runs/yolov5/registerYolov5.ts, changed on
+ * another branch, still calls it; delete it with that call.
+ */
 export function registerYolov5Sections(): void {
-  for (const s of YOLOV5_SECTIONS) registerExperimentSection(s);
+  // The fixed list makes these sections known to every parse; nothing to register.
 }
 
 /** Whether the experiment is trained by YOLOv5's train.py. */

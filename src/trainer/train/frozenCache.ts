@@ -5,7 +5,7 @@
 // augmentation (the trainer has none). The head shares the full model's layers, so saving the full
 // model saves what the head learned.
 import * as tf from '@tensorflow/tfjs';
-import { prefixCacheRules } from '../../shared/cost/estimateCost';
+import { prefixCacheRules } from '../../shared/cost/prefixCache';
 import { buildModules } from '../model/buildYolo';
 import type { PreparedModel } from '../model/prepareModel';
 import { featureBytes, FeatureSet } from './featureSet';

@@ -4,10 +4,10 @@
 // with the loss.
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { activateEngine } from '../engines';
-import { registerFreezableBatchNorm } from '../model/frozenBatchNorm';
-import { registerLazyGradConv2D } from '../model/lazyGradConv2d';
-import { lossOf } from '../train/steps';
+import { activateEngine } from '../../src/trainer/engines';
+import { registerFreezableBatchNorm } from '../../src/trainer/model/frozenBatchNorm';
+import { registerLazyGradConv2D } from '../../src/trainer/model/lazyGradConv2d';
+import { lossOf } from '../../src/trainer/train/steps';
 import type { ReplicaSpec, StepRequest, WorkerReply } from './dataParallel';
 
 async function main(spec: ReplicaSpec, port: NonNullable<typeof parentPort>): Promise<void> {

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { lossOf, OutputKind } from '../train/steps';
+import { lossOf, OutputKind } from '../../src/trainer/train/steps';
 
 /** What a worker needs to build its replica (see gradientWorker.ts). */
 export interface ReplicaSpec {
