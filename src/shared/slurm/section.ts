@@ -105,15 +105,6 @@ export function readSlurmSection(value: unknown, report: SectionReporter = QUIET
 export const EXECUTOR_SECTION: ExperimentSection = { key: 'executor', check: (v, r) => void readExecutorValue(v, r) };
 export const SLURM_SECTION: ExperimentSection = { key: 'slurm', check: (v, r) => void readSlurmSection(v, r) };
 
-/**
- * @deprecated Does nothing: `executor:` and `slurm:` are in the parser's fixed list
- * (experiment/sections.ts). Kept only while slurmCli.ts and extension/runs/slurm/slurmSettings.ts,
- * changed on other branches, still call it; delete it with those calls.
- */
-export function registerSlurmSections(): void {
-  // The fixed list makes these sections known to every parse; nothing to register.
-}
-
 /** The experiment's own choice of executor, if it makes one. */
 export function experimentExecutor(exp: Experiment): ExecutorKind | undefined {
   const v = exp.extra?.executor;

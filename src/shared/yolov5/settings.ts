@@ -182,15 +182,6 @@ export const yolov5Section: ExperimentSection = {
   check: (value, report) => void readYolov5Section(value, report),
 };
 
-/**
- * @deprecated Does nothing: `trainer:` and `yolov5:` are in the parser's fixed list
- * (experiment/sections.ts). Kept only while extension/runs/yolov5/registerYolov5.ts, changed on
- * another branch, still calls it; delete it with that call.
- */
-export function registerYolov5Sections(): void {
-  // The fixed list makes these sections known to every parse; nothing to register.
-}
-
 /** Whether the experiment is trained by YOLOv5's train.py. */
 export function usesYolov5(exp: Pick<Experiment, 'extra'>): boolean {
   return exp.extra?.[TRAINER_KEY] === YOLOV5_TRAINER;

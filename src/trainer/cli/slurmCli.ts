@@ -18,7 +18,7 @@ import { SlurmClient, SlurmError, submissionEnv } from '../../shared/slurm/clien
 import { jobOutputFile, type TrainerCall } from '../../shared/slurm/jobScript';
 import { describeJobState } from '../../shared/slurm/jobState';
 import { describeSlurmOptions, mergeSlurmOptions, type SlurmOptions } from '../../shared/slurm/options';
-import { experimentSlurmOptions, registerSlurmSections } from '../../shared/slurm/section';
+import { experimentSlurmOptions } from '../../shared/slurm/section';
 import { submitRuns } from '../../shared/slurm/submitRuns';
 import { freezeArg } from '../../shared/runs/sweepPlan';
 import { defaultRunName, latestRunOf, uniqueRunName } from '../run/runFolder';
@@ -26,10 +26,6 @@ import { parseArgs, positiveInt, UsageError } from './args';
 import type { Command } from './command';
 import { makeReporter } from './progress';
 import { followed, followJobs, onSignals } from './slurmFollow';
-
-// Every experiment this process parses may carry `executor:` and `slurm:` sections (the trainer
-// inside a job parses the same file): known keys, checked with their line numbers.
-registerSlurmSections();
 
 /** `train`/`sweep` as they are, and with `--slurm` the cluster version. */
 export function withSlurm(command: Command, onSlurm: (argv: string[]) => Promise<number>): Command {

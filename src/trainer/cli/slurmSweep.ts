@@ -24,7 +24,8 @@ import { parseArgs, positiveInt, UsageError } from './args';
 import { planFreezes } from './planFreezes';
 import { followed, followJobs, onSignals, type Followed } from './slurmFollow';
 import { splitSlurmArgs, trainerCall } from './slurmCli';
-import { JsonLinesSweepProgress, takeRepeated, TtySweepProgress, type SweepProgress } from './sweep';
+import { takeRepeated } from './repeatedOption';
+import { JsonLinesSweepProgress, TtySweepProgress, type SweepProgress } from './sweepProgress';
 
 function listNames(dir: string): string[] {
   try {

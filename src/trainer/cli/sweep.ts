@@ -31,7 +31,6 @@ import { JsonLinesSweepProgress, TtySweepProgress } from './sweepProgress';
 import type { SweepProgress } from './sweepProgress';
 
 // slurmCli.ts still imports these from here; they live in their own modules now.
-export { JsonLinesSweepProgress, takeRepeated, TtySweepProgress, type SweepProgress };
 
 export interface SweepOptions {
   experimentFile: string;

@@ -4,10 +4,7 @@
 import * as vscode from 'vscode';
 import { loadExperiment } from '../../../shared/experiment/parse';
 import { isSlurmMemory, isSlurmName, isSlurmTime, mergeSlurmOptions, type SlurmOptions } from '../../../shared/slurm/options';
-import { experimentExecutor, experimentSlurmOptions, registerSlurmSections } from '../../../shared/slurm/section';
-
-// `executor:` and `slurm:` are known experiment keys in this process too (diagnostics, parsing).
-registerSlurmSections();
+import { experimentExecutor, experimentSlurmOptions } from '../../../shared/slurm/section';
 
 export type ExecutorTarget =
   | { kind: 'local' }

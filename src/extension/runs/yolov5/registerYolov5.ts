@@ -4,7 +4,6 @@
 // the Runs view and the comparison panel — is the runs capability's, unchanged: the trainer process
 // hands `trainer: yolov5` experiments to YOLOv5's train.py behind the same run record.
 import * as vscode from 'vscode';
-import { registerYolov5Sections } from '../../../shared/yolov5/settings';
 import { yolov5LaunchEnvironment } from './launchEnvironment';
 
 /** What the runs manager offers for launch-time environment (RunsManager.addLaunchEnvironment). */
@@ -13,6 +12,5 @@ export interface LaunchEnvironmentHost {
 }
 
 export function registerYolov5(runs: LaunchEnvironmentHost): vscode.Disposable {
-  registerYolov5Sections();
   return runs.addLaunchEnvironment(yolov5LaunchEnvironment);
 }
