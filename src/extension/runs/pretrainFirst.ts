@@ -9,12 +9,15 @@ import { loadExperiment } from '../../shared/experiment/parse';
 import type { Experiment } from '../../shared/experiment/types';
 import type { RunsManager } from './runsManager';
 import type { Prepared } from './prepareExperiment';
+import { unlessMissing } from '../../shared/system/missingFile';
 
 /** `after`: the run folder the new runs wait for; `pretrain`: the run queued for it. */
 export type PretrainStep = { after?: string; pretrain?: string } | { refused: string };
 
+/** Missing weights are what pretraining is for; any other failure to reach them (permission, a
+ *  file in the path) is the user's to fix, so it rejects and the launch shows its message. */
 async function exists(p: string): Promise<boolean> {
-  return access(p).then(() => true, () => false);
+  return unlessMissing(access(p).then(() => true), false);
 }
 
 export async function pretrainFirst(manager: RunsManager, prep: Prepared): Promise<PretrainStep> {

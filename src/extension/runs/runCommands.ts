@@ -66,8 +66,9 @@ export class RunCommands {
     void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Run ${run.record.name}`, cancellable: true },
       async (progress, token) => {
+        // Cancelling asks for a stop; one that fails says why, as the Stop command does.
         token.onCancellationRequested(() => {
-          this.manager.stop(run).catch(() => undefined);
+          this.manager.stop(run).catch((e: unknown) => this.fail(`Cannot stop ${run.record.name}`, e));
         });
         let reported = 0;
         const update = () => {
