@@ -108,7 +108,7 @@ export class ComparisonPanel implements vscode.Disposable {
     this.runs.sync();
     // What is on disk now, even where a file event was missed (runs written by another process
     // while the watcher was busy); new runs arrive through onDidChange.
-    void source.refresh?.();
+    source.refresh?.().catch((e: unknown) => this.log(`comparison panel: re-reading the run folders failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   /** The webview is loaded and listening. */
