@@ -31,5 +31,5 @@ export default tseslint.config(
   { files: ['src/trainer/**/*.ts'], rules: restrict([noVscode], [intoHost, intoWebview]) },
   { files: ['src/shared/**/*.ts'], rules: restrict([noVscode, ...noGpuPaths], [noTensorflow, intoHost, intoTrainer, intoWebview]) },
   { files: ['webview/**/*.ts'], rules: restrict([noVscode, ...noGpuPaths], [noTensorflow, webviewOutside]) },
-  { files: ['test/unit/**/*.ts', 'bench/**/*.ts'], rules: restrict([noVscode], []) },
+  { files: ['test/unit/**/*.ts', 'test/webview/**/*.ts', 'bench/**/*.ts'], rules: restrict([noVscode], []) },
 );

@@ -1,14 +1,16 @@
-// The comparison page: controls, one chart per quantity, the summary table. Host messages update
-// the RunStore at once; drawing happens once per animation frame for whatever arrived, and only
-// the charts and rows the changes touch are updated.
+// The comparison page: controls (pageControls), one chart per quantity (ChartView), which runs are
+// shown (RunVisibility), the summary table. Host messages update the RunStore at once; drawing
+// happens once per animation frame for whatever arrived, and only the charts and rows the changes
+// touch are updated.
 import { CHARTS, type ChartId } from './charts';
 import { hostMessageProblem, type ExportFormat, type HostMessage } from '../src/shared/panel/contract';
 import { RunStore, type StoreChange } from './runStore';
 import { isObject } from '../src/shared/panel/shapes';
-import { MAX_SMOOTHING } from './smoothing';
-import type { XAxisMode } from '../src/shared/panel/series';
-import { ChartView, type ChartEnv, type ChartSettings } from './chartView';
-import { button, checkbox, dropdown, slider, type Control } from './controls';
+import { ChartView, type ChartEnv } from './chartView';
+import type { ChartSettings } from './chartSeries';
+import { el } from './dom';
+import { buildControls, type ViewSettings } from './pageControls';
+import { RunVisibility } from './runVisibility';
 import { SummaryTable } from './summaryTable';
 import { readTheme, watchTheme, type ThemeColors } from './theme';
 import { Host } from './vscodeApi';
@@ -18,22 +20,13 @@ export const FLUSH_MEASURE = 'transferLab:flush';
 /** Drawing time per task for live updates; charts left over are drawn in the next task. */
 const FRAME_BUDGET_MS = 10;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
 export class App {
   private readonly host = new Host();
   private readonly store = new RunStore();
   private theme: ThemeColors = readTheme();
-  private hidden = new Set<string>(this.host.state.hiddenRuns);
   private readonly charts: ChartView[];
   private readonly table: SummaryTable;
-  private readonly runsBox = el('div', 'tl-run-checks');
-  private readonly runChecks = new Map<string, Control<boolean>>();
+  private readonly visibility: RunVisibility;
   private readonly chartsBox = el('div', 'tl-charts');
   private readonly emptyNote = el('p', 'tl-no-runs', 'No runs yet. A training run appears here as soon as it writes runs/<name>/run.json and metrics.jsonl in the workspace.');
   /** Shown when the first data the extension sends is unreadable, instead of empty charts for ever. */
@@ -48,11 +41,15 @@ export class App {
   private readonly io: IntersectionObserver;
 
   constructor(private readonly root: HTMLElement) {
+    this.visibility = new RunVisibility(this.store, this.host, (run, show) => {
+      for (const c of this.charts) c.applyVisibility(run, show);
+      this.table.update();
+    });
     const env: ChartEnv = {
       store: this.store,
       settings: () => this.settings(),
       theme: () => this.theme,
-      isVisible: (run) => !this.hidden.has(run),
+      isVisible: (run) => this.visibility.isVisible(run),
       resetZoom: () => {
         for (const c of this.charts) c.resetZoom();
       },
@@ -61,7 +58,7 @@ export class App {
     this.charts = CHARTS.map((def) => new ChartView(def, env));
     this.table = new SummaryTable({
       store: this.store,
-      isVisible: (run) => !this.hidden.has(run),
+      isVisible: (run) => this.visibility.isVisible(run),
       chosenBaseline: () => this.host.state.baseline,
       setBaseline: (run) => {
         this.host.save({ baseline: run });
@@ -95,45 +92,16 @@ export class App {
   }
 
   private buildLayout(): void {
-    const s = this.host.state;
-    const controls = el('div', 'tl-controls');
-
-    const runsGroup = el('fieldset', 'tl-group tl-runs');
-    runsGroup.append(el('legend', undefined, 'Runs'));
-    const allNone = el('span', 'tl-inline');
-    allNone.append(
-      button('All', () => this.setAllVisible(true), { secondary: true, ariaLabel: 'Show all runs' }),
-      button('None', () => this.setAllVisible(false), { secondary: true, ariaLabel: 'Hide all runs' }),
-    );
-    runsGroup.append(allNone, this.runsBox);
-
-    const view = el('fieldset', 'tl-group');
-    view.append(el('legend', undefined, 'View'));
-    view.append(
-      slider('Smoothing', 0, 0.99, 0.01, s.smoothing, (v) => this.setSetting({ smoothing: Math.min(v, MAX_SMOOTHING) }), (v) => (v === 0 ? 'off' : v.toFixed(2))).el,
-      dropdown(
-        'X axis',
-        [
-          { value: 'epoch', label: 'Epoch' },
-          { value: 'wall', label: 'Wall time' },
-          { value: 'relative', label: 'Relative time' },
-        ],
-        s.xAxis,
-        (v) => this.setSetting({ xAxis: v as XAxisMode }),
-      ).el,
-      checkbox('Log scale', s.logScale, (v) => this.setSetting({ logScale: v })).el,
-    );
-
-    const chartsGroup = el('fieldset', 'tl-group');
-    chartsGroup.append(el('legend', undefined, 'Charts'));
-    for (const chart of this.charts) {
-      const shown = !s.hiddenCharts.includes(chart.def.id);
-      chartsGroup.append(checkbox(chart.def.title.replace(/ \(.*\)$/, ''), shown, (v) => this.setChartShown(chart.def.id, v)).el);
-      chart.setShown(shown);
-    }
-
-    controls.append(runsGroup, view, chartsGroup);
+    const controls = buildControls({
+      state: this.host.state,
+      runsBox: this.visibility.box,
+      charts: this.charts.map((c) => c.def),
+      setAllVisible: (show) => this.visibility.setAll(show),
+      setSetting: (patch) => this.setSetting(patch),
+      setChartShown: (id, shown) => this.setChartShown(id, shown),
+    });
     for (const c of this.charts) {
+      c.setShown(!this.host.state.hiddenCharts.includes(c.def.id));
       this.chartsBox.append(c.section);
       this.io.observe(c.section);
     }
@@ -203,9 +171,9 @@ export class App {
     this.initialized = true;
     this.loadError.hidden = true;
     this.root.setAttribute('aria-busy', 'false');
-    if (this.store.visibleRuns) this.applyHostVisibility(this.store.visibleRuns);
+    if (this.store.visibleRuns) this.visibility.applyHost(this.store.visibleRuns);
     if (this.store.baseline !== undefined && this.host.state.baseline === undefined) this.host.save({ baseline: this.store.baseline });
-    this.rebuildRunChecks();
+    this.visibility.rebuild();
     for (const c of this.charts) {
       c.invalidate();
       c.checkInView();
@@ -224,13 +192,13 @@ export class App {
           break;
         case 'run':
           if (c.added || c.seriesReplaced) structure = true;
-          else this.updateRunCheck(c.run);
+          else this.visibility.update(c.run);
           break;
         case 'remove':
           structure = true;
           break;
         case 'visible':
-          this.applyHostVisibility(this.store.visibleRuns ?? null);
+          this.visibility.applyHost(this.store.visibleRuns ?? null);
           break;
         case 'theme':
           this.theme = readTheme();
@@ -240,7 +208,7 @@ export class App {
     }
     this.pending = [];
     if (structure) {
-      this.rebuildRunChecks();
+      this.visibility.rebuild();
       for (const c of this.charts) c.invalidate();
     }
     this.draw(t0, this.firstPendingAt, structure ? 'structure' : 'append');
@@ -276,63 +244,9 @@ export class App {
     });
   }
 
-  // ---- runs shown ----
-
-  private rebuildRunChecks(): void {
-    const names = [...this.store.runs.keys()];
-    for (const [name, ctl] of this.runChecks) {
-      if (!this.store.runs.has(name)) {
-        ctl.el.remove();
-        this.runChecks.delete(name);
-      }
-    }
-    names.forEach((name, i) => {
-      let ctl = this.runChecks.get(name);
-      if (!ctl) {
-        const run = this.store.runs.get(name)!;
-        ctl = checkbox(name, !this.hidden.has(name), (v) => this.setRunVisible(name, v, true), { swatch: run.info.color });
-        this.runChecks.set(name, ctl);
-      }
-      if (this.runsBox.children[i] !== ctl.el) this.runsBox.insertBefore(ctl.el, this.runsBox.children[i] ?? null);
-      this.updateRunCheck(name);
-    });
-  }
-
-  private updateRunCheck(name: string): void {
-    const ctl = this.runChecks.get(name);
-    const run = this.store.runs.get(name);
-    if (!ctl || !run) return;
-    const sw = ctl.el.querySelector<HTMLElement>('.tl-swatch');
-    if (sw) sw.style.backgroundColor = run.info.color;
-    ctl.el.title = `${name}: ${run.info.record.status}`;
-  }
-
-  private setRunVisible(run: string, show: boolean, fromUser: boolean): void {
-    if (show === !this.hidden.has(run)) return;
-    if (show) this.hidden.delete(run);
-    else this.hidden.add(run);
-    for (const c of this.charts) c.applyVisibility(run, show);
-    const ctl = this.runChecks.get(run);
-    if (ctl && ctl.get() !== show) ctl.set(show);
-    this.host.save({ hiddenRuns: [...this.hidden] });
-    this.table.update();
-    if (fromUser) this.host.post({ type: 'setVisibleRuns', runs: [...this.store.runs.keys()].filter((r) => !this.hidden.has(r)) });
-  }
-
-  private setAllVisible(show: boolean): void {
-    for (const name of this.store.runs.keys()) this.setRunVisible(name, show, false);
-    this.host.post({ type: 'setVisibleRuns', runs: [...this.store.runs.keys()].filter((r) => !this.hidden.has(r)) });
-  }
-
-  /** The host's selection (Runs view): null shows every run. */
-  private applyHostVisibility(runs: string[] | null): void {
-    const want = runs ? new Set(runs) : undefined;
-    for (const name of this.store.runs.keys()) this.setRunVisible(name, want ? want.has(name) : true, false);
-  }
-
   // ---- settings ----
 
-  private setSetting(patch: Partial<{ smoothing: number; xAxis: XAxisMode; logScale: boolean }>): void {
+  private setSetting(patch: Partial<ViewSettings>): void {
     this.host.save(patch);
     this.invalidateAll = true;
     this.schedule();

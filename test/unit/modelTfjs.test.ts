@@ -2,7 +2,7 @@
 // grouping, the converter's format, and the weight-shard checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, truncate, unlink } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, symlink, truncate, unlink } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { blockKey, parseTfjsModel, verifyWeightFiles } from '../../src/shared/model/tfjsModel';
@@ -159,6 +159,12 @@ test('verifyWeightFiles reports missing and truncated shards at the manifest lin
     assert.equal(missing.diagnostics.length, 1);
     assert.match(missing.diagnostics[0].message, /weights file 'weights\.bin' is missing next to model\.json/);
     assert.equal(missing.diagnostics[0].file, file);
+
+    // There but unreadable (here a symlink to itself: ELOOP, even for root): not called missing.
+    await symlink('weights.bin', path.join(dir, 'weights.bin'));
+    const loop = await verifyWeightFiles(file, text, parsed.manifest!);
+    assert.equal(loop.length, 1);
+    assert.match(loop[0].message, /weights file 'weights\.bin' next to model\.json cannot be read: .*ELOOP/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { appendEpochs, hasAny, toColumns, xValues, METRIC_KEYS } from '../../src/shared/panel/series';
-import { durationTicks, formatX, formatY } from '../../webview/charts';
 import { formatBytes, formatCount, formatDuration, formatNumber } from '../../src/shared/panel/format';
 import type { EpochMetrics } from '../../src/shared/runs/contract';
 
@@ -34,13 +33,7 @@ test('x values: epoch, wall seconds, and seconds since the start', () => {
   assert.deepEqual(xValues(c, 'relative', '2024-01-01T00:00:05Z', 1), [15]);
 });
 
-test('formatting for axes, hover and table', () => {
-  assert.equal(formatY('fraction', 0.9234), '92.3%');
-  assert.equal(formatY('bytes', 3 * 1024 ** 3), '3.00 GiB');
-  assert.equal(formatY('seconds', 75), '1m 15s');
-  assert.equal(formatY('plain', null), '–');
-  assert.equal(formatX('epoch', 12), '12');
-  assert.equal(formatX('relative', 3700), '1h 01m');
+test('number, size and duration formatting shared by the panel and the CLI', () => {
   assert.equal(formatBytes(512), '512 B');
   assert.equal(formatBytes(1536), '1.50 KiB');
   assert.equal(formatDuration(0.5), '0.50 s');
@@ -49,9 +42,4 @@ test('formatting for axes, hover and table', () => {
   assert.equal(formatNumber(0.000123), '1.23e-4');
   assert.equal(formatCount(25_000_000), '25,000,000');
   assert.equal(formatCount(-1234), '-1,234');
-});
-
-test('duration ticks fall on round steps', () => {
-  assert.deepEqual(durationTicks(0, 1500, 5), [0, 300, 600, 900, 1200, 1500]);
-  assert.deepEqual(durationTicks(10, 50, 4), [10, 20, 30, 40, 50]);
 });

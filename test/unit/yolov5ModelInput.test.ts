@@ -122,3 +122,17 @@ test('dataset classes as YOLOv5 v7.0 reads them: the names count, whatever nc sa
   assert.deepEqual(await yolov5DatasetClasses(dir, write('c.yaml', 'nc: 4\n')), { nc: 4, file: path.join(dir, 'c.yaml') });
   assert.match((await yolov5DatasetClasses(dir, 'https://example.com/data.zip')).problem!, /fetched or unpacked by YOLOv5 itself/);
 });
+
+test('a dataset YAML that is there but cannot be read is named as such, not searched past', async () => {
+  const dir = root();
+  mkdirSync(path.join(dir, 'data', 'set.yaml'), { recursive: true });
+  writeFileSync(path.join(dir, 'data', 'other.yaml'), 'names: [a, b]\n');
+  // folder/data/set.yaml is a folder; YOLOv5 would not read it either.
+  const got = await yolov5DatasetClasses(dir, 'data/set.yaml');
+  assert.equal(got.nc, undefined);
+  assert.equal(got.file, path.join(dir, 'data', 'set.yaml'));
+  assert.match(got.problem!, /set\.yaml cannot be read \(EISDIR/);
+  // Absent from the first place YOLOv5 looks (folder/other.yaml), found in the second: no problem.
+  const found = await yolov5DatasetClasses(dir, 'other.yaml');
+  assert.deepEqual([found.names, found.problem], [['a', 'b'], undefined]);
+});

@@ -8,8 +8,11 @@ async function exists(uri: vscode.Uri): Promise<boolean> {
   try {
     await vscode.workspace.fs.stat(uri);
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    // Not there: free to create. Any other failure must not read as "free" (the file could be
+    // overwritten), so the command stops with it.
+    if (e instanceof vscode.FileSystemError && e.code === 'FileNotFound') return false;
+    throw e;
   }
 }
 

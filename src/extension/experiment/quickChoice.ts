@@ -37,6 +37,8 @@ export async function quickExperimentChoice(input: QuickChoiceInput): Promise<st
   }
   // With several folders the shallowest file may sit below another folder's top level: search.
   if (input.folders.length !== 1) return undefined;
+  // Any failure here only means the quick answer is unknown: undefined sends scan() to its full
+  // search, which finds (or reports) the files itself. Nothing is dropped.
   const names = await readdir(input.folders[0]).catch(() => [] as string[]);
   const tops: string[] = [];
   for (const name of names.filter(isExperimentFile)) if (await isFile(path.join(input.folders[0], name))) tops.push(name);
@@ -45,6 +47,7 @@ export async function quickExperimentChoice(input: QuickChoiceInput): Promise<st
   return tops.length > 0 ? path.join(input.folders[0], tops[0]) : undefined;
 }
 
+/** A candidate that cannot be stat'ed is no quick answer; the full search decides about it. */
 function isFile(file: string): Promise<boolean> {
   return stat(file).then((s) => s.isFile(), () => false);
 }

@@ -1,23 +1,15 @@
 // The comparison panel's host side: one webview panel beside the editor, fed from a RunsSource.
 // The host keeps each run's columns, answers the webview's `ready` with everything (`init`), then
 // forwards only increments. The webview is not retained when hidden; showing it again reloads it,
-// and its `ready` brings a fresh `init`. Every received message is validated before use.
-import * as path from 'node:path';
-import { existsSync } from 'node:fs';
+// and its `ready` brings a fresh `init`. Every received message is validated before use. The runs'
+// data lives in PanelRuns; what the webview asks of VS Code (save, open) in panelRequests.
 import * as vscode from 'vscode';
-import {
-  webviewMessageProblem,
-  type HostMessage,
-  type RunInfo,
-  type ThemeKind,
-  type WebviewMessage,
-} from '../../shared/panel/contract';
+import { webviewMessageProblem, type HostMessage, type ThemeKind, type WebviewMessage } from '../../shared/panel/contract';
 import { RunColorBook } from './palette';
-import { appendEpochs, emptyColumns, lastEpoch, toColumns, type SeriesColumns } from '../../shared/panel/series';
-import type { EpochMetrics } from '../../shared/runs/contract';
-import { EXPORT_FILTERS, exportBytes, exportFileName } from './exportFile';
 import { buildPanelHtml, makeNonce, panelAssetUris } from './panelHtml';
-import type { RunEntry, RunsSource } from './runsSource';
+import { PanelRuns } from './panelRuns';
+import { openRun, saveExport } from './panelRequests';
+import type { RunsSource } from './runsSource';
 
 export const COMPARISON_VIEW_TYPE = 'transferLab.comparison';
 const BASELINE_KEY = 'transferLab.comparison.baseline';
@@ -38,16 +30,6 @@ export interface PanelOptions {
   colors?: RunColorBook;
 }
 
-interface HostRun {
-  entry: RunEntry;
-  info: RunInfo;
-  /** undefined while the run's epochs are being read. */
-  cols: SeriesColumns | undefined;
-  loading: Promise<void> | undefined;
-  /** Appends that arrived while loading. */
-  pending: EpochMetrics[];
-}
-
 function themeKind(kind: vscode.ColorThemeKind): ThemeKind {
   switch (kind) {
     case vscode.ColorThemeKind.Light:
@@ -61,10 +43,6 @@ function themeKind(kind: vscode.ColorThemeKind): ThemeKind {
   }
 }
 
-function generationOf(e: RunEntry): string {
-  return `${e.record.startedAt ?? ''}#${e.generation ?? 0}`;
-}
-
 export class ComparisonPanel implements vscode.Disposable {
   /** The open panel, if any (one at a time). */
   static current: ComparisonPanel | undefined;
@@ -73,11 +51,9 @@ export class ComparisonPanel implements vscode.Disposable {
   readonly messageLog: LoggedMessage[] = [];
 
   private ready = false;
-  private runs = new Map<string, HostRun>();
-  private selection: string[] = [];
+  private readonly runs: PanelRuns;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly log: (message: string) => void;
-  private readonly colors: RunColorBook;
 
   static createOrShow(context: vscode.ExtensionContext, source: RunsSource, options: PanelOptions = {}): ComparisonPanel {
     if (ComparisonPanel.current) {
@@ -109,7 +85,7 @@ export class ComparisonPanel implements vscode.Disposable {
   ) {
     ComparisonPanel.current = this;
     this.log = options.log ?? ((m) => console.warn(`[transfer-lab] ${m}`));
-    this.colors = options.colors ?? new RunColorBook();
+    this.runs = new PanelRuns(source, options.colors ?? new RunColorBook(), (m) => this.post(m), this.log);
     const webview = panel.webview;
     webview.options = ComparisonPanel.webviewOptions(context);
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'transfer-lab.svg');
@@ -125,15 +101,14 @@ export class ComparisonPanel implements vscode.Disposable {
         if (!panel.visible) this.ready = false;
       }),
       webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
-      source.onDidChange(() => this.syncRuns()),
-      source.onDidAppendEpochs((e) => this.onAppend(e.run, e.epochs)),
+      source.onDidChange(() => this.runs.sync()),
+      source.onDidAppendEpochs((e) => this.runs.onAppend(e.run, e.epochs)),
       vscode.window.onDidChangeActiveColorTheme((t) => this.post({ type: 'theme', kind: themeKind(t.kind) })),
     );
-    this.selection = source.selectedForComparison();
-    this.syncRuns();
+    this.runs.sync();
     // What is on disk now, even where a file event was missed (runs written by another process
     // while the watcher was busy); new runs arrive through onDidChange.
-    void source.refresh?.();
+    source.refresh?.().catch((e: unknown) => this.log(`comparison panel: re-reading the run folders failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   /** The webview is loaded and listening. */
@@ -152,106 +127,23 @@ export class ComparisonPanel implements vscode.Disposable {
     void this.panel.webview.postMessage(message);
   }
 
-  private infoFor(entry: RunEntry, colors: Map<string, string>): RunInfo {
-    return { record: entry.record, dir: entry.dir, color: colors.get(entry.record.name)! };
-  }
-
-  /** Brings the host's runs in line with the source and tells the webview what changed. */
-  private syncRuns(): void {
-    const entries = this.source.listRuns();
-    const colors = this.colors.colors(entries.map((e) => e.record.name));
-    const next = new Map<string, HostRun>();
-    for (const entry of entries) {
-      const name = entry.record.name;
-      const info = this.infoFor(entry, colors);
-      const prev = this.runs.get(name);
-      if (!prev || generationOf(prev.entry) !== generationOf(entry)) {
-        const run: HostRun = { entry, info, cols: undefined, loading: undefined, pending: [] };
-        next.set(name, run);
-        this.load(name, run);
-        continue;
-      }
-      const changed = JSON.stringify(prev.info) !== JSON.stringify(info);
-      prev.entry = entry;
-      prev.info = info;
-      next.set(name, prev);
-      if (changed && prev.cols) this.post({ type: 'runUpdated', run: info });
-    }
-    for (const name of this.runs.keys()) if (!next.has(name)) this.post({ type: 'removeRun', run: name });
-    this.runs = next;
-    const selection = this.source.selectedForComparison();
-    if (JSON.stringify(selection) !== JSON.stringify(this.selection)) {
-      this.selection = selection;
-      this.post({ type: 'visibleRuns', runs: selection.length ? selection : null });
-    }
-  }
-
-  private load(name: string, run: HostRun): void {
-    run.loading = this.source.readEpochs(name).then(
-      (epochs) => {
-        // Removed or restarted meanwhile: a newer load owns the run now.
-        if (this.runs.get(name) !== run) return;
-        run.cols = toColumns(epochs);
-        this.appendFresh(run, run.pending);
-        run.pending = [];
-        run.loading = undefined;
-        this.post({ type: 'runUpdated', run: run.info, series: run.cols });
-      },
-      (e: Error) => {
-        run.cols = emptyColumns();
-        run.loading = undefined;
-        this.log(`comparison panel: reading the epochs of run "${name}" failed: ${e.message}`);
-      },
-    );
-  }
-
-  /** Appends epochs newer than the run's last one; returns those. */
-  private appendFresh(run: HostRun, epochs: readonly EpochMetrics[]): EpochMetrics[] {
-    const last = lastEpoch(run.cols!) ?? -Infinity;
-    const fresh = epochs.filter((e) => e.epoch > last);
-    // Keep order and drop repeats inside the batch too.
-    const out: EpochMetrics[] = [];
-    let prev = last;
-    for (const e of fresh) {
-      if (e.epoch > prev) {
-        out.push(e);
-        prev = e.epoch;
-      }
-    }
-    appendEpochs(run.cols!, out);
-    return out;
-  }
-
-  private onAppend(name: string, epochs: EpochMetrics[]): void {
-    const run = this.runs.get(name);
-    // A run the panel has not seen yet arrives with the source's next onDidChange.
-    if (!run) return;
-    if (!run.cols) {
-      run.pending.push(...epochs);
-      return;
-    }
-    const fresh = this.appendFresh(run, epochs);
-    if (fresh.length) this.post({ type: 'appendEpochs', run: name, epochs: fresh });
-  }
-
   /** Answers `ready`. Nothing is posted until init is (what changes meanwhile is in the model
    *  init is built from), so the webview never gets an increment before the whole. */
   private async sendInit(): Promise<void> {
     this.ready = false;
     // Let the first reads finish so the first render shows every run.
-    await Promise.all([...this.runs.values()].map((r) => r.loading));
+    await this.runs.whenLoaded();
     if (ComparisonPanel.current !== this) return;
     this.ready = true;
-    const runs = [...this.runs.values()].filter((r) => r.cols);
-    const series: Record<string, SeriesColumns> = {};
-    for (const r of runs) series[r.info.record.name] = r.cols!;
+    const { runs, series } = this.runs.loaded();
     const baseline = this.context.workspaceState.get<string>(BASELINE_KEY);
+    const selection = this.runs.selection;
     this.post({
       type: 'init',
-      runs: runs.map((r) => r.info),
+      runs,
       series,
       summary: baseline ? { baseline } : {},
-      visibleRuns: this.selection.length ? this.selection : undefined,
+      visibleRuns: selection.length ? selection : undefined,
       theme: themeKind(vscode.window.activeColorTheme.kind),
     });
   }
@@ -277,54 +169,17 @@ export class ComparisonPanel implements vscode.Disposable {
         await this.context.workspaceState.update(BASELINE_KEY, msg.run ?? undefined);
         return;
       case 'export':
-        await this.saveExport(msg.format, msg.what, msg.data);
+        await saveExport(msg.format, msg.what, msg.data);
         return;
-      case 'openRun':
-        await this.openRun(msg.run);
+      case 'openRun': {
+        const entry = this.runs.entry(msg.run);
+        if (entry) await openRun(this.source, msg.run, entry.dir);
         return;
+      }
       case 'log':
         this.log(`comparison panel (webview ${msg.level}): ${msg.message}`);
         return;
     }
-  }
-
-  private async saveExport(format: 'csv' | 'png' | 'svg', what: string, data: string): Promise<void> {
-    let bytes: Uint8Array;
-    try {
-      bytes = exportBytes(format, data);
-    } catch (e) {
-      void vscode.window.showErrorMessage(`Export of ${what} failed: ${(e as Error).message}.`);
-      return;
-    }
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const name = exportFileName(what, format);
-    const target = await vscode.window.showSaveDialog({
-      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
-      filters: EXPORT_FILTERS[format],
-      saveLabel: 'Export',
-      title: `Export ${what} as ${format.toUpperCase()}`,
-    });
-    if (!target) return;
-    try {
-      await vscode.workspace.fs.writeFile(target, bytes);
-    } catch (e) {
-      void vscode.window.showErrorMessage(`Could not write ${target.fsPath}: ${(e as Error).message}`);
-      return;
-    }
-    const choice = await vscode.window.showInformationMessage(`Exported ${path.basename(target.fsPath)}.`, 'Open');
-    if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', target);
-  }
-
-  private async openRun(name: string): Promise<void> {
-    const run = this.runs.get(name);
-    if (!run) return;
-    if (this.source.revealRun) {
-      await this.source.revealRun(name);
-      return;
-    }
-    const log = path.join(run.entry.dir, 'train.log');
-    const file = existsSync(log) ? log : path.join(run.entry.dir, 'run.json');
-    await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true, viewColumn: vscode.ViewColumn.One });
   }
 
   dispose(): void {

@@ -20,11 +20,19 @@ export function parseProcStat(line: string): ProcStat | undefined {
   return { state: rest[0], pgrp: Number(rest[2]), startTime: rest[19] };
 }
 
+/** A /proc read failed because there is nothing to read: no such process (ENOENT; ESRCH when it
+ *  exits mid-read) or no /proc at all (not Linux). Any other failure is a real error. */
+export function noProcEntry(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ESRCH';
+}
+
 export async function readProcStat(pid: number): Promise<ProcStat | undefined> {
   try {
     return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return undefined;
+  } catch (e) {
+    if (noProcEntry(e)) return undefined;
+    throw e;
   }
 }
 
@@ -38,8 +46,9 @@ export async function liveGroupMembers(pgid: number): Promise<number[] | undefin
   let names: string[];
   try {
     names = await readdir('/proc');
-  } catch {
-    return undefined;
+  } catch (e) {
+    if (noProcEntry(e)) return undefined;
+    throw e;
   }
   const out: number[] = [];
   await Promise.all(

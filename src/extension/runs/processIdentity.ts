@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { isAlive } from '../../shared/system/processAlive';
-import { hasEnded, readProcStat } from './procStat';
+import { hasEnded, noProcEntry, readProcStat } from './procStat';
 
 export type ProcessCheck =
   | { state: 'alive' }
@@ -23,7 +23,9 @@ export async function processCommandLine(pid: number): Promise<string[] | undefi
   try {
     const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8');
     return raw.split('\0').filter((s) => s.length > 0);
-  } catch {
+  } catch (e) {
+    // Gone, or no /proc: ask `ps` where there is one. Anything else is a real error.
+    if (!noProcEntry(e)) throw e;
     if (process.platform === 'win32' || process.platform === 'linux') return undefined;
   }
   return new Promise((resolve) => {

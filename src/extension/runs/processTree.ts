@@ -17,8 +17,10 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
   try {
     process.kill(pid, signal);
-  } catch {
-    // gone meanwhile
+  } catch (e) {
+    // Gone meanwhile (ESRCH) is what stopping wants. Not allowed (EPERM) is not: waiting and
+    // reporting "killed" would hide a process that still runs, so the stop fails with the reason.
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
   }
 }
 

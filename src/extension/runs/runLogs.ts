@@ -6,6 +6,8 @@ import { open, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ProgressEvent } from '../../shared/runs/contract';
 import { describeEvent } from './describeEvent';
+import { describeFileError } from '../../shared/system/fileErrors';
+import { isMissing } from '../../shared/system/missingFile';
 
 const TRAIN_LOG = 'train.log';
 /** A first look at a long train.log shows its last 4 MiB. */
@@ -16,6 +18,8 @@ interface RunLog {
   /** 'piped' while this window's trainer process feeds the channel; else the bytes of
    *  train.log already shown. */
   source: 'piped' | number;
+  /** The last failure to read train.log, said once rather than at every look. */
+  readError?: string;
 }
 
 export class RunLogs implements vscode.Disposable {
@@ -88,9 +92,15 @@ export class RunLogs implements vscode.Disposable {
     let handle: import('node:fs/promises').FileHandle;
     try {
       handle = await open(file, 'r');
-    } catch {
+    } catch (e) {
+      // No train.log yet: nothing to show. Any other failure goes into the channel, once.
+      if (isMissing(e)) return;
+      const why = `${file} cannot be read: ${describeFileError(e) ?? (e instanceof Error ? e.message : String(e))}`;
+      if (log.readError !== why) log.channel.error(why);
+      log.readError = why;
       return;
     }
+    log.readError = undefined;
     try {
       const size = (await handle.stat()).size;
       let from = log.source;
@@ -124,6 +134,8 @@ export class RunLogs implements vscode.Disposable {
   }
 }
 
+/** Where the next catch-up starts. No train.log: from its start once it appears. Unreadable: from
+ *  the start too, and that catch-up's open fails and says why in the channel. */
 async function fileSize(file: string): Promise<number> {
   try {
     return (await stat(file)).size;

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { execFile } from 'node:child_process';
 import type { ExperimentFiles } from '../experiment/experimentFiles';
-import { refuseUntrusted } from './runCommands';
+import { refuseUntrusted } from './workspaceTrust';
 import { readRunsConfig } from './runSettings';
 import { resolveNodeRuntime, trainerEnv } from './trainerCommand';
 import { EnginesReport, GPU_PACKAGE, parseEnginesJson } from './enginesReport';

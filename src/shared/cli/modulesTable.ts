@@ -11,6 +11,7 @@ import { formatCostLines } from '../cost/formatCost';
 import { loadExperimentModel } from '../model/experimentModel';
 import { usesYolov5 } from '../yolov5/settings';
 import { YOLOV5_NO_PREFIX_CACHE } from '../yolov5/modelInput';
+import { unlessMissing } from '../system/missingFile';
 
 export interface ModulesReportRow {
   index: number;
@@ -62,12 +63,11 @@ export async function modulesReport(exp: Experiment, spec?: FreezeSpec): Promise
   return report;
 }
 
+/** Where `freeze:` is, for the diagnostics; line 1 when the experiment, parsed a moment ago, has
+ *  been deleted since. Any other read failure is the command's error, with its message. */
 async function freezeLocation(file: string): Promise<FreezeLocation> {
-  try {
-    return freezeLineOf(await readFile(file, 'utf8'), file);
-  } catch {
-    return { file, line: 1, column: 1 };
-  }
+  const text = await unlessMissing(readFile(file, 'utf8'), undefined);
+  return text === undefined ? { file, line: 1, column: 1 } : freezeLineOf(text, file);
 }
 
 /** Aligned text table with a totals line, then any diagnostics. */

@@ -11,12 +11,16 @@ import { yolov5ModelInput } from '../yolov5/modelInput';
 import { loadModelSummary } from './load';
 import type { ModelSummary } from './types';
 import type { ModelInput } from './modelInput';
+import { explainFileError } from '../system/fileErrors';
+import { isMissing, unlessMissing } from '../system/missingFile';
 
 export type { ModelInput } from './modelInput';
 
 /** `text`: the experiment's text when it differs from the file (an unsaved editor); used for lines only. */
 export async function modelInputFor(exp: Experiment, text?: string): Promise<ModelInput> {
-  const doc = yamlPositions(text ?? (await readFile(exp.file, 'utf8').catch(() => '')), exp.file);
+  // Lines only: the experiment was parsed from this file a moment ago. Deleted since, the model is
+  // still described (without lines); unreadable for another reason, the caller hears why.
+  const doc = yamlPositions(text ?? (await unlessMissing(readFile(exp.file, 'utf8'), '')), exp.file);
   if (usesYolov5(exp)) return yolov5ModelInput(exp, doc);
   const imgszAt = settingLocation(doc, exp.file, ['train', 'imgsz']);
   const input: ModelInput = { ch: 3, imgsz: exp.train.imgsz, notes: [], ...(imgszAt ? { imgszAt } : {}) };
@@ -26,8 +30,13 @@ export async function modelInputFor(exp: Experiment, text?: string): Promise<Mod
     const entries = await readdir(path.join(exp.data.path, 'train'), { withFileTypes: true });
     const classes = entries.filter((e) => e.isDirectory()).length;
     if (classes > 0) input.nc = classes;
-  } catch {
-    // no train/ folder yet: the model's own nc
+  } catch (e) {
+    // No train/ folder yet: the model's own nc. Any other failure is said, pointing at data.path.
+    if (!isMissing(e)) {
+      const at = settingLocation(doc, exp.file, ['data', 'path']) ?? { line: 1, column: 1 };
+      const why = explainFileError(e) ?? `cannot list ${path.join(exp.data.path, 'train')}: ${e instanceof Error ? e.message : String(e)}.`;
+      input.notes.push({ file: exp.file, line: at.line, column: at.column, severity: 'warning', message: `${why} The classes are not counted from it; the model file's own class count is used.` });
+    }
   }
   return input;
 }

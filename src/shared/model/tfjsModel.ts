@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import type { FileDiagnostic } from '../experiment/types';
 import { computeLineStarts, offsetToPosition } from '../experiment/yamlPositions';
 import { jsonErrorOffset } from './jsonErrorOffset';
+import { explainFileError } from '../system/fileErrors';
+import { isMissing } from '../system/missingFile';
 import type { LayerInfo, ModelSummary, ModuleInfo, ParamInfo } from './types';
 
 type Obj = Record<string, unknown>;
@@ -261,11 +263,16 @@ export async function verifyWeightFiles(file: string, text: string, manifest: Tf
       try {
         const st = await stat(path.resolve(dir, p));
         actual += st.size;
-      } catch {
+      } catch (e) {
+        // Absent is the usual case (a model.json copied without its shards); anything else (a
+        // symlink loop, permissions) is named as it is, so the fix is not "copy it back".
         missing = true;
+        const why = isMissing(e) ? undefined : (explainFileError(e) ?? (e instanceof Error ? e.message : String(e)));
         diagnostics.push({
           file, ...at, severity: 'error',
-          message: `weights file '${p}' is missing next to ${path.basename(file)}; copy it back or re-export the model`,
+          message: why
+            ? `weights file '${p}' next to ${path.basename(file)} cannot be read: ${why}`
+            : `weights file '${p}' is missing next to ${path.basename(file)}; copy it back or re-export the model`,
         });
       }
     }

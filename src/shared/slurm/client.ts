@@ -192,6 +192,8 @@ export class SlurmClient {
     try {
       text = await readFile(file, 'utf8');
     } catch {
+      // Not written yet, or readable by SlurmUser only (common on shared clusters): no history
+      // from it, as with no accounting. Not an error of this machine's to report.
       return undefined;
     }
     // An array task is logged under its own job id, with ArrayJobId= and ArrayTaskId=.

@@ -77,9 +77,14 @@ export async function submitRuns(client: SlurmClient, req: SubmitRequest): Promi
     await client.release(jobId);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    await client.cancel(jobId).catch(() => undefined);
-    await restore(`job ${jobId} was submitted held but could not be released (${why}); it was cancelled`);
-    throw new SlurmError(e instanceof SlurmError ? e.kind : 'failed', `job ${jobId} could not be released: ${why}`, 'scontrol');
+    // A held job left in the queue holds nothing the user sees: if cancelling fails too, say so
+    // with the command that removes it, rather than "it was cancelled".
+    const cancelled = await client.cancel(jobId).then(
+      () => 'it was cancelled',
+      (c: unknown) => `cancelling it failed too (${c instanceof Error ? c.message : String(c)}): remove it with scancel ${jobId}`,
+    );
+    await restore(`job ${jobId} was submitted held but could not be released (${why}); ${cancelled}`);
+    throw new SlurmError(e instanceof SlurmError ? e.kind : 'failed', `job ${jobId} could not be released: ${why}; ${cancelled}`, 'scontrol');
   }
   return { jobId, jobIds, records };
 }

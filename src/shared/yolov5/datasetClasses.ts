@@ -6,6 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { load } from 'js-yaml';
+import { explainFileError } from '../system/fileErrors';
+import { isMissing } from '../system/missingFile';
 
 export interface DatasetClasses {
   nc?: number;
@@ -28,8 +30,11 @@ export async function yolov5DatasetClasses(folder: string, data: string | undefi
     let text: string;
     try {
       text = await readFile(file, 'utf8');
-    } catch {
-      continue;
+    } catch (e) {
+      // Not there: try the next place YOLOv5 looks. There but unreadable (a folder of that name,
+      // permissions): YOLOv5 would fail on it too, so say so rather than look elsewhere.
+      if (isMissing(e)) continue;
+      return { file, problem: explainFileError(e) ?? `${file} cannot be read (${e instanceof Error ? e.message : String(e)})` };
     }
     let doc: unknown;
     try {

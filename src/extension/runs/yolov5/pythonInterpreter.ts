@@ -33,7 +33,10 @@ export async function selectedPythonInterpreter(resource?: vscode.Uri, timeoutMs
     // `path` is the executable, or the environment's folder for environments known by folder.
     const resolved = await withTimeout(api.environments.resolveEnvironment(active), timeoutMs);
     return resolved?.executable.uri?.fsPath ?? (active.path || undefined);
-  } catch {
+  } catch (e) {
+    // The launch goes on without it (yolov5.python or the adapter's own message covers that), but
+    // why the Python extension gave no interpreter goes to the extension host log.
+    console.warn(`[transfer-lab] the Python extension did not say which interpreter is selected: ${e instanceof Error ? e.message : String(e)}`);
     return undefined;
   }
 }

@@ -1,0 +1,47 @@
+// What the comparison panel's webview asks the host to do in VS Code: save an exported chart or
+// table where the user chooses, and open a run (its row in the Runs view, else its log).
+import * as path from 'node:path';
+import { existsSync } from 'node:fs';
+import * as vscode from 'vscode';
+import type { ExportFormat } from '../../shared/panel/contract';
+import { EXPORT_FILTERS, exportBytes, exportFileName } from './exportFile';
+import type { RunsSource } from './runsSource';
+
+/** Asks where to save `data` (the webview's export of `what`) and writes it there. */
+export async function saveExport(format: ExportFormat, what: string, data: string): Promise<void> {
+  let bytes: Uint8Array;
+  try {
+    bytes = exportBytes(format, data);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Export of ${what} failed: ${(e as Error).message}.`);
+    return;
+  }
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const name = exportFileName(what, format);
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+    filters: EXPORT_FILTERS[format],
+    saveLabel: 'Export',
+    title: `Export ${what} as ${format.toUpperCase()}`,
+  });
+  if (!target) return;
+  try {
+    await vscode.workspace.fs.writeFile(target, bytes);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Could not write ${target.fsPath}: ${(e as Error).message}`);
+    return;
+  }
+  const choice = await vscode.window.showInformationMessage(`Exported ${path.basename(target.fsPath)}.`, 'Open');
+  if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', target);
+}
+
+/** The source's own way of showing a run, or its train.log (run.json before it has one). */
+export async function openRun(source: RunsSource, name: string, dir: string): Promise<void> {
+  if (source.revealRun) {
+    await source.revealRun(name);
+    return;
+  }
+  const log = path.join(dir, 'train.log');
+  const file = existsSync(log) ? log : path.join(dir, 'run.json');
+  await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true, viewColumn: vscode.ViewColumn.One });
+}
