@@ -1,5 +1,6 @@
 // The experiment file (`experiment.yaml`, `*.experiment.yaml`), after parsing and validation.
 // Paths are resolved against the experiment file's folder.
+import type { TorchvisionModel } from './torchvisionSpec';
 
 /** YOLOv5 `--freeze`: N freezes modules 0…N-1; a list freezes exactly those modules, and beyond
  *  YOLOv5 may name single layers (`model.3.bn`). */
@@ -48,10 +49,15 @@ export interface Experiment {
   /** Absolute path of the experiment file. */
   file: string;
   name?: string;
-  /** Absolute path of the architecture YAML or model.json. */
+  /** Absolute path of the architecture YAML or model.json; for a torchvision model the value as
+   *  written, `torchvision:resnet18` (see `torchvision`). */
   model: string;
-  /** Absolute path of pretrained weights (a model.json or a run's weights folder). */
+  /** Absolute path of pretrained weights (a model.json or a run's weights folder); for a torchvision
+   *  model `torchvision:DEFAULT` as written or a state dict's absolute path. */
   weights?: string;
+  /** Set when `model:` is `torchvision:<builder>`: a torchvision.models classification builder, which
+   *  only the `torch` engine builds (its modules come from inspecting it with Python). */
+  torchvision?: TorchvisionModel;
   /** Experiment that produces `weights` (run first by a sweep when they are missing). */
   pretrain?: string;
   data: DataSpec;
