@@ -102,3 +102,16 @@ test('a Python without torch is named, with what to install', { skip }, async ()
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('the example examples/resnet lists resnet18 offline', { skip }, async () => {
+  const cache = await mkdtemp(path.join(os.tmpdir(), 'tl-torchvision-cache-'));
+  try {
+    const r = modules(path.join(ROOT, 'examples/resnet/resnet.experiment.yaml'), cache, ['--json']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const report = JSON.parse(r.stdout) as ModulesReport;
+    assert.deepEqual(report.modules.map((m) => m.label), ['conv1', 'bn1', 'relu', 'maxpool', 'layer1', 'layer2', 'layer3', 'layer4', 'avgpool', 'fc']);
+    assert.equal(report.trainable, 512 * 5 + 5, 'freeze: 8 leaves only fc');
+  } finally {
+    await rm(cache, { recursive: true, force: true });
+  }
+});

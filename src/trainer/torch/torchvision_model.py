@@ -177,6 +177,12 @@ def build(name, weights, num_classes):
     return model, {"classifier": head, "classifier_loaded": loaded}
 
 
+def as_rgb(batch):
+    """torchvision models take 3 channels: a grey batch (N,1,H,W), e.g. MNIST, is repeated over them
+    (the pretrained first conv stays as it is). The engine calls this on every batch it feeds."""
+    return batch.expand(-1, 3, -1, -1) if batch.dim() == 4 and batch.shape[1] == 1 else batch
+
+
 def children(model):
     """[(index, child_name, child_module)] in registration order: the rows of the Modules view."""
     return [(i, n, m) for i, (n, m) in enumerate(model.named_children())]

@@ -111,6 +111,16 @@ class Modules(unittest.TestCase):
         self.assertIn("train.imgsz", str(e.exception))
 
 
+class Input(unittest.TestCase):
+    def test_grey_batches_are_repeated_over_three_channels(self):
+        grey = torch.rand(2, 1, 8, 8)
+        rgb = tvm.as_rgb(grey)
+        self.assertEqual(tuple(rgb.shape), (2, 3, 8, 8))
+        self.assertTrue(torch.equal(rgb[:, 2], grey[:, 0]))
+        colour = torch.rand(2, 3, 8, 8)
+        self.assertIs(tvm.as_rgb(colour), colour)
+
+
 class Freeze(unittest.TestCase):
     def test_freeze_n_freezes_children_0_to_n_minus_1_and_keeps_their_batch_norm_in_eval(self):
         model, _ = tvm.build("resnet18", None, 5)
