@@ -10,19 +10,10 @@
 // at the `model:` line. Pure: no Node APIs beyond path.
 import * as path from 'node:path';
 import { show } from './describeValue';
+import type { TorchvisionModel } from './types';
 import type { YamlPath } from './yamlPositions';
 
 export const TORCHVISION_PREFIX = 'torchvision:';
-
-/** Weights for a torchvision model: torchvision's own (`DEFAULT`, `IMAGENET1K_V1`…) or a state dict file. */
-export type TorchvisionWeights = { kind: 'torchvision'; name: string } | { kind: 'file'; path: string };
-
-export interface TorchvisionModel {
-  /** The builder's name in torchvision.models, e.g. 'resnet18'. */
-  builder: string;
-  /** Absent: random initialisation. */
-  weights?: TorchvisionWeights;
-}
 
 /** `torchvision:…` (a model or weights value naming torchvision rather than a file). */
 export function isTorchvisionRef(v: unknown): v is string {

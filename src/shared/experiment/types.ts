@@ -1,10 +1,20 @@
 // The experiment file (`experiment.yaml`, `*.experiment.yaml`), after parsing and validation.
 // Paths are resolved against the experiment file's folder.
-import type { TorchvisionModel } from './torchvisionSpec';
 
 /** YOLOv5 `--freeze`: N freezes modules 0…N-1; a list freezes exactly those modules, and beyond
  *  YOLOv5 may name single layers (`model.3.bn`). */
 export type FreezeSpec = number | Array<number | string>;
+
+/** Weights for a torchvision model: torchvision's own (`DEFAULT`, `IMAGENET1K_V1`…) or a state dict file. */
+export type TorchvisionWeights = { kind: 'torchvision'; name: string } | { kind: 'file'; path: string };
+
+/** `model: torchvision:<builder>` (parsed by torchvisionSpec.ts). */
+export interface TorchvisionModel {
+  /** The builder's name in torchvision.models, e.g. 'resnet18'. */
+  builder: string;
+  /** Absent: random initialisation. */
+  weights?: TorchvisionWeights;
+}
 
 export interface MnistData {
   source: 'mnist';

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { SettingLocation } from '../experiment/settingLocation';
-import type { TorchvisionModel } from '../experiment/torchvisionSpec';
+import type { TorchvisionModel } from '../experiment/types';
 import type { FileDiagnostic } from '../experiment/types';
 import type { LayerInfo, ModelSummary, ModuleInfo } from '../model/types';
 import { inspectCacheDir, inspectCacheKey, readInspectCache, writeInspectCache } from './inspectCache';

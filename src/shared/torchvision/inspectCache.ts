@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { TorchvisionModel } from '../experiment/torchvisionSpec';
+import type { TorchvisionModel } from '../experiment/types';
 import type { TorchPythonProbe } from './python';
 
 export function inspectCacheDir(env: NodeJS.ProcessEnv = process.env): string {
