@@ -35,10 +35,9 @@ class UserFacingError(Exception):
 
 
 def builders():
-    """The classification builders of torchvision.models (not detection/segmentation/video)."""
-    if hasattr(tvm, "list_models"):  # torchvision >= 0.14
-        return sorted(tvm.list_models(module=tvm))
-    return sorted(n for n in dir(tvm) if n[:1].islower() and callable(getattr(tvm, n)) and not n.startswith("get_"))
+    """The classification builders of torchvision.models (not detection/segmentation/video).
+    list_models needs torchvision 0.14, the one that goes with torch 1.13, the oldest the engine takes."""
+    return sorted(tvm.list_models(module=tvm))
 
 
 def _check_builder(name):
@@ -85,9 +84,7 @@ def _construct(name, weights):
         kwargs["weights"] = _weights_enum(name, weights)  # downloads into torchvision's cache (TORCH_HOME)
     elif name in ("googlenet", "inception_v3"):
         kwargs["init_weights"] = True
-    if hasattr(tvm, "get_model"):
-        return tvm.get_model(name, **kwargs)
-    return getattr(tvm, name)(**kwargs)
+    return tvm.get_model(name, **kwargs)
 
 
 def classifier_name(model):
@@ -272,6 +269,12 @@ def _layers(prefix, child):
 
 
 def inspect(name, weights, num_classes, input_shape):
+    """Rows for the Modules view. torchvision's own weights are only checked to exist, never
+    downloaded: counts and shapes do not depend on them (a local state dict is loaded, to check it fits)."""
+    if weights is not None and not _is_file_weights(weights):
+        _check_builder(name)
+        _weights_enum(name, weights)
+        weights = None
     model, info = build(name, weights, num_classes)
     rows = modules(model, input_shape)
     head_child = info["classifier"].split(".")[0]

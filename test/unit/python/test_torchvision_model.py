@@ -152,6 +152,16 @@ class Cli(unittest.TestCase):
         self.assertEqual(out["classifierIndex"], 9)
         self.assertEqual(out["totalParams"], sum(m["params"] for m in out["modules"]))
 
+    def test_inspect_checks_torchvision_weights_without_downloading_them(self):
+        with tempfile.TemporaryDirectory() as home:  # an empty torchvision cache; no network here
+            env = dict(os.environ, TORCH_HOME=home)
+            ok = subprocess.run([sys.executable, SCRIPT, "inspect", "--name", "resnet18", "--weights", "DEFAULT", "--num-classes", "3", "--input", "3,32,32"], capture_output=True, text=True, env=env)
+            self.assertEqual(ok.returncode, 0, ok.stderr)
+            self.assertEqual(os.listdir(home), [])
+            bad = subprocess.run([sys.executable, SCRIPT, "inspect", "--name", "resnet18", "--weights", "IMAGENET1K_V9", "--num-classes", "3", "--input", "3,32,32"], capture_output=True, text=True, env=env)
+            self.assertEqual(bad.returncode, 2)
+            self.assertEqual(json.loads(bad.stdout)["error"]["kind"], "unknown-weights")
+
     def test_inspect_error_is_json_with_exit_status_2(self):
         code, out = self.run_script("inspect", "--name", "resnet19", "--num-classes", "3", "--input", "3,32,32")
         self.assertEqual(code, 2)
