@@ -99,7 +99,7 @@ test('every validation error points at the offending line', () => {
   oneError(base('name: 3\n'), 5, /name must be a non-empty text/);
   oneError(base('weights: [a]\n'), 5, /weights must be the path/);
   oneError(base('pretrain: other.txt\n'), 5, /pretrain must name another experiment file/);
-  oneError('model: net.h5\ndata: {source: mnist, classes: [0, 1]}\n', 1, /model must name a \.yaml\/\.yml architecture file or a TensorFlow\.js model\.json/);
+  oneError('model: net.h5\ndata: {source: mnist, classes: [0, 1]}\n', 1, /model must name a \.yaml\/\.yml architecture file, a TensorFlow\.js model\.json or a torchvision builder/);
   oneError('data: {source: mnist, classes: [0, 1]}\n', 1, /missing required key `model:`/);
   oneError('model: m.yaml\n', 1, /missing required key `data:`/);
   oneError('model: m.yaml\ndata: mnist\n', 2, /data must be a mapping/);

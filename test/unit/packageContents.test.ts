@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildPanelHtml, panelAssetUris } from '../../src/extension/panel/panelHtml';
+import { INSPECT_SCRIPT } from '../../src/shared/torchvision/inspect';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const VSCE = path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce');
@@ -80,4 +81,8 @@ test("every file the comparison panel's page loads is in the .vsix", () => {
   const refs = panelReferences();
   assert.ok(refs.size >= 3, `the panel's HTML loads ${[...refs.keys()].join(', ')}`);
   assertPackaged(refs, packaged);
+});
+
+test('the torchvision inspection script is in the .vsix, where the built extension looks for it', () => {
+  assertPackaged(new Map([[INSPECT_SCRIPT, 'src/shared/torchvision/inspect.ts (run with the Python that inspects torchvision models)']]), packaged);
 });

@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import { parseExperiment } from '../../shared/experiment/parse';
 import type { Experiment, FileDiagnostic, FreezeSpec } from '../../shared/experiment/types';
 import type { ModelSummary } from '../../shared/model/types';
-import { loadExperimentModel } from '../../shared/model/experimentModel';
 import { validateFreeze } from '../../shared/freeze';
 import { ExperimentFiles } from '../experiment/experimentFiles';
+import { loadViewModel, watchedModelFile } from './viewModel';
 
 export interface ModelState {
   uri: vscode.Uri;
@@ -95,11 +95,10 @@ export class ModelStateTracker implements vscode.Disposable {
     const state: ModelState = { uri, experiment: parsed.experiment, errors: [] };
     if (parsed.experiment) {
       const exp = parsed.experiment;
-      this.watchModel(exp.model);
+      this.watchModel(watchedModelFile(exp));
       // The model as the experiment's trainer builds it (YOLOv5: the dataset YAML's nc, yolov5.img), as
-      // `transfer-lab modules` and run.json count it. Shard sizes are checked too (stat only): a
-      // truncated weights.bin shows at its manifest line.
-      const loaded = await loadExperimentModel(exp, { text, verifyWeights: true });
+      // `transfer-lab modules` and run.json count it.
+      const loaded = await loadViewModel(exp, text);
       all.push(...loaded.diagnostics);
       state.summary = loaded.summary;
       state.spec = exp.freeze;
@@ -135,12 +134,14 @@ export class ModelStateTracker implements vscode.Disposable {
   }
 
   private watchedModel: string | undefined;
-  private watchModel(modelPath: string): void {
+  private watchModel(modelPath: string | undefined): void {
     if (this.watchedModel === modelPath) return;
     this.modelWatcher?.dispose();
+    this.modelWatcher = undefined;
     this.watchedModel = modelPath;
+    if (!modelPath) return;
     // Weight shards sit beside a model.json: watch the folder's files, not just the one file.
-    const pattern = new vscode.RelativePattern(vscode.Uri.file(path.dirname(modelPath)), '*.{yaml,yml,json,bin}');
+    const pattern = new vscode.RelativePattern(vscode.Uri.file(path.dirname(modelPath)), '*.{yaml,yml,json,bin,pt,pth}');
     this.modelWatcher = vscode.workspace.createFileSystemWatcher(pattern);
     const onChange = (): void => this.schedule();
     this.modelWatcher.onDidChange(onChange);

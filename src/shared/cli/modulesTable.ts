@@ -59,7 +59,8 @@ export async function modulesReport(exp: Experiment, spec?: FreezeSpec): Promise
   });
   report.trainable = state.trainableParams;
   report.total = state.totalParams;
-  report.cost = estimateCost(summary, freeze, exp.train.batch, usesYolov5(exp) ? { noPrefixCache: YOLOV5_NO_PREFIX_CACHE } : {});
+  // The cost model is fitted to the tfjs engines' kernels; a torchvision model trains on PyTorch only.
+  if (summary.kind !== 'torchvision') report.cost = estimateCost(summary, freeze, exp.train.batch, usesYolov5(exp) ? { noPrefixCache: YOLOV5_NO_PREFIX_CACHE } : {});
   return report;
 }
 

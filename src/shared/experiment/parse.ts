@@ -9,6 +9,7 @@ import type { YamlDocument, YamlPath } from './yamlPositions';
 import { UserError } from '../userError';
 import type { ExperimentSection } from './sectionTypes';
 import { EXPERIMENT_SECTIONS } from './sections';
+import { isTorchvisionRef, readTorchvisionSettings, torchvisionWeightsMisuse } from './torchvisionSpec';
 
 export { findFreezeRange, rewriteFreeze } from './freezeEdit';
 
@@ -134,8 +135,12 @@ class Validator {
     for (const s of extraSections) sections.set(s.key, s);
 
     const name = this.optionalString(root, ['name']);
-    const model = this.modelPath(root);
-    const weights = this.optionalPath(root, ['weights'], 'the pretrained weights (a model.json or a run\'s weights folder)');
+    // `model: torchvision:<builder>` names a model and weights torchvision builds (torchvisionSpec.ts).
+    const tv = isTorchvisionRef(root.model) ? readTorchvisionSettings(root, this.dir, (p, m) => this.error(p, m)) : undefined;
+    const misuse = torchvisionWeightsMisuse(root);
+    if (misuse) this.error(['weights'], misuse);
+    const model = isTorchvisionRef(root.model) ? tv?.model : this.modelPath(root);
+    const weights = isTorchvisionRef(root.model) || misuse ? tv?.weights : this.optionalPath(root, ['weights'], 'the pretrained weights (a model.json or a run\'s weights folder)');
     const pretrain = this.pretrainPath(root);
     const supplier = root.data === undefined ? [...sections.values()].find((s) => s.suppliesData?.(root[s.key])) : undefined;
     const data: DataSpec | undefined = supplier ? { source: 'external', section: supplier.key } : this.data(root);
@@ -160,8 +165,9 @@ class Validator {
       this.report('warning', [key], `unknown key '${key}' is ignored${didYouMean(key, known)} (known keys: ${known.join(', ')})`, 'key', 'unknown-key');
     }
 
-    if (model === undefined || data === undefined || train === undefined || freeze === undefined) return undefined;
+    if (model === undefined || data === undefined || train === undefined || freeze === undefined || misuse) return undefined;
     const exp: Experiment = { file: this.file, model, data, train, freeze };
+    if (tv) exp.torchvision = tv.spec;
     if (name !== undefined) exp.name = name;
     if (weights !== undefined) exp.weights = weights;
     if (pretrain !== undefined) exp.pretrain = pretrain;
@@ -193,12 +199,12 @@ class Validator {
 
   private modelPath(root: Obj): string | undefined {
     if (root.model === undefined) {
-      this.error([], 'missing required key `model:`; add e.g. `model: model.yaml` (a YOLOv5-style architecture YAML) or the path of a TensorFlow.js model.json');
+      this.error([], 'missing required key `model:`; add e.g. `model: model.yaml` (a YOLOv5-style architecture YAML), the path of a TensorFlow.js model.json, or `model: torchvision:resnet18`');
       return undefined;
     }
     const p = this.optionalPath(root, ['model'], 'an architecture YAML (.yaml/.yml) or a TensorFlow.js model.json');
     if (p !== undefined && !/\.(ya?ml|json)$/i.test(p)) {
-      this.error(['model'], `model must name a .yaml/.yml architecture file or a TensorFlow.js model.json, got '${String(root.model)}'`);
+      this.error(['model'], `model must name a .yaml/.yml architecture file, a TensorFlow.js model.json or a torchvision builder (\`torchvision:resnet18\`), got '${String(root.model)}'`);
       return undefined;
     }
     return p;

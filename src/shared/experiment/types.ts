@@ -5,6 +5,17 @@
  *  YOLOv5 may name single layers (`model.3.bn`). */
 export type FreezeSpec = number | Array<number | string>;
 
+/** Weights for a torchvision model: torchvision's own (`DEFAULT`, `IMAGENET1K_V1`…) or a state dict file. */
+export type TorchvisionWeights = { kind: 'torchvision'; name: string } | { kind: 'file'; path: string };
+
+/** `model: torchvision:<builder>` (parsed by torchvisionSpec.ts). */
+export interface TorchvisionModel {
+  /** The builder's name in torchvision.models, e.g. 'resnet18'. */
+  builder: string;
+  /** Absent: random initialisation. */
+  weights?: TorchvisionWeights;
+}
+
 export interface MnistData {
   source: 'mnist';
   /** Digits to use, e.g. [0,1,2,3,4]; labels are re-indexed 0…k-1 in this order. */
@@ -48,10 +59,15 @@ export interface Experiment {
   /** Absolute path of the experiment file. */
   file: string;
   name?: string;
-  /** Absolute path of the architecture YAML or model.json. */
+  /** Absolute path of the architecture YAML or model.json; for a torchvision model the value as
+   *  written, `torchvision:resnet18` (see `torchvision`). */
   model: string;
-  /** Absolute path of pretrained weights (a model.json or a run's weights folder). */
+  /** Absolute path of pretrained weights (a model.json or a run's weights folder); for a torchvision
+   *  model `torchvision:DEFAULT` as written or a state dict's absolute path. */
   weights?: string;
+  /** Set when `model:` is `torchvision:<builder>`: a torchvision.models classification builder, which
+   *  only the `torch` engine builds (its modules come from inspecting it with Python). */
+  torchvision?: TorchvisionModel;
   /** Experiment that produces `weights` (run first by a sweep when they are missing). */
   pretrain?: string;
   data: DataSpec;

@@ -6,6 +6,7 @@ import type { FileDiagnostic } from '../experiment/types';
 import { parseTfjsModel, verifyWeightFiles } from './tfjsModel';
 import type { ModelSummary } from './types';
 import { parseYoloModel } from './yolo';
+import { isTorchvisionRef } from '../experiment/torchvisionSpec';
 
 export interface LoadModelOptions {
   /** Class count (YAML models; overrides the YAML's nc). */
@@ -24,6 +25,10 @@ export async function loadModelSummary(
   modelPath: string,
   opts: LoadModelOptions = {},
 ): Promise<{ summary?: ModelSummary; diagnostics: FileDiagnostic[] }> {
+  if (isTorchvisionRef(modelPath)) {
+    // Reached only by code that builds models without PyTorch (the tfjs engines): say which can.
+    return { diagnostics: [{ file: modelPath, line: 1, column: 1, severity: 'error', message: `${modelPath} is a torchvision model: only the \`torch\` engine (PyTorch with torchvision) builds it; run with --engine torch (transferLab.engine: torch) on a Python with torch and torchvision` }] };
+  }
   const file = path.resolve(modelPath);
   const ext = path.extname(file).toLowerCase();
   if (ext !== '.yaml' && ext !== '.yml' && ext !== '.json') {

@@ -31,7 +31,8 @@ export interface ModuleInfo {
   repeats?: number;
   /** Module arguments after width scaling (YOLOv5), for display and for building. */
   args?: unknown[];
-  /** Output shape without the batch dimension (HWC for images) when known. */
+  /** Output shape without the batch dimension (HWC for images) when known; torchvision models give
+   *  PyTorch's own order (C×H×W), as their users read it in PyTorch. */
   outShape?: number[];
   section?: 'backbone' | 'head';
   layers: LayerInfo[];
@@ -42,8 +43,9 @@ export interface ModuleInfo {
 }
 
 export interface ModelSummary {
-  kind: 'yolov5-yaml' | 'tfjs';
-  /** Absolute path of the architecture file or model.json. */
+  /** 'torchvision': a torchvision.models builder, inspected with Python (src/shared/torchvision/). */
+  kind: 'yolov5-yaml' | 'tfjs' | 'torchvision';
+  /** Absolute path of the architecture file or model.json; `torchvision:<builder>` for torchvision. */
   file: string;
   modules: ModuleInfo[];
   totalParams: number;

@@ -1,10 +1,11 @@
 // Which Python runs train.py: `yolov5.python` in the experiment, else the interpreter selected in
 // the Python extension (the extension host passes it as TRANSFER_LAB_PYTHON), else python3 on PATH.
 // Checked before spawning, so "Python missing" is a message that says where the choice came from.
-import { access, constants, stat } from 'node:fs/promises';
-import * as path from 'node:path';
+import { findExecutable, isExecutableFile } from '../../shared/system/executable';
 import { PYTHON_ENV } from '../../shared/yolov5/settings';
 import { UserError } from '../../shared/userError';
+
+export { findExecutable };
 
 export interface PythonCommand {
   command: string;
@@ -17,28 +18,6 @@ export class PythonNotFoundError extends UserError {
     super(message);
     this.name = 'PythonNotFoundError';
   }
-}
-
-async function isExecutableFile(file: string): Promise<boolean> {
-  try {
-    if (!(await stat(file)).isFile()) return false;
-    await access(file, process.platform === 'win32' ? constants.F_OK : constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The first executable `name` on `envPath`. */
-export async function findExecutable(name: string, envPath: string): Promise<string | undefined> {
-  const exts = process.platform === 'win32' ? ['.exe', ''] : [''];
-  for (const dir of envPath.split(path.delimiter).filter((d) => d.length > 0)) {
-    for (const ext of exts) {
-      const candidate = path.join(dir, name + ext);
-      if (await isExecutableFile(candidate)) return candidate;
-    }
-  }
-  return undefined;
 }
 
 const HOW_TO_FIX = 'Install Python 3 with YOLOv5\'s requirements (pip install -r requirements.txt in the YOLOv5 folder), then select that interpreter with the Python extension or set `yolov5.python:` in the experiment.';
