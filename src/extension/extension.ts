@@ -1,4 +1,6 @@
 // Wiring only: each capability lives in its own folder and registers itself here.
+// First import: its clock starts before the rest of the bundle loads.
+import { markStartup, startupLog } from './startupMarks';
 import * as vscode from 'vscode';
 import { ExperimentFiles } from './experiment/experimentFiles';
 import { createExperiment } from './experiment/createExperiment';
@@ -13,6 +15,8 @@ import { registerPanelCommands } from './panel/panelCommands';
 export type TransferLabApi = Awaited<ReturnType<typeof activate>>;
 
 export async function activate(context: vscode.ExtensionContext) {
+  markStartup('activateCalled');
+  context.subscriptions.push(startupLog);
   // Experiment sections owned by other trainers, known before anything parses an experiment.
   registerYolov5Sections();
   const files = new ExperimentFiles(context.workspaceState);
@@ -31,8 +35,12 @@ export async function activate(context: vscode.ExtensionContext) {
     ...registerComparisonPanel(context, runs.runsSource, { colors: runs.colors }),
   );
   await files.scan();
+  markStartup('activateReturned');
   return { files, modules, runs };
 }
+
+// The last top-level statement: everything above has been loaded by now.
+markStartup('bundleLoaded');
 
 export function deactivate(): void {
   // Disposables in context.subscriptions are cleaned up by VS Code.
