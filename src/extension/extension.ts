@@ -25,9 +25,16 @@ export async function activate(context: vscode.ExtensionContext) {
     vscode.commands.registerCommand('transferLab.createExperiment', () => createExperiment(files)),
     vscode.commands.registerCommand('transferLab.selectExperiment', () => files.pick()),
   );
-  // The experiment to show first, without waiting for a workspace search where possible.
-  await files.selectQuickly();
+  // The Modules view first, before anything is awaited: the window hears of its tree at once and
+  // asks for rows while the experiment is found and read (the first fetch waits for that reading).
   const modules = registerModules(context, files);
+  // The experiment to show first, without waiting for a workspace search where possible; its
+  // selection starts the first reading. With none found quickly the view reads "no experiment"
+  // until the search below finds one.
+  await files.selectQuickly();
+  if (!files.current) void modules.tracker.refresh();
+  // Runs, the panel and the workspace search once the rows are read: they need not compete with that.
+  await modules.tracker.whenSettled().catch(() => undefined);
   const runs = registerRuns(context, files);
   context.subscriptions.push(registerYolov5(runs.manager));
   context.subscriptions.push(
