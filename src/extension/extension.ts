@@ -28,6 +28,7 @@ export async function activate(context: vscode.ExtensionContext) {
   // The Modules view first, before anything is awaited: the window hears of its tree at once and
   // asks for rows while the experiment is found and read (the first fetch waits for that reading).
   const modules = registerModules(context, files);
+  markStartup('treeCreated');
   // The experiment to show first, without waiting for a workspace search where possible; its
   // selection starts the first reading. With none found quickly the view reads "no experiment"
   // until the search below finds one.

@@ -43,33 +43,29 @@ export async function startupPhases(page: Page, serverTmp: string): Promise<Phas
     times.ready === undefined ? undefined : { name: 'window ready (.monaco-workbench in the DOM)', at: times.ready },
     times.rows === undefined ? undefined : { name: 'Modules rows in the DOM', at: times.rows },
   ];
-  const logs = path.join(serverTmp, 'user', 'logs');
-  for (const day of readdirSync(logs).map((d) => path.join(logs, d))) {
+  for (const { day, hosts } of logFolders(serverTmp)) {
     const agent = read(path.join(day, 'remoteagent.log'));
     phases.push(logged(agent, /\[ExtensionHostConnection\] New connection established/, 'window asked for an extension host'));
     phases.push(logged(agent, /Launched Extension Host Process/, 'extension host process launched'));
-    for (const host of readdirSync(day).filter((d) => d.startsWith('exthost'))) {
-      const hostLog = read(path.join(day, host, 'remoteexthost.log'));
+    for (const host of hosts) {
+      const hostLog = read(path.join(host, 'remoteexthost.log'));
       phases.push(logged(hostLog, /Extension host with pid \d+ started/, 'extension host started'));
       const activation = hostLog.find((l) => l.includes('_doActivateExtension transfer-lab.transfer-lab'));
       const event = /activationEvent: '([^']+)'/.exec(activation ?? '')?.[1];
       phases.push(logged(hostLog, /_doActivateExtension transfer-lab\.transfer-lab/, `host began activating Transfer Lab (${event ?? '?'})`));
-      phases.push(...ownMarks(read(path.join(day, host, 'transfer-lab.transfer-lab', 'Transfer Lab.log'))));
+      phases.push(...ownMarks(read(ownLog(host))));
     }
   }
   return phases.filter((p): p is Phase => p !== undefined).sort((a, b) => a.at - b.at);
 }
 
-/** Other extensions the host activated between its start and `until` (they share its one thread). */
+/** Other extensions the host activated until `until` (they share its one thread). */
 export function othersActivated(serverTmp: string, until: number): string[] {
-  const logs = path.join(serverTmp, 'user', 'logs');
   const names: string[] = [];
-  for (const day of readdirSync(logs).map((d) => path.join(logs, d))) {
-    for (const host of readdirSync(day).filter((d) => d.startsWith('exthost'))) {
-      for (const line of read(path.join(day, host, 'remoteexthost.log'))) {
-        const m = /_doActivateExtension (\S+), startup: \w+, activationEvent: '([^']+)'/.exec(line);
-        if (m && m[1] !== 'transfer-lab.transfer-lab' && (logTime(line) ?? Infinity) <= until) names.push(`${m[1]} (${m[2]})`);
-      }
+  for (const host of logFolders(serverTmp).flatMap((f) => f.hosts)) {
+    for (const line of read(path.join(host, 'remoteexthost.log'))) {
+      const m = /_doActivateExtension (\S+), startup: \w+, activationEvent: '([^']+)'/.exec(line);
+      if (m && m[1] !== 'transfer-lab.transfer-lab' && (logTime(line) ?? Infinity) <= until) names.push(`${m[1]} (${m[2]})`);
     }
   }
   return names;
@@ -77,12 +73,22 @@ export function othersActivated(serverTmp: string, until: number): string[] {
 
 /** Whether Transfer Lab's start-up log has this mark yet (it writes them just after the rows). */
 export function ownMarkWritten(serverTmp: string, mark: string): boolean {
+  return logFolders(serverTmp)
+    .flatMap((f) => f.hosts)
+    .some((host) => read(ownLog(host)).some((l) => l.includes('start-up:') && l.includes(mark)));
+}
+
+/** code-server's log folders: one a window session, with one folder per extension host. */
+function logFolders(serverTmp: string): Array<{ day: string; hosts: string[] }> {
   const logs = path.join(serverTmp, 'user', 'logs');
-  return readdirSync(logs).some((day) =>
-    readdirSync(path.join(logs, day))
-      .filter((d) => d.startsWith('exthost'))
-      .some((host) => read(path.join(logs, day, host, 'transfer-lab.transfer-lab', 'Transfer Lab.log')).some((l) => l.includes('start-up:') && l.includes(mark))),
-  );
+  return readdirSync(logs).map((d) => {
+    const day = path.join(logs, d);
+    return { day, hosts: readdirSync(day).filter((h) => h.startsWith('exthost')).map((h) => path.join(day, h)) };
+  });
+}
+
+function ownLog(host: string): string {
+  return path.join(host, 'transfer-lab.transfer-lab', 'Transfer Lab.log');
 }
 
 /** "window ready → … 0.00 s", one line a phase, with the step from the previous one. */
@@ -96,6 +102,7 @@ export function formatPhases(phases: readonly Phase[]): string {
 const OWN_NAMES: Record<string, string> = {
   bundleLoaded: 'Transfer Lab bundle loaded',
   activateCalled: 'activate() called',
+  treeCreated: 'Modules tree created (the window hears of it when activate() first awaits)',
   activateReturned: 'activate() returned (after the workspace search)',
   rowsAsked: 'Modules view asked for its rows',
   rowsGiven: 'Modules rows handed to the window',
