@@ -1,4 +1,6 @@
 // Wiring only: each capability lives in its own folder and registers itself here.
+// First import: its clock starts before the rest of the bundle loads.
+import { markStartup, startupLog } from './startupMarks';
 import * as vscode from 'vscode';
 import { ExperimentFiles } from './experiment/experimentFiles';
 import { createExperiment } from './experiment/createExperiment';
@@ -12,15 +14,25 @@ import { registerPanelCommands } from './panel/panelCommands';
 export type TransferLabApi = Awaited<ReturnType<typeof activate>>;
 
 export async function activate(context: vscode.ExtensionContext) {
+  markStartup('activateCalled');
+  context.subscriptions.push(startupLog);
   const files = new ExperimentFiles(context.workspaceState);
   context.subscriptions.push(
     files,
     vscode.commands.registerCommand('transferLab.createExperiment', () => createExperiment(files)),
     vscode.commands.registerCommand('transferLab.selectExperiment', () => files.pick()),
   );
-  // The experiment to show first, without waiting for a workspace search where possible.
-  await files.selectQuickly();
+  // The Modules view first, before anything is awaited: the window hears of its tree at once and
+  // asks for rows while the experiment is found and read (the first fetch waits for that reading).
   const modules = registerModules(context, files);
+  markStartup('treeCreated');
+  // The experiment to show first, without waiting for a workspace search where possible; its
+  // selection starts the first reading. With none found quickly the view reads "no experiment"
+  // until the search below finds one.
+  await files.selectQuickly();
+  if (!files.current) void modules.tracker.refresh();
+  // Runs, the panel and the workspace search once the rows are read: they need not compete with that.
+  await modules.tracker.whenSettled().catch(() => undefined);
   const runs = registerRuns(context, files);
   context.subscriptions.push(registerYolov5(runs.manager));
   context.subscriptions.push(
@@ -28,8 +40,12 @@ export async function activate(context: vscode.ExtensionContext) {
     ...registerComparisonPanel(context, runs.runsSource, { colors: runs.colors }),
   );
   await files.scan();
+  markStartup('activateReturned');
   return { files, modules, runs };
 }
+
+// The last top-level statement: everything above has been loaded by now.
+markStartup('bundleLoaded');
 
 export function deactivate(): void {
   // Disposables in context.subscriptions are cleaned up by VS Code.

@@ -37,6 +37,8 @@ export interface SessionOptions {
   settings?: Record<string, unknown>;
   /** Default: source. */
   extension?: ExtensionFrom;
+  /** Runs on the page before it opens the workbench (Playwright init scripts). */
+  beforeOpen?: (page: Page) => Promise<void>;
 }
 
 export async function openSession(opts: SessionOptions = {}): Promise<Session> {
@@ -56,6 +58,7 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
+  await opts.beforeOpen?.(page);
   // Loading the extension under development the way the test runner does, without tests.
   const payload = [['extensionDevelopmentPath', `vscode-remote://${server.host}:${server.port}${REPO}`]];
   const query = fromVsix ? '' : `&payload=${encodeURIComponent(JSON.stringify(payload))}`;

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { TransferLabApi } from '../../src/extension/extension';
 import { parseExperiment } from '../../src/shared/experiment/parse';
 import { removeFiles, writeFile, waitFor } from './util';
+import { ModelStateTracker } from '../../src/extension/modules/modelState';
 
 const REPO = process.env.TRANSFER_LAB_REPO ?? path.resolve(__dirname, '..', '..', '..');
 const MODEL = readFileSync(path.join(REPO, 'examples', 'digits', 'model.yaml'), 'utf8');
@@ -55,6 +56,23 @@ suite('Modules view', () => {
     assert.equal(rows[0].checkbox, 'unchecked');
     assert.ok(rows[0].children.length >= 2, 'Conv has conv and bn layers');
     assert.match(a.modules.tree.view.description ?? '', /^all \d+(\.\d+)?K trainable$/, 'nothing frozen: the whole model trains');
+  });
+
+  // activate() registers the tree before it knows which experiment to read, so the window's first
+  // request for rows can come before the first reading: it must wait for that reading, not get none.
+  test('before its first reading, waiting on the model waits for that reading', async () => {
+    const tracker = new ModelStateTracker(a.files);
+    try {
+      let settled = false;
+      const first = tracker.whenSettled().then(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(settled, false, 'nothing read yet, so nothing settled');
+      void tracker.refresh();
+      await first;
+      assert.equal(tracker.state?.summary?.modules.length, 9, 'settled with the model read');
+    } finally {
+      tracker.dispose();
+    }
   });
 
   test('checking a module writes freeze: into the file (comments kept), counts follow, undo restores', async () => {

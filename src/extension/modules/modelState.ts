@@ -31,9 +31,13 @@ export class ModelStateTracker implements vscode.Disposable {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('transferLab');
   private readonly _onDidChange = new vscode.EventEmitter<ModelState | undefined>();
   readonly onDidChange = this._onDidChange.event;
-  private settled: Promise<void> = Promise.resolve();
+  /** Until the first refresh (activate() starts it once the experiment is chosen), the tree's
+   *  first fetch and commands wait for that first reading rather than see no model. */
+  private settled: Promise<void>;
+  private firstRefresh: ((first: Promise<void>) => void) | undefined;
 
   constructor(private readonly files: ExperimentFiles) {
+    this.settled = new Promise((resolve) => (this.firstRefresh = resolve));
     this.disposables.push(
       this.diagnostics,
       this._onDidChange,
@@ -64,6 +68,8 @@ export class ModelStateTracker implements vscode.Disposable {
     this.timer = undefined;
     const gen = ++this.generation;
     this.settled = this.evaluate(gen);
+    this.firstRefresh?.(this.settled);
+    this.firstRefresh = undefined;
     return this.settled;
   }
 

@@ -9,6 +9,7 @@ import type { FreezeSpec } from '../../shared/experiment/types';
 import type { LayerInfo, ModelSummary, ModuleInfo } from '../../shared/model/types';
 import { ModelStateTracker } from './modelState';
 import { writeFreeze, type FreezeChange } from './writeFreeze';
+import { markStartup } from '../startupMarks';
 
 type Node = { kind: 'module'; row: ModuleRow } | { kind: 'layer'; row: LayerRow; module: ModuleRow };
 
@@ -94,7 +95,11 @@ export class ModulesTreeProvider implements vscode.TreeDataProvider<Node>, vscod
 
   getChildren(node?: Node): Node[] | Promise<Node[]> {
     if (!node) {
-      const top = (): Node[] => this.rows.map((row) => ({ kind: 'module', row }));
+      markStartup('rowsAsked');
+      const top = (): Node[] => {
+        markStartup('rowsGiven');
+        return this.rows.map((row) => ({ kind: 'module', row }));
+      };
       // The first fetch waits for the first reading of the experiment (milliseconds): rows in one
       // round trip with the window, not an empty tree and a second one.
       return this.tracker.state ? top() : this.tracker.whenSettled().then(top);

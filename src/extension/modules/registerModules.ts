@@ -41,6 +41,6 @@ export function registerModules(context: vscode.ExtensionContext, files: Experim
     vscode.commands.registerCommand('transferLab.unfreezeAll', apply(unfreezeAllSpec)),
     vscode.commands.registerCommand('transferLab.refreshModules', () => tracker.refresh()),
   );
-  void tracker.refresh();
+  // No reading yet: activate() starts the first once it knows which experiment to follow.
   return { tracker, tree };
 }
