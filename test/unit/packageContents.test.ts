@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildPanelHtml, panelAssetUris } from '../../src/extension/panel/panelHtml';
 
@@ -80,4 +80,10 @@ test("every file the comparison panel's page loads is in the .vsix", () => {
   const refs = panelReferences();
   assert.ok(refs.size >= 3, `the panel's HTML loads ${[...refs.keys()].join(', ')}`);
   assertPackaged(refs, packaged);
+});
+
+test("the torch engine's Python files are in the .vsix, as the trainer bundle looks for them (dist/torch/)", () => {
+  const sources = readdirSync(path.join(REPO, 'src', 'trainer', 'torch')).filter((f) => f.endsWith('.py'));
+  assert.ok(sources.includes('worker.py') && sources.includes('probe.py'), sources.join(', '));
+  assertPackaged(new Map(sources.map((f) => [`dist/torch/${f}`, 'src/trainer/torch/scripts.ts (torchScript)'])), packaged);
 });
