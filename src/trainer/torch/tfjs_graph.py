@@ -56,7 +56,7 @@ class Layer(torch.nn.Module):
         self.name = spec['name']
         self.kind = spec['class_name']
         self.cfg = spec.get('config', {})
-        self.inputs = spec['inputs']
+        self.nodes = spec['nodes']  # input keys of each application of the layer
         self.frozen = not trainable
         self.tf_shapes = []  # tfjs shapes of this layer's weights, in tfjs order
         self.weight_names = []  # attribute names in tfjs order
@@ -206,29 +206,45 @@ def run_layer(layer, xs, training):
 
 
 class TfjsGraph(torch.nn.Module):
-    """The whole model. forward(values) computes every layer whose inputs are known, so the same
-    graph serves the full model (values = {input: images}) and the head after a cached prefix
-    (values = the cached boundary outputs)."""
+    """The whole model: layers, applied as the graph's nodes say (`layer:node` keys). forward(values)
+    computes what the given values lead to, so the same graph serves the full model (values = the
+    image input) and the head after a cached prefix (values = the cached boundary outputs)."""
 
     def __init__(self, topology, weights_by_layer):
         super().__init__()
         self.layers = torch.nn.ModuleList(build_layer(s, weights_by_layer.get(s['name'], [])) for s in topology['layers'])
         self.input_name = topology['input']
         self.output_name = topology['output']
+        self.plans = {}
+
+    def plan(self, known, wanted):
+        """The nodes to run, in order, from the keys `known` to the keys `wanted`."""
+        key = (tuple(known), tuple(wanted))
+        if key not in self.plans:
+            have, order, pending = set(known), [], [(layer, i, ins) for layer in self.layers if layer.kind != 'InputLayer'
+                                                     for i, ins in enumerate(layer.nodes)]
+            progress = True
+            while progress and not all(w in have for w in wanted):
+                progress = False
+                for item in pending:
+                    layer, i, ins = item
+                    out = f'{layer.name}:{i}'
+                    if out not in have and all(k in have for k in ins):
+                        order.append(item)
+                        have.add(out)
+                        progress = True
+            missing = [w for w in wanted if w not in have]
+            if missing:
+                raise ValueError(f"the model's graph does not reach {', '.join(missing)} from {', '.join(known)}")
+            self.plans[key] = order
+        return self.plans[key]
 
     def forward(self, values, training, upto=None):
+        wanted = upto or [self.output_name]
         values = dict(values)
-        for layer in self.layers:
-            if layer.name in values or layer.kind == 'InputLayer':
-                continue
-            if not all(n in values for n in layer.inputs):
-                continue
-            values[layer.name] = run_layer(layer, [values[n] for n in layer.inputs], training)
-            if upto is not None and all(n in values for n in upto):
-                return [values[n] for n in upto]
-        if upto is not None:
-            return [values[n] for n in upto]
-        return values[self.output_name]
+        for layer, i, ins in self.plan(list(values), wanted):
+            values[f'{layer.name}:{i}'] = run_layer(layer, [values[k] for k in ins], training)
+        return [values[k] for k in upto] if upto else values[self.output_name]
 
     def tfjs_weights(self):
         """(layer name, [tensor in tfjs layout]) for every layer with weights, in graph order."""

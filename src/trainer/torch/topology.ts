@@ -9,13 +9,15 @@ export interface TopologyLayer {
   name: string;
   class_name: string;
   config: Record<string, unknown>;
-  inputs: string[];
+  /** One entry per application of the layer (SPPF applies one pool three times): its input keys. */
+  nodes: string[][];
   trainable: boolean;
   weights: number[][];
 }
 
 export interface Topology {
   layers: TopologyLayer[];
+  /** Keys (`layer:node`) of the image input and of the logits. */
   input: string;
   output: string;
 }
@@ -23,10 +25,9 @@ export interface Topology {
 type KerasLayer = { class_name: string; name?: string; config: Record<string, unknown>; inbound_nodes?: unknown[][] };
 type KerasModel = { config: { layers: KerasLayer[]; input_layers: unknown[][]; output_layers: unknown[][] } };
 
-function inboundNames(l: KerasLayer): string[] {
-  const nodes = l.inbound_nodes ?? [];
-  if (nodes.length > 1) throw new ModelBuildError(`layer ${l.name} is applied ${nodes.length} times: the torch engine needs each layer once`);
-  return nodes.length ? (nodes[0] as unknown[][]).map((n) => String(n[0])) : [];
+/** Each application of the layer (a node): the keys (`layer:node`) of its inputs. */
+function nodeInputs(l: KerasLayer): string[][] {
+  return (l.inbound_nodes ?? []).map((node) => (node as unknown[][]).map((n) => `${String(n[0])}:${Number(n[1])}`));
 }
 
 export function modelTopology(model: tf.LayersModel): Topology {
@@ -40,10 +41,10 @@ export function modelTopology(model: tf.LayersModel): Topology {
     layers: model.layers.map((layer) => {
       const k = kerasByName.get(layer.name);
       if (!k) throw new ModelBuildError(`layer ${layer.name} is missing from the model's topology`);
-      return { name: layer.name, class_name: k.class_name, config: k.config, inputs: inboundNames(k), trainable: layer.trainable, weights: layer.weights.map((w) => w.shape as number[]) };
+      return { name: layer.name, class_name: k.class_name, config: k.config, nodes: nodeInputs(k), trainable: layer.trainable, weights: layer.weights.map((w) => w.shape as number[]) };
     }),
-    input: String(keras.config.input_layers[0][0]),
-    output: String(keras.config.output_layers[0][0]),
+    input: `${String(keras.config.input_layers[0][0])}:0`,
+    output: `${String(keras.config.output_layers[0][0])}:${Number(keras.config.output_layers[0][1])}`,
   };
 }
 

@@ -2,7 +2,7 @@
 // model (the tfjs graph the trainer built, with its initial or pretrained weights), the decoded
 // data and each epoch's order, and turns its weights back into the same tfjs run-folder files.
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { modelFolderFiles, readOptimizerState, TransferLabMetadata } from '../model/modelFiles';
@@ -74,7 +74,10 @@ export class TorchSteps implements StepEngine {
   async cachePrefix(plan: CachePlan, batch: number): Promise<void> {
     const graph = this.o.prepared.graph!;
     // The layers whose outputs are the boundary modules' outputs (-1 is the image input).
-    const boundary = plan.boundary!.map((i) => (i < 0 ? this.o.prepared.model.inputs[0] : graph.outputs[i]).sourceLayer.name);
+    const boundary = plan.boundary!.map((i) => {
+      const t = i < 0 ? this.o.prepared.model.inputs[0] : graph.outputs[i];
+      return `${t.sourceLayer.name}:${t.nodeIndex}`;
+    });
     await this.worker.request({ op: 'cache', boundary, batch });
   }
 
@@ -150,6 +153,14 @@ export class TorchSteps implements StepEngine {
     }
     await this.worker.request({ op: 'loadOptimizer', file: out });
     this.o.log('info', `optimizer state restored (${state.weights.length} tensors)`);
+  }
+
+  /** The model's outputs for a whole set in inference mode (parity checks against tfjs). */
+  async outputs(set: 'train' | 'val'): Promise<Float32Array> {
+    const file = path.join(this.dir, 'outputs.f32');
+    await this.worker.request({ op: 'forward', set, file });
+    const buf = readFileSync(file);
+    return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
   }
 
   resetPeak(): void {
