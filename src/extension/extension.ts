@@ -5,6 +5,7 @@ import { createExperiment } from './experiment/createExperiment';
 import { registerModules } from './modules/registerModules';
 import { registerRuns } from './runs/registerRuns';
 import { registerYolov5 } from './runs/yolov5/registerYolov5';
+import { torchLaunchEnvironment } from './runs/torchLaunchEnvironment';
 import { registerYolov5Sections } from '../shared/yolov5/settings';
 import { registerComparisonPanel } from './panel/comparisonPanel';
 import { registerPanelCommands } from './panel/panelCommands';
@@ -26,6 +27,7 @@ export async function activate(context: vscode.ExtensionContext) {
   const modules = registerModules(context, files);
   const runs = registerRuns(context, files);
   context.subscriptions.push(registerYolov5(runs.manager));
+  context.subscriptions.push(runs.manager.addLaunchEnvironment(torchLaunchEnvironment));
   context.subscriptions.push(
     ...registerPanelCommands(context, runs.runsSource, { colors: runs.colors }),
     ...registerComparisonPanel(context, runs.runsSource, { colors: runs.colors }),

@@ -37,11 +37,11 @@ test('auto: the first available engine in preference order is chosen, and every 
 });
 
 test('without PyTorch the tfjs chain is unchanged, and the torch line says why', { skip: resolveOptional('@tensorflow/tfjs-node') ? 'tfjs-node is installed here' : false }, () => {
-  const { json } = engines([], { TRANSFER_LAB_PYTHON: path.join(os.tmpdir(), 'no-such-python') });
+  const { json } = engines([], { TRANSFER_LAB_TORCH_PYTHON: path.join(os.tmpdir(), 'no-such-python') });
   assert.equal(json.chosen?.name, 'wasm');
   assert.equal(json.engines[0].name, 'torch');
   assert.equal(json.engines[0].available, false);
-  assert.match(json.engines[0].reason, /no-such-python \(transferLab\.python \/ the Python extension\) did not run: .*install PyTorch >= 1\.13/);
+  assert.match(json.engines[0].reason, /no-such-python \(transferLab\.python\) did not run: .*install PyTorch >= 1\.13/);
 });
 
 test('forcing a missing engine fails with the reason; env var and --engine force one', { skip: resolveOptional('@tensorflow/tfjs-node') ? 'tfjs-node is installed here' : false }, () => {

@@ -26,9 +26,9 @@ test('torch >= 1.13: release, local and pre-release versions', () => {
 
 test('the chosen interpreter without torch, with an old torch, and with CUDA', { skip: process.platform === 'win32' }, async () => {
   const none = interpreter('none', { python: 'none', pythonVersion: '3.11.2', error: 'ModuleNotFoundError: No module named torch' });
-  const r1 = await probeTorch(undefined, { PATH: '', TRANSFER_LAB_PYTHON: none });
+  const r1 = await probeTorch(undefined, { PATH: '', TRANSFER_LAB_TORCH_PYTHON: none });
   assert.equal(r1.available, false);
-  assert.match(r1.reason, /none \(transferLab\.python \/ the Python extension\): no PyTorch \(ModuleNotFoundError: No module named torch\); install PyTorch >= 1\.13/);
+  assert.match(r1.reason, /none \(transferLab\.python\): no PyTorch \(ModuleNotFoundError: No module named torch\); install PyTorch >= 1\.13/);
 
   const old = interpreter('old', { python: 'old', pythonVersion: '3.8.0', torch: '1.12.1', cuda: false, mps: false });
   const r2 = await probeTorch(old, { PATH: '' });

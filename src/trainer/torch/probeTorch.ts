@@ -1,9 +1,11 @@
-// Finding a Python with PyTorch for the torch engine, as the YOLOv5 path finds its Python: the
-// experiment's `python:` or the editor's choice (`transferLab.python`, else the Python extension's
-// interpreter, passed as TRANSFER_LAB_PYTHON), else python3 on PATH, else the system's
-// /usr/bin/python3 (where Debian's python3-torch lives when PATH leads to another Python first).
+// Finding a Python with PyTorch for the torch engine, as the YOLOv5 path finds its Python. An
+// explicit choice is the only one probed: the experiment's `python:` (when given) or the
+// `transferLab.python` setting (TRANSFER_LAB_TORCH_PYTHON). Otherwise the Python extension's
+// interpreter (TRANSFER_LAB_PYTHON), python3 on PATH, then the system's /usr/bin/python3 (where
+// Debian's python3-torch lives when PATH leads to another Python first) are tried in turn.
 import { execFile } from 'node:child_process';
 import { findExecutable } from '../yolov5/pythonCommand';
+import { TORCH_PYTHON_ENV } from '../../shared/torch/pythonSetting';
 import { PYTHON_ENV } from '../../shared/yolov5/settings';
 import { torchScript } from './scripts';
 
@@ -54,13 +56,15 @@ export function torchVersionOk(version: string): boolean {
 
 async function candidates(configured: string | undefined, env: NodeJS.ProcessEnv): Promise<Array<{ python: string; source: string }>> {
   if (configured) return [{ python: configured, source: 'the experiment\'s python:' }];
-  const fromEditor = env[PYTHON_ENV]?.trim();
-  if (fromEditor) return [{ python: fromEditor, source: 'transferLab.python / the Python extension' }];
+  const setting = env[TORCH_PYTHON_ENV]?.trim();
+  if (setting) return [{ python: setting, source: 'transferLab.python' }];
   const out: Array<{ python: string; source: string }> = [];
+  const fromEditor = env[PYTHON_ENV]?.trim();
+  if (fromEditor) out.push({ python: fromEditor, source: 'the Python extension' });
   const name = process.platform === 'win32' ? 'python' : 'python3';
   const onPath = await findExecutable(name, env.PATH ?? env.Path ?? '');
-  if (onPath) out.push({ python: onPath, source: 'PATH' });
-  if (process.platform !== 'win32' && onPath !== '/usr/bin/python3') out.push({ python: '/usr/bin/python3', source: 'the system Python' });
+  if (onPath && onPath !== fromEditor) out.push({ python: onPath, source: 'PATH' });
+  if (process.platform !== 'win32' && !out.some((c) => c.python === '/usr/bin/python3')) out.push({ python: '/usr/bin/python3', source: 'the system Python' });
   return out;
 }
 
@@ -77,7 +81,7 @@ const cache = new Map<string, Promise<TorchProbe>>();
 
 /** The first candidate Python with a usable PyTorch; otherwise why none was (every candidate's reason). */
 export function probeTorch(configured?: string, env: NodeJS.ProcessEnv = process.env): Promise<TorchProbe> {
-  const key = `${configured ?? ''}\0${env[PYTHON_ENV] ?? ''}\0${env.PATH ?? ''}`;
+  const key = `${configured ?? ''}\0${env[TORCH_PYTHON_ENV] ?? ''}\0${env[PYTHON_ENV] ?? ''}\0${env.PATH ?? ''}`;
   let p = cache.get(key);
   if (!p) {
     p = (async () => {
