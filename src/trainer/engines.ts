@@ -266,7 +266,11 @@ async function probeTorchEngine(): Promise<AnyProbe> {
 /** The worker does the compute; tfjs only holds the model (build, weights in and out) on its cpu backend. */
 async function activateTorch(p: AnyProbe): Promise<string> {
   await setBackendOrThrow('cpu', 'torch');
-  return `${p.torch!.deviceName} (PyTorch ${p.torch!.torch}, ${p.torch!.device})`;
+  const t = p.torch!;
+  // TRANSFER_LAB_TORCH_DEVICE=cpu trains on the CPU of a GPU machine (benchmarks, comparisons).
+  const forced = process.env.TRANSFER_LAB_TORCH_DEVICE?.trim();
+  if (forced === 'cpu' && t.device !== 'cpu') Object.assign(t, { device: 'cpu', deviceName: `CPU (${t.deviceName} not used: TRANSFER_LAB_TORCH_DEVICE=cpu)` });
+  return `${t.deviceName} (PyTorch ${t.torch}, ${t.device})`;
 }
 
 async function probe(name: EngineName, forced: boolean): Promise<AnyProbe> {
