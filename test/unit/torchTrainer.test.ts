@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { ProgressEvent, RunRecord } from '../../src/shared/runs/contract';
 import { readMetricsFile } from '../../src/trainer/run/metricsFile';
 import { probeTorch, TorchProbe } from '../../src/trainer/torch/probeTorch';
-import { writeExperiment } from './trainerFixtures';
+import { RUN_FOLDER_FILES, writeExperiment } from './trainerFixtures';
 import { runCli, startCli } from './trainerCli';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-torchcli-'));
@@ -39,10 +39,7 @@ test('a torch run writes the run folder a wasm run writes; its weights/best tran
   const r = runCli(['train', exp, '--json', '--name', 'pre'], { env: TORCH, timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
   const run = path.join(dir, 'runs', 'pre');
-  for (const f of ['experiment.yaml', 'run.json', 'metrics.jsonl', 'results.csv', 'train.log', 'weights/last/model.json',
-    'weights/last/weights.bin', 'weights/last/optimizer.bin', 'weights/best/model.json', 'weights/best/weights.bin']) {
-    assert.ok(existsSync(path.join(run, f)), `${f} missing`);
-  }
+  for (const f of RUN_FOLDER_FILES) assert.ok(existsSync(path.join(run, f)), `${f} missing`);
   const rec = record(run);
   assert.equal(rec.status, 'finished');
   assert.equal(rec.engine, 'torch');
