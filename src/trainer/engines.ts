@@ -258,8 +258,8 @@ type AnyProbe = EngineProbe & { mod?: ResolvedModule; mods?: ResolvedModule[]; g
 
 // ---------------------------------------------------------------- torch
 
-async function probeTorchEngine(): Promise<AnyProbe> {
-  const t = await probeTorch();
+async function probeTorchEngine(python?: string): Promise<AnyProbe> {
+  const t = await probeTorch(python);
   return { name: 'torch', available: t.available, reason: t.reason, torch: t, ...(t.python ? { from: t.python } : {}) };
 }
 
@@ -273,10 +273,10 @@ async function activateTorch(p: AnyProbe): Promise<string> {
   return `${t.deviceName} (PyTorch ${t.torch}, ${t.device})`;
 }
 
-async function probe(name: EngineName, forced: boolean): Promise<AnyProbe> {
+async function probe(name: EngineName, forced: boolean, python?: string): Promise<AnyProbe> {
   switch (name) {
     case 'torch':
-      return probeTorchEngine();
+      return probeTorchEngine(python);
     case 'tfjs-node-gpu':
     case 'tfjs-node':
       return probeNative(name);
@@ -333,6 +333,8 @@ export interface EngineOptions {
    * adapter: small steps train faster on the next engine (gpuChoice.ts).
    */
   stepFlops?: () => Promise<number | undefined>;
+  /** The experiment's `python:` for the torch engine (else the editor's choice, else python3). */
+  python?: string;
 }
 
 /**
@@ -344,7 +346,7 @@ export async function activateEngine(request?: EngineName, o: EngineOptions = {}
   const probes: EngineProbe[] = [];
   const candidates = request ? [request] : [...ENGINE_NAMES];
   for (const name of candidates) {
-    const p = await probe(name, name === request);
+    const p = await probe(name, name === request, o.python);
     if (!p.available) {
       probes.push(strip(p));
       if (request) throw new EngineError(`engine '${name}' is not available: ${p.reason}`, probes);

@@ -43,7 +43,7 @@ export async function startEngine(exp: Experiment, run: RunFolder, engineFlag: s
   const stepCost = (): Promise<number | undefined> => (predicted ??= predictedStepFlops(exp, run.record.freeze, exp.train.batch, !noCache));
   const cpus = runCpus();
   const threads = chooseWasmThreads(autoThreadsRequested() ? await stepCost() : undefined, cpus);
-  const engine = await activateEngine(requestedEngine(engineFlag), { wasmThreads: threads.threads, stepFlops: stepCost });
+  const engine = await activateEngine(requestedEngine(engineFlag), { wasmThreads: threads.threads, stepFlops: stepCost, python: exp.python });
   run.update({ engine: engine.name, device: engine.device });
   log('info', `engine ${engine.name} on ${engine.device}`);
   if (engine.torch) log('info', `  torch worker: ${engine.torch.python}, device ${engine.torch.device}`);
