@@ -50,6 +50,8 @@ test('a torch run writes the run folder a wasm run writes; its weights/best tran
     for (const k of ['train/loss', 'val/loss', 'val/accuracy', 'lr', 'epoch_seconds', 'images_per_second', 'tensor_bytes', 'peak_tensor_bytes', 'rss_bytes', 'device_util', 'device_memory_bytes'] as const) {
       assert.equal(typeof m[k], 'number', `${k} in epoch ${m.epoch}`);
     }
+    // Held tensors (weights, Adam's state, the data) plus a step's saved activations.
+    assert.ok(m.tensor_bytes > 4 * 826 * 3 && m.peak_tensor_bytes! > m.tensor_bytes, `${m.tensor_bytes} ${m.peak_tensor_bytes}`);
   }
   assert.ok(metrics[1]['val/accuracy'] > 0.8, `digits 0-2 should be easy, got ${metrics[1]['val/accuracy']}`);
   assert.equal(readFileSync(path.join(run, 'results.csv'), 'utf8').trim().split('\n').length, 3);

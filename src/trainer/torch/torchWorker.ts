@@ -23,7 +23,7 @@ export class TorchWorker {
   private exited?: string;
 
   constructor(python: string, env: NodeJS.ProcessEnv = process.env) {
-    this.child = spawn(python, ['-u', torchScript('worker.py')], { stdio: 'pipe', env, windowsHide: true });
+    this.child = spawn(python, ['-u', '-B', torchScript('worker.py')], { stdio: 'pipe', env, windowsHide: true });
     this.child.stdout.setEncoding('utf8');
     this.child.stdout.on('data', (chunk: string) => this.onData(chunk));
     this.child.stderr.setEncoding('utf8');

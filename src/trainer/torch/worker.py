@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tensor_bytes import SavedBytes, held_bytes  # noqa: E402
 from tfjs_graph import TfjsGraph, to_tfjs, to_torch  # noqa: E402
 
 
@@ -96,6 +97,7 @@ class Worker:
         self.sets = {}
         self.model = None
         self.head_inputs = None
+        self.saved = None
 
     def init(self, r):
         torch.manual_seed(r.get('seed', 0))
@@ -156,11 +158,13 @@ class Worker:
         self.model.train()
         if self.device.type == 'cuda':
             torch.cuda.reset_peak_memory_stats(self.device)
+        self.saved = SavedBytes()
         loss_sum, seen, t0 = 0.0, 0, time.perf_counter()
         for b in range(batches):
             idx = order[b * batch:(b + 1) * batch]
-            y = self.model(self.inputs([x[idx] for x in xs]), True)
-            loss = self.loss(y, labels[idx])
+            with self.saved.step():
+                y = self.model(self.inputs([x[idx] for x in xs]), True)
+                loss = self.loss(y, labels[idx])
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
@@ -195,11 +199,12 @@ class Worker:
         reply(out)
 
     def memory(self):
-        """CPU time and peak RSS of this process (the trainer's own counters do not see it); CUDA memory."""
+        """CPU time and peak RSS of this process (the trainer's own counters do not see it); tensor memory."""
         out = {'cpuSeconds': time.process_time(), 'wallSeconds': time.monotonic(),
                'rssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
         if self.device.type != 'cuda':
-            return out
+            held = held_bytes(self.model, self.opt, self.sets)
+            return {**out, 'bytes': held, 'peakBytes': held + (self.saved.peak if self.saved else 0)}
         out.update({'peakBytes': torch.cuda.max_memory_allocated(self.device), 'bytes': torch.cuda.memory_allocated(self.device)})
         try:
             out['util'] = torch.cuda.utilization(self.device) / 100.0
