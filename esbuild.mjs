@@ -2,7 +2,7 @@
 // process / CLI (Node), and the webview (browser). Native and GPU engines stay external: they are
 // resolved at run time from the workspace or the extension, never bundled.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -52,6 +52,9 @@ function copyAssets() {
   cpSync('node_modules/@vscode/webview-ui-toolkit/dist/toolkit.min.js', 'dist/toolkit.min.js');
   packMnist();
   cpSync('node_modules/uplot/dist/uPlot.min.css', 'dist/uPlot.min.css');
+  // The torch engine's Python worker, run from dist/torch/ (src/trainer/torch/scripts.ts finds it).
+  mkdirSync('dist/torch', { recursive: true });
+  for (const f of readdirSync('src/trainer/torch').filter((n) => n.endsWith('.py'))) cpSync(`src/trainer/torch/${f}`, `dist/torch/${f}`);
 }
 
 // The trainer's own WebAssembly kernels (AssemblyScript), one build for each kind of memory the wasm

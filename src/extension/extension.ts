@@ -7,6 +7,7 @@ import { createExperiment } from './experiment/createExperiment';
 import { registerModules } from './modules/registerModules';
 import { registerRuns } from './runs/registerRuns';
 import { registerYolov5 } from './runs/yolov5/registerYolov5';
+import { torchLaunchEnvironment } from './runs/torchLaunchEnvironment';
 import { registerComparisonPanel } from './panel/comparisonPanel';
 import { registerPanelCommands } from './panel/panelCommands';
 
@@ -35,6 +36,7 @@ export async function activate(context: vscode.ExtensionContext) {
   await modules.tracker.whenSettled().catch(() => undefined);
   const runs = registerRuns(context, files);
   context.subscriptions.push(registerYolov5(runs.manager));
+  context.subscriptions.push(runs.manager.addLaunchEnvironment(torchLaunchEnvironment));
   context.subscriptions.push(
     ...registerPanelCommands(context, runs.runsSource, { colors: runs.colors }),
     ...registerComparisonPanel(context, runs.runsSource, { colors: runs.colors }),

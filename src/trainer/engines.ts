@@ -10,10 +10,12 @@ import { registerTrainingKernels } from './kernels/registerTrainingKernels';
 import { setWasmBackendThreaded, wantedThreads, WasmThreadsResult } from './parallel/wasmThreads';
 import { loadModule, packageDir, resolveOptional, ResolvedModule } from './optionalModules';
 import { queryGpus } from './system/nvidiaSmi';
+import { missingCudaLibraries, missingLibraryIn } from './system/cudaLibraries';
+import { probeTorch, type TorchProbe } from './torch/probeTorch';
 import { findAdapter, type GpuAdapterLike, loadWebGpu } from './webgpuAdapter';
 import { UserError } from '../shared/userError';
 
-export const ENGINE_NAMES = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export const ENGINE_NAMES = ['torch', 'tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 export interface EngineProbe {
@@ -38,6 +40,8 @@ export interface ActiveEngine {
   asyncReadsOnly: boolean;
   /** Runs on a hardware GPU (device use is then sampled with nvidia-smi where present). */
   gpu: boolean;
+  /** The torch engine: the Python that runs its worker and the torch device (cuda, mps, cpu). */
+  torch?: { python: string; device: string };
 }
 
 export class EngineError extends UserError {
@@ -81,6 +85,10 @@ async function probeNative(name: 'tfjs-node' | 'tfjs-node-gpu'): Promise<EngineP
     if (gpus.length === 0) {
       return { name, available: false, from: mod.from, mod, reason: `${pkg} is installed but no CUDA device is visible (nvidia-smi lists no GPU)` };
     }
+    const missing = missingCudaLibraries();
+    if (missing.length > 0) {
+      return { name, available: false, from: mod.from, mod, reason: `${pkg} is installed but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing: it needs CUDA 11.2 and cuDNN 8 (a CUDA 12 machine has neither); use the torch engine, or install them` };
+    }
     return { name, available: true, from: mod.from, mod, gpu: gpus[0].name, reason: `CUDA: ${gpus.map((g) => g.name).join(', ')}` };
   }
   return { name, available: true, from: mod.from, mod, reason: `libtensorflow on ${cpuName()}` };
@@ -90,7 +98,9 @@ async function activateNative(probe: Awaited<ReturnType<typeof probeNative>>): P
   try {
     await loadModule(probe.mod!);
   } catch (err) {
-    throw new EngineError(`${probe.mod!.name} failed to load (${firstLine(err)}); reinstall it or pick another engine`);
+    const lib = missingLibraryIn(firstLine(err));
+    throw new EngineError(lib ? `${probe.mod!.name} failed to load: ${lib} is missing (tfjs-node-gpu needs CUDA 11.2 and cuDNN 8); use the torch engine or install it`
+      : `${probe.mod!.name} failed to load (${firstLine(err)}); reinstall it or pick another engine`);
   }
   await setBackendOrThrow('tensorflow', probe.name);
   return probe.name === 'tfjs-node-gpu' ? `${probe.gpu} (CUDA)` : `${cpuName()} (libtensorflow)`;
@@ -244,10 +254,29 @@ export function requestedEngine(flag?: string): EngineName | undefined {
   return value;
 }
 
-type AnyProbe = EngineProbe & { mod?: ResolvedModule; mods?: ResolvedModule[]; gpu?: string; adapterName?: string; software?: boolean };
+type AnyProbe = EngineProbe & { mod?: ResolvedModule; mods?: ResolvedModule[]; gpu?: string; adapterName?: string; software?: boolean; torch?: TorchProbe };
 
-async function probe(name: EngineName, forced: boolean): Promise<AnyProbe> {
+// ---------------------------------------------------------------- torch
+
+async function probeTorchEngine(python?: string): Promise<AnyProbe> {
+  const t = await probeTorch(python);
+  return { name: 'torch', available: t.available, reason: t.reason, torch: t, ...(t.python ? { from: t.python } : {}) };
+}
+
+/** The worker does the compute; tfjs only holds the model (build, weights in and out) on its cpu backend. */
+async function activateTorch(p: AnyProbe): Promise<string> {
+  await setBackendOrThrow('cpu', 'torch');
+  const t = p.torch!;
+  // TRANSFER_LAB_TORCH_DEVICE=cpu trains on the CPU of a GPU machine (benchmarks, comparisons).
+  const forced = process.env.TRANSFER_LAB_TORCH_DEVICE?.trim();
+  if (forced === 'cpu' && t.device !== 'cpu') Object.assign(t, { device: 'cpu', deviceName: `CPU (${t.deviceName} not used: TRANSFER_LAB_TORCH_DEVICE=cpu)` });
+  return `${t.deviceName} (PyTorch ${t.torch}, ${t.device})`;
+}
+
+async function probe(name: EngineName, forced: boolean, python?: string): Promise<AnyProbe> {
   switch (name) {
+    case 'torch':
+      return probeTorchEngine(python);
     case 'tfjs-node-gpu':
     case 'tfjs-node':
       return probeNative(name);
@@ -262,6 +291,8 @@ async function probe(name: EngineName, forced: boolean): Promise<AnyProbe> {
 
 async function activate(p: AnyProbe, o: EngineOptions): Promise<string> {
   switch (p.name) {
+    case 'torch':
+      return activateTorch(p);
     case 'tfjs-node-gpu':
     case 'tfjs-node':
       return activateNative(p as Awaited<ReturnType<typeof probeNative>>);
@@ -302,6 +333,8 @@ export interface EngineOptions {
    * adapter: small steps train faster on the next engine (gpuChoice.ts).
    */
   stepFlops?: () => Promise<number | undefined>;
+  /** The experiment's `python:` for the torch engine (else the editor's choice, else python3). */
+  python?: string;
 }
 
 /**
@@ -313,7 +346,7 @@ export async function activateEngine(request?: EngineName, o: EngineOptions = {}
   const probes: EngineProbe[] = [];
   const candidates = request ? [request] : [...ENGINE_NAMES];
   for (const name of candidates) {
-    const p = await probe(name, name === request);
+    const p = await probe(name, name === request, o.python);
     if (!p.available) {
       probes.push(strip(p));
       if (request) throw new EngineError(`engine '${name}' is not available: ${p.reason}`, probes);
@@ -340,6 +373,10 @@ export async function activateEngine(request?: EngineName, o: EngineOptions = {}
       if (!request) probes.push({ ...strip(await probe(rest, false)) });
     }
     const backend = tf.getBackend();
+    if (name === 'torch') {
+      const t = p.torch!;
+      return { name, backend, device, probes, addedKernels: [], asyncReadsOnly: false, gpu: t.device === 'cuda', torch: { python: t.python!, device: t.device! } };
+    }
     const addedKernels = registerTrainingKernels(backend);
     const gpu = name === 'tfjs-node-gpu' || (name === 'webgpu' && !(p as AnyProbe).software);
     return { name, backend, device, probes, addedKernels, asyncReadsOnly: name === 'webgpu', gpu };

@@ -36,13 +36,20 @@ test('npm run package makes a .vsix under 5 MB that installs and runs in code-se
     path.join(ws, 'experiment.yaml'),
     'model: model.yaml\ndata: { source: mnist, classes: [0, 1], limit: 40 }\ntrain: { epochs: 1, batch: 20 }\nfreeze: 6\n',
   );
-  const out = execFileSync(process.execPath, [path.join(installed, 'dist', 'trainer.js'), 'train', 'experiment.yaml', '--name', 'vsix', '--json'], {
-    cwd: ws,
-    encoding: 'utf8',
-  });
-  const events = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; status?: string; engine?: string });
-  assert.equal(events.find((e) => e.type === 'start')?.engine, 'wasm');
-  assert.equal(events.at(-1)?.status, 'finished');
+  // wasm, then `auto`: torch where PyTorch is installed (its Python worker ships in dist/torch/).
+  const trainer = path.join(installed, 'dist', 'trainer.js');
+  const listed = JSON.parse(execFileSync(process.execPath, [trainer, 'engines', '--json'], { cwd: ws, encoding: 'utf8', env: { ...process.env, TRANSFER_LAB_ENGINE: '' } })) as { chosen?: { name: string } };
+  assert.ok(listed.chosen?.name === 'torch' || listed.chosen?.name === 'wasm', JSON.stringify(listed));
+  for (const [name, engine, expected] of [['vsix', 'wasm', 'wasm'], ['vsix-auto', '', listed.chosen.name]]) {
+    const out = execFileSync(process.execPath, [trainer, 'train', 'experiment.yaml', '--name', name, '--json'], {
+      cwd: ws,
+      encoding: 'utf8',
+      env: { ...process.env, TRANSFER_LAB_ENGINE: engine },
+    });
+    const events = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; status?: string; engine?: string });
+    assert.equal(events.find((e) => e.type === 'start')?.engine, expected);
+    assert.equal(events.at(-1)?.status, 'finished');
+  }
 
   const browser = await launchBrowser();
   try {

@@ -2,6 +2,8 @@
 // native TensorFlow or a hardware GPU), a forced engine that is missing fails with the reason, and
 // the environment variable forces one too.
 import { test } from 'node:test';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { ENGINE_NAMES } from '../../src/trainer/engines';
 import { resolveOptional } from '../../src/trainer/optionalModules';
@@ -28,10 +30,18 @@ test('auto: the first available engine in preference order is chosen, and every 
     assert.equal(e.available, false, `${e.name} was available but not chosen`);
     assert.ok(e.reason.length > 10);
   }
-  if (!resolveOptional('@tensorflow/tfjs-node') && !resolveOptional('@tensorflow/tfjs-node-gpu')) {
-    assert.equal(chosen, 'wasm', 'without native TensorFlow or a hardware GPU, auto picks wasm');
-    assert.match(json.engines[0].reason, /tfjs-node-gpu is not installed .* CUDA/);
+  if (chosen !== 'torch' && !resolveOptional('@tensorflow/tfjs-node') && !resolveOptional('@tensorflow/tfjs-node-gpu')) {
+    assert.equal(chosen, 'wasm', 'without PyTorch, native TensorFlow or a hardware GPU, auto picks wasm');
+    assert.match(json.engines[1].reason, /tfjs-node-gpu is not installed .* CUDA/);
   }
+});
+
+test('without PyTorch the tfjs chain is unchanged, and the torch line says why', { skip: resolveOptional('@tensorflow/tfjs-node') ? 'tfjs-node is installed here' : false }, () => {
+  const { json } = engines([], { TRANSFER_LAB_TORCH_PYTHON: path.join(os.tmpdir(), 'no-such-python') });
+  assert.equal(json.chosen?.name, 'wasm');
+  assert.equal(json.engines[0].name, 'torch');
+  assert.equal(json.engines[0].available, false);
+  assert.match(json.engines[0].reason, /no-such-python \(transferLab\.python\) did not run: .*install PyTorch >= 1\.13/);
 });
 
 test('forcing a missing engine fails with the reason; env var and --engine force one', { skip: resolveOptional('@tensorflow/tfjs-node') ? 'tfjs-node is installed here' : false }, () => {
@@ -48,5 +58,5 @@ test('forcing a missing engine fails with the reason; env var and --engine force
   assert.equal(wasm.json.chosen?.name, 'wasm');
   const bogus = engines([], { TRANSFER_LAB_ENGINE: 'cuda' });
   assert.equal(bogus.code, 1);
-  assert.match(bogus.json.error!, /unknown engine 'cuda' \(TRANSFER_LAB_ENGINE\); choose one of: tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu, auto/);
+  assert.match(bogus.json.error!, /unknown engine 'cuda' \(TRANSFER_LAB_ENGINE\); choose one of: torch, tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu, auto/);
 });

@@ -44,6 +44,15 @@ test('defaults fill train and freeze; paths resolve against the file folder', ()
   assert.equal(experiment.weights, undefined);
 });
 
+test('python: a path resolves against the file\'s folder, a command name stays a command (the torch engine\'s interpreter)', () => {
+  const base = ['model: m.yaml', 'data: {source: folder, path: images}'];
+  const rel = parseExperiment([...base, 'python: .venv/bin/python'].join('\n'), FILE).experiment!;
+  assert.equal(rel.python, path.resolve(path.dirname(FILE), '.venv/bin/python'));
+  assert.equal(parseExperiment([...base, 'python: python3.11'].join('\n'), FILE).experiment!.python, 'python3.11');
+  assert.equal(parseExperiment(base.join('\n'), FILE).experiment!.python, undefined);
+  assert.deepEqual(parseExperiment([...base, 'python: 3'].join('\n'), FILE).diagnostics.map((d) => d.severity), ['error']);
+});
+
 test('folder data defaults imgsz to 32 and resolves data, weights and pretrain paths', () => {
   const text = [
     'name: flowers',
@@ -235,7 +244,7 @@ test('schemas/experiment.schema.json describes the keys and defaults the parser 
     properties: Record<string, { description?: string; properties?: Record<string, { default?: unknown; description?: string }> }>;
   };
   assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
-  assert.deepEqual(Object.keys(schema.properties).sort(), ['data', 'executor', 'freeze', 'model', 'name', 'pretrain', 'slurm', 'train', 'trainer', 'weights', 'yolov5']);
+  assert.deepEqual(Object.keys(schema.properties).sort(), ['data', 'executor', 'freeze', 'model', 'name', 'pretrain', 'python', 'slurm', 'train', 'trainer', 'weights', 'yolov5']);
   // data: is required unless YOLOv5's train.py trains (`trainer: yolov5` reads its own data).
   assert.deepEqual(schema.required, ['model']);
   assert.deepEqual((schema as unknown as { else: { required: string[] } }).else.required, ['data']);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildPanelHtml, panelAssetUris } from '../../src/extension/panel/panelHtml';
 import { INSPECT_SCRIPT } from '../../src/shared/torchvision/inspect';
@@ -85,4 +85,10 @@ test("every file the comparison panel's page loads is in the .vsix", () => {
 
 test('the torchvision inspection script is in the .vsix, where the built extension looks for it', () => {
   assertPackaged(new Map([[INSPECT_SCRIPT, 'src/shared/torchvision/inspect.ts (run with the Python that inspects torchvision models)']]), packaged);
+});
+
+test("the torch engine's Python files are in the .vsix, as the trainer bundle looks for them (dist/torch/)", () => {
+  const sources = readdirSync(path.join(REPO, 'src', 'trainer', 'torch')).filter((f) => f.endsWith('.py'));
+  assert.ok(sources.includes('worker.py') && sources.includes('probe.py'), sources.join(', '));
+  assertPackaged(new Map(sources.map((f) => [`dist/torch/${f}`, 'src/trainer/torch/scripts.ts (torchScript)'])), packaged);
 });

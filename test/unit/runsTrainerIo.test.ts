@@ -44,6 +44,12 @@ test('environment: transferLab.wasmThreads sets the trainer\'s threads; the defa
   assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: '1' }, {}).TRANSFER_LAB_WASM_THREADS, '1', '1 turns threads off');
 });
 
+test('environment: transferLab.python names the torch engine\'s interpreter; empty leaves the trainer to find one', () => {
+  const runtime = { command: '/usr/bin/node', env: {}, source: 'PATH' as const };
+  assert.equal(trainerEnv(runtime, { ...settings, python: ' /opt/venv/bin/python ' }, {}).TRANSFER_LAB_TORCH_PYTHON, '/opt/venv/bin/python');
+  assert.equal(trainerEnv(runtime, { ...settings, python: '' }, {}).TRANSFER_LAB_TORCH_PYTHON, undefined);
+});
+
 test('environment: several runs at once each get their share of the CPUs', () => {
   const runtime = { command: '/usr/bin/node', env: {}, source: 'PATH' as const };
   assert.equal(trainerEnv(runtime, { ...settings, maxConcurrentRuns: 2 }, {}, 8).TRANSFER_LAB_CPUS, '3');

@@ -12,6 +12,15 @@ export function requireBuiltTrainer(): void {
   if (!existsSync(TRAINER)) throw new Error(`${TRAINER} is missing: run npm run compile first`);
 }
 
+/**
+ * The trainer tests pin the wasm engine (their figures and log lines are the tfjs ones), unless the
+ * caller or the environment picks one: `auto` would take torch wherever PyTorch is installed. The
+ * torch engine has its own tests (torch*.test.ts), which set TRANSFER_LAB_ENGINE=torch.
+ */
+export function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { TRANSFER_LAB_ENGINE: 'wasm', ...process.env, ...env };
+}
+
 export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -27,7 +36,7 @@ function parseEvents(stdout: string): ProgressEvent[] {
 export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): CliResult {
   requireBuiltTrainer();
   const r = spawnSync(process.execPath, [TRAINER, ...args], {
-    cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, encoding: 'utf8', timeout: opts.timeoutMs ?? 60_000,
+    cwd: opts.cwd ?? ROOT, env: cliEnv(opts.env), encoding: 'utf8', timeout: opts.timeoutMs ?? 60_000,
   });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, events: parseEvents(r.stdout) };
 }
@@ -40,7 +49,7 @@ export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 } {
   requireBuiltTrainer();
-  const child = spawn(process.execPath, [TRAINER, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [TRAINER, ...args], { cwd: opts.cwd ?? ROOT, env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   const events: ProgressEvent[] = [];
   const waiters: Array<{ pred: (e: ProgressEvent) => boolean; resolve: (e: ProgressEvent) => void }> = [];
   let stderr = '';

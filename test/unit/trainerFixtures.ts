@@ -91,4 +91,8 @@ export function writeExperiment(dir: string, file: string, o: ExperimentFixture)
   return p;
 }
 
+/** What a finished run's folder holds, on every engine. */
+export const RUN_FOLDER_FILES = ['experiment.yaml', 'run.json', 'metrics.jsonl', 'results.csv', 'train.log', 'weights/last/model.json',
+  'weights/last/weights.bin', 'weights/last/optimizer.bin', 'weights/best/model.json', 'weights/best/weights.bin'];
+
 export const MNIST_01 = '{ source: mnist, classes: [0, 1], limit: 64, valFraction: 0.05 }';

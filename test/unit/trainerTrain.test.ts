@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
 import { readMetricsFile } from '../../src/trainer/run/metricsFile';
-import { MNIST_01, writeExperiment, writeImageFolder } from './trainerFixtures';
+import { MNIST_01, RUN_FOLDER_FILES, writeExperiment, writeImageFolder } from './trainerFixtures';
 import { runCli } from './trainerCli';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-train-'));
@@ -30,10 +30,7 @@ test('train on mnist: events, run folder, metrics, weights', () => {
   assert.deepEqual(end, { type: 'end', run: 'digits', status: 'finished' });
 
   const dir = path.join(tmp, 'mnist', 'runs', 'digits');
-  for (const f of ['experiment.yaml', 'run.json', 'metrics.jsonl', 'results.csv', 'train.log', 'weights/last/model.json',
-    'weights/last/weights.bin', 'weights/last/optimizer.bin', 'weights/best/model.json', 'weights/best/weights.bin']) {
-    assert.ok(existsSync(path.join(dir, f)), `${f} missing`);
-  }
+  for (const f of RUN_FOLDER_FILES) assert.ok(existsSync(path.join(dir, f)), `${f} missing`);
   const rec = record(dir);
   assert.equal(rec.status, 'finished');
   assert.equal(rec.engine, 'wasm');

@@ -18,6 +18,7 @@ export function readRunsConfig(scope?: vscode.Uri): RunsConfig {
     nodePath: c.get<string>('nodePath', '') ?? '',
     cudaVisibleDevices: c.get<string>('cudaVisibleDevices', '') ?? '',
     wasmThreads: c.get<string>('wasmThreads', 'auto') ?? 'auto',
+    python: c.get<string>('python', '') ?? '',
     maxConcurrentRuns: Math.floor(num('maxConcurrentRuns', 1, 1)),
     stopTimeoutSeconds: num('stopTimeoutSeconds', 15, 1),
   };

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { FreezeSpec } from '../../shared/experiment/types';
 import { CPUS_ENV, THREADS_ENV } from '../../shared/runs/cpuShare';
 import { freezeArg } from '../../shared/runs/sweepPlan';
+import { TORCH_PYTHON_ENV } from '../../shared/torch/pythonSetting';
 
 export interface RunSettings {
   /** `transferLab.engine`: `auto` or an engine name. */
@@ -16,6 +17,8 @@ export interface RunSettings {
   cudaVisibleDevices: string;
   /** `transferLab.wasmThreads`: `auto` (the default), a number (`1`: no threads); undefined: inherit. */
   wasmThreads?: string;
+  /** `transferLab.python`: the Python for the torch engine; empty: the Python extension's, else python3. */
+  python?: string;
 }
 
 export interface NodeRuntime {
@@ -91,6 +94,7 @@ export function trainerEnv(runtime: NodeRuntime, settings: RunSettings & { maxCo
   // The setting when it is not the default (`auto`, which leaves a variable set for the editor in force).
   const threads = settings.wasmThreads?.trim();
   if (threads && threads !== 'auto') env[THREADS_ENV] = threads;
+  if (settings.python?.trim()) env[TORCH_PYTHON_ENV] = settings.python.trim();
   // The editor keeps one core (XNNPACK's threads spin between kernels: a trainer on every core starves
   // the window); several trainers at once share the rest, so that none oversubscribes.
   const concurrent = settings.maxConcurrentRuns ?? 1;

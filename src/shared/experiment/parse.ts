@@ -18,7 +18,7 @@ export const TRAIN_DEFAULTS: Omit<TrainSettings, 'imgsz'> = { epochs: 10, batch:
  *  an external trainer's images (YOLOv5) are shown at its default 640. */
 export const DEFAULT_IMGSZ = { mnist: 28, folder: 32, external: 640 } as const;
 
-const CORE_KEYS = ['name', 'model', 'weights', 'pretrain', 'data', 'train', 'freeze'] as const;
+const CORE_KEYS = ['name', 'model', 'weights', 'pretrain', 'python', 'data', 'train', 'freeze'] as const;
 const TRAIN_KEYS = ['epochs', 'batch', 'optimizer', 'lr', 'seed', 'imgsz'];
 const MNIST_KEYS = ['source', 'classes', 'limit', 'valFraction'];
 const FOLDER_KEYS = ['source', 'path', 'strict'];
@@ -142,6 +142,8 @@ class Validator {
     const model = isTorchvisionRef(root.model) ? tv?.model : this.modelPath(root);
     const weights = isTorchvisionRef(root.model) || misuse ? tv?.weights : this.optionalPath(root, ['weights'], 'the pretrained weights (a model.json or a run\'s weights folder)');
     const pretrain = this.pretrainPath(root);
+    // The torch engine's interpreter: a path (relative to this file) or a command on PATH.
+    const python = this.optionalString(root, ['python']);
     const supplier = root.data === undefined ? [...sections.values()].find((s) => s.suppliesData?.(root[s.key])) : undefined;
     const data: DataSpec | undefined = supplier ? { source: 'external', section: supplier.key } : this.data(root);
     const train = this.train(root, data?.source ?? 'folder');
@@ -171,6 +173,7 @@ class Validator {
     if (name !== undefined) exp.name = name;
     if (weights !== undefined) exp.weights = weights;
     if (pretrain !== undefined) exp.pretrain = pretrain;
+    if (python !== undefined) exp.python = /[\\/]/.test(python) ? path.resolve(this.dir, python) : python;
     if (Object.keys(extra).length) exp.extra = extra;
     return exp;
   }

@@ -70,6 +70,8 @@ export interface Experiment {
   torchvision?: TorchvisionModel;
   /** Experiment that produces `weights` (run first by a sweep when they are missing). */
   pretrain?: string;
+  /** The Python that runs the torch engine: an absolute path, or a command looked up on PATH. */
+  python?: string;
   data: DataSpec;
   train: TrainSettings;
   freeze: FreezeSpec;

@@ -1,5 +1,5 @@
 // A torchvision model's modules as the Modules view and `transfer-lab modules` show them: asked of
-// the user's own torchvision by running src/trainer/torch/torchvision_model.py (`inspect`) with the
+// the user's own torchvision by running torchvision_model.py (src/trainer/torch/, built into dist/torch/) (`inspect`) with the
 // Python found as for YOLOv5 runs, asynchronously (no shell), cached per interpreter, versions,
 // builder, weights, class count and input (inspectCache.ts). Problems become diagnostics at the
 // experiment line to change: an unknown builder at `model:`, unusable weights at `weights:`, an
@@ -14,7 +14,8 @@ import type { LayerInfo, ModelSummary, ModuleInfo } from '../model/types';
 import { inspectCacheDir, inspectCacheKey, readInspectCache, writeInspectCache } from './inspectCache';
 import { findTorchPython, probeTorchPython, runPython, TorchPythonError } from './python';
 
-export const INSPECT_SCRIPT = 'src/trainer/torch/torchvision_model.py';
+// Built into dist/torch/ with the torch engine's other Python files (esbuild.mjs), shipped in the .vsix.
+export const INSPECT_SCRIPT = 'dist/torch/torchvision_model.py';
 /** Building the largest builders (vit_h_14, regnet_y_128gf) on a slow CPU takes a while. */
 const INSPECT_TIMEOUT_MS = 300_000;
 

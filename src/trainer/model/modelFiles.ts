@@ -119,8 +119,14 @@ function toBytes(data: tf.io.WeightData): Uint8Array {
   return Buffer.concat(bufs.map((b) => Buffer.from(b)));
 }
 
+/** An optimizer's state as tfjs names it (`iter`, `<variable>/m`, `<variable>/v`): another engine's, converted. */
+export interface OptimizerState {
+  className: string;
+  weights: Array<{ name: string; tensor: tf.Tensor }>;
+}
+
 /** The files of a weights folder: model.json, weights.bin and (with an optimizer) optimizer.bin. */
-export async function modelFolderFiles(model: tf.LayersModel, metadata: TransferLabMetadata, optimizer?: tf.Optimizer): Promise<Record<string, Uint8Array | string>> {
+export async function modelFolderFiles(model: tf.LayersModel, metadata: TransferLabMetadata, optimizer?: tf.Optimizer | OptimizerState): Promise<Record<string, Uint8Array | string>> {
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(tf.io.withSaveHandler(async (a) => {
     artifacts = a;
@@ -130,11 +136,11 @@ export async function modelFolderFiles(model: tf.LayersModel, metadata: Transfer
   const files: Record<string, Uint8Array | string> = { [WEIGHTS_BIN]: toBytes(artifacts.weightData) };
   const meta: TransferLabMetadata = { ...metadata };
   if (optimizer) {
-    const state = await optimizer.getWeights();
+    const state = 'getWeights' in optimizer ? await optimizer.getWeights() : optimizer.weights;
     if (state.length > 0) {
       const encoded = await tf.io.encodeWeights(state);
       files[OPTIMIZER_BIN] = toBytes(encoded.data);
-      meta.optimizer = { className: optimizer.getClassName(), specs: encoded.specs };
+      meta.optimizer = { className: 'getWeights' in optimizer ? optimizer.getClassName() : optimizer.className, specs: encoded.specs };
     }
   }
   const json: ModelJson = {

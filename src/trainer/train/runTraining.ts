@@ -1,35 +1,22 @@
 // `transfer-lab train`: experiment → run folder → engine → data → model → epochs. Every outcome ends
 // in run.json: finished, stopped (SIGINT/SIGTERM: the current batch finishes, weights/last is
 // written, exit 0) or failed (the message, exit 1), without losing a finished epoch.
-import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
-import { estimateCost, stepFlops } from '../../shared/cost/estimateCost';
 import { loadExperiment } from '../../shared/experiment/parse';
 import { refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
-import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runs/contract';
-import { loadExperimentModel } from '../../shared/model/experimentModel';
+import type { RunRecord, RunStatus } from '../../shared/runs/contract';
 import { completedRecord } from '../../shared/runs/completedRun';
 import { slurmExecutorFromEnv } from '../../shared/slurm/jobEnv';
 import type { Reporter } from '../cli/progress';
-import { loadDataset } from '../data/loadDataset';
-import { activateEngine, ActiveEngine, requestedEngine } from '../engines';
-import { autoThreadsRequested, chooseWasmThreads, runCpus } from '../parallel/wasmThreads';
-import { modelFolderFiles, readMetadata, readOptimizerState, TransferLabMetadata } from '../model/modelFiles';
-import { prepareModel, PreparedModel } from '../model/prepareModel';
-import { describePretrained } from '../model/pretrained';
-import { permutation, seededRandom } from '../random';
 import { recordFailure } from '../run/recordFailure';
 import { defaultRunName, readFileSafe, refuseIfStillRunning, RunFolder, RunFolderError, runToResume, uniqueRunName } from '../run/runFolder';
 import { StopRequests } from '../run/stopRequests';
-import { DeviceSampler } from '../system/deviceSampler';
 import { describeData } from '../data/dataIdentity';
 import { processStartTime } from '../system/processStart';
 import { TensorPeak } from '../system/tensorPeak';
-import { batchTensors, FeatureSet, imageFeatureSet } from './featureSet';
-import { buildHead, cacheFeatures, planCache } from './frozenCache';
-import { evaluate, makeOptimizer, trainableVariables, trainStep } from './steps';
-import { UserError } from '../../shared/userError';
+import { epochLoop } from './epochLoop';
+import { evalBatchOf, loadData, Log, makeSteps, planCache, prepareAndLog, resumePoint, startEngine } from './trainPhases';
 
 export interface TrainOptions {
   experimentFile: string;
@@ -47,16 +34,6 @@ export interface TrainOptions {
   stopWithParent?: boolean;
   reporter: Reporter;
 }
-
-/** Training stopped on purpose (NaN loss): a message for the user, no stack. */
-class TrainingError extends UserError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TrainingError';
-  }
-}
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Runs the `train` command; resolves to the process exit code. */
 export async function runTraining(o: TrainOptions): Promise<number> {
@@ -140,202 +117,32 @@ export async function runTraining(o: TrainOptions): Promise<number> {
   }
 }
 
-/**
- * Forward + backward FLOPs of one training step (the whole batch) predicted by the cost model, with
- * the frozen-prefix cache when it applies and is allowed; undefined when the model cannot be sized.
- */
-async function predictedStepFlops(exp: Experiment, freeze: FreezeSpec, batch: number, cacheAllowed: boolean): Promise<number | undefined> {
-  try {
-    const { summary } = await loadExperimentModel(exp);
-    if (!summary) return undefined;
-    const cost = estimateCost(summary, freeze, batch);
-    return stepFlops(cacheAllowed && cost.cache.applies ? cost.modules.filter((m) => !m.cached) : cost.modules, batch);
-  } catch {
-    return undefined;
-  }
-}
-
 async function train(
-  exp: Experiment, run: RunFolder, o: TrainOptions, log: (level: 'info' | 'warn' | 'error', msg: string) => void,
-  stop: StopRequests, peak: TensorPeak,
+  exp: Experiment, run: RunFolder, o: TrainOptions, log: Log, stop: StopRequests, peak: TensorPeak,
 ): Promise<'finished' | 'stopped'> {
   const rec = run.record;
-  const settings = exp.train;
-  const epochs = rec.epochs ?? settings.epochs;
-
-  // The step's cost matters only to `auto` threads and to `auto` finding a GPU: predicted (a second
-  // read of the model file) only then, and once.
-  let predicted: Promise<number | undefined> | undefined;
-  const stepCost = (): Promise<number | undefined> => (predicted ??= predictedStepFlops(exp, rec.freeze, settings.batch, !o.noCache));
-  const cpus = runCpus();
-  const threads = chooseWasmThreads(autoThreadsRequested() ? await stepCost() : undefined, cpus);
-  const engine: ActiveEngine = await activateEngine(requestedEngine(o.engine), { wasmThreads: threads.threads, stepFlops: stepCost });
-  run.update({ engine: engine.name, device: engine.device });
-  log('info', `engine ${engine.name} on ${engine.device}`);
-  if (engine.name === 'wasm') log('info', `  wasm threads: ${threads.threads} (${threads.reason}; ${cpus.from})`);
-  for (const p of engine.probes) if (p.name !== engine.name) log('info', `  ${p.available ? 'also available' : 'not used'}: ${p.name}: ${p.reason}`);
-  if (engine.addedKernels.length) log('info', `  training kernels added to ${engine.backend}: ${engine.addedKernels.join(', ')}`);
-
-  const dataset = loadDataset(exp.data, settings.imgsz, settings.seed);
-  log('info', dataset.description);
-  if (dataset.skipped.length > 0) {
-    log('warn', `${dataset.skipped.length} corrupt image(s) skipped (set data.strict: true to fail instead):`);
-    for (const s of dataset.skipped.slice(0, 20)) log('warn', `  ${s.file}: ${s.reason}`);
-    if (dataset.skipped.length > 20) log('warn', `  … and ${dataset.skipped.length - 20} more`);
-  }
-  const classes = dataset.classes.length;
-
-  // Resume: weights/last, epochs it completed, and metrics trimmed to match them.
-  let resumeFile: string | undefined;
-  let startEpoch = 1;
-  let best = -Infinity;
-  if (o.resume) {
-    resumeFile = run.weightsFile('last');
-    if (!resumeFile) throw new RunFolderError(`nothing to resume: ${run.weightsDir('last')} does not exist (the run stopped before its first checkpoint); start a new run`);
-    const done = readMetadata(resumeFile)?.epoch ?? 0;
-    if (done >= epochs) throw new RunFolderError(`run ${run.name} already completed ${done} of ${epochs} epochs; pass --epochs N (N > ${done}) to train longer`);
-    const kept = run.truncateMetricsTo(done);
-    for (const m of kept) if (m['val/accuracy'] > best) best = m['val/accuracy'];
-    startEpoch = done + 1;
-    run.update({ epochsDone: done, ...(Number.isFinite(best) ? { bestAccuracy: best } : {}) });
-    log('info', `resuming at epoch ${startEpoch} of ${epochs} from ${resumeFile}`);
-  }
-
-  const freeze = rec.freeze;
-  const prepared: PreparedModel = await prepareModel({
-    modelFile: exp.model, weights: exp.weights, resumeFrom: resumeFile, imageShape: dataset.imageShape,
-    classes, classNames: dataset.classes, seed: settings.seed, freeze,
-  });
-  for (const n of prepared.notes) log('info', n);
-  if (prepared.pretrained && !resumeFile) {
-    const d = describePretrained(prepared.pretrained);
-    d.info.forEach((l) => log('info', l));
-    d.warn.forEach((l) => log('warn', l));
-  }
+  const epochs = rec.epochs ?? exp.train.epochs;
+  const engine = await startEngine(exp, run, o.engine, o.noCache, log);
+  const dataset = loadData(exp, log);
+  const resume = resumePoint(run, o.resume, epochs, log);
+  const prepared = await prepareAndLog(exp, dataset, rec.freeze, resume.resumeFile, log);
   const fr = prepared.freeze;
-  for (const w of fr.warnings) log('warn', w);
-  log('info', `freeze ${JSON.stringify(freeze)}: ${fr.frozenModules.length ? `frozen modules ${fr.frozenModules.join(', ')}` : 'nothing frozen'}`
-    + (fr.partialModules.length ? `; partly frozen ${fr.partialModules.join(', ')}` : ''));
-  log('info', `parameters: ${fr.trainableParams.toLocaleString('en-US')} trainable of ${fr.totalParams.toLocaleString('en-US')}`);
-  if (fr.trainableParams === 0) throw new TrainingError(`freeze ${JSON.stringify(freeze)} freezes every parameter: nothing to train; freeze fewer modules`);
-
   const plan = planCache(prepared, dataset.train.count + dataset.val.count, o.noCache);
   log('info', `frozen-prefix cache: ${plan.used ? 'used' : 'not used'} (${plan.reason})`);
   run.update({
     trainableParams: fr.trainableParams, totalParams: fr.totalParams, cache: { used: plan.used, reason: plan.reason },
-    ...(prepared.pretrained && !resumeFile ? { weightsSha256: prepared.pretrained.sha256 } : {}),
+    ...(prepared.pretrained && !resume.resumeFile ? { weightsSha256: prepared.pretrained.sha256 } : {}),
   });
   o.reporter.event({ type: 'start', run: run.name, engine: engine.name, device: engine.device, epochs, trainableParams: fr.trainableParams, totalParams: fr.totalParams });
-
-  let trainSet: FeatureSet = imageFeatureSet(dataset.train, dataset.imageShape);
-  let valSet: FeatureSet = imageFeatureSet(dataset.val, dataset.imageShape);
-  let stepModel = prepared.model;
-  const evalBatch = Math.max(settings.batch, 64);
-  if (plan.used) {
-    const t0 = Date.now();
-    stepModel = buildHead(prepared, plan, classes);
-    trainSet = await cacheFeatures(prepared, plan, trainSet, evalBatch, yieldToEventLoop);
-    valSet = await cacheFeatures(prepared, plan, valSet, evalBatch, yieldToEventLoop);
-    log('info', `cached the frozen prefix's outputs for ${trainSet.count + valSet.count} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const steps = await makeSteps(engine, prepared, dataset, exp, plan, peak, log);
+  try {
+    if (resume.resumeFile) await steps.restoreOptimizer(resume.resumeFile);
+    return await epochLoop({
+      run, steps, reporter: o.reporter, stop, log, startEpoch: resume.startEpoch, epochs, best: resume.best,
+      trainCount: dataset.train.count, batch: exp.train.batch, evalBatch: evalBatchOf(exp), lr: exp.train.lr, seed: exp.train.seed, gpu: engine.gpu,
+      meta: (epoch, acc) => ({ classes: dataset.classes, epoch, output: prepared.output, experiment: exp.file, ...(acc !== undefined ? { valAccuracy: acc } : {}) }),
+    });
+  } finally {
+    steps.dispose();
   }
-
-  const optimizer = makeOptimizer(settings.optimizer, settings.lr);
-  const vars = trainableVariables(stepModel);
-  if (resumeFile) await restoreOptimizer(optimizer, resumeFile, vars, log);
-
-  const meta = (epoch: number, acc?: number): TransferLabMetadata => ({
-    classes: dataset.classes, epoch, output: prepared.output, experiment: exp.file, ...(acc !== undefined ? { valAccuracy: acc } : {}),
-  });
-  const sampler = new DeviceSampler(engine.gpu);
-  const batches = Math.ceil(trainSet.count / settings.batch);
-
-  for (let epoch = startEpoch; epoch <= epochs; epoch++) {
-    if (stop.requested) break;
-    const t0 = performance.now();
-    peak.reset();
-    sampler.reset();
-    const order = permutation(trainSet.count, seededRandom(settings.seed * 7919 + epoch));
-    let lossSum = 0;
-    let seen = 0;
-    for (let b = 0; b < batches; b++) {
-      const idx = order.slice(b * settings.batch, (b + 1) * settings.batch);
-      const { inputs, labels } = batchTensors(trainSet, idx, classes);
-      const loss = trainStep(stepModel, optimizer, vars, prepared.output, inputs, labels);
-      const value = (await loss.data())[0];
-      tf.dispose([loss, labels, ...inputs]);
-      if (!Number.isFinite(value)) {
-        throw new TrainingError(`loss became ${value} at epoch ${epoch}, batch ${b + 1}/${batches} (lr ${settings.lr}): lower train.lr or check the data; `
-          + (epoch > startEpoch || startEpoch > 1 ? `weights/last keeps epoch ${epoch - 1}` : 'no epoch was finished'));
-      }
-      lossSum += value * idx.length;
-      seen += idx.length;
-      o.reporter.event({ type: 'batch', run: run.name, epoch, batch: b + 1, batches, loss: value });
-      sampler.tick();
-      await yieldToEventLoop(); // lets SIGINT/SIGTERM handlers run between batches
-      if (stop.requested) break;
-    }
-    if (stop.requested) {
-      // Mid-epoch: keep the weights, but the epoch is not finished, so it is not recorded.
-      run.saveWeights('last', await modelFolderFiles(prepared.model, meta(epoch - 1), optimizer));
-      return 'stopped';
-    }
-    const trainSeconds = (performance.now() - t0) / 1000;
-    const val = await evaluate(stepModel, prepared.output, valSet, classes, evalBatch, yieldToEventLoop);
-    const seconds = (performance.now() - t0) / 1000;
-    const device = sampler.sample();
-    const m: EpochMetrics = {
-      epoch,
-      'train/loss': lossSum / Math.max(1, seen),
-      'val/loss': val.loss,
-      'val/accuracy': val.accuracy,
-      ...(val.top5 !== undefined ? { 'val/top5': val.top5 } : {}),
-      lr: settings.lr,
-      epoch_seconds: seconds,
-      images_per_second: seen / trainSeconds,
-      tensor_bytes: tf.memory().numBytes,
-      peak_tensor_bytes: peak.bytes,
-      rss_bytes: process.memoryUsage().rss,
-      device_util: device.util,
-      device_memory_bytes: device.memoryBytes,
-      time: new Date().toISOString(),
-    };
-    // Order: the epoch's record first (durable), then its weights, then run.json. weights/best
-    // before weights/last: once last holds the final epoch the whole run is on disk, so a run
-    // killed right then is settled as finished (shared/runs/completedRun.ts).
-    run.appendEpoch(m);
-    o.reporter.event({ type: 'epoch', run: run.name, metrics: m });
-    const improved = m['val/accuracy'] > best;
-    if (improved) best = m['val/accuracy'];
-    if (improved) run.saveWeights('best', await modelFolderFiles(prepared.model, meta(epoch, m['val/accuracy'])));
-    run.saveWeights('last', await modelFolderFiles(prepared.model, meta(epoch, m['val/accuracy']), optimizer));
-    run.update({ epochsDone: epoch, bestAccuracy: best, deviceSource: device.source });
-    log('info', `epoch ${epoch}/${epochs}: train/loss ${m['train/loss'].toFixed(4)} val/loss ${m['val/loss'].toFixed(4)} val/accuracy ${m['val/accuracy'].toFixed(4)}`
-      + ` ${m.images_per_second.toFixed(0)} img/s${improved ? ' (best)' : ''}`);
-  }
-  if (stop.requested) {
-    if (!run.weightsFile('last')) run.saveWeights('last', await modelFolderFiles(prepared.model, meta(startEpoch - 1), optimizer));
-    return 'stopped';
-  }
-  return 'finished';
-}
-
-/** Adam/SGD state from weights/last, so a resumed run continues as if it had not stopped. */
-async function restoreOptimizer(optimizer: tf.Optimizer, file: string, vars: tf.Variable[], log: (level: 'info' | 'warn', msg: string) => void): Promise<void> {
-  const state = readOptimizerState(file);
-  if (!state) return;
-  if (state.className !== optimizer.getClassName()) {
-    log('warn', `optimizer state in ${file} is ${state.className}, the experiment uses ${optimizer.getClassName()}: starting it fresh`);
-    tf.dispose(state.weights.map((w) => w.tensor));
-    return;
-  }
-  // Slot variables follow the variable list; the names must match this model's variables.
-  const names = new Set(vars.map((v) => v.name));
-  const slots = state.weights.filter((w) => w.name !== 'iter');
-  if (!slots.every((w) => names.has(w.name.replace(/\/(m|v)$/, '')))) {
-    log('warn', `optimizer state in ${file} does not match the trainable weights: starting it fresh`);
-    tf.dispose(state.weights.map((w) => w.tensor));
-    return;
-  }
-  await optimizer.setWeights(state.weights);
-  log('info', `optimizer state restored (${state.weights.length} tensors)`);
 }

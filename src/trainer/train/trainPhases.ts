@@ -1,0 +1,136 @@
+// The phases of a run before its epochs, each with its log lines: the engine, the data, the resume
+// point, the model (built, weights loaded, frozen) and the step engine that will train it.
+import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
+import { estimateCost, stepFlops } from '../../shared/cost/estimateCost';
+import { loadExperimentModel } from '../../shared/model/experimentModel';
+import type { Dataset } from '../data/dataset';
+import { loadDataset } from '../data/loadDataset';
+import { activateEngine, ActiveEngine, requestedEngine } from '../engines';
+import { readMetadata } from '../model/modelFiles';
+import { prepareModel, PreparedModel } from '../model/prepareModel';
+import { describePretrained } from '../model/pretrained';
+import { autoThreadsRequested, chooseWasmThreads, runCpus } from '../parallel/wasmThreads';
+import { RunFolder, RunFolderError } from '../run/runFolder';
+import type { TensorPeak } from '../system/tensorPeak';
+import { TorchSteps } from '../torch/torchSteps';
+import { TrainingError } from './epochLoop';
+import { imageFeatureSet } from './featureSet';
+import { CachePlan, planCache } from './frozenCache';
+import type { StepEngine } from './stepEngine';
+import { TfjsSteps } from './tfjsSteps';
+
+export type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
+
+/**
+ * Forward + backward FLOPs of one training step (the whole batch) predicted by the cost model, with
+ * the frozen-prefix cache when it applies and is allowed; undefined when the model cannot be sized.
+ */
+async function predictedStepFlops(exp: Experiment, freeze: FreezeSpec, batch: number, cacheAllowed: boolean): Promise<number | undefined> {
+  try {
+    const { summary } = await loadExperimentModel(exp);
+    if (!summary) return undefined;
+    const cost = estimateCost(summary, freeze, batch);
+    return stepFlops(cacheAllowed && cost.cache.applies ? cost.modules.filter((m) => !m.cached) : cost.modules, batch);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startEngine(exp: Experiment, run: RunFolder, engineFlag: string | undefined, noCache: boolean, log: Log): Promise<ActiveEngine> {
+  // The step's cost matters only to `auto` threads and to `auto` finding a GPU: predicted (a second
+  // read of the model file) only then, and once.
+  let predicted: Promise<number | undefined> | undefined;
+  const stepCost = (): Promise<number | undefined> => (predicted ??= predictedStepFlops(exp, run.record.freeze, exp.train.batch, !noCache));
+  const cpus = runCpus();
+  const threads = chooseWasmThreads(autoThreadsRequested() ? await stepCost() : undefined, cpus);
+  const engine = await activateEngine(requestedEngine(engineFlag), { wasmThreads: threads.threads, stepFlops: stepCost, python: exp.python });
+  run.update({ engine: engine.name, device: engine.device });
+  log('info', `engine ${engine.name} on ${engine.device}`);
+  if (engine.torch) log('info', `  torch worker: ${engine.torch.python}, device ${engine.torch.device}`);
+  if (engine.name === 'wasm') log('info', `  wasm threads: ${threads.threads} (${threads.reason}; ${cpus.from})`);
+  for (const p of engine.probes) if (p.name !== engine.name) log('info', `  ${p.available ? 'also available' : 'not used'}: ${p.name}: ${p.reason}`);
+  if (engine.addedKernels.length) log('info', `  training kernels added to ${engine.backend}: ${engine.addedKernels.join(', ')}`);
+  return engine;
+}
+
+export function loadData(exp: Experiment, log: Log): Dataset {
+  const dataset = loadDataset(exp.data, exp.train.imgsz, exp.train.seed);
+  log('info', dataset.description);
+  if (dataset.skipped.length > 0) {
+    log('warn', `${dataset.skipped.length} corrupt image(s) skipped (set data.strict: true to fail instead):`);
+    for (const s of dataset.skipped.slice(0, 20)) log('warn', `  ${s.file}: ${s.reason}`);
+    if (dataset.skipped.length > 20) log('warn', `  … and ${dataset.skipped.length - 20} more`);
+  }
+  return dataset;
+}
+
+export interface ResumePoint {
+  resumeFile?: string;
+  startEpoch: number;
+  best: number;
+}
+
+/** Resume: weights/last, the epochs it completed, and metrics trimmed to match them. */
+export function resumePoint(run: RunFolder, resume: boolean, epochs: number, log: Log): ResumePoint {
+  if (!resume) return { startEpoch: 1, best: -Infinity };
+  const resumeFile = run.weightsFile('last');
+  if (!resumeFile) throw new RunFolderError(`nothing to resume: ${run.weightsDir('last')} does not exist (the run stopped before its first checkpoint); start a new run`);
+  const done = readMetadata(resumeFile)?.epoch ?? 0;
+  if (done >= epochs) throw new RunFolderError(`run ${run.name} already completed ${done} of ${epochs} epochs; pass --epochs N (N > ${done}) to train longer`);
+  let best = -Infinity;
+  for (const m of run.truncateMetricsTo(done)) if (m['val/accuracy'] > best) best = m['val/accuracy'];
+  run.update({ epochsDone: done, ...(Number.isFinite(best) ? { bestAccuracy: best } : {}) });
+  log('info', `resuming at epoch ${done + 1} of ${epochs} from ${resumeFile}`);
+  return { resumeFile, startEpoch: done + 1, best };
+}
+
+export async function prepareAndLog(exp: Experiment, dataset: Dataset, freeze: FreezeSpec, resumeFile: string | undefined, log: Log): Promise<PreparedModel> {
+  const prepared = await prepareModel({
+    modelFile: exp.model, weights: exp.weights, resumeFrom: resumeFile, imageShape: dataset.imageShape,
+    classes: dataset.classes.length, classNames: dataset.classes, seed: exp.train.seed, freeze,
+  });
+  for (const n of prepared.notes) log('info', n);
+  if (prepared.pretrained && !resumeFile) {
+    const d = describePretrained(prepared.pretrained);
+    d.info.forEach((l) => log('info', l));
+    d.warn.forEach((l) => log('warn', l));
+  }
+  const fr = prepared.freeze;
+  for (const w of fr.warnings) log('warn', w);
+  log('info', `freeze ${JSON.stringify(freeze)}: ${fr.frozenModules.length ? `frozen modules ${fr.frozenModules.join(', ')}` : 'nothing frozen'}`
+    + (fr.partialModules.length ? `; partly frozen ${fr.partialModules.join(', ')}` : ''));
+  log('info', `parameters: ${fr.trainableParams.toLocaleString('en-US')} trainable of ${fr.totalParams.toLocaleString('en-US')}`);
+  if (fr.trainableParams === 0) throw new TrainingError(`freeze ${JSON.stringify(freeze)} freezes every parameter: nothing to train; freeze fewer modules`);
+  return prepared;
+}
+
+/** The engine's step engine, with the frozen prefix cached when the plan says so. */
+export async function makeSteps(engine: ActiveEngine, prepared: PreparedModel, dataset: Dataset, exp: Experiment, plan: CachePlan, peak: TensorPeak, log: Log): Promise<StepEngine> {
+  const s = exp.train;
+  const trainSet = imageFeatureSet(dataset.train, dataset.imageShape);
+  const valSet = imageFeatureSet(dataset.val, dataset.imageShape);
+  let steps: StepEngine;
+  if (engine.torch) {
+    const t = await TorchSteps.start({ python: engine.torch.python, device: engine.torch.device, prepared, train: trainSet, val: valSet, optimizer: s.optimizer, lr: s.lr, seed: s.seed, log });
+    const fr = prepared.freeze;
+    if (t.totalParams !== fr.totalParams || t.trainableParams !== fr.trainableParams) {
+      t.steps.dispose();
+      throw new TrainingError(`the torch engine counts ${t.trainableParams} trainable of ${t.totalParams} parameters, the model ${fr.trainableParams} of ${fr.totalParams}: the engines disagree; use --engine wasm`);
+    }
+    steps = t.steps;
+  } else {
+    steps = new TfjsSteps(prepared, trainSet, valSet, dataset.classes.length, s.optimizer, s.lr, peak, log);
+  }
+  if (plan.used) {
+    const t0 = Date.now();
+    await steps.cachePrefix(plan, evalBatchOf(exp));
+    log('info', `cached the frozen prefix's outputs for ${dataset.train.count + dataset.val.count} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  return steps;
+}
+
+export function evalBatchOf(exp: Experiment): number {
+  return Math.max(exp.train.batch, 64);
+}
+
+export { planCache };
