@@ -2,72 +2,24 @@
 // the first that works is activated. `--engine`/TRANSFER_LAB_ENGINE forces one and fails with the reason.
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { WEBGPU_MIN_STEP_FLOPS, webgpuWorthIt } from './gpuChoice';
+import { webgpuWorthIt } from './gpuChoice';
 import { registerTrainingKernels } from './kernels/registerTrainingKernels';
 import { setWasmBackendThreaded, wantedThreads, WasmThreadsResult } from './parallel/wasmThreads';
 import { loadModule, packageDir, resolveOptional, ResolvedModule } from './optionalModules';
 import { queryGpus } from './system/nvidiaSmi';
 import { missingCudaLibraries, missingLibraryIn } from './system/cudaLibraries';
 import { probeTorch, type TorchProbe } from './torch/probeTorch';
-import { findAdapter, type GpuAdapterLike, loadWebGpu } from './webgpuAdapter';
-import { UserError } from '../shared/userError';
+import { ENGINE_NAMES, EngineError, EngineProbe, ActiveEngine, EngineName, firstLine, installedOrReason, isEngineName, setBackendOrThrow } from './engineTypes';
+import { activateWebGpu, probeWebGpu } from './webgpuEngine';
 
-export const ENGINE_NAMES = ['torch', 'tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
-export type EngineName = (typeof ENGINE_NAMES)[number];
-
-export interface EngineProbe {
-  name: EngineName;
-  available: boolean;
-  /** Why it is unavailable, or what it runs on. */
-  reason: string;
-  /** Where the optional package was found (workspace or extension). */
-  from?: string;
-}
-
-export interface ActiveEngine {
-  name: EngineName;
-  /** tfjs backend name: tensorflow, webgpu, wasm, cpu. */
-  backend: string;
-  device: string;
-  /** Every engine considered, in order, with why it was or was not used. */
-  probes: EngineProbe[];
-  /** Training kernels this process added to the backend. */
-  addedKernels: string[];
-  /** Whether tensors live off the JS heap so reads must be async (`await data()`). */
-  asyncReadsOnly: boolean;
-  /** Runs on a hardware GPU (device use is then sampled with nvidia-smi where present). */
-  gpu: boolean;
-  /** The torch engine: the Python that runs its worker and the torch device (cuda, mps, cpu). */
-  torch?: { python: string; device: string };
-}
-
-export class EngineError extends UserError {
-  constructor(message: string, readonly probes: EngineProbe[] = []) {
-    super(message);
-    this.name = 'EngineError';
-  }
-}
-
-export function isEngineName(name: string): name is EngineName {
-  return (ENGINE_NAMES as readonly string[]).includes(name);
-}
+export { ENGINE_NAMES, EngineError, isEngineName, type ActiveEngine, type EngineName, type EngineProbe };
 
 function cpuName(): string {
   const cpus = os.cpus();
   return cpus.length > 0 ? `${cpus[0].model.trim()} (${cpus.length} cores)` : 'CPU';
-}
-
-function installedOrReason(names: string[]): { mods: ResolvedModule[] } | { reason: string } {
-  const mods: ResolvedModule[] = [];
-  for (const n of names) {
-    const m = resolveOptional(n);
-    if (!m) return { reason: `${n} is not installed in the workspace or the extension (npm install ${n})` };
-    mods.push(m);
-  }
-  return { mods };
 }
 
 // ---------------------------------------------------------------- tfjs-node / tfjs-node-gpu
@@ -107,83 +59,6 @@ async function activateNative(probe: Awaited<ReturnType<typeof probeNative>>): P
 }
 
 // ---------------------------------------------------------------- webgpu
-
-/** Private folders for the Vulkan loader's and Mesa's caches, so nothing is written to $HOME. */
-function ensureGpuEnvironment(): void {
-  const base = path.join(os.tmpdir(), `transfer-lab-gpu-${process.getuid?.() ?? 'user'}`);
-  for (const [key, sub] of [['XDG_RUNTIME_DIR', 'runtime'], ['MESA_SHADER_CACHE_DIR', 'mesa-cache']] as const) {
-    if (process.env[key]) continue;
-    const dir = path.join(base, sub);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    process.env[key] = dir;
-  }
-}
-
-/** Dawn needs the Vulkan loader on Linux; without it loading Dawn only prints warnings and finds nothing. */
-function findVulkanLoader(): string | undefined {
-  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d),
-    '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib', '/lib/x86_64-linux-gnu', '/lib64'];
-  return dirs.map((d) => path.join(d, 'libvulkan.so.1')).find((f) => existsSync(f));
-}
-
-function describeAdapter(a: GpuAdapterLike): { name: string; software: boolean } {
-  const info = a.info ?? {};
-  const text = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ');
-  const software = Boolean(a.isFallbackAdapter || info.isFallbackAdapter || info.architecture === 'software'
-    || /llvmpipe|lavapipe|swiftshader/i.test(text));
-  return { name: info.description || info.device || text || 'WebGPU adapter', software };
-}
-
-async function probeWebGpu(forced: boolean): Promise<EngineProbe & { mods?: ResolvedModule[]; adapterName?: string; software?: boolean }> {
-  const name = 'webgpu';
-  const found = installedOrReason(['webgpu', '@tensorflow/tfjs-backend-webgpu']);
-  if ('reason' in found) return { name, available: false, reason: found.reason };
-  if (process.platform === 'linux' && !findVulkanLoader()) {
-    return { name, available: false, reason: 'libvulkan.so.1 (the Vulkan loader) is not installed: install libvulkan1 and a Vulkan GPU driver' };
-  }
-  ensureGpuEnvironment();
-  const answer = await findAdapter(found.mods[0], forced);
-  if ('error' in answer) {
-    return { name, available: false, reason: `the webgpu package failed to load (${answer.error}); it needs glibc >= 2.34 and libvulkan.so.1` };
-  }
-  const adapter = answer.adapter;
-  if (!adapter) {
-    return {
-      name, available: false,
-      reason: `no WebGPU adapter${answer.dawn ? ` (Dawn: ${answer.dawn})` : ''}: no Vulkan driver accepted by Dawn (install libvulkan1 and a GPU driver, `
-        + 'or run scripts/setup-lavapipe.sh and set VK_ICD_FILENAMES for software Vulkan)',
-    };
-  }
-  const { name: adapterName, software } = describeAdapter(adapter);
-  if (software && !forced) {
-    return { name, available: false, mods: found.mods, adapterName, software, reason: `only a software adapter (${adapterName}), slower than wasm; force it with --engine webgpu` };
-  }
-  return { name, available: true, mods: found.mods, adapterName, software, from: found.mods[1].from, reason: software ? `software adapter: ${adapterName}` : `hardware adapter: ${adapterName} (auto trains on it when a step is ${WEBGPU_MIN_STEP_FLOPS / 1e9} GFLOP or more)` };
-}
-
-async function activateWebGpu(probe: Awaited<ReturnType<typeof probeWebGpu>>): Promise<string> {
-  let gpu: object;
-  try {
-    gpu = await loadWebGpu(probe.mods![0]);
-  } catch (err) {
-    throw new EngineError(`the webgpu package failed to load (${firstLine(err)})`);
-  }
-  // The backend registers itself only if navigator.gpu exists when it is loaded.
-  const nav = (globalThis as { navigator?: object }).navigator;
-  if (nav) {
-    Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
-  } else {
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-  }
-  try {
-    await loadModule(probe.mods![1]);
-  } catch (err) {
-    throw new EngineError(`@tensorflow/tfjs-backend-webgpu failed to load (${firstLine(err)})`);
-  }
-  await setBackendOrThrow('webgpu', 'webgpu');
-  return `${probe.adapterName} (WebGPU${probe.software ? ', software' : ''})`;
-}
-
 // ---------------------------------------------------------------- wasm / cpu
 
 /** The folder holding tfjs-backend-wasm*.wasm: next to the bundle (dist/), else the npm package. */
@@ -226,22 +101,6 @@ async function activateCpu(): Promise<string> {
 }
 
 // ---------------------------------------------------------------- selection
-
-async function setBackendOrThrow(backend: string, engine: EngineName): Promise<void> {
-  let ok: boolean;
-  try {
-    ok = await tf.setBackend(backend);
-  } catch (err) {
-    throw new EngineError(`engine '${engine}' failed to initialise: ${firstLine(err)}`);
-  }
-  // With no adapter setBackend returns false while getBackend() may still name it: trust the return.
-  if (!ok) throw new EngineError(`engine '${engine}' failed to initialise (tf.setBackend('${backend}') returned false)`);
-  await tf.ready();
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
-}
 
 /** Which engine the user asked for: the flag, else TRANSFER_LAB_ENGINE, else automatic. */
 export function requestedEngine(flag?: string): EngineName | undefined {

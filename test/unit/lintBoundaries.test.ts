@@ -53,3 +53,26 @@ test('lint accepts imports inside the boundaries', async () => {
   ];
   for (const [file, code] of allowed) assert.deepEqual(await boundaryErrors(file, code), [], file);
 });
+
+/** The size-bar messages eslint gives `code` as the file at `file`. */
+async function sizeErrors(file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: path.join(ROOT, file) });
+  return result.messages.filter((m) => m.ruleId === 'max-lines' && m.severity === 2).map((m) => m.message);
+}
+
+/** `n` lines of code, each its own statement, so only their number can trip the lint. */
+const codeLines = (n: number): string => Array.from({ length: n }, (_, i) => `export const v${i} = ${i};\n`).join('');
+
+test('lint refuses a module of 301 lines of code, in src/ and webview/', async () => {
+  for (const file of ['src/shared/runs/probe.ts', 'src/extension/runs/probe.ts', 'webview/probe.ts']) {
+    const errors = await sizeErrors(file, codeLines(301));
+    assert.equal(errors.length, 1, `${file}: ${JSON.stringify(errors)}`);
+    assert.match(errors[0], /too many lines \(301\)\. Maximum allowed is 300/);
+  }
+});
+
+test('lint counts only code toward the size bar, and leaves tests alone', async () => {
+  const padded = `// why this module exists\n\n${codeLines(300)}\n/* a closing note */\n\n`;
+  assert.deepEqual(await sizeErrors('src/shared/runs/probe.ts', padded), []);
+  assert.deepEqual(await sizeErrors('test/unit/probe.test.ts', codeLines(400)), []);
+});

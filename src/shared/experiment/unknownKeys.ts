@@ -2,7 +2,7 @@
 // the line were not there. Whatever starts training — `transfer-lab train`/`sweep`, the editor's
 // Start Run — refuses such a file unless told to go on, naming each key's line and what was meant;
 // a run that goes on anyway keeps the warnings in its log.
-import { formatDiagnostic } from './parse';
+import { formatDiagnostic } from './diagnostics';
 import type { Experiment, FileDiagnostic } from './types';
 import { UserError } from '../userError';
 
