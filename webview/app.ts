@@ -4,7 +4,7 @@
 import { CHARTS, type ChartId } from './charts';
 import { hostMessageProblem, type ExportFormat, type HostMessage } from '../src/shared/panel/contract';
 import { RunStore, type StoreChange } from './runStore';
-import { isObject } from '../src/shared/panel/shapes';
+import { isObject } from '../src/shared/runFolder/shapes';
 import { MAX_SMOOTHING } from './smoothing';
 import type { XAxisMode } from '../src/shared/panel/series';
 import { ChartView, type ChartEnv, type ChartSettings } from './chartView';

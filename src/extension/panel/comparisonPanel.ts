@@ -14,7 +14,7 @@ import {
 } from '../../shared/panel/contract';
 import { RunColorBook } from './palette';
 import { appendEpochs, emptyColumns, lastEpoch, toColumns, type SeriesColumns } from '../../shared/panel/series';
-import type { EpochMetrics } from '../../shared/runs/contract';
+import type { EpochMetrics } from '../../shared/runFolder/contract';
 import { EXPORT_FILTERS, exportBytes, exportFileName } from './exportFile';
 import { buildPanelHtml, makeNonce, panelAssetUris } from './panelHtml';
 import type { RunEntry, RunsSource } from './runsSource';

@@ -1,7 +1,7 @@
 // A run as the runs manager keeps it, and what launches and ends one: apart from runsManager.ts so
 // that the Slurm side (slurm/slurmJobs.ts), which the manager drives, need not import the manager.
 import type { FreezeSpec } from '../../shared/experiment/types';
-import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runs/contract';
+import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runFolder/contract';
 
 export interface LaunchRequest {
   /** Absolute path of the experiment file. */

@@ -5,14 +5,17 @@
 import * as vscode from 'vscode';
 import { readdir, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { EpochMetrics, ProgressEvent, RunRecord, RunStatus } from '../../shared/runs/contract';
-import { completedRecord } from '../../shared/runs/completedRun';
-import { DISK_FULL_FILE, listRunDirs, MetricsTail, METRICS_FILE, readRunRecord, RUN_RECORD_FILE, RunFolderError } from '../../shared/runs/runFolderReader';
+import type { EpochMetrics, ProgressEvent, RunRecord, RunStatus } from '../../shared/runFolder/contract';
+import { completedRecord } from '../../shared/runFolder/completedRun';
+import { DISK_FULL_FILE, METRICS_FILE, RUN_RECORD_FILE } from '../../shared/runFolder/contract';
+import { MetricsTail } from '../../shared/runFolder/metricsTail';
+import { listRunDirs, readRunRecord } from '../../shared/runFolder/readRecord';
+import { RunFolderError } from '../../shared/runFolder/runFolderError';
+import { writeRunRecord } from '../../shared/runFolder/writeRecord';
 import { checkRunProcess } from './processIdentity';
 import { processRunning, stopProcessTree, StopOutcome } from './processTree';
 import { RunLogs } from './runLogs';
 import { RunQueue } from './runQueue';
-import { writeRunRecord } from './runRecordWriter';
 import { readRunsConfig } from './runSettings';
 import { resolveNodeRuntime, trainArgs, trainerEnv } from './trainerCommand';
 import { TrainerExit, TrainerProcess } from './trainerProcess';
@@ -635,7 +638,7 @@ export class RunsManager implements vscode.Disposable {
   }
 
   /** A trainer that died after saving its last epoch, before recording that: the run is finished
-   *  (shared/runs/completedRun.ts), not failed. False for any other run. */
+   *  (shared/runFolder/completedRun.ts), not failed. False for any other run. */
   private async settleCompleted(run: Tracked, record: RunRecord): Promise<boolean> {
     const done = await completedRecord(run.dir, record).catch(() => undefined);
     if (!done) return false;

@@ -13,17 +13,18 @@ import { formatDiagnostics, loadExperiment } from '../../shared/experiment/parse
 import { ALLOW_UNKNOWN_KEYS, refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import { loadExperimentModel } from '../../shared/model/experimentModel';
-import type { ProgressEvent, RunRecord } from '../../shared/runs/contract';
-import { parseProgressLine } from '../../shared/runs/progressLine';
+import type { ProgressEvent, RunRecord } from '../../shared/runFolder/contract';
+import { parseProgressLine } from '../../shared/runFolder/progressLine';
 import { readMetricsFile } from '../run/metricsFile';
-import { readRunRecord } from '../../shared/runs/runFolderReader';
+import { readRunRecord } from '../../shared/runFolder/readRecord';
+import { writeRunRecord } from '../../shared/runFolder/writeRecord';
 import { SlurmClient, SlurmError, submissionEnv, type JobInfo } from '../../shared/slurm/client';
 import { Backoff, finalRecord, lastLines, OutputTail } from '../../shared/slurm/follow';
 import { jobOutputFile, type TrainerCall } from '../../shared/slurm/jobScript';
 import { describeJobState, isTerminalState, jobOutcome, type RunOutcome } from '../../shared/slurm/jobState';
 import { describeSlurmOptions, mergeSlurmOptions, type SlurmOptions } from '../../shared/slurm/options';
 import { experimentSlurmOptions, registerSlurmSections } from '../../shared/slurm/section';
-import { submitRuns, writeRecordAtomic } from '../../shared/slurm/submitRuns';
+import { submitRuns } from '../../shared/slurm/submitRuns';
 import { pretrainRunFor, weightsExist } from '../sweep/pretrainRun';
 import type { SweepRunPlan } from '../sweep/events';
 import { buildSweepTable, type SweepRunInput } from '../sweep/sweepTable';
@@ -189,7 +190,7 @@ async function finish(r: Followed, info: JobInfo | undefined, record: RunRecord 
   const outcome = jobOutcome({ jobId: r.jobId, info, record: rec, stopRequested, outputFile, outputTail: await lastLines(outputFile) });
   r.record = finalRecord(rec, r.jobId, info, outcome);
   r.outcome = outcome;
-  await writeRecordAtomic(r.dir, r.record);
+  await writeRunRecord(r.dir, r.record);
   hooks.ended(r);
 }
 

@@ -13,10 +13,10 @@ import { formatDiagnostics, loadExperiment } from '../../shared/experiment/parse
 import { ALLOW_UNKNOWN_KEYS, refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import { loadExperimentModel } from '../../shared/model/experimentModel';
-import type { ProgressEvent, RunRecord, RunStatus } from '../../shared/runs/contract';
-import { parseProgressLine } from '../../shared/runs/progressLine';
+import type { ProgressEvent, RunRecord, RunStatus } from '../../shared/runFolder/contract';
+import { parseProgressLine } from '../../shared/runFolder/progressLine';
 import { readMetricsFile } from '../run/metricsFile';
-import { readRunRecord } from '../../shared/runs/runFolderReader';
+import { readRunRecord } from '../../shared/runFolder/readRecord';
 import type { SweepEvent, SweepRunPlan } from '../sweep/events';
 import { pretrainRunFor, weightsExist } from '../sweep/pretrainRun';
 import { formatFreeze } from '../../shared/freezeText';

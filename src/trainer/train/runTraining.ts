@@ -7,9 +7,10 @@ import { estimateCost, stepFlops } from '../../shared/cost/estimateCost';
 import { loadExperiment } from '../../shared/experiment/parse';
 import { refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
-import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runs/contract';
+import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runFolder/contract';
 import { loadExperimentModel } from '../../shared/model/experimentModel';
-import { completedRecord } from '../../shared/runs/completedRun';
+import { completedRecord } from '../../shared/runFolder/completedRun';
+import { RunFolderError } from '../../shared/runFolder/runFolderError';
 import { slurmExecutorFromEnv } from '../../shared/slurm/jobEnv';
 import type { Reporter } from '../cli/progress';
 import { loadDataset } from '../data/loadDataset';
@@ -20,7 +21,7 @@ import { prepareModel, PreparedModel } from '../model/prepareModel';
 import { describePretrained } from '../model/pretrained';
 import { permutation, seededRandom } from '../random';
 import { recordFailure } from '../run/recordFailure';
-import { defaultRunName, readFileSafe, refuseIfStillRunning, RunFolder, RunFolderError, runToResume, uniqueRunName } from '../run/runFolder';
+import { defaultRunName, readFileSafe, refuseIfStillRunning, RunFolder, runToResume, uniqueRunName } from '../run/runFolder';
 import { StopRequests } from '../run/stopRequests';
 import { DeviceSampler } from '../system/deviceSampler';
 import { describeData } from '../data/dataIdentity';
@@ -301,7 +302,7 @@ async function train(
     };
     // Order: the epoch's record first (durable), then its weights, then run.json. weights/best
     // before weights/last: once last holds the final epoch the whole run is on disk, so a run
-    // killed right then is settled as finished (shared/runs/completedRun.ts).
+    // killed right then is settled as finished (shared/runFolder/completedRun.ts).
     run.appendEpoch(m);
     o.reporter.event({ type: 'epoch', run: run.name, metrics: m });
     const improved = m['val/accuracy'] > best;

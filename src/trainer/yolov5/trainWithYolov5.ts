@@ -18,7 +18,7 @@ import { refuseUnknownKeys, warningLines } from '../../shared/experiment/unknown
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import { frozenState } from '../../shared/freeze';
 import { loadExperimentModel } from '../../shared/model/experimentModel';
-import type { RunRecord, RunStatus } from '../../shared/runs/contract';
+import type { RunRecord, RunStatus } from '../../shared/runFolder/contract';
 import { describeYolov5Epoch, epochMetricsFromRow, epochNumber } from './epochMetrics';
 import { yolov5FreezeArgs } from './freezeArgs';
 import { ResultsCsvTail, type ResultsRow } from './resultsCsv';
@@ -27,7 +27,8 @@ import { failureMessage, isEpochHeader, LineTail, parseDeviceLine, parseTrainPro
 import { resumeArgs, trainPyArgs } from './trainPyArgs';
 import type { Reporter } from '../cli/progress';
 import { errorMessage, recordFailure } from '../run/recordFailure';
-import { defaultRunName, refuseIfStillRunning, RunFolderError, runToResume, uniqueRunName } from '../run/runFolder';
+import { RunFolderError } from '../../shared/runFolder/runFolderError';
+import { defaultRunName, refuseIfStillRunning, runToResume, uniqueRunName } from '../run/runFolder';
 import { StopRequests } from '../run/stopRequests';
 import { processStartTime } from '../system/processStart';
 import { resolvePython } from './pythonCommand';

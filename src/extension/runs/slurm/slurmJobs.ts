@@ -6,15 +6,16 @@
 // reloads finds the job ids in run.json and follows them again.
 import type * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { ProgressEvent, RunRecord, RunStatus } from '../../../shared/runs/contract';
-import { readRunRecord } from '../../../shared/runs/runFolderReader';
-import { parseProgressLine } from '../../../shared/runs/progressLine';
+import type { ProgressEvent, RunRecord, RunStatus } from '../../../shared/runFolder/contract';
+import { readRunRecord } from '../../../shared/runFolder/readRecord';
+import { parseProgressLine } from '../../../shared/runFolder/progressLine';
+import { writeRunRecord } from '../../../shared/runFolder/writeRecord';
 import { SlurmClient, SlurmError, submissionEnv, type JobInfo } from '../../../shared/slurm/client';
 import { Backoff, finalRecord, lastLines, OutputTail } from '../../../shared/slurm/follow';
 import { jobOutputFile } from '../../../shared/slurm/jobScript';
 import { describeJobState, isTerminalState, jobOutcome } from '../../../shared/slurm/jobState';
 import { describeSlurmOptions } from '../../../shared/slurm/options';
-import { submitRuns, writeRecordAtomic } from '../../../shared/slurm/submitRuns';
+import { submitRuns } from '../../../shared/slurm/submitRuns';
 import type { RunLogs } from '../runLogs';
 import type { LaunchRequest, RunEnded, RunState } from '../runState';
 import { freezeArg } from '../../../shared/runs/sweepPlan';
@@ -101,7 +102,7 @@ export class SlurmJobs implements vscode.Disposable {
     for (const { name, req } of items) {
       const dir = path.join(runsDir, name);
       const record: RunRecord = { name, status: 'queued', experiment: req.experiment, freeze: req.freeze, ...(req.sweep ? { sweep: req.sweep } : {}) };
-      await writeRecordAtomic(dir, record);
+      await writeRunRecord(dir, record);
       const run = this.host.add(dir, folder, record);
       this.jobs.set(dir, { run, jobId: '', stopRequested: false });
       runs.push(run);
@@ -329,7 +330,7 @@ export class SlurmJobs implements vscode.Disposable {
     // A restricted workspace stays read-only: the outcome shows, but nothing is written.
     if (this.host.trusted()) {
       try {
-        await writeRecordAtomic(run.dir, final);
+        await writeRunRecord(run.dir, final);
       } catch (e) {
         this.host.logs.note(run.dir, run.record.name, `could not update run.json: ${(e as Error).message}`, 'error');
       }

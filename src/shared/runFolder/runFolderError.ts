@@ -1,0 +1,24 @@
+// The one error for a run folder the user has to act on: a run.json that is not a record, a run
+// name that cannot be a folder, nothing to resume. A UserError, so only its message is shown.
+import { UserError } from '../userError';
+
+export class RunFolderError extends UserError {
+  /** `file`, when given, is the file at fault and starts the message ("…/run.json: is not valid JSON"). */
+  constructor(message: string, readonly file?: string) {
+    super(file === undefined ? message : `${file}: ${message}`);
+    this.name = 'RunFolderError';
+  }
+}
+
+/** A line or file that could not be used, with where it is and what to do about it. */
+export interface RunFolderProblem {
+  file: string;
+  /** 1-based line, for metrics.jsonl. */
+  line?: number;
+  message: string;
+}
+
+/** "file:line: message", the form editors and terminals link to. */
+export function formatProblem(p: RunFolderProblem): string {
+  return `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`;
+}
