@@ -2,8 +2,15 @@
 // appended since the last read, each line checked (./shapes.ts). Pure Node.
 import { promises as fs } from 'node:fs';
 import type { EpochMetrics } from './contract';
-import type { RunFolderProblem } from './runFolderError';
 import { epochMetricsProblem } from './shapes';
+
+/** A metrics.jsonl line that could not be used, with where it is and why. */
+export interface RunFolderProblem {
+  file: string;
+  /** 1-based line. */
+  line?: number;
+  message: string;
+}
 
 const NEWLINE = 0x0a;
 /** Bytes read per call at most, so a huge backlog is consumed in bounded steps. */

@@ -9,16 +9,3 @@ export class RunFolderError extends UserError {
     this.name = 'RunFolderError';
   }
 }
-
-/** A line or file that could not be used, with where it is and what to do about it. */
-export interface RunFolderProblem {
-  file: string;
-  /** 1-based line, for metrics.jsonl. */
-  line?: number;
-  message: string;
-}
-
-/** "file:line: message", the form editors and terminals link to. */
-export function formatProblem(p: RunFolderProblem): string {
-  return `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`;
-}

@@ -1,8 +1,8 @@
 // The one writer of run.json, and the atomic file write under it: a temporary beside the file,
-// fsync'd, renamed over it, the folder fsync'd. A reader (or a crash: kill -9, power loss) sees
-// the old record or the new one, never half of one; a write that fails (a full disk above all)
-// leaves no temporary behind and the previous record in place. The trainer writes synchronously
-// (its run folder work is), the host and the Slurm submitter without blocking.
+// renamed over it. A reader sees the old record or the new one, never half of one; a write that
+// fails (a full disk above all) leaves no temporary behind and the previous record in place. The
+// trainer writes synchronously (its run folder work is) and fsyncs, so that a crash (kill -9,
+// power loss) leaves its last record; the host and the Slurm submitter write without blocking.
 import { closeSync, fsyncSync, mkdirSync, openSync, promises as fs, renameSync, rmSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { RUN_RECORD_FILE, type RunRecord } from './contract';
@@ -59,25 +59,21 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fsyncDir(path.dirname(file));
 }
 
-/** `writeFileAtomic` without blocking. */
-export async function writeFileAtomicAsync(file: string, data: string): Promise<void> {
+/**
+ * `writeFileAtomic` without blocking, for the host and the Slurm submitter: temporary + rename, so
+ * a reader still never sees half a record, but not fsync'd, as these writers never were. They write
+ * only records no trainer owns (queued, settled, a job's id); a power cut may lose that last write,
+ * and the reader then names the file. The trainer's own records are the durable ones.
+ */
+async function replaceFile(file: string, data: string): Promise<void> {
   const tmp = temporaryFor(file);
   try {
-    const handle = await fs.open(tmp, 'w');
-    try {
-      await handle.writeFile(data, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await fs.writeFile(tmp, data, 'utf8');
     await fs.rename(tmp, file);
   } catch (err) {
     await fs.rm(tmp, { force: true });
     throw diskFullAt(err, file);
   }
-  const dir = await fs.open(path.dirname(file), 'r').catch(() => undefined);
-  await dir?.sync().catch(() => undefined); // as fsyncDir
-  await dir?.close();
 }
 
 function recordText(record: RunRecord): string {
@@ -87,7 +83,7 @@ function recordText(record: RunRecord): string {
 /** Replaces `<dir>/run.json` (making `dir` if needed) with `record`. */
 export async function writeRunRecord(dir: string, record: RunRecord): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
-  await writeFileAtomicAsync(path.join(dir, RUN_RECORD_FILE), recordText(record));
+  await replaceFile(path.join(dir, RUN_RECORD_FILE), recordText(record));
 }
 
 /** `writeRunRecord` for the trainer's synchronous run folder code. */

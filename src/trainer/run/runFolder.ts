@@ -1,6 +1,7 @@
-// The run folder `runs/<name>/` as src/shared/runFolder/contract.ts describes it, written so that a crash
-// at any moment leaves every file readable: run.json atomically, metrics.jsonl and results.csv
-// fsync'd per epoch, weights folders swapped in whole.
+// The trainer's side of the run folder `runs/<name>/` (src/shared/runFolder/contract.ts): making
+// it, logging, appending metrics, saving weights, written so that a crash at any moment leaves
+// every file readable: run.json through the run folder module's atomic writer and read back by its
+// reader, metrics.jsonl and results.csv fsync'd per epoch, weights folders swapped in whole.
 import { appendFileSync, closeSync, copyFileSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { checkpointEpoch } from '../../shared/runFolder/completedRun';
