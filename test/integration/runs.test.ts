@@ -55,6 +55,15 @@ async function diskRecord(run: RunState): Promise<RunRecord> {
   return JSON.parse(await readFile(path.join(run.dir, 'run.json'), 'utf8')) as RunRecord;
 }
 
+/** run.json once it says `status`. For an outcome the manager records itself (a dead run settled):
+ *  the run shows it a moment before the manager's write of run.json lands. */
+function diskRecordSaying(run: RunState, status: RunRecord['status']): Promise<RunRecord> {
+  return waitFor(async () => {
+    const disk = await diskRecord(run);
+    return disk.status === status ? disk : undefined;
+  }, `run.json of ${run.record.name} to say ${status}: the outcome is written to run.json`, 10_000);
+}
+
 const FILES = ['runs-model.yaml', 'runs-tiny.experiment.yaml', 'runs-long.experiment.yaml', 'runs-bad.experiment.yaml', 'runs-pre.experiment.yaml', 'runs-transfer.experiment.yaml', 'runs-endless.experiment.yaml', 'runs-typo.experiment.yaml', 'runs'];
 
 suite('Runs', () => {
@@ -251,8 +260,8 @@ suite('Runs', () => {
     await writeFileFs(path.join(runsDir, 'ghost-run', 'run.json'), JSON.stringify(record));
     const g = await waitFor(() => (manager.get('ghost-run')?.record.status === 'failed' ? manager.get('ghost-run') : undefined), 'the ghost run to be marked failed');
     assert.match(g.record.error ?? '', new RegExp(`process ${ghost.pid} ended`));
-    const disk = await diskRecord(g);
-    assert.equal(disk.status, 'failed', 'the outcome is written to run.json');
+    const disk = await diskRecordSaying(g, 'failed');
+    assert.equal(disk.error, g.record.error, 'the outcome is written to run.json');
   });
 
   test('a trainer killed after saving its last epoch, before recording that, is found finished, not failed (both kill points)', async () => {
@@ -280,8 +289,7 @@ suite('Runs', () => {
       }, `${name} to be settled`);
       assert.equal(run.record.status, 'finished', `${name}: ${run.record.error}`);
       assert.equal(run.record.epochsDone, 2);
-      const disk = await diskRecord(run);
-      assert.equal(disk.status, 'finished', `${name}: the outcome is written to run.json`);
+      const disk = await diskRecordSaying(run, 'finished');
       assert.equal(disk.epochsDone, 2);
       assert.equal(disk.error, undefined);
       await manager.delete(run);
