@@ -8,7 +8,7 @@ import type { ComparisonPanel, LoggedMessage } from '../../src/extension/panel/c
 import type { HostMessage, WebviewMessage } from '../../src/shared/panel/contract';
 import { RunStore } from '../../webview/runStore';
 import { buildSummary, formatDelta } from '../../src/shared/panel/summary';
-import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
+import type { EpochMetrics, RunRecord } from '../../src/shared/runFolder/contract';
 import { removeFiles, waitFor, workspaceUri, writeFile } from './util';
 
 const A = 'panel-it-freeze-0';

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TransferLabApi } from '../../src/extension/extension';
-import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
+import type { EpochMetrics, RunRecord } from '../../src/shared/runFolder/contract';
 import { removeFiles, waitFor, workspaceUri, writeFile } from './util';
 
 const NAMES = ['colors-it-a', 'colors-it-b'];

@@ -13,8 +13,8 @@ import type { LaunchOutcome } from '../../src/extension/runs/runCommands';
 import type { RunState, RunsManager } from '../../src/extension/runs/runsManager';
 import type { RunsRegistration } from '../../src/extension/runs/registerRuns';
 import { groupAlive, processRunning } from '../../src/extension/runs/processTree';
-import type { RunRecord } from '../../src/shared/runs/contract';
 import { removeFiles, waitFor, workspaceUri, writeFile } from './util';
+import type { RunRecord } from '../../src/shared/runFolder/contract';
 
 const REPO = process.env.TRANSFER_LAB_REPO ?? path.resolve(__dirname, '..', '..', '..');
 const TRAINER = path.join(REPO, 'dist', 'trainer.js');

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { ExperimentFiles } from '../../src/extension/experiment/experimentFiles';
 import type { LaunchOutcome } from '../../src/extension/runs/runCommands';
 import type { RunsRegistration } from '../../src/extension/runs/registerRuns';
-import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
+import type { EpochMetrics, RunRecord } from '../../src/shared/runFolder/contract';
 import { removeFiles, waitFor, workspaceUri, writeFile as writeWorkspaceFile } from './util';
 
 const REPO = process.env.TRANSFER_LAB_REPO ?? path.resolve(__dirname, '..', '..', '..');

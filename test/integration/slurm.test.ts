@@ -16,7 +16,7 @@ import type { RunsRegistration } from '../../src/extension/runs/registerRuns';
 import { RunLogs } from '../../src/extension/runs/runLogs';
 import { RunsManager, type RunState } from '../../src/extension/runs/runsManager';
 import { rowDescription } from '../../src/extension/runs/runRowText';
-import type { RunRecord } from '../../src/shared/runs/contract';
+import type { RunRecord } from '../../src/shared/runFolder/contract';
 import { startSlurmCluster, type SlurmCluster } from '../harness/slurmCluster';
 import { removeFiles, waitFor, writeFile } from './util';
 

@@ -13,7 +13,7 @@ import type { LaunchOutcome } from '../../src/extension/runs/runCommands';
 import type { RunsRegistration } from '../../src/extension/runs/registerRuns';
 import type { RunsManager, RunState } from '../../src/extension/runs/runsManager';
 import { rowDescription } from '../../src/extension/runs/runRowText';
-import type { RunRecord } from '../../src/shared/runs/contract';
+import type { RunRecord } from '../../src/shared/runFolder/contract';
 import { removeFiles, waitFor, workspaceUri, writeFile } from './util';
 
 const REPO = process.env.TRANSFER_LAB_REPO ?? path.resolve(__dirname, '..', '..', '..');

@@ -16,7 +16,7 @@ import type { RunState } from '../../src/extension/runs/runsManager';
 import { rowDescription } from '../../src/extension/runs/runRowText';
 import { detectionText } from '../../src/extension/runs/yolov5/detectionText';
 import { formatCount } from '../../src/extension/modules/treeRows';
-import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
+import type { EpochMetrics, RunRecord } from '../../src/shared/runFolder/contract';
 import { writeShapesDataset } from './shapesDataset';
 import { removeFiles, waitFor, writeFile } from './util';
 import { parsePrinted, printedInTrainLog, readResultsCsv, trainableAfterFreeze, type Printed } from './yolov5Printed';

@@ -45,10 +45,10 @@ for (const [what, file, code, message] of forbidden) {
 
 test('lint accepts imports inside the boundaries', async () => {
   const allowed: [string, string][] = [
-    ['src/extension/runs/probe.ts', "import * as vscode from 'vscode';\nimport { completedRecord } from '../../shared/runs/completedRun';\nimport { RunQueue } from './runQueue';\nexport const all = [vscode, completedRecord, RunQueue];\n"],
+    ['src/extension/runs/probe.ts', "import * as vscode from 'vscode';\nimport { completedRecord } from '../../shared/runFolder/completedRun';\nimport { RunQueue } from './runQueue';\nexport const all = [vscode, completedRecord, RunQueue];\n"],
     ['src/trainer/train/probe.ts', "import * as tf from '@tensorflow/tfjs';\nimport { freezeLabel } from '../../shared/runs/runNames';\nimport { readMetricsFile } from '../run/metricsFile';\nexport const all = [tf, freezeLabel, readMetricsFile];\n"],
     ['webview/probe.ts', "import { isHostMessage } from '../src/shared/panel/contract';\nimport { RunStore } from './runStore';\nexport const all = [isHostMessage, RunStore];\n"],
-    ['src/shared/panel/probe.ts', "import { toColumns } from './series';\nimport type { RunRecord } from '../runs/contract';\nexport const all = [toColumns];\nexport type R = RunRecord;\n"],
+    ['src/shared/panel/probe.ts', "import { toColumns } from './series';\nimport type { RunRecord } from '../runFolder/contract';\nexport const all = [toColumns];\nexport type R = RunRecord;\n"],
     ['test/integration/probe.test.ts', "import * as vscode from 'vscode';\nimport { RUNS_DIR } from '../../src/extension/runs/runsManager';\nexport const all = [vscode, RUNS_DIR];\n"],
   ];
   for (const [file, code] of allowed) assert.deepEqual(await boundaryErrors(file, code), [], file);

@@ -12,7 +12,7 @@ import type { ModulesReport } from '../../src/shared/cli/modulesTable';
 import type { FileDiagnostic } from '../../src/shared/experiment/types';
 import { parseYoloModel } from '../../src/shared/model/yolo';
 import { MAX_PARAMS, MAX_REPEATS } from '../../src/shared/model/sizeLimits';
-import type { RunRecord } from '../../src/shared/runs/contract';
+import type { RunRecord } from '../../src/shared/runFolder/contract';
 import { prepareModel } from '../../src/trainer/model/prepareModel';
 import { MNIST_01, TINY_MODEL, writeExperiment } from './trainerFixtures';
 import { runCli } from './trainerCli';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { appendEpochs, hasAny, toColumns, xValues, METRIC_KEYS } from '../../src/shared/panel/series';
 import { formatBytes, formatCount, formatDuration, formatNumber } from '../../src/shared/panel/format';
-import type { EpochMetrics } from '../../src/shared/runs/contract';
+import type { EpochMetrics } from '../../src/shared/runFolder/contract';
 
 const ep = (n: number, time: string, extra: Partial<EpochMetrics> = {}): EpochMetrics => ({
   epoch: n, 'train/loss': 1, 'val/loss': 1, 'val/accuracy': 0.5, lr: 0.1, epoch_seconds: 10, images_per_second: 10,

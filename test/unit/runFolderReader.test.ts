@@ -3,8 +3,10 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, appendFileSync, mkdirSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DISK_FULL_FILE, MetricsTail, RunFolderError, listRunDirs, readMetrics, readRunRecord } from '../../src/shared/runs/runFolderReader';
-import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
+import { DISK_FULL_FILE, type EpochMetrics, type RunRecord } from '../../src/shared/runFolder/contract';
+import { MetricsTail, readMetrics } from '../../src/shared/runFolder/metricsTail';
+import { listRunDirs, readRunRecord } from '../../src/shared/runFolder/readRecord';
+import { RunFolderError } from '../../src/shared/runFolder/runFolderError';
 
 function epoch(n: number): EpochMetrics {
   return {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { topLevel } from '../../src/extension/runs/runGroups';
 import { bestAccuracy, progressText, rowDescription } from '../../src/extension/runs/runRowText';
-import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
+import type { EpochMetrics, RunRecord } from '../../src/shared/runFolder/contract';
 
 function epoch(n: number, acc: number): EpochMetrics {
   return {

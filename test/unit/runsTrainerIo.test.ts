@@ -11,7 +11,7 @@ import { estimateSecondsLeft, formatDuration } from '../../src/extension/runs/et
 import { LineSplitter, parseTrainerLine } from '../../src/extension/runs/progressLines';
 import { findOnPath, resolveNodeRuntime, RuntimeError, trainArgs, trainerEnv } from '../../src/extension/runs/trainerCommand';
 import { TrainerExit, TrainerProcess } from '../../src/extension/runs/trainerProcess';
-import type { ProgressEvent } from '../../src/shared/runs/contract';
+import type { ProgressEvent } from '../../src/shared/runFolder/contract';
 
 const settings = { engine: 'auto', nodePath: '', cudaVisibleDevices: '' };
 const TRAINER = path.resolve(__dirname, '..', '..', '..', 'dist', 'trainer.js');

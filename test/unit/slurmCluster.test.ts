@@ -9,9 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { ProgressEvent, RunRecord, RunStatus } from '../../src/shared/runs/contract';
+import type { ProgressEvent, RunRecord, RunStatus } from '../../src/shared/runFolder/contract';
 import { readMetricsFile } from '../../src/trainer/run/metricsFile';
-import { MetricsTail } from '../../src/shared/runs/runFolderReader';
+import { MetricsTail } from '../../src/shared/runFolder/metricsTail';
 import { SlurmClient } from '../../src/shared/slurm/client';
 import { SlurmExecutor } from '../../src/extension/runs/slurm/slurmExecutor';
 import type { ExecutorHost } from '../../src/extension/runs/runExecutor';

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RunRecord } from '../../src/shared/runs/contract';
 import type { JobInfo } from '../../src/shared/slurm/client';
 import { SlurmFollower, type FollowedJob, type FollowerHooks, type JobSettled } from '../../src/shared/slurm/follower';
 import { jobPhase, RECORD_GRACE_MS } from '../../src/shared/slurm/settle';
+import type { RunRecord } from '../../src/shared/runFolder/contract';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-slurm-follower-'));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseExperiment } from '../../src/shared/experiment/parse';
-import type { RunRecord } from '../../src/shared/runs/contract';
+import type { RunRecord } from '../../src/shared/runFolder/contract';
 import { fields } from '../../src/shared/slurm/client';
 import { finalRecord } from '../../src/shared/slurm/follow';
 import { slurmExecutorFromEnv } from '../../src/shared/slurm/jobEnv';

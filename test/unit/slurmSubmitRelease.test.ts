@@ -7,9 +7,9 @@ import * as assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { RunRecord } from '../../src/shared/runs/contract';
 import { SlurmClient } from '../../src/shared/slurm/client';
 import { submitRuns } from '../../src/shared/slurm/submitRuns';
+import type { RunRecord } from '../../src/shared/runFolder/contract';
 
 function cluster(scancelExit: number): { client: SlurmClient; runsDir: string; done: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'tl-slurm-release-'));

@@ -5,7 +5,7 @@ import { formatFreeze } from '../../src/shared/freezeText';
 import { nothingFrozenBaseline } from '../../src/shared/panel/comparability';
 import { appendEpochs } from '../../src/shared/panel/series';
 import { toColumns } from '../../src/shared/panel/series';
-import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
+import type { EpochMetrics, RunRecord } from '../../src/shared/runFolder/contract';
 
 function epochs(acc: number[], seconds: number, tensorBytes: number): EpochMetrics[] {
   return acc.map((a, i) => ({

@@ -7,7 +7,7 @@ import { summaryToCsv } from '../../webview/csv';
 import { groupBaselineText, groupTitle } from '../../webview/groupText';
 import { toColumns } from '../../src/shared/panel/series';
 import { buildSummary, formatDelta, summarizeRun } from '../../src/shared/panel/summary';
-import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
+import type { EpochMetrics, RunRecord } from '../../src/shared/runFolder/contract';
 import { buildSweepTable } from '../../src/trainer/sweep/sweepTable';
 import { formatSweepTable } from '../../src/trainer/sweep/sweepTableText';
 

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ProgressEvent, RunRecord } from '../../src/shared/runs/contract';
+import type { ProgressEvent, RunRecord } from '../../src/shared/runFolder/contract';
 import type { SweepProgressLine } from '../../src/trainer/sweep/events';
 import type { SweepTable } from '../../src/trainer/sweep/sweepTable';
 import { isAlive } from '../../src/shared/system/processAlive';

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RunRecord } from '../../src/shared/runs/contract';
 import { probeTorch } from '../../src/trainer/torch/probeTorch';
 import { ROOT, runCli } from './trainerCli';
+import type { RunRecord } from '../../src/shared/runFolder/contract';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-torchdigits-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

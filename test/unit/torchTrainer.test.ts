@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ProgressEvent, RunRecord } from '../../src/shared/runs/contract';
 import { readMetricsFile } from '../../src/trainer/run/metricsFile';
 import { probeTorch, TorchProbe } from '../../src/trainer/torch/probeTorch';
 import { RUN_FOLDER_FILES, writeExperiment } from './trainerFixtures';
 import { runCli, startCli } from './trainerCli';
+import type { ProgressEvent, RunRecord } from '../../src/shared/runFolder/contract';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-torchcli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -2,7 +2,7 @@
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import type { ProgressEvent } from '../../src/shared/runs/contract';
+import type { ProgressEvent } from '../../src/shared/runFolder/contract';
 import { onLines } from '../../src/trainer/cli/streamLines';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');

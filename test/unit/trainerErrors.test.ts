@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RunRecord } from '../../src/shared/runs/contract';
+import type { RunRecord } from '../../src/shared/runFolder/contract';
 import { MNIST_01, writeExperiment, writeImageFolder, writePng } from './trainerFixtures';
 import { runCli } from './trainerCli';
 

@@ -5,7 +5,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseMetricsText, readMetricsFile } from '../../src/trainer/run/metricsFile';
-import { DurableLines, readableFolder, writeFileAtomic, writeFolderAtomic } from '../../src/trainer/run/atomicFiles';
+import { readableFolder } from '../../src/shared/runFolder/readRecord';
+import { writeFileAtomic } from '../../src/shared/runFolder/writeRecord';
+import { DurableLines, writeFolderAtomic } from '../../src/trainer/run/atomicFiles';
 import { checkRunName, defaultRunName, uniqueRunName } from '../../src/trainer/run/runFolder';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-runfolder-'));

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RunRecord } from '../../src/shared/runs/contract';
+import type { RunRecord } from '../../src/shared/runFolder/contract';
 import { parseMetricsText, readMetricsFile } from '../../src/trainer/run/metricsFile';
 import { writeExperiment } from './trainerFixtures';
 import { runCli, startCli, TRAINER } from './trainerCli';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RunRecord } from '../../src/shared/runs/contract';
+import type { RunRecord } from '../../src/shared/runFolder/contract';
 import { readMetricsFile } from '../../src/trainer/run/metricsFile';
 import { chooseWasmThreads, runCpus, THREADS_MIN_STEP_FLOPS } from '../../src/trainer/parallel/wasmThreads';
 import { MNIST_01, writeExperiment } from './trainerFixtures';

@@ -8,8 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ExperimentError } from '../../src/shared/experiment/parse';
 import { UnknownKeysError } from '../../src/shared/experiment/unknownKeys';
-import { RunFolderError as SharedRunFolderError } from '../../src/shared/runs/runFolderReader';
-import type { ProgressEvent } from '../../src/shared/runs/contract';
+import { RunFolderError } from '../../src/shared/runFolder/runFolderError';
+import type { ProgressEvent } from '../../src/shared/runFolder/contract';
 import { isUserError } from '../../src/shared/userError';
 import { Yolov5SettingsError } from '../../src/shared/yolov5/settings';
 import type { Reporter } from '../../src/trainer/cli/progress';
@@ -18,17 +18,17 @@ import { EngineError } from '../../src/trainer/engines';
 import { ModelBuildError } from '../../src/trainer/model/modelBuildError';
 import { FreezeError } from '../../src/trainer/model/freezing';
 import { WeightsFileError } from '../../src/trainer/model/modelFiles';
-import { DiskFullError } from '../../src/trainer/run/diskFull';
+import { DiskFullError } from '../../src/shared/system/diskFull';
 import { recordFailure } from '../../src/trainer/run/recordFailure';
-import { RunFolder, RunFolderError } from '../../src/trainer/run/runFolder';
+import { RunFolder } from '../../src/trainer/run/runFolder';
 import { Yolov5FreezeError } from '../../src/trainer/yolov5/freezeArgs';
 import { PythonNotFoundError } from '../../src/trainer/yolov5/pythonCommand';
 
 test('every error a user fixes in their files or setup is a UserError; programming errors are not', () => {
   const user: unknown[] = [
-    new ExperimentError('/w/e.yaml', []), new UnknownKeysError([{ file: '/w/e.yaml', line: 3, column: 1, severity: 'warning', message: "unknown key 'frezee'" }]), new SharedRunFolderError('/w/runs/r/run.json', 'x'), new Yolov5SettingsError('x'),
+    new ExperimentError('/w/e.yaml', []), new UnknownKeysError([{ file: '/w/e.yaml', line: 3, column: 1, severity: 'warning', message: "unknown key 'frezee'" }]), new RunFolderError('x', '/w/runs/r/run.json'), new Yolov5SettingsError('x'),
     new DataError('x'), new EngineError('x'), new ModelBuildError('x'), new FreezeError('x'), new WeightsFileError('x'),
-    new DiskFullError('/w/runs/r/run.json', 'ENOSPC'), new RunFolderError('x'), new Yolov5FreezeError('x'), new PythonNotFoundError('x'),
+    new DiskFullError('/w/runs/r/run.json', 'ENOSPC'), new Yolov5FreezeError('x'), new PythonNotFoundError('x'),
   ];
   for (const e of user) assert.ok(isUserError(e), `${(e as Error).name} is a UserError`);
   for (const e of [new TypeError('x'), new RangeError('Invalid typed array length: 1e12'), new Error('x'), 'a string']) assert.equal(isUserError(e), false);

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { EpochMetrics, ProgressEvent, RunRecord } from '../../src/shared/runs/contract';
+import type { EpochMetrics, ProgressEvent, RunRecord } from '../../src/shared/runFolder/contract';
 import { readMetricsFile } from '../../src/trainer/run/metricsFile';
 import { stopProcessTree } from '../../src/extension/runs/processTree';
 import { firstStopSignal } from '../../src/extension/runs/yolov5/stopSignal';

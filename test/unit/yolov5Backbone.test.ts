@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { loadExperiment } from '../../src/shared/experiment/parse';
 import { loadModelSummary } from '../../src/shared/model/load';
 import { frozenState } from '../../src/shared/freeze';
-import type { RunRecord } from '../../src/shared/runs/contract';
+import type { RunRecord } from '../../src/shared/runFolder/contract';
 import { readMetricsFile } from '../../src/trainer/run/metricsFile';
 import { ROOT, runCli } from './trainerCli';
 import { writeExperiment, writeImageFolder } from './trainerFixtures';

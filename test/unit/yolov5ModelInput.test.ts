@@ -13,7 +13,7 @@ import { estimateCost } from '../../src/shared/cost/estimateCost';
 import { loadExperiment } from '../../src/shared/experiment/parse';
 import { loadExperimentModel, modelInputFor } from '../../src/shared/model/experimentModel';
 import { treeDescription, treeRows } from '../../src/extension/modules/treeRows';
-import type { RunRecord } from '../../src/shared/runs/contract';
+import type { RunRecord } from '../../src/shared/runFolder/contract';
 import { yolov5DatasetClasses } from '../../src/shared/yolov5/datasetClasses';
 import { runCli } from './trainerCli';
 import { yolov5Project } from './yolov5Project';

@@ -11,7 +11,7 @@ import { buildPanelHtml } from '../../src/extension/panel/panelHtml';
 import { isWebviewMessage, type HostMessage, type WebviewMessage } from '../../src/shared/panel/contract';
 import { runColors } from '../../src/extension/panel/palette';
 import { toColumns } from '../../src/shared/panel/series';
-import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
+import type { EpochMetrics, RunRecord } from '../../src/shared/runFolder/contract';
 
 const CHROME = process.env.CHROME_PATH || '/usr/bin/chromium';
 const DIST = path.resolve(__dirname, '..', '..', '..', 'dist');

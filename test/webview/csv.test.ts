@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { csvField, seriesToCsv, summaryToCsv } from '../../webview/csv';
 import { toColumns } from '../../src/shared/panel/series';
 import { buildSummary } from '../../src/shared/panel/summary';
-import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
+import type { EpochMetrics, RunRecord } from '../../src/shared/runFolder/contract';
 
 const ep = (n: number, acc: number, secs: number): EpochMetrics => ({
   epoch: n, 'train/loss': 0.5, 'val/loss': 0.6, 'val/accuracy': acc, lr: 0.001, epoch_seconds: secs, images_per_second: 100,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { RunStore } from '../../webview/runStore';
 import { toColumns } from '../../src/shared/panel/series';
-import type { EpochMetrics, RunRecord } from '../../src/shared/runs/contract';
+import type { EpochMetrics, RunRecord } from '../../src/shared/runFolder/contract';
 
 const ep = (n: number): EpochMetrics => ({
   epoch: n, 'train/loss': 1, 'val/loss': 1, 'val/accuracy': n / 10, lr: 0.1, epoch_seconds: 1, images_per_second: 10,

@@ -4,9 +4,9 @@
 // import: this is the panel's data, not its webview.
 import type { HostMessage, RunInfo } from '../../shared/panel/contract';
 import { appendEpochs, emptyColumns, lastEpoch, toColumns, type SeriesColumns } from '../../shared/panel/series';
-import type { EpochMetrics } from '../../shared/runs/contract';
 import type { RunColorBook } from './palette';
 import type { RunEntry, RunsSource } from './runsSource';
+import type { EpochMetrics } from '../../shared/runFolder/contract';
 
 interface HostRun {
   entry: RunEntry;

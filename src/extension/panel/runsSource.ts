@@ -1,7 +1,7 @@
 // Where the comparison panel gets runs from. The Runs capability implements this over its own
 // model (live trainer output, selection checkboxes).
 import type * as vscode from 'vscode';
-import type { EpochMetrics, RunRecord } from '../../shared/runs/contract';
+import type { EpochMetrics, RunRecord } from '../../shared/runFolder/contract';
 
 export interface RunEntry {
   record: RunRecord;

@@ -1,5 +1,5 @@
 // A trainer progress event as one line of a run's log. Pure.
-import type { ProgressEvent } from '../../shared/runs/contract';
+import type { ProgressEvent } from '../../shared/runFolder/contract';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 

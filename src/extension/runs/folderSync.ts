@@ -4,10 +4,12 @@
 import * as vscode from 'vscode';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { RunRecord } from '../../shared/runs/contract';
-import { DISK_FULL_FILE, listRunDirs, METRICS_FILE, readRunRecord, RunFolderError } from '../../shared/runs/runFolderReader';
 import type { RunRegistry, Tracked } from './runRegistry';
 import type { RunState } from './runState';
+import type { RunRecord } from '../../shared/runFolder/contract';
+import { DISK_FULL_FILE, METRICS_FILE } from '../../shared/runFolder/contract';
+import { listRunDirs, readRunRecord } from '../../shared/runFolder/readRecord';
+import { RunFolderError } from '../../shared/runFolder/runFolderError';
 
 export const RUNS_DIR = 'runs';
 /** Run folders anywhere in the workspace: the trainer writes them next to the experiment. */

@@ -5,8 +5,6 @@
 import * as vscode from 'vscode';
 import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { ProgressEvent, RunRecord } from '../../shared/runs/contract';
-import { readRunRecord } from '../../shared/runs/runFolderReader';
 import { isPlaceholder } from './localRunFolder';
 import { PidFollow, type PidFollowHost } from './pidFollow';
 import { stopProcessTree, type StopOutcome } from './processTree';
@@ -17,6 +15,8 @@ import type { LaunchRequest, RunState } from './runState';
 import { resolveNodeRuntime, trainArgs, trainerEnv } from './trainerCommand';
 import { TrainerExit, TrainerProcess } from './trainerProcess';
 import { firstStopSignal } from './yolov5/stopSignal';
+import type { ProgressEvent, RunRecord } from '../../shared/runFolder/contract';
+import { readRunRecord } from '../../shared/runFolder/readRecord';
 
 /** What this window knows of a trainer it started. */
 interface Child {

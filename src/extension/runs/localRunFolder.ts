@@ -2,8 +2,9 @@
 // resume from, and whether it holds only the queued run.json this host wrote (nothing trained).
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { readRunRecord, RUN_RECORD_FILE } from '../../shared/runs/runFolderReader';
 import { hasYolov5Checkpoint } from './yolov5/stopSignal';
+import { RUN_RECORD_FILE } from '../../shared/runFolder/contract';
+import { readRunRecord } from '../../shared/runFolder/readRecord';
 
 export async function hasCheckpoint(dir: string): Promise<boolean> {
   return stat(path.join(dir, 'weights', 'last', 'model.json')).then(() => true, () => hasYolov5Checkpoint(dir));

@@ -1,7 +1,7 @@
 // The comparison panel's RunsSource over the Runs view's model: the runs the manager knows, the
 // epochs it has already read (no second reader of metrics.jsonl), and the rows checked in the view.
 import * as vscode from 'vscode';
-import type { EpochMetrics } from '../../shared/runs/contract';
+import type { EpochMetrics } from '../../shared/runFolder/contract';
 import type { EpochsAppended, RunEntry, RunsSource } from '../panel/runsSource';
 import type { RunsManager } from './runsManager';
 

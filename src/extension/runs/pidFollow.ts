@@ -2,13 +2,13 @@
 // terminal): followed by pid — polling whether the process lives, reading metrics.jsonl and
 // train.log as they grow — until it exits; then run.json says how it ended, or, when the trainer
 // could not record that, the outcome is recorded here. They count against maxConcurrentRuns.
-import type { RunRecord } from '../../shared/runs/contract';
 import { checkRunProcess } from './processIdentity';
 import { processRunning, stopProcessTree, type StopOutcome } from './processTree';
 import type { ExecutorHost } from './runExecutor';
 import type { RunQueue } from './runQueue';
 import type { LaunchRequest, RunState } from './runState';
 import { firstStopSignal } from './yolov5/stopSignal';
+import type { RunRecord } from '../../shared/runFolder/contract';
 
 const FOLLOW_POLL_MS = 2_000;
 

@@ -1,8 +1,8 @@
 // The trainer's stdout under --json: one ProgressEvent per line. Chunks arrive split anywhere, so
 // bytes are buffered up to the next newline; lines that are not events (a library's warning, say)
 // are kept as plain text for the run log. Pure: unit-tested.
-import type { ProgressEvent } from '../../shared/runs/contract';
-import { parseProgressLine } from '../../shared/runs/progressLine';
+import type { ProgressEvent } from '../../shared/runFolder/contract';
+import { parseProgressLine } from '../../shared/runFolder/progressLine';
 
 export type TrainerLine = { kind: 'event'; event: ProgressEvent } | { kind: 'text'; text: string };
 

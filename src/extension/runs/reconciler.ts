@@ -3,12 +3,12 @@
 // recording how its run ended leaves the run failed (or finished, when its last epoch was saved);
 // and — trusted workspaces only — what an earlier window had queued is queued again.
 import * as vscode from 'vscode';
-import { readRunRecord } from '../../shared/runs/runFolderReader';
 import type { LocalExecutor } from './localExecutor';
 import { hasCheckpoint } from './localRunFolder';
 import { checkRunProcess } from './processIdentity';
 import type { RunRegistry, Tracked } from './runRegistry';
 import type { SlurmExecutor } from './slurm/slurmExecutor';
+import { readRunRecord } from '../../shared/runFolder/readRecord';
 
 export class Reconciler {
   constructor(private readonly runs: RunRegistry, private readonly local: LocalExecutor, private readonly slurm: SlurmExecutor) {}

@@ -2,10 +2,10 @@
 // (slurm/slurmExecutor.ts). The runs manager holds one of each and decides which one a run goes
 // to; an executor knows only this file and runState.ts of the manager's side — the run table it
 // works on is lent to it as an ExecutorHost — so neither imports the manager nor the other one.
-import type { ProgressEvent, RunRecord, RunStatus } from '../../shared/runs/contract';
 import type { StopOutcome } from './processTree';
 import type { RunLogs } from './runLogs';
 import type { RunEnded, RunState } from './runState';
+import type { ProgressEvent, RunRecord, RunStatus } from '../../shared/runFolder/contract';
 
 export interface RunExecutor {
   /** Whether run.json says this executor runs the run. */

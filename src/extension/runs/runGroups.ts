@@ -1,6 +1,6 @@
 // How the Runs view groups runs: runs outside sweeps as rows, each sweep as one row holding its
 // runs in the order they were queued. Pure (no vscode), unit-tested.
-import type { RunRecord } from '../../shared/runs/contract';
+import type { RunRecord } from '../../shared/runFolder/contract';
 
 /** The part of a run the grouping needs (RunState has it). */
 export interface GroupableRun {

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { open, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { ProgressEvent } from '../../shared/runs/contract';
+import type { ProgressEvent } from '../../shared/runFolder/contract';
 import { describeEvent } from './describeEvent';
 import { describeFileError } from '../../shared/system/fileErrors';
 import { isMissing } from '../../shared/system/missingFile';

@@ -4,12 +4,13 @@
 // executor records them the same way.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { EpochMetrics, ProgressEvent, RunRecord, RunStatus } from '../../shared/runs/contract';
-import { completedRecord } from '../../shared/runs/completedRun';
-import { MetricsTail, METRICS_FILE } from '../../shared/runs/runFolderReader';
 import type { RunLogs } from './runLogs';
-import { writeRunRecord } from './runRecordWriter';
 import type { RunEnded, RunState } from './runState';
+import type { EpochMetrics, ProgressEvent, RunRecord, RunStatus } from '../../shared/runFolder/contract';
+import { completedRecord } from '../../shared/runFolder/completedRun';
+import { METRICS_FILE } from '../../shared/runFolder/contract';
+import { MetricsTail } from '../../shared/runFolder/metricsTail';
+import { writeRunRecord } from '../../shared/runFolder/writeRecord';
 
 const UNCHECKED_KEY = 'transferLab.runs.unchecked';
 
@@ -214,7 +215,7 @@ export class RunRegistry implements vscode.Disposable {
   }
 
   /** A trainer that died after saving its last epoch, before recording that: the run is finished
-   *  (shared/runs/completedRun.ts), not failed. False for any other run. */
+   *  (shared/runFolder/completedRun.ts), not failed. False for any other run. */
   async settleCompleted(run: RunState, record: RunRecord): Promise<boolean> {
     const done = await completedRecord(run.dir, record).catch(() => undefined);
     if (!done) return false;

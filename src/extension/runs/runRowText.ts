@@ -1,6 +1,6 @@
 // What a run's row says: best accuracy, status and progress, freeze, engine and device. Pure, so the
 // Runs view, the status bar and the tests agree on one wording.
-import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runs/contract';
+import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runFolder/contract';
 import { describeFreeze } from '../../shared/runs/sweepPlan';
 import { slurmRowText } from './slurm/slurmRowText';
 import { detectionText } from './yolov5/detectionText';

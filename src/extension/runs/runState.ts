@@ -2,7 +2,7 @@
 // that the executors (localExecutor.ts, slurm/slurmExecutor.ts), which the manager drives, need not
 // import the manager.
 import type { FreezeSpec } from '../../shared/experiment/types';
-import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runs/contract';
+import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runFolder/contract';
 
 export interface LaunchRequest {
   /** Absolute path of the experiment file. */

@@ -6,7 +6,6 @@
 import * as vscode from 'vscode';
 import { rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { RunRecord } from '../../shared/runs/contract';
 import { FolderSync, RUNS_DIR } from './folderSync';
 import { LocalExecutor } from './localExecutor';
 import { hasCheckpoint, isPlaceholder } from './localRunFolder';
@@ -15,11 +14,12 @@ import type { StopOutcome } from './processTree';
 import { Reconciler } from './reconciler';
 import type { RunLogs } from './runLogs';
 import { RunRegistry, type EpochsAppended, type Tracked } from './runRegistry';
-import { writeRunRecord } from './runRecordWriter';
 import { readRunsConfig } from './runSettings';
 import type { LaunchRequest, RunEnded, RunState } from './runState';
 import { SlurmExecutor } from './slurm/slurmExecutor';
 import { executorFor } from './slurm/slurmSettings';
+import type { RunRecord } from '../../shared/runFolder/contract';
+import { writeRunRecord } from '../../shared/runFolder/writeRecord';
 
 export type { LaunchRequest, RunEnded, RunState } from './runState';
 export type { EpochsAppended } from './runRegistry';

@@ -1,7 +1,7 @@
 // One trainer process: spawned without a shell as the leader of its own process group (so a stop
 // reaches everything it starts), its stdout read as ProgressEvent lines, its stderr as text.
 import { spawn, ChildProcess } from 'node:child_process';
-import type { ProgressEvent } from '../../shared/runs/contract';
+import type { ProgressEvent } from '../../shared/runFolder/contract';
 import { LineSplitter, parseTrainerLine } from './progressLines';
 
 export interface TrainerProcessHandlers {

@@ -17,7 +17,7 @@
 //
 // Order is fixed by the runs themselves, not by when they arrived: groups by experiment, data and
 // sweep (single runs first), runs in a group by what they freeze (nothing first), then by name.
-import type { RunRecord } from '../runs/contract';
+import type { RunRecord } from '../runFolder/contract';
 import { scoreMetricOf, type ScoreMetric } from './measures';
 
 export type ComparedRecord = Pick<RunRecord, 'name' | 'status' | 'freeze' | 'experiment' | 'sweep' | 'data' | 'model' | 'trainer' | 'startedAt'>;

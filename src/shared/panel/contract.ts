@@ -6,8 +6,9 @@
 // record changes (with `series` when its metrics restarted or it is new), `removeRun`,
 // `visibleRuns` when the selection in the Runs view changes, and `theme`. A hidden panel loses its
 // webview (no retainContextWhenHidden); when shown again it posts `ready` and gets a fresh `init`.
-import type { EpochMetrics, RunRecord } from '../runs/contract';
-import { epochMetricsProblem, isObject, runRecordProblem, seriesColumnsProblem } from './shapes';
+import type { EpochMetrics, RunRecord } from '../runFolder/contract';
+import { epochMetricsProblem, isObject, runRecordProblem } from '../runFolder/shapes';
+import { seriesColumnsProblem } from './shapes';
 import type { SeriesColumns } from './series';
 
 export interface RunInfo {

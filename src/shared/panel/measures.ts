@@ -3,7 +3,7 @@
 // that "accuracy" would mislead. Memory is compared on the best measure both runs have: GPU memory
 // (nvidia-smi), else the training process's peak resident memory (RSS), else TensorFlow.js tensor
 // memory, and the comparison says which it used. Pure.
-import type { RunRecord } from '../runs/contract';
+import type { RunRecord } from '../runFolder/contract';
 import type { MetricKey } from './series';
 
 export type ScoreMetric = 'accuracy' | 'mAP@0.5';

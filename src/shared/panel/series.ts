@@ -1,6 +1,6 @@
 // A run's metrics as columns (one array per metric) rather than one object per epoch: compact to
 // post to the webview, and what the charts consume directly.
-import type { EpochMetrics } from '../runs/contract';
+import type { EpochMetrics } from '../runFolder/contract';
 
 export const METRIC_KEYS = [
   'train/loss',

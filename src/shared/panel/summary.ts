@@ -1,7 +1,7 @@
 // The summary table under the charts: one row per run (what was frozen, what it cost, what it
 // reached) and its difference to a baseline run, as the YOLOv5 freezing guide compares them. Which
 // runs are compared with which baseline is comparability.ts's; what each figure is, measures.ts's.
-import type { RunRecord, RunStatus } from '../runs/contract';
+import type { RunRecord, RunStatus } from '../runFolder/contract';
 import { groupForComparison, type ComparisonGroup } from './comparability';
 import { deviceMemoryKind, MEMORY_LABEL, memoryValue, scoreMetricOf, sharedMemoryMeasure, type MemoryMeasure, type ScoreMetric } from './measures';
 import type { SeriesColumns, Value } from './series';

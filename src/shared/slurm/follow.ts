@@ -2,7 +2,7 @@
 // polling with back-off, reading a job's output file as it grows, and the run record written once
 // the job has ended.
 import { open } from 'node:fs/promises';
-import type { RunRecord } from '../runs/contract';
+import type { RunRecord } from '../runFolder/contract';
 import type { JobInfo } from './client';
 import type { RunOutcome } from './jobState';
 

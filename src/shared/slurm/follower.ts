@@ -5,13 +5,13 @@
 // the lines, states and outcomes become (rows and logs, or events on stdout) is the caller's, through
 // hooks. The caller drives the steps (a timer in the host, a loop in the CLI).
 import * as path from 'node:path';
-import type { RunRecord } from '../runs/contract';
-import { readRunRecord } from '../runs/runFolderReader';
 import type { JobInfo, SlurmClient } from './client';
 import { Backoff, finalRecord, lastLines, type OutputTail } from './follow';
 import { jobOutputFile } from './jobScript';
 import { isTerminalState, jobOutcome, type RunOutcome } from './jobState';
 import { jobPhase } from './settle';
+import type { RunRecord } from '../runFolder/contract';
+import { readRunRecord } from '../runFolder/readRecord';
 
 export interface FollowedJob {
   /** The run folder: one job per run. */

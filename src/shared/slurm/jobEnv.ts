@@ -2,7 +2,7 @@
 // local process: the extension host (and `transfer-lab … --slurm`) follow such a run by job id,
 // since the pid is a process on some compute node. The batch script sets the marker, so a
 // `transfer-lab train` typed into an interactive `salloc` shell still counts as a local run.
-import type { RunRecord } from '../runs/contract';
+import type { RunRecord } from '../runFolder/contract';
 
 export const SLURM_MARKER_ENV = 'TRANSFER_LAB_EXECUTOR';
 

@@ -2,7 +2,7 @@
 // outcome. The trainer records its own end in run.json (finished, stopped on SIGTERM, failed with
 // its message); the scheduler's final state says why a stop happened (time limit, cancelled by an
 // administrator, node failure) and covers ends the trainer could not record. Pure: unit-tested.
-import type { RunRecord, RunStatus } from '../runs/contract';
+import type { RunRecord, RunStatus } from '../runFolder/contract';
 import type { JobInfo } from './client';
 
 /** States after which the job's processes are gone (COMPLETING is not one: they are exiting). */

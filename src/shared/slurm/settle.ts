@@ -4,9 +4,9 @@
 // scontrol and sacct for a while (accounting lags behind the controller, a controller restarts).
 // Either way the run gets RECORD_GRACE_MS to record its own outcome before it is settled from what
 // Slurm says. Pure: unit-tested.
-import type { RunRecord } from '../runs/contract';
 import type { JobInfo } from './client';
 import { isTerminalState } from './jobState';
+import type { RunRecord } from '../runFolder/contract';
 
 /** Slurm's default KillWait is 30 s: the trainer checkpoints and records within it. */
 export const RECORD_GRACE_MS = 45_000;

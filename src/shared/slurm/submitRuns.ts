@@ -4,20 +4,13 @@
 // the job starts, can never be overwritten by this late write. A rejected submission leaves the
 // folders with run.json `failed` and Slurm's own message; a resubmission that fails leaves the
 // run as it was.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { RunRecord } from '../runs/contract';
-import { readRunRecord } from '../runs/runFolderReader';
+import type { RunRecord } from '../runFolder/contract';
+import { readRunRecord } from '../runFolder/readRecord';
+import { writeRunRecord } from '../runFolder/writeRecord';
 import { SlurmError, type SlurmClient } from './client';
 import { buildSubmission, JOB_SCRIPT_FILE, type JobSpec } from './jobScript';
-
-export async function writeRecordAtomic(dir: string, record: RunRecord): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, 'run.json');
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`, 'utf8');
-  await rename(tmp, file);
-}
 
 export interface SubmitRequest extends JobSpec {
   /** What run.json says for a new run: the experiment and the canonical freeze value. */
@@ -50,7 +43,7 @@ export async function submitRuns(client: SlurmClient, req: SubmitRequest): Promi
     } else {
       rec = { name: run.name, status: 'queued', experiment: req.experiment, freeze: req.freezes[i], ...(run.sweep ? { sweep: run.sweep } : {}) };
     }
-    await writeRecordAtomic(dirs[i], rec);
+    await writeRunRecord(dirs[i], rec);
     // What was submitted, for the user to read or resubmit by hand.
     await writeFile(path.join(dirs[i], JOB_SCRIPT_FILE), sub.script.replace('\n', `\n# submitted as: sbatch ${sub.args.join(' ')}\n`), 'utf8');
     queued.push(rec);
@@ -58,8 +51,8 @@ export async function submitRuns(client: SlurmClient, req: SubmitRequest): Promi
 
   const restore = async (message: string) => {
     for (const [i, prev] of before.entries()) {
-      if (prev) await writeRecordAtomic(dirs[i], prev);
-      else await writeRecordAtomic(dirs[i], { ...queued[i], status: 'failed', error: message, endedAt: new Date().toISOString() });
+      if (prev) await writeRunRecord(dirs[i], prev);
+      else await writeRunRecord(dirs[i], { ...queued[i], status: 'failed', error: message, endedAt: new Date().toISOString() });
     }
   };
 
@@ -72,7 +65,7 @@ export async function submitRuns(client: SlurmClient, req: SubmitRequest): Promi
   }
   const jobIds = req.runs.length === 1 ? [jobId] : req.runs.map((_, i) => `${jobId}_${i}`);
   const records = queued.map((r, i): RunRecord => ({ ...r, executor: { kind: 'slurm', jobId: jobIds[i], state: 'PENDING' } }));
-  for (const [i, r] of records.entries()) await writeRecordAtomic(dirs[i], r);
+  for (const [i, r] of records.entries()) await writeRunRecord(dirs[i], r);
   try {
     await client.release(jobId);
   } catch (e) {

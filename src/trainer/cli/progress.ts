@@ -1,7 +1,7 @@
 // Where progress goes: JSON lines on stdout (one ProgressEvent each) when stdout is piped or with
 // --json, for the extension host and scripts; on a terminal, a progress bar on stderr and one
 // summary line per epoch on stdout.
-import type { EpochMetrics, ProgressEvent } from '../../shared/runs/contract';
+import type { EpochMetrics, ProgressEvent } from '../../shared/runFolder/contract';
 
 export interface Reporter {
   event(e: ProgressEvent): void;

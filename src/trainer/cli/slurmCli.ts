@@ -13,7 +13,6 @@ import { parseFreezeArg } from '../../shared/cli/modulesTable';
 import { loadExperiment } from '../../shared/experiment/parse';
 import { ALLOW_UNKNOWN_KEYS, refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
-import { readRunRecord } from '../../shared/runs/runFolderReader';
 import { SlurmClient, SlurmError, submissionEnv } from '../../shared/slurm/client';
 import { jobOutputFile, type TrainerCall } from '../../shared/slurm/jobScript';
 import { describeJobState } from '../../shared/slurm/jobState';
@@ -26,6 +25,7 @@ import { parseArgs, positiveInt, UsageError } from './args';
 import type { Command } from './command';
 import { makeReporter } from './progress';
 import { followed, followJobs, onSignals } from './slurmFollow';
+import { readRunRecord } from '../../shared/runFolder/readRecord';
 
 /** `train`/`sweep` as they are, and with `--slurm` the cluster version. */
 export function withSlurm(command: Command, onSlurm: (argv: string[]) => Promise<number>): Command {

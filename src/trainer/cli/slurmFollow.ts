@@ -3,14 +3,14 @@
 // output, the scheduler's states and outages log lines; each run's final run.json is written here.
 // Ctrl+C (SIGINT/SIGTERM) cancels the jobs with scancel; a second one stops following.
 import * as path from 'node:path';
-import type { ProgressEvent, RunRecord } from '../../shared/runs/contract';
-import { parseProgressLine } from '../../shared/runs/progressLine';
 import type { JobInfo, SlurmClient } from '../../shared/slurm/client';
 import { OutputTail } from '../../shared/slurm/follow';
 import { SlurmFollower, type FollowedJob } from '../../shared/slurm/follower';
 import { jobOutputFile } from '../../shared/slurm/jobScript';
 import type { RunOutcome } from '../../shared/slurm/jobState';
-import { writeRecordAtomic } from '../../shared/slurm/submitRuns';
+import type { ProgressEvent, RunRecord } from '../../shared/runFolder/contract';
+import { parseProgressLine } from '../../shared/runFolder/progressLine';
+import { writeRunRecord } from '../../shared/runFolder/writeRecord';
 
 export interface Followed extends FollowedJob {
   name: string;
@@ -66,7 +66,7 @@ export async function followJobs(client: SlurmClient, runs: Followed[], hooks: F
       settle: async (r, end) => {
         r.outcome = end.outcome;
         r.record = end.record;
-        if (end.record) await writeRecordAtomic(r.dir, end.record);
+        if (end.record) await writeRunRecord(r.dir, end.record);
       },
       ended: (r) => hooks.ended(r),
     },

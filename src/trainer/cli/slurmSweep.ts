@@ -8,7 +8,6 @@ import { formatDiagnostics, loadExperiment } from '../../shared/experiment/parse
 import { ALLOW_UNKNOWN_KEYS, refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import { loadExperimentModel } from '../../shared/model/experimentModel';
 import { readMetricsFile } from '../run/metricsFile';
-import { readRunRecord } from '../../shared/runs/runFolderReader';
 import { SlurmClient, SlurmError, submissionEnv } from '../../shared/slurm/client';
 import { describeJobState } from '../../shared/slurm/jobState';
 import { describeSlurmOptions, mergeSlurmOptions } from '../../shared/slurm/options';
@@ -26,6 +25,7 @@ import { followed, followJobs, onSignals, type Followed } from './slurmFollow';
 import { splitSlurmArgs, trainerCall } from './slurmCli';
 import { takeRepeated } from './repeatedOption';
 import { JsonLinesSweepProgress, TtySweepProgress, type SweepProgress } from './sweepProgress';
+import { readRunRecord } from '../../shared/runFolder/readRecord';
 
 function listNames(dir: string): string[] {
   try {

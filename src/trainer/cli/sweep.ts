@@ -13,9 +13,7 @@ import { formatDiagnostics, loadExperiment } from '../../shared/experiment/parse
 import { ALLOW_UNKNOWN_KEYS, refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import { loadExperimentModel } from '../../shared/model/experimentModel';
-import type { RunRecord } from '../../shared/runs/contract';
 import { readMetricsFile } from '../run/metricsFile';
-import { readRunRecord } from '../../shared/runs/runFolderReader';
 import type { SweepRunPlan } from '../sweep/events';
 import { buildSweepTable, SweepPretrain, SweepRunInput, SweepTable } from '../sweep/sweepTable';
 import { formatSweepTable } from '../sweep/sweepTableText';
@@ -29,6 +27,8 @@ import type { ChildOutcome } from './sweepChild';
 import { pretrainFirst, rel } from './sweepPretrain';
 import { JsonLinesSweepProgress, TtySweepProgress } from './sweepProgress';
 import type { SweepProgress } from './sweepProgress';
+import type { RunRecord } from '../../shared/runFolder/contract';
+import { readRunRecord } from '../../shared/runFolder/readRecord';
 
 // slurmCli.ts still imports these from here; they live in their own modules now.
 

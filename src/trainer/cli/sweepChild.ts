@@ -2,10 +2,10 @@
 // forwarded as they come and whose end event (or exit) says how the run ended. Separate processes
 // so each run's time and peak memory are its own; see sweep.ts.
 import type { ChildProcess } from 'node:child_process';
-import type { RunStatus } from '../../shared/runs/contract';
-import { parseProgressLine } from '../../shared/runs/progressLine';
 import { onLines } from './streamLines';
 import type { SweepProgress } from './sweepProgress';
+import type { RunStatus } from '../../shared/runFolder/contract';
+import { parseProgressLine } from '../../shared/runFolder/progressLine';
 
 export interface ChildOutcome {
   status: RunStatus;

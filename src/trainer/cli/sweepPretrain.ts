@@ -6,8 +6,6 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadExperiment } from '../../shared/experiment/parse';
 import type { Experiment } from '../../shared/experiment/types';
-import type { RunRecord } from '../../shared/runs/contract';
-import { readRunRecord } from '../../shared/runs/runFolderReader';
 import { isAlive } from '../../shared/system/processAlive';
 import { resolveModelJson, sha256OfModelFiles } from '../model/modelFiles';
 import type { SweepEvent, SweepRunPlan } from '../sweep/events';
@@ -15,6 +13,8 @@ import { pretrainRunFor, weightsExist } from '../sweep/pretrainRun';
 import type { SweepPretrain } from '../sweep/sweepTable';
 import type { ChildOutcome } from './sweepChild';
 import type { SweepProgress } from './sweepProgress';
+import type { RunRecord } from '../../shared/runFolder/contract';
+import { readRunRecord } from '../../shared/runFolder/readRecord';
 
 /** What pretrainFirst reads from the sweep's options. */
 export interface PretrainOptions {

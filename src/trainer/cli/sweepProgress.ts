@@ -1,10 +1,10 @@
 // How a sweep reports progress: the runs' own events plus the sweep's (sweep-start, sweep-run,
 // sweep-end). Two forms: JSON lines for a parent process (the extension, `slurm`), a progress bar for
 // a terminal. Shared by the local `sweep` and the Slurm CLI, which report the same events.
-import type { ProgressEvent } from '../../shared/runs/contract';
 import type { SweepEvent } from '../sweep/events';
 import { formatFreeze } from '../../shared/freezeText';
 import { TtyReporter } from './progress';
+import type { ProgressEvent } from '../../shared/runFolder/contract';
 
 /** Progress of a sweep: the runs' own events plus the sweep's. */
 export interface SweepProgress {

@@ -1,63 +1,25 @@
-// Writes that a crash (kill -9, power loss) cannot leave half done: files via temp + fsync + rename,
-// folders via a temp folder renamed into place, appends fsync'd line by line. A write that fails
-// (a full disk above all) leaves no temporary behind and the previous version in place.
-import { closeSync, existsSync, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+// The trainer's writes that a crash (kill -9, power loss) cannot leave half done, beside the run
+// folder module's atomic file write (run.json, ../../shared/runFolder/writeRecord.ts): folders via a
+// temp folder renamed into place, appends fsync'd line by line. A write that fails (a full disk
+// above all) leaves no temporary behind and the previous version in place.
+import { closeSync, existsSync, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { diskFullAt } from './diskFull';
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some platforms (Windows) cannot open a directory; the rename is still atomic there.
-  }
-}
-
-/** All of `data`: write(2) stores what fits and says so, so a full disk shows as a short write
- *  first; the next call then fails with ENOSPC instead of leaving a silently truncated file. */
-export function writeAll(fd: number, data: string | Uint8Array): void {
-  const buf = typeof data === 'string' ? Buffer.from(data) : data;
-  for (let done = 0; done < buf.length; ) done += writeSync(fd, buf, done, buf.length - done);
-}
-
-function writeSyncedFile(file: string, data: string | Uint8Array): void {
-  const fd = openSync(file, 'w');
-  try {
-    writeAll(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    writeSyncedFile(tmp, data);
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw diskFullAt(err, file);
-  }
-  fsyncDir(path.dirname(file));
-}
+import { oldCopyOf } from '../../shared/runFolder/readRecord';
+import { fsyncDir, writeAll, writeSyncedFile } from '../../shared/runFolder/writeRecord';
+import { diskFullAt } from '../../shared/system/diskFull';
 
 /**
  * Replaces folder `dir` with the files in `files` so that a reader sees the old or the new folder,
  * never a mix: new folder written beside it, old one moved aside, new one renamed in, old removed.
- * If the process dies between the two renames only `<dir>.old` exists: see `readableFolder`.
+ * If the process dies between the two renames only `<dir>.old` exists: see `readableFolder`
+ * (../../shared/runFolder/readRecord.ts).
  */
 export function writeFolderAtomic(dir: string, files: Record<string, Uint8Array | string>): void {
   const parent = path.dirname(dir);
   mkdirSync(parent, { recursive: true });
   const base = path.basename(dir);
   const tmp = path.join(parent, `.${base}.${process.pid}.tmp`);
-  const old = path.join(parent, `${base}.old`);
+  const old = oldCopyOf(dir);
   let movedAside = false;
   try {
     rmSync(tmp, { recursive: true, force: true });
@@ -82,13 +44,6 @@ export function writeFolderAtomic(dir: string, files: Record<string, Uint8Array 
   }
   fsyncDir(parent);
   rmSync(old, { recursive: true, force: true });
-}
-
-/** `dir`, or its `.old` copy when a replacement was interrupted between its two renames. */
-export function readableFolder(dir: string): string | undefined {
-  if (existsSync(dir)) return dir;
-  const old = path.join(path.dirname(dir), `${path.basename(dir)}.old`);
-  return existsSync(old) ? old : undefined;
 }
 
 /** An append-only text file whose lines are fsync'd one by one; a torn last line is trimmed on open. */

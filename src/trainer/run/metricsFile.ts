@@ -2,7 +2,7 @@
 // epoch. A process killed mid-write can leave a torn last line; readers skip it, and the trainer
 // trims it before appending again, so every complete line stays valid. Pure Node, no tfjs.
 import { readFileSync } from 'node:fs';
-import type { EpochMetrics } from '../../shared/runs/contract';
+import type { EpochMetrics } from '../../shared/runFolder/contract';
 
 export interface MetricsFileContent {
   metrics: EpochMetrics[];

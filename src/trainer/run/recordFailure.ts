@@ -4,11 +4,11 @@
 // itself end the process: on a full disk the failure goes into disk-full.txt when run.json cannot
 // be rewritten, and the `end` event is sent whatever the disk allowed.
 import * as path from 'node:path';
-import { DISK_FULL_FILE } from '../../shared/runs/runFolderReader';
+import { DISK_FULL_FILE } from '../../shared/runFolder/contract';
 import { explainFileError } from '../../shared/system/fileErrors';
 import { isUserError } from '../../shared/userError';
 import type { Reporter } from '../cli/progress';
-import { DiskFullError, isDiskFull } from './diskFull';
+import { DiskFullError, isDiskFull } from '../../shared/system/diskFull';
 import type { RunRecordFolder } from './runFolder';
 
 /** What the user reads: a file-system error as a sentence (which path, what it means, what to do). */

@@ -1,33 +1,22 @@
-// The run folder `runs/<name>/` as src/shared/runs/contract.ts describes it, written so that a crash
-// at any moment leaves every file readable: run.json atomically, metrics.jsonl and results.csv
-// fsync'd per epoch, weights folders swapped in whole.
+// The trainer's side of the run folder `runs/<name>/` (src/shared/runFolder/contract.ts): making
+// it, logging, appending metrics, saving weights, written so that a crash at any moment leaves
+// every file readable: run.json through the run folder module's atomic writer and read back by its
+// reader, metrics.jsonl and results.csv fsync'd per epoch, weights folders swapped in whole.
 import { appendFileSync, closeSync, copyFileSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { checkpointEpoch } from '../../shared/runs/completedRun';
-import type { EpochMetrics, RunRecord } from '../../shared/runs/contract';
+import { checkpointEpoch } from '../../shared/runFolder/completedRun';
+import { DISK_FULL_FILE, EXPERIMENT_SNAPSHOT, METRICS_FILE, RESULTS_CSV, RUN_RECORD_FILE, TRAIN_LOG, type EpochMetrics, type RunRecord } from '../../shared/runFolder/contract';
+import { readableFolder, readRunRecordSync } from '../../shared/runFolder/readRecord';
+import { RunFolderError } from '../../shared/runFolder/runFolderError';
+import { writeAll, writeFileAtomic, writeRunRecordSync } from '../../shared/runFolder/writeRecord';
 import { parseMetricsText, readMetricsFile } from './metricsFile';
-import { DISK_FULL_FILE } from '../../shared/runs/runFolderReader';
 import { isAlive } from '../../shared/system/processAlive';
-import { DurableLines, readableFolder, writeAll, writeFileAtomic, writeFolderAtomic } from './atomicFiles';
-import { diskFullAt, isDiskFull } from './diskFull';
-import { UserError } from '../../shared/userError';
-
-export const RUN_JSON = 'run.json';
-export const METRICS_JSONL = 'metrics.jsonl';
-export const RESULTS_CSV = 'results.csv';
-export const TRAIN_LOG = 'train.log';
-export const EXPERIMENT_SNAPSHOT = 'experiment.yaml';
+import { DurableLines, writeFolderAtomic } from './atomicFiles';
+import { diskFullAt, isDiskFull } from '../../shared/system/diskFull';
 
 /** results.csv columns, in order (YOLOv5 style: one row per epoch). */
 export const CSV_COLUMNS: Array<keyof EpochMetrics> = ['epoch', 'train/loss', 'val/loss', 'val/accuracy', 'val/top5', 'lr', 'epoch_seconds',
   'images_per_second', 'tensor_bytes', 'peak_tensor_bytes', 'rss_bytes', 'device_util', 'device_memory_bytes', 'time'];
-
-export class RunFolderError extends UserError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RunFolderError';
-  }
-}
 
 /** Run names become folder names: letters, digits, `.`, `_`, `-`. */
 export function checkRunName(name: string): void {
@@ -49,19 +38,21 @@ export function uniqueRunName(runsDir: string, name: string): string {
   for (let i = 2; ; i++) if (!existsSync(path.join(runsDir, `${name}-${i}`))) return `${name}-${i}`;
 }
 
-export function readRunRecord(dir: string): RunRecord | undefined {
+/** run.json of `dir` when it is there and valid: folders that are not runs are passed over. */
+function validRecordIn(dir: string): RunRecord | undefined {
   try {
-    return JSON.parse(readFileSync(path.join(dir, RUN_JSON), 'utf8')) as RunRecord;
-  } catch {
-    return undefined;
+    return readRunRecordSync(dir);
+  } catch (err) {
+    if (err instanceof RunFolderError) return undefined;
+    throw err;
   }
 }
 
 /** A folder made for a run that has not started: run.json says queued and nothing was trained
  *  into it. A Slurm job's run folder is one (sbatch needs it for --chdir and the job's output). */
 function isQueuedPlaceholder(dir: string): boolean {
-  if (readRunRecord(dir)?.status !== 'queued') return false;
-  return ![METRICS_JSONL, RESULTS_CSV, TRAIN_LOG, EXPERIMENT_SNAPSHOT, 'weights'].some((f) => existsSync(path.join(dir, f)));
+  if (validRecordIn(dir)?.status !== 'queued') return false;
+  return ![METRICS_FILE, RESULTS_CSV, TRAIN_LOG, EXPERIMENT_SNAPSHOT, 'weights'].some((f) => existsSync(path.join(dir, f)));
 }
 
 /** The most recently started run of `experimentFile` in `runsDir` (for --resume without --name). */
@@ -74,7 +65,7 @@ export function latestRunOf(runsDir: string, experimentFile: string): string | u
     return undefined;
   }
   for (const name of entries) {
-    const r = readRunRecord(path.join(runsDir, name));
+    const r = validRecordIn(path.join(runsDir, name));
     if (!r || path.resolve(r.experiment) !== path.resolve(experimentFile)) continue;
     const started = r.startedAt ?? '';
     if (!best || started > best.started) best = { name, started };
@@ -133,8 +124,8 @@ export abstract class RunRecordFolder {
   protected static readFolder(runsDir: string, name: string): { dir: string; record: RunRecord } {
     checkRunName(name);
     const dir = path.join(runsDir, name);
-    const record = readRunRecord(dir);
-    if (!record) throw new RunFolderError(`nothing to resume: ${path.join(dir, RUN_JSON)} does not exist or is not readable`);
+    const record = readRunRecordSync(dir);
+    if (!record) throw new RunFolderError(`nothing to resume: ${path.join(dir, RUN_RECORD_FILE)} does not exist`);
     return { dir, record };
   }
 
@@ -147,7 +138,7 @@ export abstract class RunRecordFolder {
   protected writeRecord(): void {
     // A resumed run is no longer the failed one disk-full.txt stands for.
     rmSync(path.join(this.dir, DISK_FULL_FILE), { force: true });
-    writeFileAtomic(path.join(this.dir, RUN_JSON), `${JSON.stringify(this.record, null, 2)}\n`);
+    writeRunRecordSync(this.dir, this.record);
   }
 
   /**
@@ -226,7 +217,7 @@ export class RunFolder extends RunRecordFolder {
 
   /** Keeps only the metrics of epochs ≤ `epochs` (those whose weights survive), then opens for appending. */
   truncateMetricsTo(epochs: number): EpochMetrics[] {
-    const file = path.join(this.dir, METRICS_JSONL);
+    const file = path.join(this.dir, METRICS_FILE);
     const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
     const kept = parseMetricsText(text).metrics.filter((m) => m.epoch <= epochs);
     writeFileAtomic(file, kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
@@ -238,7 +229,7 @@ export class RunFolder extends RunRecordFolder {
   private openStreams(): void {
     this.metrics?.close();
     this.csv?.close();
-    this.metrics = new DurableLines(path.join(this.dir, METRICS_JSONL));
+    this.metrics = new DurableLines(path.join(this.dir, METRICS_FILE));
     this.csv = new DurableLines(path.join(this.dir, RESULTS_CSV));
   }
 
@@ -266,7 +257,7 @@ export class RunFolder extends RunRecordFolder {
   override describeKept(): string {
     const file = this.weightsFile('last');
     const epoch = file ? checkpointEpoch(readFileSafe(file) ?? '') : undefined;
-    const epochs = readMetricsFile(path.join(this.dir, METRICS_JSONL)).length;
+    const epochs = readMetricsFile(path.join(this.dir, METRICS_FILE)).length;
     const weights = file ? `weights/last (epoch ${epoch ?? '?'})` : 'no checkpoint (weights/last was never written)';
     return `kept ${weights} and the metrics of ${epochs} finished epoch(s)`;
   }

@@ -2,7 +2,7 @@
 // not a terminal: the runs' own ProgressEvents (forwarded as the `train` processes write them, each
 // naming its run) and these sweep-level events, which say which run of the sweep is going on.
 import type { FreezeSpec } from '../../shared/experiment/types';
-import type { ProgressEvent } from '../../shared/runs/contract';
+import type { ProgressEvent } from '../../shared/runFolder/contract';
 
 export interface SweepRunPlan {
   run: string;

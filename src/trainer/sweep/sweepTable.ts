@@ -6,7 +6,7 @@ import type { MemoryMeasure, ScoreMetric } from '../../shared/panel/measures';
 import { sharedMemoryMeasure, uniformMetric } from '../../shared/panel/measures';
 import { toColumns } from '../../shared/panel/series';
 import { buildSummary, RunSummary, SummaryDelta } from '../../shared/panel/summary';
-import type { EpochMetrics, RunRecord } from '../../shared/runs/contract';
+import type { EpochMetrics, RunRecord } from '../../shared/runFolder/contract';
 
 export interface SweepRunInput {
   record: RunRecord;

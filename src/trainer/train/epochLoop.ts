@@ -1,7 +1,6 @@
 // The epochs of a run on any engine: each epoch in a seeded order, progress per batch, evaluation,
 // then (in this order, for crash safety) the epoch's metrics, weights/best when it improved,
 // weights/last and run.json. A stop request ends the epoch between batches and checkpoints.
-import type { EpochMetrics } from '../../shared/runs/contract';
 import { UserError } from '../../shared/userError';
 import type { Reporter } from '../cli/progress';
 import type { TransferLabMetadata } from '../model/modelFiles';
@@ -10,6 +9,7 @@ import type { RunFolder } from '../run/runFolder';
 import type { StopRequests } from '../run/stopRequests';
 import { DeviceSampler } from '../system/deviceSampler';
 import type { StepEngine } from './stepEngine';
+import type { EpochMetrics } from '../../shared/runFolder/contract';
 
 /** Training stopped on purpose (NaN loss): a message for the user, no stack. */
 export class TrainingError extends UserError {
@@ -87,7 +87,7 @@ export async function epochLoop(o: EpochLoopOptions): Promise<'finished' | 'stop
       time: new Date().toISOString(),
     };
     // weights/best before weights/last: once last holds the final epoch the whole run is on disk,
-    // so a run killed right then is settled as finished (shared/runs/completedRun.ts).
+    // so a run killed right then is settled as finished (shared/runFolder/completedRun.ts).
     run.appendEpoch(m);
     o.reporter.event({ type: 'epoch', run: run.name, metrics: m });
     const improved = m['val/accuracy'] > best;

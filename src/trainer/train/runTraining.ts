@@ -5,18 +5,19 @@ import * as path from 'node:path';
 import { loadExperiment } from '../../shared/experiment/parse';
 import { refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
-import type { RunRecord, RunStatus } from '../../shared/runs/contract';
-import { completedRecord } from '../../shared/runs/completedRun';
 import { slurmExecutorFromEnv } from '../../shared/slurm/jobEnv';
 import type { Reporter } from '../cli/progress';
 import { recordFailure } from '../run/recordFailure';
-import { defaultRunName, readFileSafe, refuseIfStillRunning, RunFolder, RunFolderError, runToResume, uniqueRunName } from '../run/runFolder';
+import { defaultRunName, readFileSafe, refuseIfStillRunning, RunFolder, runToResume, uniqueRunName } from '../run/runFolder';
+import { RunFolderError } from '../../shared/runFolder/runFolderError';
 import { StopRequests } from '../run/stopRequests';
 import { describeData } from '../data/dataIdentity';
 import { processStartTime } from '../system/processStart';
 import { TensorPeak } from '../system/tensorPeak';
 import { epochLoop } from './epochLoop';
 import { evalBatchOf, loadData, Log, makeSteps, planCache, prepareAndLog, resumePoint, startEngine } from './trainPhases';
+import type { RunRecord, RunStatus } from '../../shared/runFolder/contract';
+import { completedRecord } from '../../shared/runFolder/completedRun';
 
 export interface TrainOptions {
   experimentFile: string;

@@ -2,7 +2,7 @@
 // record added from our own measurements (epoch wall time, process memory, GPU use). Values that do
 // not exist for a YOLOv5 run stay NaN (null in metrics.jsonl: a gap in a chart, never a made-up 0).
 // Pure.
-import type { EpochMetrics } from '../../shared/runs/contract';
+import type { EpochMetrics } from '../../shared/runFolder/contract';
 import type { ResultsRow } from './resultsCsv';
 
 export interface EpochMeasurements {

@@ -17,18 +17,19 @@ import { refuseUnknownKeys, warningLines } from '../../shared/experiment/unknown
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import { frozenState } from '../../shared/freeze';
 import { loadExperimentModel } from '../../shared/model/experimentModel';
-import type { RunRecord } from '../../shared/runs/contract';
 import { yolov5FreezeArgs } from './freezeArgs';
 import { usesYolov5, Yolov5SettingsError, yolov5SettingsOf, type Yolov5Settings } from '../../shared/yolov5/settings';
 import { resumeArgs, trainPyArgs } from './trainPyArgs';
 import type { Reporter } from '../cli/progress';
 import { recordFailure } from '../run/recordFailure';
-import { defaultRunName, refuseIfStillRunning, RunFolderError, runToResume, uniqueRunName } from '../run/runFolder';
+import { defaultRunName, refuseIfStillRunning, runToResume, uniqueRunName } from '../run/runFolder';
+import { RunFolderError } from '../../shared/runFolder/runFolderError';
 import { StopRequests } from '../run/stopRequests';
 import { processStartTime } from '../system/processStart';
 import { resolvePython } from './pythonCommand';
 import { Yolov5Follower, type Outcome } from './yolov5Follower';
 import { Yolov5RunFolder } from './yolov5RunFolder';
+import type { RunRecord } from '../../shared/runFolder/contract';
 
 export interface Yolov5TrainOptions {
   experimentFile: string;

@@ -6,7 +6,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { load } from 'js-yaml';
-import type { RunStatus } from '../../shared/runs/contract';
 import { errorMessage } from '../run/recordFailure';
 import type { StopRequests } from '../run/stopRequests';
 import { describeYolov5Epoch, epochMetricsFromRow, epochNumber } from './epochMetrics';
@@ -15,6 +14,7 @@ import { failureMessage, isEpochHeader, LineTail, parseDeviceLine, parseTrainPro
 import type { Reporter } from '../cli/progress';
 import { RunUsage } from './runUsage';
 import type { Yolov5RunFolder } from './yolov5RunFolder';
+import type { RunStatus } from '../../shared/runFolder/contract';
 
 /** How train.py ended, as the run records it. */
 export interface Outcome {

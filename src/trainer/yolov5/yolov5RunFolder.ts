@@ -5,10 +5,11 @@
 // atomically, metrics.jsonl fsync'd per epoch).
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { EpochMetrics, RunRecord } from '../../shared/runs/contract';
+import { METRICS_FILE, type EpochMetrics, type RunRecord } from '../../shared/runFolder/contract';
 import { parseMetricsText } from '../run/metricsFile';
 import { DurableLines } from '../run/atomicFiles';
-import { METRICS_JSONL, RunFolderError, RunRecordFolder } from '../run/runFolder';
+import { RunFolderError } from '../../shared/runFolder/runFolderError';
+import { RunRecordFolder } from '../run/runFolder';
 
 export const YOLOV5_RESULTS_CSV = 'results.csv';
 export const YOLOV5_OPT_YAML = 'opt.yaml';
@@ -19,7 +20,7 @@ export class Yolov5RunFolder extends RunRecordFolder {
 
   private constructor(dir: string, record: RunRecord, readonly epochs: EpochMetrics[]) {
     super(dir, record);
-    this.metrics = new DurableLines(path.join(dir, METRICS_JSONL));
+    this.metrics = new DurableLines(path.join(dir, METRICS_FILE));
   }
 
   /** A new folder with run.json (status running) and the experiment snapshot. */
@@ -34,7 +35,7 @@ export class Yolov5RunFolder extends RunRecordFolder {
   static open(runsDir: string, name: string): Yolov5RunFolder {
     const { dir, record } = RunRecordFolder.readFolder(runsDir, name);
     if (record.trainer !== 'yolov5') throw new RunFolderError(`run ${name} was not trained by YOLOv5 (its run.json has no "trainer": "yolov5"); resume it with the trainer that started it`);
-    const file = path.join(dir, METRICS_JSONL);
+    const file = path.join(dir, METRICS_FILE);
     const epochs = existsSync(file) ? parseMetricsText(readFileSync(file, 'utf8')).metrics : [];
     return new Yolov5RunFolder(dir, record, epochs);
   }

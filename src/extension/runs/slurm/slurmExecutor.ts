@@ -6,18 +6,18 @@
 // the extension host. A window that reloads finds the job ids in run.json and follows them again.
 import type * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { RunRecord } from '../../../shared/runs/contract';
-import { readRunRecord } from '../../../shared/runs/runFolderReader';
 import { SlurmClient, SlurmError, submissionEnv } from '../../../shared/slurm/client';
 import { OutputTail } from '../../../shared/slurm/follow';
 import { SlurmFollower } from '../../../shared/slurm/follower';
 import { jobOutputFile } from '../../../shared/slurm/jobScript';
-import { writeRecordAtomic } from '../../../shared/slurm/submitRuns';
 import type { ExecutorHost, RunExecutor } from '../runExecutor';
 import type { LaunchRequest, RunState } from '../runState';
 import { followerHooks, type SlurmJob } from './slurmFollowHooks';
 import type { ExecutorTarget } from './slurmSettings';
 import { submitJobs, type SubmitItem } from './slurmSubmit';
+import type { RunRecord } from '../../../shared/runFolder/contract';
+import { readRunRecord } from '../../../shared/runFolder/readRecord';
+import { writeRunRecord } from '../../../shared/runFolder/writeRecord';
 
 export interface SlurmSetup {
   /** The trainer script a job runs, unless the options name another. */
@@ -76,7 +76,7 @@ export class SlurmExecutor implements RunExecutor, vscode.Disposable {
     for (const { name, req } of items) {
       const dir = path.join(runsDir, name);
       const record: RunRecord = { name, status: 'queued', experiment: req.experiment, freeze: req.freeze, ...(req.sweep ? { sweep: req.sweep } : {}) };
-      await writeRecordAtomic(dir, record);
+      await writeRunRecord(dir, record);
       const run = this.host.add(dir, folder, record);
       this.follower.add({ dir, run, jobId: '', stopRequested: false });
       runs.push(run);

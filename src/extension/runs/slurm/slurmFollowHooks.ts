@@ -4,12 +4,12 @@
 // and a job's end is written to run.json (in a trusted workspace) and announced.
 import type { JobInfo } from '../../../shared/slurm/client';
 import type { FollowedJob, FollowerHooks } from '../../../shared/slurm/follower';
-import { parseProgressLine } from '../../../shared/runs/progressLine';
 import { describeJobState } from '../../../shared/slurm/jobState';
-import { writeRecordAtomic } from '../../../shared/slurm/submitRuns';
 import type { ExecutorHost } from '../runExecutor';
 import type { RunState } from '../runState';
 import { UNREACHABLE_REASON } from './slurmRowText';
+import { parseProgressLine } from '../../../shared/runFolder/progressLine';
+import { writeRunRecord } from '../../../shared/runFolder/writeRecord';
 
 /** A run followed as a Slurm job. */
 export interface SlurmJob extends FollowedJob {
@@ -63,7 +63,7 @@ export function followerHooks(host: ExecutorHost): FollowerHooks<SlurmJob> {
       // A restricted workspace stays read-only: the outcome shows, but nothing is written.
       if (host.trusted() && end.record) {
         try {
-          await writeRecordAtomic(run.dir, end.record);
+          await writeRunRecord(run.dir, end.record);
         } catch (e) {
           host.logs.note(run.dir, run.record.name, `could not update run.json: ${(e as Error).message}`, 'error');
         }

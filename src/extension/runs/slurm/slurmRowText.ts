@@ -1,6 +1,6 @@
 // What a row adds for a run that executes as a Slurm job: the job id and the scheduler's view of it
 // (`slurm 12 pending (Priority)`, `slurm 12_3 running on node07`, `slurm 12 timeout`). Pure.
-import type { RunRecord } from '../../../shared/runs/contract';
+import type { RunRecord } from '../../../shared/runFolder/contract';
 import { describeJobState } from '../../../shared/slurm/jobState';
 
 /** The row's note while the controller does not answer. */

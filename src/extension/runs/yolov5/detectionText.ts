@@ -1,6 +1,6 @@
 // A YOLOv5 run's row shows its best mAP (a detection run has no classification accuracy): the best
 // over the epochs read so far, or run.json's when metrics.jsonl is not read yet. Pure.
-import type { EpochMetrics, RunRecord } from '../../../shared/runs/contract';
+import type { EpochMetrics, RunRecord } from '../../../shared/runFolder/contract';
 
 export interface BestDetection {
   map50?: number;

@@ -5,7 +5,7 @@
 // Ctrl+C in a terminal does. Pure: unit-tested.
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { RunRecord } from '../../../shared/runs/contract';
+import type { RunRecord } from '../../../shared/runFolder/contract';
 
 export function firstStopSignal(record: Pick<RunRecord, 'trainer'>): NodeJS.Signals {
   return record.trainer === 'yolov5' ? 'SIGINT' : 'SIGTERM';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import type { EpochMetrics, ProgressEvent } from '../../src/shared/runs/contract';
-import { parseProgressLine, progressEventProblem, PROGRESS_EVENT_CHECKS } from '../../src/shared/runs/progressLine';
+import type { EpochMetrics, ProgressEvent } from '../../src/shared/runFolder/contract';
+import { parseProgressLine, progressEventProblem, VALIDATORS } from '../../src/shared/runFolder/progressLine';
 
 const metrics: EpochMetrics = {
   epoch: 1, 'train/loss': 0.9, 'val/loss': 0.8, 'val/accuracy': 0.7, lr: 0.01, epoch_seconds: 2,
@@ -30,8 +30,11 @@ const WRONG: Record<ProgressEvent['type'], Record<string, unknown>> = {
 /** Fields that may be left out. */
 const OPTIONAL: Partial<Record<ProgressEvent['type'], string[]>> = { end: ['error'] };
 
-test('the validator table covers exactly the event types', () => {
-  assert.deepEqual(Object.keys(PROGRESS_EVENT_CHECKS).sort(), Object.keys(VALID).sort());
+test('the validator table covers exactly the event types, and in each every field of the example', () => {
+  assert.deepEqual(Object.keys(VALIDATORS).sort(), Object.keys(VALID).sort());
+  for (const [type, valid] of Object.entries(VALID)) {
+    assert.deepEqual(Object.keys(VALIDATORS[type as ProgressEvent['type']]).sort(), Object.keys(valid).filter((k) => k !== 'type').sort(), type);
+  }
 });
 
 test('a valid line of every event type parses to the same event', () => {

@@ -1,6 +1,6 @@
 // A full disk (or an exhausted quota) is not a bug in the trainer: it is named for what it is, with
 // the file the trainer was writing, so the run's record and the user both read "disk full at …".
-import { UserError } from '../../shared/userError';
+import { UserError } from '../userError';
 
 export class DiskFullError extends UserError {
   constructor(readonly file: string, readonly code: string) {

@@ -4,8 +4,9 @@
 // or asking for more epochs. Pure Node, no tfjs: the extension host uses it too.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { RunRecord } from './contract';
-import { METRICS_FILE, readMetrics } from './runFolderReader';
+import { METRICS_FILE, type RunRecord } from './contract';
+import { readMetrics } from './metricsTail';
+import { readableFolderAsync } from './readRecord';
 
 /** The epoch a weights folder's model.json holds (Transfer Lab's `userDefinedMetadata.transferLab.epoch`). */
 export function checkpointEpoch(modelJson: string): number | undefined {
@@ -19,19 +20,18 @@ export function checkpointEpoch(modelJson: string): number | undefined {
 
 /** weights/last (or the `.old` copy an interrupted replacement leaves): its epoch and when it was written. */
 async function lastCheckpoint(dir: string): Promise<{ epoch: number; writtenAt: Date } | undefined> {
-  for (const folder of ['last', 'last.old']) {
-    const file = path.join(dir, 'weights', folder, 'model.json');
-    let text: string;
-    let written: Date;
-    try {
-      [text, written] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file).then((s) => s.mtime)]);
-    } catch {
-      continue;
-    }
-    const epoch = checkpointEpoch(text);
-    return epoch === undefined ? undefined : { epoch, writtenAt: written };
+  const folder = await readableFolderAsync(path.join(dir, 'weights', 'last'));
+  if (folder === undefined) return undefined;
+  const file = path.join(folder, 'model.json');
+  let text: string;
+  let written: Date;
+  try {
+    [text, written] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file).then((s) => s.mtime)]);
+  } catch {
+    return undefined;
   }
-  return undefined;
+  const epoch = checkpointEpoch(text);
+  return epoch === undefined ? undefined : { epoch, writtenAt: written };
 }
 
 /**

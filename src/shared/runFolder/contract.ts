@@ -1,13 +1,23 @@
 // The run folder `runs/<name>/` is the contract between the trainer and the extension host:
 //   experiment.yaml  snapshot as run
-//   run.json         RunRecord (rewritten atomically)
+//   run.json         RunRecord (rewritten atomically: ./writeRecord.ts)
 //   metrics.jsonl    one EpochMetrics per line, appended and flushed per epoch
 //   results.csv      the same rows, YOLOv5 style
 //   train.log        human log
 //   weights/last/, weights/best/   tfjs model.json + weights.bin, written atomically
 //   disk-full.txt    only when the disk was too full to record the run's failure in run.json
-//                    (see runFolderReader.ts: such a `running` record reads as failed)
-// plus the trainer's stdout: one ProgressEvent JSON object per line.
+//                    (see ./readRecord.ts: such a `running` record reads as failed)
+// plus the trainer's stdout: one ProgressEvent JSON object per line (./progressLine.ts).
+// Every value read from these files is checked against these types (./shapes.ts) before use.
+
+export const RUN_RECORD_FILE = 'run.json';
+export const METRICS_FILE = 'metrics.jsonl';
+export const RESULTS_CSV = 'results.csv';
+export const TRAIN_LOG = 'train.log';
+export const EXPERIMENT_SNAPSHOT = 'experiment.yaml';
+/** Written by a trainer that could not rewrite run.json because the disk was full: the run failed.
+ *  It holds the trainer's message when even that fitted, else nothing. */
+export const DISK_FULL_FILE = 'disk-full.txt';
 
 export type RunStatus = 'queued' | 'running' | 'finished' | 'stopped' | 'failed';
 

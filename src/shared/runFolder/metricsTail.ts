@@ -1,83 +1,15 @@
-// Reading run folders (see ./contract.ts) from the extension host without blocking it: run.json in
-// one read, metrics.jsonl incrementally (only the bytes appended since the last read). Pure Node.
+// Reading a run's metrics.jsonl (see ./contract.ts) without blocking: incrementally, only the bytes
+// appended since the last read, each line checked (./shapes.ts). Pure Node.
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import type { EpochMetrics, RunRecord } from './contract';
-import { epochMetricsProblem, runRecordProblem } from '../panel/shapes';
-import { UserError } from '../userError';
+import type { EpochMetrics } from './contract';
+import { epochMetricsProblem } from './shapes';
 
-export { epochMetricsProblem, runRecordProblem };
-
-export const RUN_RECORD_FILE = 'run.json';
-export const METRICS_FILE = 'metrics.jsonl';
-/** Written by a trainer that could not rewrite run.json because the disk was full: the run failed.
- *  It holds the trainer's message when even that fitted, else nothing. */
-export const DISK_FULL_FILE = 'disk-full.txt';
-const DISK_FULL_DEFAULT = 'the disk was full: the trainer stopped and could not record it in run.json; weights/last holds its last checkpoint. Free some space, then resume the run';
-
-/** A line or file that could not be used, with where it is and what to do about it. */
+/** A metrics.jsonl line that could not be used, with where it is and why. */
 export interface RunFolderProblem {
   file: string;
-  /** 1-based line, for metrics.jsonl. */
+  /** 1-based line. */
   line?: number;
   message: string;
-}
-
-export class RunFolderError extends UserError {
-  constructor(readonly file: string, message: string) {
-    super(`${file}: ${message}`);
-    this.name = 'RunFolderError';
-  }
-}
-
-/**
- * Reads `<dir>/run.json`. Undefined when the folder has no run.json (yet); a RunFolderError naming
- * the file when it is not a valid RunRecord. The trainer rewrites run.json atomically, so a partial
- * file is a real error, not a race. A `running` record beside disk-full.txt is the failed run it
- * stands for.
- */
-export async function readRunRecord(dir: string): Promise<RunRecord | undefined> {
-  const file = path.join(dir, RUN_RECORD_FILE);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new RunFolderError(file, `cannot be read: ${(e as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new RunFolderError(file, `is not valid JSON (${(e as Error).message}); the trainer writes it, delete the run folder if it is left over from a crash`);
-  }
-  const problem = runRecordProblem(parsed);
-  if (problem) throw new RunFolderError(file, `${problem}; it does not follow the run folder contract`);
-  const record = parsed as RunRecord;
-  if (record.status !== 'running') return record;
-  const diskFull = await fs.readFile(path.join(dir, DISK_FULL_FILE), 'utf8').catch(() => undefined);
-  return diskFull === undefined ? record : { ...record, status: 'failed', error: diskFull.trim() || DISK_FULL_DEFAULT };
-}
-
-/** Sub-folders of `runsDir` holding a run.json or metrics.jsonl, absolute and sorted by name.
- *  An absent runs folder is simply empty. */
-export async function listRunDirs(runsDir: string): Promise<string[]> {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await fs.readdir(runsDir, { withFileTypes: true });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-    throw e;
-  }
-  const dirs: string[] = [];
-  for (const e of entries) {
-    if (!e.isDirectory()) continue;
-    const dir = path.join(runsDir, e.name);
-    const files = await fs.readdir(dir).catch(() => [] as string[]);
-    if (files.includes(RUN_RECORD_FILE) || files.includes(METRICS_FILE)) dirs.push(dir);
-  }
-  return dirs.sort();
 }
 
 const NEWLINE = 0x0a;
@@ -218,9 +150,4 @@ export async function readMetrics(file: string): Promise<{ epochs: EpochMetrics[
   const tail = new MetricsTail(file);
   const epochs = await tail.readNew();
   return { epochs, problems: tail.problems };
-}
-
-/** "file:line: message", the form editors and terminals link to. */
-export function formatProblem(p: RunFolderProblem): string {
-  return `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`;
 }
