@@ -5,7 +5,7 @@
 import { CHARTS, type ChartId } from './charts';
 import { hostMessageProblem, type ExportFormat, type HostMessage } from '../src/shared/panel/contract';
 import { RunStore, type StoreChange } from './runStore';
-import { isObject } from '../src/shared/panel/shapes';
+import { isObject } from '../src/shared/runFolder/shapes';
 import { ChartView, type ChartEnv } from './chartView';
 import type { ChartSettings } from './chartSeries';
 import { el } from './dom';
