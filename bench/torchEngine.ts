@@ -42,7 +42,7 @@ function throughTrainer(dir: string, freeze: number, round: number): { ms: numbe
 }
 
 function bare(python: string, freeze: number): number[] {
-  const r = spawnSync(python, [path.join(ROOT, 'bench', 'torchBare.py'), String(freeze), String(IMAGES), String(BATCH), String(EPOCHS), DEVICE], { encoding: 'utf8' });
+  const r = spawnSync(python, [path.join(ROOT, 'bench', 'torchBare.py'), String(freeze), String(IMAGES), String(BATCH), String(EPOCHS), DEVICE, path.join(ROOT, 'dist', 'mnist')], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`bare PyTorch failed: ${r.stderr}`);
   return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { msPerStep: number[] }).msPerStep.slice(1);
 }
