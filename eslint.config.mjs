@@ -37,5 +37,5 @@ export default tseslint.config(
   { files: ['src/trainer/**/*.ts'], rules: restrict([noVscode], [intoHost, intoWebview]) },
   { files: ['src/shared/**/*.ts'], rules: restrict([noVscode, ...noGpuPaths], [noTensorflow, intoHost, intoTrainer, intoWebview]) },
   { files: ['webview/**/*.ts'], rules: restrict([noVscode, ...noGpuPaths], [noTensorflow, webviewOutside]) },
-  { files: ['test/unit/**/*.ts', 'test/webview/**/*.ts', 'bench/**/*.ts'], rules: restrict([noVscode], []) },
+  { files: ['test/shared/**/*.ts', 'test/trainer/**/*.ts', 'test/extension/**/*.ts', 'test/scripts/**/*.ts', 'test/support/**/*.ts', 'test/webview/**/*.ts', 'bench/**/*.ts'], rules: restrict([noVscode], []) },
 );

@@ -50,10 +50,11 @@ if ((await run('build', npm, ['run', '--silent', 'compile'])) !== 0 || (await ru
   process.stdout.write('\n0 passed, 1 failed\n');
   process.exit(1);
 }
-// Unit tests live beside what they test: test/unit/ (host, trainer, shared code) and test/webview/
-// (the panel's browser code, mirroring webview/); one node --test run takes both folders.
+// Unit tests mirror the source folders: test/shared/, test/trainer/, test/extension/ (host code that
+// runs without VS Code), test/webview/, and test/scripts/ (the build's own checks); one node --test
+// run takes them all. test/support/ holds their helpers, test/fixtures/ their files.
 if (layers.includes('unit'))
-  await run('unit', process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', 'out/test/unit/', 'out/test/webview/'], nodeTestCounts);
+  await run('unit', process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', 'out/test/shared/', 'out/test/trainer/', 'out/test/extension/', 'out/test/scripts/', 'out/test/webview/'], nodeTestCounts);
 if (layers.includes('integration'))
   await run('integration (inside VS Code)', process.execPath, ['out/test/harness/runIntegration.js'], integrationCounts);
 if (layers.includes('e2e')) await run('e2e (Playwright + code-server)', process.execPath, ['out/test/harness/runE2e.js'], nodeTestCounts);

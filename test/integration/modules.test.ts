@@ -186,7 +186,7 @@ suite('Modules view', () => {
   });
 
   test('a tfjs model.json: modules from its layers; a truncated weights file is reported at its manifest line', async () => {
-    const fixture = path.join(REPO, 'test', 'unit', 'fixtures', 'tfjs-sequential');
+    const fixture = path.join(REPO, 'test', 'fixtures', 'models', 'tfjs-sequential');
     const modelJson = readFileSync(path.join(fixture, 'model.json'), 'utf8');
     const weights = readFileSync(path.join(fixture, 'weights.bin'));
     await writeFile('tfjs/model.json', modelJson);

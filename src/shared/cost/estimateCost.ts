@@ -17,7 +17,7 @@
 // with pass and call counts per layer taken from the ops TensorFlow.js runs for it, and the
 // constants fitted to wasm step times of two small YOLO-style models (15 configurations: freeze
 // specs with and without the cache; one run, 2-core x86, rms error of the predicted times 18%).
-// test/unit/costMeasured.test.ts checks predicted against measured speed-ups.
+// test/shared/costMeasured.test.ts checks predicted against measured speed-ups.
 //
 // The per-module accounting is moduleWork.ts; the cache's rules, shared with the trainer, are
 // prefixCache.ts. This file sums modules into a step, with and without the cache.

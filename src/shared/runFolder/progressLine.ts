@@ -7,7 +7,7 @@ import { epochMetricsProblem, fieldsProblem, isObject, num, numOrNull, oneOf, op
 
 /** A table of field checks per event type, keyed by the union's `type`s and, within each, by every
  *  field of that event but `type` (optional ones included): adding an event type, or a field to
- *  one, without its check in the table does not compile (test/unit/runFolderValidatorsTsc.test.ts). */
+ *  one, without its check in the table does not compile (test/shared/runFolderValidatorsTsc.test.ts). */
 export type ValidatorTable<E extends { type: string }> = { readonly [K in E['type']]: FieldChecks<Omit<Extract<E, { type: K }>, 'type'>> };
 
 export const VALIDATORS: ValidatorTable<ProgressEvent> = {

@@ -1,7 +1,7 @@
 // Training kernels compiled to WebAssembly (AssemblyScript, SIMD), run on tfjs-backend-wasm's own
 // memory: the module imports the backend's Memory, so every pointer below is a byte offset of a
 // tensor in that heap and nothing is copied. The module has no data segments and never allocates:
-// it writes only through the pointers it is given (checked by test/unit/trainingKernelsWasm.test.ts).
+// it writes only through the pointers it is given (checked by test/trainer/kernels.test.ts).
 //
 // Why wasm and not JavaScript loops: these kernels are branchy (max-pool gradients pick a window's
 // first maximum, which a JS loop does with unpredictable branches) or element-wise chains (Adam is
