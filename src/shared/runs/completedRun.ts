@@ -7,7 +7,13 @@ import * as path from 'node:path';
 import type { RunRecord } from './contract';
 import { METRICS_FILE, readMetrics } from './runFolderReader';
 
-/** The epoch a weights folder's model.json holds (Transfer Lab's `userDefinedMetadata.transferLab.epoch`). */
+/**
+ * The file of a weights folder that names its epoch: a tfjs model.json, or a torchvision run's
+ * torchvision.json (src/trainer/torchvision/checkpoint.ts), which keeps the metadata under the same key.
+ */
+export const CHECKPOINT_FILES = ['model.json', 'torchvision.json'] as const;
+
+/** The epoch a weights folder's model.json (or torchvision.json) holds (Transfer Lab's `userDefinedMetadata.transferLab.epoch`). */
 export function checkpointEpoch(modelJson: string): number | undefined {
   try {
     const meta = (JSON.parse(modelJson) as { userDefinedMetadata?: { transferLab?: { epoch?: unknown } } }).userDefinedMetadata?.transferLab;
@@ -19,8 +25,8 @@ export function checkpointEpoch(modelJson: string): number | undefined {
 
 /** weights/last (or the `.old` copy an interrupted replacement leaves): its epoch and when it was written. */
 async function lastCheckpoint(dir: string): Promise<{ epoch: number; writtenAt: Date } | undefined> {
-  for (const folder of ['last', 'last.old']) {
-    const file = path.join(dir, 'weights', folder, 'model.json');
+  for (const [folder, name] of ['last', 'last.old'].flatMap((f) => CHECKPOINT_FILES.map((n) => [f, n]))) {
+    const file = path.join(dir, 'weights', folder, name);
     let text: string;
     let written: Date;
     try {

@@ -3,7 +3,7 @@
 // fsync'd per epoch, weights folders swapped in whole.
 import { appendFileSync, closeSync, copyFileSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { checkpointEpoch } from '../../shared/runs/completedRun';
+import { CHECKPOINT_FILES, checkpointEpoch } from '../../shared/runs/completedRun';
 import type { EpochMetrics, RunRecord } from '../../shared/runs/contract';
 import { parseMetricsText, readMetricsFile } from './metricsFile';
 import { DISK_FULL_FILE } from '../../shared/runs/runFolderReader';
@@ -257,10 +257,11 @@ export class RunFolder extends RunRecordFolder {
     writeFolderAtomic(this.weightsDir(kind), files);
   }
 
-  /** weights/<kind>/model.json when it exists (also after an interrupted replacement). */
+  /** weights/<kind>/model.json (torchvision.json for a torchvision run) when it exists (also after an interrupted replacement). */
   weightsFile(kind: 'last' | 'best'): string | undefined {
     const dir = readableFolder(this.weightsDir(kind));
-    return dir && existsSync(path.join(dir, 'model.json')) ? path.join(dir, 'model.json') : undefined;
+    const name = dir ? CHECKPOINT_FILES.find((n) => existsSync(path.join(dir, n))) : undefined;
+    return dir && name ? path.join(dir, name) : undefined;
   }
 
   override describeKept(): string {

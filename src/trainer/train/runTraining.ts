@@ -15,6 +15,7 @@ import { StopRequests } from '../run/stopRequests';
 import { describeData } from '../data/dataIdentity';
 import { processStartTime } from '../system/processStart';
 import { TensorPeak } from '../system/tensorPeak';
+import { checkTorchvisionEngine, trainTorchvision } from '../torchvision/trainTorchvision';
 import { epochLoop } from './epochLoop';
 import { evalBatchOf, loadData, Log, makeSteps, planCache, prepareAndLog, resumePoint, startEngine } from './trainPhases';
 
@@ -52,6 +53,7 @@ export async function runTraining(o: TrainOptions): Promise<number> {
     const exp = await loadExperiment(o.experimentFile);
     // Before any run folder exists: a refused file leaves nothing behind.
     refuseUnknownKeys(exp, o.allowUnknownKeys);
+    if (exp.torchvision) await checkTorchvisionEngine(exp, o.engine);
     const runsDir = path.resolve(o.runsDir ?? path.join(path.dirname(exp.file), 'runs'));
     const started = new Date().toISOString();
     const pidStartTime = processStartTime();
@@ -120,6 +122,7 @@ export async function runTraining(o: TrainOptions): Promise<number> {
 async function train(
   exp: Experiment, run: RunFolder, o: TrainOptions, log: Log, stop: StopRequests, peak: TensorPeak,
 ): Promise<'finished' | 'stopped'> {
+  if (exp.torchvision) return trainTorchvision(exp, run, o, log, stop);
   const rec = run.record;
   const epochs = rec.epochs ?? exp.train.epochs;
   const engine = await startEngine(exp, run, o.engine, o.noCache, log);
