@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Experiment } from '../../shared/experiment/types';
-import { findTorchPython, probeTorchPython, TorchPythonError } from '../../shared/torchvision/python';
+import { probeTorchPython, TorchPythonError } from '../../shared/torchvision/python';
 import { UserError } from '../../shared/userError';
 import { requestedEngine } from '../engines';
 import type { RunFolder } from '../run/runFolder';
@@ -39,7 +39,7 @@ export async function checkTorchvisionEngine(exp: Experiment, engineFlag: string
   }
   if (!probe.available) throw new TorchvisionEngineError(`${exp.file}: ${label} is a PyTorch model, trained only by the torch engine, and no Python with PyTorch was found: ${probe.reason}`);
   try {
-    await probeTorchPython(await findTorchPython(probe.python));
+    await probeTorchPython({ command: probe.python!, source: probe.source ?? '' });
   } catch (e) {
     if (e instanceof TorchPythonError) throw new TorchvisionEngineError(`${exp.file}: ${label} needs torchvision: ${probe.python} (${probe.source}) has PyTorch ${probe.torch} but no torchvision; ${INSTALL}`);
     throw e;
