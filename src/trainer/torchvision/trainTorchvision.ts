@@ -15,7 +15,7 @@ import { probeTorch } from '../torch/probeTorch';
 import { epochLoop, TrainingError } from '../train/epochLoop';
 import { imageFeatureSet } from '../train/featureSet';
 import { evalBatchOf, loadData, Log, resumePoint, startEngine } from '../train/trainPhases';
-import type { TrainOptions } from '../train/runTraining';
+import type { Reporter } from '../cli/progress';
 import { STATE_DICT_FILE } from './checkpoint';
 import { TorchvisionSteps } from './torchvisionSteps';
 
@@ -50,7 +50,15 @@ function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-export async function trainTorchvision(exp: Experiment, run: RunFolder, o: TrainOptions, log: Log, stop: StopRequests): Promise<'finished' | 'stopped'> {
+/** What of runTraining's options a torchvision run reads. */
+export interface TorchvisionRunOptions {
+  engine?: string;
+  noCache: boolean;
+  resume: boolean;
+  reporter: Reporter;
+}
+
+export async function trainTorchvision(exp: Experiment, run: RunFolder, o: TorchvisionRunOptions, log: Log, stop: StopRequests): Promise<'finished' | 'stopped'> {
   const rec = run.record;
   const epochs = rec.epochs ?? exp.train.epochs;
   const engine = await startEngine(exp, run, o.engine, o.noCache, log);
