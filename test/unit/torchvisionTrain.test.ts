@@ -127,3 +127,17 @@ test('a torchvision experiment on a forced tfjs engine, or without PyTorch, fail
   assert.match(missing.stdout + missing.stderr, /no Python with PyTorch was found: .*no-such-python \(the experiment's python:\).*install PyTorch/);
   assert.ok(!existsSync(path.join(dir, 'runs')), 'no run folder may be created');
 });
+
+test('a freeze sweep of a torchvision experiment runs every freeze from the same state dict', { skip }, () => {
+  const dir = path.join(tmp, 'sweep');
+  mkdirSync(dir, { recursive: true });
+  writeImageFolder(path.join(dir, 'data'), { classes: ['a', 'b'], perClass: 4, size: 32, valPerClass: 2 });
+  python(`import torch, torchvision; torch.save(torchvision.models.resnet18().state_dict(), ${JSON.stringify(path.join(dir, 'init.pth'))})`);
+  const exp = experiment(dir, { weights: 'init.pth', freeze: 6, epochs: 1 });
+  const r = runCli(['sweep', exp, '--json', '--name', 'sw', '--freeze', '6', '--freeze', '9'], { env: ENV, timeoutMs: 300_000 });
+  assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
+  const table = JSON.parse(r.stdout.trim().split('\n').pop()!) as { status: string; engine: string; runs: Array<{ freeze: number; status: string; weightsSha256: string }> };
+  const sha = python(`import hashlib; print(hashlib.sha256(open(${JSON.stringify(path.join(dir, 'init.pth'))}, 'rb').read()).hexdigest())`).trim();
+  assert.deepEqual([table.status, table.engine], ['finished', 'torch']);
+  assert.deepEqual(table.runs.map((x) => [x.freeze, x.status, x.weightsSha256]), [[6, 'finished', sha], [9, 'finished', sha]]);
+});

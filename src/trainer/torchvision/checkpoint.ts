@@ -8,6 +8,7 @@
 //                     `userDefinedMetadata.transferLab` key (classes, epoch, val accuracy…), so the
 //                     code that reads a checkpoint's epoch (resume, a killed run settled as finished)
 //                     reads both kinds; plus the builder and the optimizer's class.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../shared/userError';
@@ -48,4 +49,9 @@ export function readCheckpoint(file: string): TorchvisionCheckpoint {
   }
   if (!existsSync(path.join(path.dirname(file), STATE_DICT_FILE))) throw new UserError(`${path.join(path.dirname(file), STATE_DICT_FILE)} is missing: the checkpoint is incomplete; start a new run`);
   return c as TorchvisionCheckpoint;
+}
+
+/** A state dict's identity (run.json's weightsSha256, the sweep's check that every run started from it). */
+export function stateDictSha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
 }

@@ -2,8 +2,6 @@
 // metrics and checkpoints as any run (epochLoop), with the model built and trained by the torch
 // engine's worker. Only PyTorch builds these models, so the engine is checked before a run folder
 // exists: a forced tfjs engine or a missing PyTorch/torchvision is a message, and nothing is left behind.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Experiment } from '../../shared/experiment/types';
 import { probeTorchPython, TorchPythonError } from '../../shared/torchvision/python';
@@ -16,7 +14,7 @@ import { epochLoop, TrainingError } from '../train/epochLoop';
 import { imageFeatureSet } from '../train/featureSet';
 import { evalBatchOf, loadData, Log, resumePoint, startEngine } from '../train/trainPhases';
 import type { Reporter } from '../cli/progress';
-import { STATE_DICT_FILE } from './checkpoint';
+import { STATE_DICT_FILE, stateDictSha256 } from './checkpoint';
 import { TorchvisionSteps } from './torchvisionSteps';
 
 export class TorchvisionEngineError extends UserError {
@@ -44,10 +42,6 @@ export async function checkTorchvisionEngine(exp: Experiment, engineFlag: string
     if (e instanceof TorchPythonError) throw new TorchvisionEngineError(`${exp.file}: ${label} needs torchvision: ${probe.python} (${probe.source}) has PyTorch ${probe.torch} but no torchvision; ${INSTALL}`);
     throw e;
   }
-}
-
-function sha256(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
 /** What of runTraining's options a torchvision run reads. */
@@ -81,7 +75,7 @@ export async function trainTorchvision(exp: Experiment, run: RunFolder, o: Torch
     if (t.trainableParams === 0) throw new TrainingError(`freeze ${JSON.stringify(rec.freeze)} freezes every parameter: nothing to train; freeze fewer modules`);
     const cache = { used: false, reason: 'a torchvision model\'s children are not a chain its frozen prefix can be cut from' };
     log('info', `frozen-prefix cache: not used (${cache.reason})`);
-    const localWeights = exp.weights && !exp.weights.startsWith('torchvision:') && !resume.resumeFile ? { weightsSha256: sha256(exp.weights) } : {};
+    const localWeights = exp.weights && !exp.weights.startsWith('torchvision:') && !resume.resumeFile ? { weightsSha256: stateDictSha256(exp.weights) } : {};
     run.update({ trainableParams: t.trainableParams, totalParams: t.totalParams, cache, ...localWeights });
     o.reporter.event({ type: 'start', run: run.name, engine: engine.name, device: engine.device, epochs, trainableParams: t.trainableParams, totalParams: t.totalParams });
     if (resume.resumeFile) await steps.restoreOptimizer(resume.resumeFile);
