@@ -2,11 +2,13 @@
 // resume from, and whether it holds only the queued run.json this host wrote (nothing trained).
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { CHECKPOINT_FILES } from '../../shared/runs/completedRun';
 import { readRunRecord, RUN_RECORD_FILE } from '../../shared/runs/runFolderReader';
 import { hasYolov5Checkpoint } from './yolov5/stopSignal';
 
 export async function hasCheckpoint(dir: string): Promise<boolean> {
-  return stat(path.join(dir, 'weights', 'last', 'model.json')).then(() => true, () => hasYolov5Checkpoint(dir));
+  for (const name of CHECKPOINT_FILES) if (await stat(path.join(dir, 'weights', 'last', name)).then(() => true, () => false)) return true;
+  return hasYolov5Checkpoint(dir);
 }
 
 /** A folder holding only the queued run.json this host wrote (nothing trained yet). */
