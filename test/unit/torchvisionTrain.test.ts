@@ -117,7 +117,7 @@ test('a torchvision experiment on a forced tfjs engine, or without PyTorch, fail
   const exp = experiment(dir, { weights: 'none.pth', freeze: 6, epochs: 1 });
   const wasm = runCli(['train', exp, '--json'], { env: { ...ENV, TRANSFER_LAB_ENGINE: 'wasm' } });
   assert.notEqual(wasm.code, 0);
-  assert.match(wasm.stdout + wasm.stderr, /torchvision:resnet18 is a PyTorch model: only the torch engine trains it, but the TRANSFER_LAB_ENGINE setting forces 'wasm'.*\/usr\/bin\/python3/);
+  assert.match(wasm.stdout + wasm.stderr, /torchvision:resnet18 is a PyTorch model: only the torch engine trains it, but the TRANSFER_LAB_ENGINE environment \(the transferLab\.engine setting\) forces 'wasm'.*\/usr\/bin\/python3/);
   const flag = runCli(['train', exp, '--json', '--engine', 'wasm'], { env: ENV });
   assert.match(flag.stdout + flag.stderr, /the --engine flag forces 'wasm'/);
 

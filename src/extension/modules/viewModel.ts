@@ -13,16 +13,22 @@ export const MODULES_VIEW_ID = 'transferLab.modules';
 export async function loadViewModel(exp: Experiment, text: string): Promise<{ summary?: ModelSummary; diagnostics: FileDiagnostic[] }> {
   // Shard sizes are checked too (stat only): a truncated weights.bin shows at its manifest line.
   if (!exp.torchvision) return loadExperimentModel(exp, { text, verifyWeights: true });
-  // The same Python a run of this experiment gets (src/shared/python/pythonCandidates.ts): its
-  // `python:` (read by the loader), transferLab.python, else the Python extension's interpreter.
-  const uri = vscode.Uri.file(exp.file);
-  const setting = exp.python ? undefined : readRunsConfig(uri).python?.trim() || undefined;
-  const editor = exp.python || setting ? undefined : await selectedPythonInterpreter(uri);
-  const python = { ...(setting ? { setting } : {}), ...(editor ? { editor } : {}) };
+  const python = await hostPython(exp);
   return vscode.window.withProgress(
     { location: { viewId: MODULES_VIEW_ID }, title: `Inspecting ${exp.model} with PyTorch` },
     () => loadExperimentModel(exp, { text, python }),
   );
+}
+
+/**
+ * The Python a run of this experiment gets (src/shared/python/pythonCandidates.ts), as the host knows
+ * it: its `python:` (read by the loader itself), transferLab.python, else the Python extension's.
+ */
+export async function hostPython(exp: Experiment): Promise<{ setting?: string; editor?: string }> {
+  const uri = vscode.Uri.file(exp.file);
+  const setting = exp.python ? undefined : readRunsConfig(uri).python?.trim() || undefined;
+  const editor = exp.python || setting ? undefined : await selectedPythonInterpreter(uri);
+  return { ...(setting ? { setting } : {}), ...(editor ? { editor } : {}) };
 }
 
 /** The files whose change changes what the view shows: the model file, or a torchvision model's

@@ -32,7 +32,7 @@ export async function checkTorchvisionEngine(exp: Experiment, engineFlag: string
   const requested = requestedEngine(engineFlag);
   const probe = await probeTorch(exp.python);
   if (requested && requested !== 'torch') {
-    throw new TorchvisionEngineError(`${exp.file}: ${label} is a PyTorch model: only the torch engine trains it, but the ${engineFlag ? '--engine flag' : 'TRANSFER_LAB_ENGINE setting'} forces '${requested}'; `
+    throw new TorchvisionEngineError(`${exp.file}: ${label} is a PyTorch model: only the torch engine trains it, but the ${engineFlag ? '--engine flag' : 'TRANSFER_LAB_ENGINE environment (the transferLab.engine setting)'} forces '${requested}'; `
       + `drop it or use --engine torch (PyTorch: ${probe.available ? probe.reason : `not found: ${probe.reason}`})`);
   }
   if (!probe.available) throw new TorchvisionEngineError(`${exp.file}: ${label} is a PyTorch model, trained only by the torch engine, and no Python with PyTorch was found: ${probe.reason}`);
