@@ -1,16 +1,17 @@
 // A torchvision backbone in the Modules view of a real extension host: resnet18's top-level children
 // as rows (counts from PyTorch, inspected with Debian's /usr/bin/python3 and cached), and checkboxes
-// that write `freeze:` as for YOLOv5 models. No network: the state dict is saved here from a randomly
+// that write `freeze:` as for YOLOv5 models, and Start Run training it on the torch engine. No network: the state dict is saved here from a randomly
 // initialised resnet18. Skipped where /usr/bin/python3 has no torch/torchvision (`npm test` installs them).
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TransferLabApi } from '../../src/extension/extension';
+import type { LaunchOutcome } from '../../src/extension/runs/runCommands';
 import { parseExperiment } from '../../src/shared/experiment/parse';
-import { removeFiles, workspaceUri, writeFile } from './util';
+import { removeFiles, waitFor, workspaceUri, writeFile } from './util';
 
 const PYTHON = '/usr/bin/python3';
 const EXPERIMENT = `# a torchvision backbone
@@ -59,7 +60,8 @@ suite('Modules view: torchvision backbone', () => {
     await a.modules.tracker.refresh();
   });
   suiteTeardown(async () => {
-    await removeFiles(['resnet.experiment.yaml', 'resnet18-init.pth']);
+    await vscode.commands.executeCommand('transferLab.stopAllRuns');
+    await removeFiles(['resnet.experiment.yaml', 'resnet-run.experiment.yaml', 'resnet18-init.pth', 'runs']);
     if (saved.python === undefined) delete process.env.TRANSFER_LAB_PYTHON;
     else process.env.TRANSFER_LAB_PYTHON = saved.python;
     if (saved.cache === undefined) delete process.env.TRANSFER_LAB_CACHE_DIR;
@@ -91,5 +93,28 @@ suite('Modules view: torchvision backbone', () => {
     await vscode.commands.executeCommand('transferLab.freezeBackbone');
     assert.equal(freezeOf(uri), 9, 'everything before fc');
     assert.deepEqual(a.modules.tree.moduleRows.map((r) => r.checkbox), ['checked', 'checked', undefined, undefined, 'checked', 'checked', 'checked', 'checked', undefined, 'unchecked']);
+  });
+
+  test('Start Run trains it on the torch engine and lists the finished run in the Runs view', async function () {
+    this.timeout(300_000);
+    const run = await writeFile('resnet-run.experiment.yaml', `model: torchvision:resnet18
+weights: resnet18-init.pth
+data: { source: mnist, classes: [0, 1], limit: 48 }
+train: { epochs: 1, batch: 16, imgsz: 32 }
+freeze: 8
+`);
+    await a.files.scan();
+    await a.files.select(run);
+    const o = await vscode.commands.executeCommand<LaunchOutcome>('transferLab.startRun');
+    assert.ok(o && 'runs' in o && o.runs.length === 1, `a run was queued (${JSON.stringify(o)})`);
+    const manager = a.runs.manager;
+    const state = manager.get(o.runs[0])!;
+    await waitFor(() => state.record.status === 'finished' || state.record.status === 'failed', `run ${o.runs[0]} to end`, 240_000);
+    assert.equal(state.record.status, 'finished', state.record.error);
+    assert.equal(state.record.engine, 'torch');
+    assert.deepEqual(state.epochs.map((e) => e.epoch), [1]);
+    assert.ok(existsSync(path.join(state.dir, 'weights', 'best', 'model.pt')), 'weights/best as a state dict');
+    const rows = a.runs.tree.getChildren().map((n) => (n.kind === 'run' ? n.run.record.name : undefined));
+    assert.ok(rows.includes(o.runs[0]), `the Runs view lists ${o.runs[0]} (${rows.join(', ')})`);
   });
 });

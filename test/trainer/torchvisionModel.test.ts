@@ -95,9 +95,11 @@ test('a Python without torch is named, with what to install', { skip }, async ()
     const bare = path.join(dir, 'python-without-site');
     await writeFile(bare, `#!/bin/sh\nexec ${PYTHON} -S "$@"\n`);
     await chmod(bare, 0o755);
-    const r = modules(file, cache, [], { TRANSFER_LAB_PYTHON: bare });
+    // transferLab.python is an explicit choice: the only one tried (the Python extension's interpreter
+    // would be passed over for python3 on PATH or /usr/bin/python3, as the torch engine does).
+    const r = modules(file, cache, [], { TRANSFER_LAB_TORCH_PYTHON: bare });
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /:1:8: error: torchvision:resnet18 needs PyTorch: .*python-without-site \(TRANSFER_LAB_PYTHON, Python 3[\d.]+\) has no torch and no torchvision\. .*apt install python3-torch python3-torchvision/);
+    assert.match(r.stdout, /:1:8: error: torchvision:resnet18 needs PyTorch: .*python-without-site \(transferLab\.python, Python 3[\d.]+\) has no torch and no torchvision\. .*apt install python3-torch python3-torchvision/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -5,11 +5,12 @@ import * as vscode from 'vscode';
 import { formatDiagnostics } from '../../shared/experiment/parse';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import { loadExperimentModel } from '../../shared/model/experimentModel';
+import { hostPython } from '../modules/viewModel';
 import { describeFreeze, FreezeValueError, parseFreezeValues, sameFreeze, standardFreezeChoices } from '../../shared/runs/sweepPlan';
 
 export async function pickFreezeValues(experiment: Experiment): Promise<{ values: FreezeSpec[] } | { refused: string }> {
   // The model as this experiment's data shapes it (input size, channels, classes).
-  const { summary, diagnostics } = await loadExperimentModel(experiment);
+  const { summary, diagnostics } = await loadExperimentModel(experiment, experiment.torchvision ? { python: await hostPython(experiment) } : {});
   if (!summary) {
     const msg = `Cannot start a freeze sweep: ${formatDiagnostics(diagnostics.filter((d) => d.severity === 'error'))}`;
     void vscode.window.showErrorMessage(msg);

@@ -2,12 +2,14 @@
 // resume from, and whether it holds only the queued run.json this host wrote (nothing trained).
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { CHECKPOINT_FILES } from '../../shared/runFolder/completedRun';
 import { hasYolov5Checkpoint } from './yolov5/stopSignal';
 import { RUN_RECORD_FILE } from '../../shared/runFolder/contract';
 import { readRunRecord } from '../../shared/runFolder/readRecord';
 
 export async function hasCheckpoint(dir: string): Promise<boolean> {
-  return stat(path.join(dir, 'weights', 'last', 'model.json')).then(() => true, () => hasYolov5Checkpoint(dir));
+  for (const name of CHECKPOINT_FILES) if (await stat(path.join(dir, 'weights', 'last', name)).then(() => true, () => false)) return true;
+  return hasYolov5Checkpoint(dir);
 }
 
 /** A folder holding only the queued run.json this host wrote (nothing trained yet). */

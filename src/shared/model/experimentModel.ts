@@ -9,7 +9,7 @@ import type { Experiment, FileDiagnostic } from '../experiment/types';
 import { usesYolov5 } from '../yolov5/settings';
 import { yolov5ModelInput } from '../yolov5/modelInput';
 import { loadModelSummary } from './load';
-import { inspectTorchvision } from '../torchvision/inspect';
+import { InspectPython, inspectTorchvision } from '../torchvision/inspect';
 import type { ModelSummary } from './types';
 import type { ModelInput } from './modelInput';
 import { explainFileError } from '../system/fileErrors';
@@ -45,14 +45,14 @@ export async function modelInputFor(exp: Experiment, text?: string): Promise<Mod
 /** The experiment's model summary with the input's notes and the parser's diagnostics. */
 export async function loadExperimentModel(
   exp: Experiment,
-  opts: { text?: string; verifyWeights?: boolean; python?: string } = {},
+  opts: { text?: string; verifyWeights?: boolean; python?: Omit<InspectPython, 'experiment'> } = {},
 ): Promise<{ summary?: ModelSummary; diagnostics: FileDiagnostic[] }> {
   const input = await modelInputFor(exp, opts.text);
   if (exp.torchvision) {
     // Asked of the user's torchvision (a Python process, cached): see ../torchvision/inspect.ts.
     const doc = yamlPositions(opts.text ?? (await readFile(exp.file, 'utf8').catch(() => '')), exp.file);
     const at = { file: exp.file, model: settingLocation(doc, exp.file, ['model']), weights: settingLocation(doc, exp.file, ['weights']), imgsz: input.imgszAt };
-    const { summary, diagnostics } = await inspectTorchvision(exp.torchvision, { numClasses: input.nc, imgsz: input.imgsz, python: opts.python, at });
+    const { summary, diagnostics } = await inspectTorchvision(exp.torchvision, { numClasses: input.nc, imgsz: input.imgsz, python: { experiment: exp.python, ...opts.python }, at });
     return { summary, diagnostics: [...input.notes, ...diagnostics] };
   }
   const { summary, diagnostics } = await loadModelSummary(exp.model, { ...input, verifyWeights: opts.verifyWeights });

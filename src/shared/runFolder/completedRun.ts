@@ -8,7 +8,13 @@ import { METRICS_FILE, type RunRecord } from './contract';
 import { readMetrics } from './metricsTail';
 import { readableFolderAsync } from './readRecord';
 
-/** The epoch a weights folder's model.json holds (Transfer Lab's `userDefinedMetadata.transferLab.epoch`). */
+/**
+ * The file of a weights folder that names its epoch: a tfjs model.json, or a torchvision run's
+ * torchvision.json (src/trainer/torchvision/checkpoint.ts), which keeps the metadata under the same key.
+ */
+export const CHECKPOINT_FILES = ['model.json', 'torchvision.json'] as const;
+
+/** The epoch a weights folder's model.json (or torchvision.json) holds (Transfer Lab's `userDefinedMetadata.transferLab.epoch`). */
 export function checkpointEpoch(modelJson: string): number | undefined {
   try {
     const meta = (JSON.parse(modelJson) as { userDefinedMetadata?: { transferLab?: { epoch?: unknown } } }).userDefinedMetadata?.transferLab;
@@ -22,16 +28,19 @@ export function checkpointEpoch(modelJson: string): number | undefined {
 async function lastCheckpoint(dir: string): Promise<{ epoch: number; writtenAt: Date } | undefined> {
   const folder = await readableFolderAsync(path.join(dir, 'weights', 'last'));
   if (folder === undefined) return undefined;
-  const file = path.join(folder, 'model.json');
-  let text: string;
-  let written: Date;
-  try {
-    [text, written] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file).then((s) => s.mtime)]);
-  } catch {
-    return undefined;
+  for (const name of CHECKPOINT_FILES) {
+    const file = path.join(folder, name);
+    let text: string;
+    let written: Date;
+    try {
+      [text, written] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file).then((s) => s.mtime)]);
+    } catch {
+      continue;
+    }
+    const epoch = checkpointEpoch(text);
+    return epoch === undefined ? undefined : { epoch, writtenAt: written };
   }
-  const epoch = checkpointEpoch(text);
-  return epoch === undefined ? undefined : { epoch, writtenAt: written };
+  return undefined;
 }
 
 /**

@@ -4,7 +4,8 @@
 //   metrics.jsonl    one EpochMetrics per line, appended and flushed per epoch
 //   results.csv      the same rows, YOLOv5 style
 //   train.log        human log
-//   weights/last/, weights/best/   tfjs model.json + weights.bin, written atomically
+//   weights/last/, weights/best/   tfjs model.json + weights.bin, written atomically (a torchvision
+//                    model's: model.pt state dict + torchvision.json, see trainer/torchvision/checkpoint.ts)
 //   disk-full.txt    only when the disk was too full to record the run's failure in run.json
 //                    (see ./readRecord.ts: such a `running` record reads as failed)
 // plus the trainer's stdout: one ProgressEvent JSON object per line (./progressLine.ts).

@@ -12,19 +12,26 @@ import type { TorchvisionModel } from '../experiment/types';
 import type { FileDiagnostic } from '../experiment/types';
 import type { LayerInfo, ModelSummary, ModuleInfo } from '../model/types';
 import { inspectCacheDir, inspectCacheKey, readInspectCache, writeInspectCache } from './inspectCache';
-import { findTorchPython, probeTorchPython, runPython, TorchPythonError } from './python';
+import { findTorchvisionPython, runPython, TorchPythonError } from './python';
 
 // Built into dist/torch/ with the torch engine's other Python files (esbuild.mjs), shipped in the .vsix.
 export const INSPECT_SCRIPT = 'dist/torch/torchvision_model.py';
 /** Building the largest builders (vit_h_14, regnet_y_128gf) on a slow CPU takes a while. */
 const INSPECT_TIMEOUT_MS = 300_000;
 
+export interface InspectPython {
+  experiment?: string;
+  setting?: string;
+  editor?: string;
+}
+
 export interface TorchvisionInspectOptions {
   /** Class count of the experiment's data; undefined keeps the builder's own head (1000 classes). */
   numClasses?: number;
   imgsz: number;
-  /** The interpreter to use (the host: the Python extension's); else TRANSFER_LAB_PYTHON, else python3. */
-  python?: string;
+  /** The experiment's `python:`, and the host's transferLab.python and Python extension interpreter
+   *  (a trainer process finds the last two in its environment): see ../python/pythonCandidates.ts. */
+  python?: InspectPython;
   env?: NodeJS.ProcessEnv;
   /** Where the experiment sets each thing a problem can come from. */
   at: { file: string; model?: SettingLocation; weights?: SettingLocation; imgsz?: SettingLocation };
@@ -72,7 +79,7 @@ export async function inspectTorchvision(model: TorchvisionModel, opts: Torchvis
   const label = `torchvision:${model.builder}`;
   let probe;
   try {
-    probe = await probeTorchPython(await findTorchPython(opts.python, opts.env));
+    probe = await findTorchvisionPython({ experiment: opts.python?.experiment, setting: opts.python?.setting, editor: opts.python?.editor, env: opts.env });
   } catch (e) {
     if (e instanceof TorchPythonError) return diag(opts.at.model, `${label} needs PyTorch: ${e.message}`);
     throw e;

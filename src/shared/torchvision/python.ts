@@ -1,12 +1,11 @@
-// The Python that inspects (and, in the torch engine, trains) torchvision models: an explicit
-// choice (the host passes the Python extension's interpreter), else TRANSFER_LAB_PYTHON (what the
-// host passes a trainer process), else python3 on PATH — the order YOLOv5 runs use
-// (src/trainer/yolov5/pythonCommand.ts). No shell: a path is checked, a name looked up on PATH.
-// A cheap probe (no `import torch`: ~0.05 s) says which torch and torchvision it has, so a missing
-// package is a message naming the interpreter and what to install, and the versions key the cache.
+// The Python that inspects (and, in the torch engine, trains) torchvision models: the first of the
+// candidates every Python of Transfer Lab is chosen from (../python/pythonCandidates.ts: the
+// experiment's `python:`, transferLab.python, the Python extension's interpreter, python3 on PATH,
+// /usr/bin/python3) that has torch and torchvision. No shell. A cheap probe (no `import torch`:
+// ~0.05 s) says which torch and torchvision each has, so a missing package is a message naming the
+// interpreters tried and what to install, and the versions key the cache.
 import { execFile } from 'node:child_process';
-import { findExecutable, isExecutableFile } from '../system/executable';
-import { PYTHON_ENV } from '../yolov5/settings';
+import { PythonLookup, pythonCandidates } from '../python/pythonCandidates';
 
 export interface TorchPython {
   /** What was run: a path, or the name found on PATH resolved to its path. */
@@ -31,26 +30,7 @@ export class TorchPythonError extends Error {
   }
 }
 
-const INSTALL = 'Install PyTorch and torchvision for it (Debian/Ubuntu: `sudo apt install python3-torch python3-torchvision` for /usr/bin/python3; elsewhere `<python> -m pip install torch torchvision`), or select a Python that has them with the Python extension.';
-
-export async function findTorchPython(explicit?: string, env: NodeJS.ProcessEnv = process.env): Promise<TorchPython> {
-  const envPath = env.PATH ?? env.Path ?? '';
-  const chosen = explicit?.trim() ? { value: explicit.trim(), source: 'the interpreter selected in the Python extension' }
-    : env[PYTHON_ENV]?.trim() ? { value: env[PYTHON_ENV]!.trim(), source: `${PYTHON_ENV}` } : undefined;
-  if (chosen) {
-    if (/[\\/]/.test(chosen.value)) {
-      if (await isExecutableFile(chosen.value)) return { command: chosen.value, source: chosen.source };
-      throw new TorchPythonError(`Python not found: ${chosen.source} is ${chosen.value}, which is not an executable file. ${INSTALL}`);
-    }
-    const found = await findExecutable(chosen.value, envPath);
-    if (found) return { command: found, source: chosen.source };
-    throw new TorchPythonError(`Python not found: ${chosen.source} is '${chosen.value}', which is not on PATH. ${INSTALL}`);
-  }
-  const name = process.platform === 'win32' ? 'python' : 'python3';
-  const found = await findExecutable(name, envPath);
-  if (found) return { command: found, source: `${name} on PATH` };
-  throw new TorchPythonError(`Python not found: no ${name} on PATH and no interpreter selected in the Python extension. ${INSTALL}`);
-}
+const INSTALL = 'Install PyTorch and torchvision for it (Debian/Ubuntu: `sudo apt install python3-torch python3-torchvision` for /usr/bin/python3; elsewhere `<python> -m pip install torch torchvision`), or name a Python that has them: the experiment\'s `python:`, the transferLab.python setting, or the Python extension\'s interpreter.';
 
 const PROBE = [
   'import json, sys',
@@ -87,4 +67,20 @@ export async function probeTorchPython(py: TorchPython): Promise<TorchPythonProb
     throw new TorchPythonError(`torchvision models are built by PyTorch, and ${py.command} (${py.source}, Python ${String(parsed.python)}) has no ${missing.join(' and no ')}. ${INSTALL}`, py);
   }
   return { ...py, executable: parsed.executable, python: String(parsed.python), torch: String(parsed.torch), torchvision: String(parsed.torchvision) };
+}
+
+/** The first candidate with torch and torchvision; throws TorchPythonError naming every one tried. */
+export async function findTorchvisionPython(lookup: Omit<PythonLookup, 'useSetting' | 'systemPython'>): Promise<TorchPythonProbe> {
+  const list = await pythonCandidates({ ...lookup, useSetting: true, systemPython: true });
+  if (list.length === 0) throw new TorchPythonError(`Python not found: no python3 on PATH, no interpreter selected in the Python extension, no transferLab.python. ${INSTALL}`);
+  const why: string[] = [];
+  for (const c of list) {
+    try {
+      return await probeTorchPython({ command: c.python, source: c.source });
+    } catch (e) {
+      if (!(e instanceof TorchPythonError) || list.length === 1) throw e;
+      why.push(e.message.replace(` ${INSTALL}`, ''));
+    }
+  }
+  throw new TorchPythonError(`${why.join('; ')}. ${INSTALL}`);
 }

@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import { loadExperiment } from '../../shared/experiment/parse';
 import type { Experiment } from '../../shared/experiment/types';
 import { isAlive } from '../../shared/system/processAlive';
+import { isTorchvisionRef, TORCHVISION_PREFIX } from '../../shared/experiment/torchvisionSpec';
 import { resolveModelJson, sha256OfModelFiles } from '../model/modelFiles';
+import { stateDictSha256 } from '../torchvision/checkpoint';
 import type { SweepEvent, SweepRunPlan } from '../sweep/events';
 import { pretrainRunFor, weightsExist } from '../sweep/pretrainRun';
 import type { SweepPretrain } from '../sweep/sweepTable';
@@ -47,8 +49,15 @@ export async function pretrainFirst(
     o.progress.log('warn', `${rel(exp.file)} has no weights: every run starts from random weights, so frozen modules keep random features; set weights: (and pretrain:) to compare transfer learning`);
     return { ran: false };
   }
+  if (isTorchvisionRef(weights)) {
+    start();
+    o.progress.log('info', `every run starts from torchvision's ${weights.slice(TORCHVISION_PREFIX.length)} weights of ${exp.model} (torchvision's own cache), no pretraining`);
+    return { ran: false };
+  }
   const target = pretrainRunFor(weights);
-  const described = (ran: boolean): SweepPretrain => ({ run: target?.name ?? null, ran, weights, weightsSha256: sha256OfModelFiles(resolveModelJson(weights)) });
+  // A torchvision model's weights are a state dict (.pt/.pth), a tfjs model's a model.json and its shards.
+  const sha = (): string => (exp.torchvision ? stateDictSha256(weights) : sha256OfModelFiles(resolveModelJson(weights)));
+  const described = (ran: boolean): SweepPretrain => ({ run: target?.name ?? null, ran, weights, weightsSha256: sha() });
   if (weightsExist(weights)) {
     start();
     const d = described(false);

@@ -4,7 +4,7 @@
 // reader, metrics.jsonl and results.csv fsync'd per epoch, weights folders swapped in whole.
 import { appendFileSync, closeSync, copyFileSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { checkpointEpoch } from '../../shared/runFolder/completedRun';
+import { CHECKPOINT_FILES, checkpointEpoch } from '../../shared/runFolder/completedRun';
 import { DISK_FULL_FILE, EXPERIMENT_SNAPSHOT, METRICS_FILE, RESULTS_CSV, RUN_RECORD_FILE, TRAIN_LOG, type EpochMetrics, type RunRecord } from '../../shared/runFolder/contract';
 import { readableFolder, readRunRecordSync } from '../../shared/runFolder/readRecord';
 import { RunFolderError } from '../../shared/runFolder/runFolderError';
@@ -248,10 +248,11 @@ export class RunFolder extends RunRecordFolder {
     writeFolderAtomic(this.weightsDir(kind), files);
   }
 
-  /** weights/<kind>/model.json when it exists (also after an interrupted replacement). */
+  /** weights/<kind>/model.json (torchvision.json for a torchvision run) when it exists (also after an interrupted replacement). */
   weightsFile(kind: 'last' | 'best'): string | undefined {
     const dir = readableFolder(this.weightsDir(kind));
-    return dir && existsSync(path.join(dir, 'model.json')) ? path.join(dir, 'model.json') : undefined;
+    const name = dir ? CHECKPOINT_FILES.find((n) => existsSync(path.join(dir, n))) : undefined;
+    return dir && name ? path.join(dir, name) : undefined;
   }
 
   override describeKept(): string {

@@ -11,9 +11,9 @@ export interface PretrainTarget {
   name: string;
 }
 
-/** `…/runs/<name>/weights/best` (or `/last`, optionally `/model.json`) → where that run lives. */
+/** `…/runs/<name>/weights/best` (or `/last`, optionally `/model.json`, or a torchvision run's `/model.pt`) → where that run lives. */
 export function pretrainRunFor(weights: string): PretrainTarget | undefined {
-  const m = /^(.*)[\\/]([^\\/]+)[\\/]weights[\\/](?:best|last)(?:[\\/]model\.json)?[\\/]?$/.exec(weights);
+  const m = /^(.*)[\\/]([^\\/]+)[\\/]weights[\\/](?:best|last)(?:[\\/]model\.(?:json|pt))?[\\/]?$/.exec(weights);
   if (!m || !m[1]) return undefined;
   return { runsDir: m[1], name: m[2] };
 }

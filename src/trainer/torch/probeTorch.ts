@@ -1,10 +1,8 @@
-// Finding a Python with PyTorch for the torch engine, as the YOLOv5 path finds its Python. An
-// explicit choice is the only one probed: the experiment's `python:` (when given) or the
-// `transferLab.python` setting (TRANSFER_LAB_TORCH_PYTHON). Otherwise the Python extension's
-// interpreter (TRANSFER_LAB_PYTHON), python3 on PATH, then the system's /usr/bin/python3 (where
-// Debian's python3-torch lives when PATH leads to another Python first) are tried in turn.
+// Finding a Python with PyTorch for the torch engine: the candidates in the order every Python of
+// Transfer Lab is found (src/shared/python/pythonCandidates.ts: an explicit choice alone, else the
+// Python extension's interpreter, python3 on PATH, /usr/bin/python3), each asked by probe.py.
 import { execFile } from 'node:child_process';
-import { findExecutable } from '../yolov5/pythonCommand';
+import { pythonCandidates } from '../../shared/python/pythonCandidates';
 import { TORCH_PYTHON_ENV } from '../../shared/torch/pythonSetting';
 import { PYTHON_ENV } from '../../shared/yolov5/settings';
 import { torchScript } from './scripts';
@@ -54,20 +52,6 @@ export function torchVersionOk(version: string): boolean {
   return major > MIN_TORCH[0] || (major === MIN_TORCH[0] && minor >= MIN_TORCH[1]);
 }
 
-async function candidates(configured: string | undefined, env: NodeJS.ProcessEnv): Promise<Array<{ python: string; source: string }>> {
-  if (configured) return [{ python: configured, source: 'the experiment\'s python:' }];
-  const setting = env[TORCH_PYTHON_ENV]?.trim();
-  if (setting) return [{ python: setting, source: 'transferLab.python' }];
-  const out: Array<{ python: string; source: string }> = [];
-  const fromEditor = env[PYTHON_ENV]?.trim();
-  if (fromEditor) out.push({ python: fromEditor, source: 'the Python extension' });
-  const name = process.platform === 'win32' ? 'python' : 'python3';
-  const onPath = await findExecutable(name, env.PATH ?? env.Path ?? '');
-  if (onPath && onPath !== fromEditor) out.push({ python: onPath, source: 'PATH' });
-  if (process.platform !== 'win32' && !out.some((c) => c.python === '/usr/bin/python3')) out.push({ python: '/usr/bin/python3', source: 'the system Python' });
-  return out;
-}
-
 function judge(out: ProbeOutput): Omit<TorchProbe, 'python' | 'source'> {
   if (!out.torch) return { available: false, reason: `no PyTorch (${out.error ?? 'import torch failed'})` };
   if (!torchVersionOk(out.torch)) return { available: false, torch: out.torch, reason: `PyTorch ${out.torch} is older than ${MIN_TORCH.join('.')}` };
@@ -85,7 +69,7 @@ export function probeTorch(configured?: string, env: NodeJS.ProcessEnv = process
   let p = cache.get(key);
   if (!p) {
     p = (async () => {
-      const list = await candidates(configured, env);
+      const list = await pythonCandidates({ experiment: configured, useSetting: true, systemPython: true, env });
       if (list.length === 0) return { available: false, reason: 'no Python found (no python3 on PATH; set transferLab.python)' };
       const why: string[] = [];
       for (const c of list) {

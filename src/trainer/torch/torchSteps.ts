@@ -15,16 +15,20 @@ import { adamStateFromFile, adamStateToFile } from './optimizerState';
 import { modelTopology, readModelWeights, writeModelWeights } from './topology';
 import { TorchWorker, TorchWorkerError } from './torchWorker';
 
-export interface TorchStepsOptions {
+/** What any model on the torch worker needs (the tfjs graph's options add the prepared model). */
+export interface TorchWorkerOptions {
   python: string;
   device: string;
-  prepared: PreparedModel;
   train: FeatureSet;
   val: FeatureSet;
   optimizer: 'adam' | 'sgd';
   lr: number;
   seed: number;
   log: (level: 'info' | 'warn', msg: string) => void;
+}
+
+export interface TorchStepsOptions extends TorchWorkerOptions {
+  prepared: PreparedModel;
 }
 
 function writeSet(dir: string, name: string, set: FeatureSet): Record<string, unknown> {
@@ -35,51 +39,27 @@ function writeSet(dir: string, name: string, set: FeatureSet): Record<string, un
   return { op: 'data', name, file, labelsFile, shapes: set.shapes, count: set.count };
 }
 
-export class TorchSteps implements StepEngine {
-  private readonly dir: string;
+/** Epochs, evaluation and memory on the torch worker, whatever model it holds. */
+export abstract class TorchWorkerSteps implements StepEngine {
+  protected readonly dir: string;
   private peak = 0;
   private current = 0;
   private cpu = { seconds: 0, wall: 0 };
   private util?: EngineMemory['device'];
-  /** tfjs names of the trainable variables, in the worker's order (for the optimizer state). */
-  private trainableNames: string[] = [];
 
-  private constructor(private readonly worker: TorchWorker, private readonly o: TorchStepsOptions) {
+  protected constructor(protected readonly worker: TorchWorker, protected readonly o: TorchWorkerOptions) {
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'transfer-lab-torch-'));
   }
 
-  static async start(o: TorchStepsOptions): Promise<{ steps: TorchSteps; device: string; totalParams: number; trainableParams: number }> {
-    const steps = new TorchSteps(new TorchWorker(o.python), o);
-    try {
-      const weightsFile = path.join(steps.dir, 'init.f32');
-      writeModelWeights(o.prepared.model, weightsFile);
-      const init = await steps.worker.request({
-        op: 'init', topology: modelTopology(o.prepared.model), weightsFile, device: o.device, optimizer: o.optimizer, lr: o.lr, seed: o.seed, output: o.prepared.output,
-      });
-      steps.trainableNames = o.prepared.model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
-      const workerTrainable = init.trainable as string[];
-      if (workerTrainable.length !== steps.trainableNames.length) {
-        throw new TorchWorkerError(`the torch worker trains ${workerTrainable.length} weights, the tfjs model ${steps.trainableNames.length}: the engines disagree on the model`);
-      }
-      await steps.worker.request(writeSet(steps.dir, 'train', o.train));
-      await steps.worker.request(writeSet(steps.dir, 'val', o.val));
-      steps.noteUsage(init);
-      return { steps, device: String(init.device), totalParams: Number(init.totalParams), trainableParams: Number(init.trainableParams) };
-    } catch (err) {
-      steps.dispose();
-      throw err;
-    }
+  /** The decoded train and val sets, to the worker once. */
+  protected async sendData(): Promise<void> {
+    await this.worker.request(writeSet(this.dir, 'train', this.o.train));
+    await this.worker.request(writeSet(this.dir, 'val', this.o.val));
   }
 
-  async cachePrefix(plan: CachePlan, batch: number): Promise<void> {
-    const graph = this.o.prepared.graph!;
-    // The layers whose outputs are the boundary modules' outputs (-1 is the image input).
-    const boundary = plan.boundary!.map((i) => {
-      const t = i < 0 ? this.o.prepared.model.inputs[0] : graph.outputs[i];
-      return `${t.sourceLayer.name}:${t.nodeIndex}`;
-    });
-    await this.worker.request({ op: 'cache', boundary, batch });
-  }
+  abstract cachePrefix(plan: CachePlan, batch: number): Promise<void>;
+  abstract weightFiles(meta: TransferLabMetadata, withOptimizer: boolean): Promise<Record<string, Uint8Array | string>>;
+  abstract restoreOptimizer(file: string): Promise<void>;
 
   async epoch(order: number[], batch: number, onBatch: (b: number, batches: number, loss: number) => Promise<void>, stopRequested: () => boolean): Promise<EpochResult> {
     let nonFinite: EpochResult['nonFinite'];
@@ -112,7 +92,7 @@ export class TorchSteps implements StepEngine {
    * The worker's memory and CPU time (node's own counters do not see a child process). CPU use is
    * measured from one evaluation to the next (a whole epoch); the first from the worker's start.
    */
-  private noteUsage(r: Record<string, unknown>, epochEnd = false): void {
+  protected noteUsage(r: Record<string, unknown>, epochEnd = false): void {
     if (typeof r.peakBytes === 'number') this.peak = Math.max(this.peak, r.peakBytes);
     if (typeof r.bytes === 'number') this.current = r.bytes;
     if (typeof r.cpuSeconds !== 'number' || typeof r.wallSeconds !== 'number') return;
@@ -125,34 +105,6 @@ export class TorchSteps implements StepEngine {
     const cores = Math.max(1, os.cpus().length);
     if (typeof r.util === 'number') this.util = { util: 100 * r.util, memoryBytes: this.peak, source: 'nvidia-smi' };
     else if (d.wall > 0) this.util = { util: Math.min(100, (100 * d.seconds) / (d.wall * cores)), memoryBytes: typeof r.rssBytes === 'number' ? r.rssBytes : 0, source: 'cpu' };
-  }
-
-  async weightFiles(meta: TransferLabMetadata, withOptimizer: boolean): Promise<Record<string, Uint8Array | string>> {
-    const file = path.join(this.dir, 'weights.f32');
-    const optimizerFile = path.join(this.dir, 'optimizer.f32');
-    const r = await this.worker.request({ op: 'save', file, ...(withOptimizer ? { optimizerFile } : {}) });
-    readModelWeights(this.o.prepared.model, file);
-    const opt = r.optimizer as { shapes: number[][] } | undefined;
-    const state = opt ? adamStateFromFile(optimizerFile, this.trainableNames, opt.shapes) : undefined;
-    try {
-      return await modelFolderFiles(this.o.prepared.model, meta, state);
-    } finally {
-      if (state) tf.dispose(state.weights.map((w) => w.tensor));
-    }
-  }
-
-  async restoreOptimizer(file: string): Promise<void> {
-    const state = readOptimizerState(file);
-    if (!state) return;
-    const out = path.join(this.dir, 'resume-optimizer.f32');
-    const why = adamStateToFile(state, this.o.optimizer, this.trainableNames, out);
-    tf.dispose(state.weights.map((w) => w.tensor));
-    if (why) {
-      this.o.log('warn', `optimizer state in ${file} ${why}: starting it fresh`);
-      return;
-    }
-    await this.worker.request({ op: 'loadOptimizer', file: out });
-    this.o.log('info', `optimizer state restored (${state.weights.length} tensors)`);
   }
 
   /** The model's outputs for a whole set in inference mode (parity checks against tfjs). */
@@ -174,5 +126,75 @@ export class TorchSteps implements StepEngine {
   dispose(): void {
     this.worker.close();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The torch engine's StepEngine for a tfjs graph (YOLOv5-format model YAMLs). */
+export class TorchSteps extends TorchWorkerSteps {
+  /** tfjs names of the trainable variables, in the worker's order (for the optimizer state). */
+  private trainableNames: string[] = [];
+
+  private constructor(worker: TorchWorker, private readonly prepared: TorchStepsOptions) {
+    super(worker, prepared);
+  }
+
+  static async start(o: TorchStepsOptions): Promise<{ steps: TorchSteps; device: string; totalParams: number; trainableParams: number }> {
+    const steps = new TorchSteps(new TorchWorker(o.python), o);
+    try {
+      const weightsFile = path.join(steps.dir, 'init.f32');
+      writeModelWeights(o.prepared.model, weightsFile);
+      const init = await steps.worker.request({
+        op: 'init', topology: modelTopology(o.prepared.model), weightsFile, device: o.device, optimizer: o.optimizer, lr: o.lr, seed: o.seed, output: o.prepared.output,
+      });
+      steps.trainableNames = o.prepared.model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
+      const workerTrainable = init.trainable as string[];
+      if (workerTrainable.length !== steps.trainableNames.length) {
+        throw new TorchWorkerError(`the torch worker trains ${workerTrainable.length} weights, the tfjs model ${steps.trainableNames.length}: the engines disagree on the model`);
+      }
+      await steps.sendData();
+      steps.noteUsage(init);
+      return { steps, device: String(init.device), totalParams: Number(init.totalParams), trainableParams: Number(init.trainableParams) };
+    } catch (err) {
+      steps.dispose();
+      throw err;
+    }
+  }
+
+  async cachePrefix(plan: CachePlan, batch: number): Promise<void> {
+    const graph = this.prepared.prepared.graph!;
+    // The layers whose outputs are the boundary modules' outputs (-1 is the image input).
+    const boundary = plan.boundary!.map((i) => {
+      const t = i < 0 ? this.prepared.prepared.model.inputs[0] : graph.outputs[i];
+      return `${t.sourceLayer.name}:${t.nodeIndex}`;
+    });
+    await this.worker.request({ op: 'cache', boundary, batch });
+  }
+
+  async weightFiles(meta: TransferLabMetadata, withOptimizer: boolean): Promise<Record<string, Uint8Array | string>> {
+    const file = path.join(this.dir, 'weights.f32');
+    const optimizerFile = path.join(this.dir, 'optimizer.f32');
+    const r = await this.worker.request({ op: 'save', file, ...(withOptimizer ? { optimizerFile } : {}) });
+    readModelWeights(this.prepared.prepared.model, file);
+    const opt = r.optimizer as { shapes: number[][] } | undefined;
+    const state = opt ? adamStateFromFile(optimizerFile, this.trainableNames, opt.shapes) : undefined;
+    try {
+      return await modelFolderFiles(this.prepared.prepared.model, meta, state);
+    } finally {
+      if (state) tf.dispose(state.weights.map((w) => w.tensor));
+    }
+  }
+
+  async restoreOptimizer(file: string): Promise<void> {
+    const state = readOptimizerState(file);
+    if (!state) return;
+    const out = path.join(this.dir, 'resume-optimizer.f32');
+    const why = adamStateToFile(state, this.o.optimizer, this.trainableNames, out);
+    tf.dispose(state.weights.map((w) => w.tensor));
+    if (why) {
+      this.o.log('warn', `optimizer state in ${file} ${why}: starting it fresh`);
+      return;
+    }
+    await this.worker.request({ op: 'loadOptimizer', file: out });
+    this.o.log('info', `optimizer state restored (${state.weights.length} tensors)`);
   }
 }

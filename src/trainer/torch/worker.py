@@ -255,12 +255,21 @@ class Worker:
         reply({'ok': True})
 
 
+def torchvision_op(name):
+    # Imported on first use: a tfjs-graph run needs no torchvision.
+    import torchvision_train
+    return getattr(torchvision_train, name)
+
+
 def main():
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     w = Worker()
     ops = {'init': w.init, 'data': w.data, 'cache': w.cache, 'epoch': w.epoch, 'eval': w.evaluate,
-           'forward': w.forward, 'save': w.save, 'loadOptimizer': w.load_optimizer}
+           'forward': w.forward, 'save': w.save, 'loadOptimizer': w.load_optimizer,
+           'initTorchvision': lambda r: torchvision_op('init')(w, r, pick_device, reply),
+           'saveState': lambda r: torchvision_op('save')(w, r, reply),
+           'loadOptimizerState': lambda r: torchvision_op('load_optimizer')(w, r, reply)}
     while True:
         r = REQUESTS.next()
         op = r.get('op')

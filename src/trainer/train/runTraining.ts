@@ -14,6 +14,7 @@ import { StopRequests } from '../run/stopRequests';
 import { describeData } from '../data/dataIdentity';
 import { processStartTime } from '../system/processStart';
 import { TensorPeak } from '../system/tensorPeak';
+import { checkTorchvisionEngine, trainTorchvision } from '../torchvision/trainTorchvision';
 import { epochLoop } from './epochLoop';
 import { evalBatchOf, loadData, Log, makeSteps, planCache, prepareAndLog, resumePoint, startEngine } from './trainPhases';
 import type { RunRecord, RunStatus } from '../../shared/runFolder/contract';
@@ -53,6 +54,7 @@ export async function runTraining(o: TrainOptions): Promise<number> {
     const exp = await loadExperiment(o.experimentFile);
     // Before any run folder exists: a refused file leaves nothing behind.
     refuseUnknownKeys(exp, o.allowUnknownKeys);
+    if (exp.torchvision) await checkTorchvisionEngine(exp, o.engine);
     const runsDir = path.resolve(o.runsDir ?? path.join(path.dirname(exp.file), 'runs'));
     const started = new Date().toISOString();
     const pidStartTime = processStartTime();
@@ -121,6 +123,7 @@ export async function runTraining(o: TrainOptions): Promise<number> {
 async function train(
   exp: Experiment, run: RunFolder, o: TrainOptions, log: Log, stop: StopRequests, peak: TensorPeak,
 ): Promise<'finished' | 'stopped'> {
+  if (exp.torchvision) return trainTorchvision(exp, run, o, log, stop);
   const rec = run.record;
   const epochs = rec.epochs ?? exp.train.epochs;
   const engine = await startEngine(exp, run, o.engine, o.noCache, log);

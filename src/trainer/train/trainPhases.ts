@@ -1,5 +1,6 @@
 // The phases of a run before its epochs, each with its log lines: the engine, the data, the resume
 // point, the model (built, weights loaded, frozen) and the step engine that will train it.
+import * as path from 'node:path';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import { estimateCost, stepFlops } from '../../shared/cost/estimateCost';
 import { loadExperimentModel } from '../../shared/model/experimentModel';
@@ -14,6 +15,7 @@ import { RunFolder } from '../run/runFolder';
 import { RunFolderError } from '../../shared/runFolder/runFolderError';
 import type { TensorPeak } from '../system/tensorPeak';
 import { TorchSteps } from '../torch/torchSteps';
+import { readCheckpoint, TORCHVISION_CHECKPOINT } from '../torchvision/checkpoint';
 import { TrainingError } from './epochLoop';
 import { imageFeatureSet } from './featureSet';
 import { CachePlan, planCache } from './frozenCache';
@@ -41,7 +43,8 @@ export async function startEngine(exp: Experiment, run: RunFolder, engineFlag: s
   // The step's cost matters only to `auto` threads and to `auto` finding a GPU: predicted (a second
   // read of the model file) only then, and once.
   let predicted: Promise<number | undefined> | undefined;
-  const stepCost = (): Promise<number | undefined> => (predicted ??= predictedStepFlops(exp, run.record.freeze, exp.train.batch, !noCache));
+  // A torchvision model is not sized by the cost model (and needs no threads: it runs on torch).
+  const stepCost = (): Promise<number | undefined> => (predicted ??= exp.torchvision ? Promise.resolve(undefined) : predictedStepFlops(exp, run.record.freeze, exp.train.batch, !noCache));
   const cpus = runCpus();
   const threads = chooseWasmThreads(autoThreadsRequested() ? await stepCost() : undefined, cpus);
   const engine = await activateEngine(requestedEngine(engineFlag), { wasmThreads: threads.threads, stepFlops: stepCost, python: exp.python });
@@ -76,7 +79,7 @@ export function resumePoint(run: RunFolder, resume: boolean, epochs: number, log
   if (!resume) return { startEpoch: 1, best: -Infinity };
   const resumeFile = run.weightsFile('last');
   if (!resumeFile) throw new RunFolderError(`nothing to resume: ${run.weightsDir('last')} does not exist (the run stopped before its first checkpoint); start a new run`);
-  const done = readMetadata(resumeFile)?.epoch ?? 0;
+  const done = (path.basename(resumeFile) === TORCHVISION_CHECKPOINT ? readCheckpoint(resumeFile).userDefinedMetadata.transferLab : readMetadata(resumeFile))?.epoch ?? 0;
   if (done >= epochs) throw new RunFolderError(`run ${run.name} already completed ${done} of ${epochs} epochs; pass --epochs N (N > ${done}) to train longer`);
   let best = -Infinity;
   for (const m of run.truncateMetricsTo(done)) if (m['val/accuracy'] > best) best = m['val/accuracy'];

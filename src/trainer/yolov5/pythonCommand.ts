@@ -1,8 +1,10 @@
 // Which Python runs train.py: `yolov5.python` in the experiment, else the interpreter selected in
-// the Python extension (the extension host passes it as TRANSFER_LAB_PYTHON), else python3 on PATH.
+// the Python extension (the extension host passes it as TRANSFER_LAB_PYTHON), else python3 on PATH:
+// the first of the shared order (src/shared/python/pythonCandidates.ts), which YOLOv5 takes without
+// transferLab.python and without the /usr/bin/python3 fallback, as before.
 // Checked before spawning, so "Python missing" is a message that says where the choice came from.
 import { findExecutable, isExecutableFile } from '../../shared/system/executable';
-import { PYTHON_ENV } from '../../shared/yolov5/settings';
+import { pythonCandidates, PythonSourceKind } from '../../shared/python/pythonCandidates';
 import { UserError } from '../../shared/userError';
 
 export { findExecutable };
@@ -33,14 +35,15 @@ async function check(value: string, source: PythonCommand['source'], envPath: st
   throw new PythonNotFoundError(`Python not found: ${where} is '${value}', which is not on PATH. ${HOW_TO_FIX}`);
 }
 
-/** The interpreter for a run; throws PythonNotFoundError naming the setting to fix. */
+const SOURCE: Partial<Record<PythonSourceKind, PythonCommand['source']>> = { experiment: 'yolov5.python', editor: 'Python extension', path: 'PATH' };
+
+/** The interpreter for a run (the first of the shared order, without transferLab.python); throws PythonNotFoundError naming the setting to fix. */
 export async function resolvePython(configured: string | undefined, experimentFile: string, env: NodeJS.ProcessEnv = process.env): Promise<PythonCommand> {
-  const envPath = env.PATH ?? env.Path ?? '';
-  if (configured) return check(configured, 'yolov5.python', envPath, `yolov5.python in ${experimentFile}`);
-  const fromEditor = env[PYTHON_ENV]?.trim();
-  if (fromEditor) return check(fromEditor, 'Python extension', envPath, 'the interpreter selected in the Python extension');
-  const name = process.platform === 'win32' ? 'python' : 'python3';
-  const found = await findExecutable(name, envPath);
-  if (found) return { command: found, source: 'PATH' };
-  throw new PythonNotFoundError(`Python not found: no ${name} on PATH, no interpreter selected in the Python extension, and no yolov5.python in ${experimentFile}. ${HOW_TO_FIX}`);
+  const [c] = await pythonCandidates({ experiment: configured, env });
+  if (!c) {
+    const name = process.platform === 'win32' ? 'python' : 'python3';
+    throw new PythonNotFoundError(`Python not found: no ${name} on PATH, no interpreter selected in the Python extension, and no yolov5.python in ${experimentFile}. ${HOW_TO_FIX}`);
+  }
+  const where = c.kind === 'experiment' ? `yolov5.python in ${experimentFile}` : 'the interpreter selected in the Python extension';
+  return check(c.python, SOURCE[c.kind]!, env.PATH ?? env.Path ?? '', where);
 }

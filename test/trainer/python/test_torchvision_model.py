@@ -1,4 +1,4 @@
-"""Unit tests of src/trainer/torch/torchvision_model.py, run by test/unit/torchvisionModel.test.ts with
+"""Unit tests of src/trainer/torch/torchvision_model.py, run by test/trainer/torchvisionModel.test.ts with
 /usr/bin/python3 (Debian's python3-torch and python3-torchvision). No network: every state dict is
 saved here from a randomly initialised torchvision model."""
 import json
