@@ -41,7 +41,14 @@ const ARGV = process.argv.slice(2);
 /** Images per step: 32 as in engine-facts.md; a GPU only shows its width on bigger batches (--batch). */
 const BATCH = ARGV.includes('--batch') ? Number(ARGV[ARGV.indexOf('--batch') + 1]) : 32;
 
-interface Measured { wallMs?: number; cpuMs?: number; error?: string; peak?: { convGflops: number; matmulGflops: number }; threads?: number; device?: string }
+interface Measured {
+  wallMs?: number;
+  cpuMs?: number;
+  error?: string;
+  peak?: { convGflops: number; matmulGflops: number };
+  threads?: number;
+  device?: string;
+}
 
 // ------------------------------------------------------------------ the model, tfjs
 
@@ -94,7 +101,11 @@ async function measureTfjsOn(variant: Variant, freeze: Freeze, steps: number): P
       await parallel.step(opt, [x], y);
       return;
     }
-    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true, vars)!;
+    const loss = opt.minimize(
+      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+      true,
+      vars,
+    )!;
     await loss.data(); // the trainer reads each loss too; on a GPU this waits for the step
     loss.dispose();
   };
@@ -209,19 +220,47 @@ function referenceSummary(): ModelSummary {
     const index = modules.length;
     const layer = `model.${index}.${type.toLowerCase()}`;
     const ps = params.map(([n, shape]) => ({ name: `${layer}.${n}`, shape, count: shape.reduce((a, b) => a * b, 1) }));
-    modules.push({ index, name: `model.${index}`, type, outShape, layers: [{ name: layer, type, params: ps }], params: ps.reduce((a, p) => a + p.count, 0) });
+    modules.push({
+      index,
+      name: `model.${index}`,
+      type,
+      outShape,
+      layers: [{ name: layer, type, params: ps }],
+      params: ps.reduce((a, p) => a + p.count, 0),
+    });
   };
   let c = 3;
   let s = 32;
   for (const f of FILTERS) {
-    add('Conv2D', [s, s, f], [['kernel', [3, 3, c, f]], ['bias', [f]]]);
+    add(
+      'Conv2D',
+      [s, s, f],
+      [
+        ['kernel', [3, 3, c, f]],
+        ['bias', [f]],
+      ],
+    );
     s /= 2;
     add('MaxPooling2D', [s, s, f]);
     c = f;
   }
   add('Flatten', [256]);
-  add('Dense', [64], [['kernel', [256, 64]], ['bias', [64]]]);
-  add('Dense', [10], [['kernel', [64, 10]], ['bias', [10]]]);
+  add(
+    'Dense',
+    [64],
+    [
+      ['kernel', [256, 64]],
+      ['bias', [64]],
+    ],
+  );
+  add(
+    'Dense',
+    [10],
+    [
+      ['kernel', [64, 10]],
+      ['bias', [10]],
+    ],
+  );
   return { kind: 'tfjs', file: 'reference-cnn', modules, totalParams: modules.reduce((a, m) => a + m.params, 0), inputShape: [32, 32, 3] };
 }
 
@@ -249,9 +288,13 @@ function child(variant: Variant, freeze: Freeze, steps: number, python?: string)
   }
   const env = { ...process.env };
   delete env.TRANSFER_LAB_WASM_THREADS; // each variant sets its own
-  const r = spawnSync(process.execPath, [__filename, '--child', `${variant}:${freeze}`, '--steps', String(steps), '--batch', String(BATCH)], { encoding: 'utf8', env });
+  const r = spawnSync(
+    process.execPath,
+    [__filename, '--child', `${variant}:${freeze}`, '--steps', String(steps), '--batch', String(BATCH)],
+    { encoding: 'utf8', env },
+  );
   const out = r.stdout.trim().split('\n').pop() ?? '';
-  if (!out.startsWith('{')) return { error: (r.stderr.trim().split('\n').pop() || `exit ${r.status}`) };
+  if (!out.startsWith('{')) return { error: r.stderr.trim().split('\n').pop() || `exit ${r.status}` };
   return JSON.parse(out) as Measured;
 }
 
@@ -274,10 +317,13 @@ async function main(): Promise<void> {
     process.exit(0); // worker threads of the threaded wasm build must not keep the process
   }
   const rounds = Number(opt('--rounds', '3'));
-  const variants = opt('--variants', [...DEFAULT_VARIANTS, ...(argv.includes('--gpu') ? GPU_VARIANTS : [])].join(',')).split(',') as Variant[];
+  const variants = opt('--variants', [...DEFAULT_VARIANTS, ...(argv.includes('--gpu') ? GPU_VARIANTS : [])].join(',')).split(
+    ',',
+  ) as Variant[];
   const freezes = opt('--frozen', FREEZES.join(',')).split(',') as Freeze[];
   const unknown = [...variants.filter((v) => !VARIANTS.includes(v)), ...freezes.filter((f) => !FREEZES.includes(f))];
-  if (unknown.length) throw new Error(`unknown ${unknown.join(', ')}: the variants are ${VARIANTS.join(', ')}; --frozen takes ${FREEZES.join(', ')}`);
+  if (unknown.length)
+    throw new Error(`unknown ${unknown.join(', ')}: the variants are ${VARIANTS.join(', ')}; --frozen takes ${FREEZES.join(', ')}`);
   const python = findTorchPython();
   const runs = new Map<string, Measured[]>();
   for (let r = 0; r < rounds; r++) {
@@ -294,9 +340,18 @@ async function main(): Promise<void> {
   for (const [key, list] of runs) {
     const ok = list.filter((m) => m.wallMs !== undefined);
     const peak = list.find((m) => m.peak)?.peak;
-    result.set(key, ok.length
-      ? { wallMs: median(ok.map((m) => m.wallMs!)), cpuMs: median(ok.map((m) => m.cpuMs!)), threads: ok[0].threads, device: ok[0].device, ...(peak ? { peak } : {}) }
-      : list[0]);
+    result.set(
+      key,
+      ok.length
+        ? {
+            wallMs: median(ok.map((m) => m.wallMs!)),
+            cpuMs: median(ok.map((m) => m.cpuMs!)),
+            threads: ok[0].threads,
+            device: ok[0].device,
+            ...(peak ? { peak } : {}),
+          }
+        : list[0],
+    );
   }
   const get = (v: Variant, f: Freeze): Measured | undefined => result.get(`${v}:${f}`);
 
@@ -337,13 +392,21 @@ async function main(): Promise<void> {
     const d = FREEZES.map((f) => get(v, f)?.device).find((x) => x);
     if (d) out.push(`${v} device: ${d}`);
   }
-  out.push(`FLOPs per step with nothing frozen: ${(fullStepFlops / 1e6).toFixed(0)} MFLOP (forward ${(BATCH * fullCost.total.forwardFlops / 1e6).toFixed(0)}, backward ${(BATCH * fullCost.total.backwardFlops / 1e6).toFixed(0)})`);
+  out.push(
+    `FLOPs per step with nothing frozen: ${(fullStepFlops / 1e6).toFixed(0)} MFLOP (forward ${((BATCH * fullCost.total.forwardFlops) / 1e6).toFixed(0)}, backward ${((BATCH * fullCost.total.backwardFlops) / 1e6).toFixed(0)})`,
+  );
   if (peak) {
     const twoCores = 2 * Math.max(peak.convGflops, peak.matmulGflops);
-    out.push(`peak of this engine, one thread: conv ${peak.convGflops.toFixed(1)} GFLOP/s, matMul ${peak.matmulGflops.toFixed(1)} GFLOP/s; two-core limit ${twoCores.toFixed(1)} GFLOP/s`);
-    for (const v of ['ours', 'ours-1t', 'ours-xnn2', 'ours-dp2', 'torch1', 'torch2'] as Variant[]) { // CPU variants only
+    out.push(
+      `peak of this engine, one thread: conv ${peak.convGflops.toFixed(1)} GFLOP/s, matMul ${peak.matmulGflops.toFixed(1)} GFLOP/s; two-core limit ${twoCores.toFixed(1)} GFLOP/s`,
+    );
+    for (const v of ['ours', 'ours-1t', 'ours-xnn2', 'ours-dp2', 'torch1', 'torch2'] as Variant[]) {
+      // CPU variants only
       const ms = get(v, 'none')?.wallMs;
-      if (ms) out.push(`  ${v.padEnd(9)} nothing frozen: ${(fullStepFlops / ms / 1e6).toFixed(1)} GFLOP/s = ${((100 * fullStepFlops) / ms / 1e6 / twoCores).toFixed(0)}% of the two-core limit`);
+      if (ms)
+        out.push(
+          `  ${v.padEnd(9)} nothing frozen: ${(fullStepFlops / ms / 1e6).toFixed(1)} GFLOP/s = ${((100 * fullStepFlops) / ms / 1e6 / twoCores).toFixed(0)}% of the two-core limit`,
+        );
     }
   }
   // The cost model predicts one thread's step time.
@@ -352,7 +415,9 @@ async function main(): Promise<void> {
     out.push('predicted (src/shared/cost) vs measured (ours-1t) speed-up over nothing frozen:');
     for (const f of ['backbone', 'head'] as Freeze[]) {
       const ms = get('ours-1t', f)?.wallMs;
-      out.push(`  ${f.padEnd(9)} predicted ${estimateCost(summary, SPECS[f], BATCH).speedup.toFixed(2)}x, measured ${ms ? (full / ms).toFixed(2) : '?'}x`);
+      out.push(
+        `  ${f.padEnd(9)} predicted ${estimateCost(summary, SPECS[f], BATCH).speedup.toFixed(2)}x, measured ${ms ? (full / ms).toFixed(2) : '?'}x`,
+      );
     }
   }
   process.stdout.write(`${out.join('\n')}\n`);

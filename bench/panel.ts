@@ -13,7 +13,16 @@ import { chromium, type Page } from 'playwright-core';
 import { METRIC_KEYS } from '../src/shared/panel/series';
 import { makeInit } from './panelData';
 
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const POINTS = Number(process.env.BENCH_POINTS ?? 10_000);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 5);
@@ -38,7 +47,8 @@ function pageHtml(): string {
   const css = readFileSync(dist('webview.css'), 'utf8');
   const js = readFileSync(dist('webview.js'), 'utf8');
   // A few of the dark theme's variables, so the charts read real colours.
-  const vars = '--vscode-editor-foreground:#cccccc;--vscode-editor-background:#1e1e1e;--vscode-foreground:#cccccc;--vscode-descriptionForeground:#9d9d9d;--vscode-editorWidget-border:#454545;--vscode-font-family:sans-serif;--vscode-font-size:13px';
+  const vars =
+    '--vscode-editor-foreground:#cccccc;--vscode-editor-background:#1e1e1e;--vscode-foreground:#cccccc;--vscode-descriptionForeground:#9d9d9d;--vscode-editorWidget-border:#454545;--vscode-font-family:sans-serif;--vscode-font-size:13px';
   return `<!DOCTYPE html><html><head><meta charset="utf-8"><style>body{${vars}}</style><style>${css}</style></head>
 <body class="vscode-dark"><main id="app"></main>
 <script>window.__posted=[];window.acquireVsCodeApi=()=>({postMessage:(m)=>window.__posted.push(m),getState:()=>undefined,setState:(s)=>s});</script>
@@ -68,7 +78,9 @@ interface RenderTiming {
 
 async function firstRender(page: Page): Promise<RenderTiming> {
   // `; 0`: the evaluation's value comes back to Node, and the message itself would take a minute to copy.
-  await page.evaluate(`window.__init = (${makeInit.toString()})(${JSON.stringify({ runs: RUNS, points: POINTS, metricKeys: METRIC_KEYS })}); 0`);
+  await page.evaluate(
+    `window.__init = (${makeInit.toString()})(${JSON.stringify({ runs: RUNS, points: POINTS, metricKeys: METRIC_KEYS })}); 0`,
+  );
   const timing = await page.evaluate(async () => {
     const w = window as unknown as { __init: unknown };
     const t0 = performance.now();
@@ -113,11 +125,24 @@ async function appendOne(page: Page, epoch: number): Promise<AppendTiming> {
         msgs.push({
           type: 'appendEpochs',
           run: `freeze-${r}`,
-          epochs: [{
-            epoch, 'train/loss': 0.1, 'val/loss': 0.15, 'val/accuracy': 0.94, 'val/top5': 0.98, lr: 0.0001, epoch_seconds: 3,
-            images_per_second: 2000, tensor_bytes: 7e7, peak_tensor_bytes: 9e7, rss_bytes: 4.5e8, device_util: 75, device_memory_bytes: 2e9,
-            time: new Date(Date.UTC(2024, 0, 2) + epoch * 3000).toISOString(),
-          }],
+          epochs: [
+            {
+              epoch,
+              'train/loss': 0.1,
+              'val/loss': 0.15,
+              'val/accuracy': 0.94,
+              'val/top5': 0.98,
+              lr: 0.0001,
+              epoch_seconds: 3,
+              images_per_second: 2000,
+              tensor_bytes: 7e7,
+              peak_tensor_bytes: 9e7,
+              rss_bytes: 4.5e8,
+              device_util: 75,
+              device_memory_bytes: 2e9,
+              time: new Date(Date.UTC(2024, 0, 2) + epoch * 3000).toISOString(),
+            },
+          ],
         });
       }
       for (const m of msgs) window.dispatchEvent(new MessageEvent('message', { data: m }));
@@ -164,7 +189,9 @@ async function scenario(viewport: { width: number; height: number }, exe: string
       await page.setContent(pageHtml());
       first.push(await firstRender(page));
       for (let k = 1; k <= APPENDS; k++) appends.push(await appendOne(page, POINTS + k));
-      lastRendered = await page.evaluate(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'rendered').pop());
+      lastRendered = await page.evaluate(() =>
+        (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'rendered').pop(),
+      );
       await page.close();
     }
   } finally {
@@ -172,14 +199,20 @@ async function scenario(viewport: { width: number; height: number }, exe: string
     rmSync(profile, { recursive: true, force: true });
   }
   const r = lastRendered as { charts: string[]; points: number } | undefined;
-  console.log(`\nviewport ${viewport.width}x${viewport.height}: ${ITERATIONS} page loads, ${APPENDS} appends each; the webview reported ${r?.points ?? '?'} points, charts [${r?.charts.join(', ') ?? '?'}]`);
+  console.log(
+    `\nviewport ${viewport.width}x${viewport.height}: ${ITERATIONS} page loads, ${APPENDS} appends each; the webview reported ${r?.points ?? '?'} points, charts [${r?.charts.join(', ') ?? '?'}]`,
+  );
   console.log(`  first render, init dispatched -> every on-screen chart drawn: ${stats(first.map((f) => f.drawn))}   goal <= 200 ms`);
   console.log(`    of which the webview's own drawing pass (after validation and storing): ${stats(first.map((f) => f.flush))}`);
   console.log(`    until the next frame is produced (canvases rasterised): ${stats(first.map((f) => f.painted))}`);
   console.log(`  append 1 epoch to each of ${RUNS} runs, longest drawing task: ${stats(appends.map((a) => a.work))}   goal <= 16 ms`);
-  console.log(`    drawing work over all tasks: ${stats(appends.map((a) => a.total))}; tasks used: ${[...new Set(appends.map((a) => a.frames))].sort().join(', ')}`);
+  console.log(
+    `    drawing work over all tasks: ${stats(appends.map((a) => a.total))}; tasks used: ${[...new Set(appends.map((a) => a.frames))].sort().join(', ')}`,
+  );
   console.log(`    latency from the first message to every chart drawn: ${stats(appends.map((a) => a.latency))}`);
-  console.log(`      of which waiting for the next animation frame: ${stats(appends.map((a) => a.firstWait))}; between drawing tasks: ${stats(appends.map((a) => a.gaps))}`);
+  console.log(
+    `      of which waiting for the next animation frame: ${stats(appends.map((a) => a.firstWait))}; between drawing tasks: ${stats(appends.map((a) => a.gaps))}`,
+  );
   console.log(`    charts redrawn per append: ${[...new Set(appends.map((a) => [...a.drawn].sort().join(',')))].join(' | ')}`);
   if (errors.length) console.log(`  page errors: ${[...new Set(errors)].join('; ')}`);
 }

@@ -15,11 +15,32 @@ export interface BenchInitArgs {
 
 export function makeInit(args: BenchInitArgs): HostMessage {
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const t0 = Date.UTC(2024, 0, 1);
   const runs: Extract<HostMessage, { type: 'init' }>['runs'] = [];
   const series: Record<string, SeriesColumns> = {};
-  const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac', '#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#17becf', '#bcbd22', '#8c564b', '#e377c2', '#ff7f0e', '#7f7f7f'];
+  const palette = [
+    '#4e79a7',
+    '#f28e2b',
+    '#e15759',
+    '#76b7b2',
+    '#59a14f',
+    '#edc948',
+    '#b07aa1',
+    '#ff9da7',
+    '#9c755f',
+    '#bab0ac',
+    '#1f77b4',
+    '#d62728',
+    '#2ca02c',
+    '#9467bd',
+    '#17becf',
+    '#bcbd22',
+    '#8c564b',
+    '#e377c2',
+    '#ff7f0e',
+    '#7f7f7f',
+  ];
   for (let r = 0; r < args.runs; r++) {
     const name = `freeze-${r}`;
     const secs = 2 + 3 * (1 - r / args.runs);
@@ -56,7 +77,16 @@ export function makeInit(args: BenchInitArgs): HostMessage {
     }
     series[name] = { epoch, time, values: values as SeriesColumns['values'] };
     runs.push({
-      record: { name, status: 'running', experiment: '/bench/transfer.experiment.yaml', freeze: r, epochs: args.points * 2, trainableParams: 1e6 * (args.runs - r), totalParams: 1e6 * args.runs, startedAt: new Date(t0).toISOString() },
+      record: {
+        name,
+        status: 'running',
+        experiment: '/bench/transfer.experiment.yaml',
+        freeze: r,
+        epochs: args.points * 2,
+        trainableParams: 1e6 * (args.runs - r),
+        totalParams: 1e6 * args.runs,
+        startedAt: new Date(t0).toISOString(),
+      },
       dir: `/bench/runs/${name}`,
       color: palette[r % palette.length],
     });

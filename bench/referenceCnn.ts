@@ -9,7 +9,14 @@ export const FILTERS = [16, 32, 64, 64];
 export function buildCnn(stockConv = false): tf.Sequential {
   const m = tf.sequential();
   FILTERS.forEach((filters, i) => {
-    const args = { filters, kernelSize: 3, padding: 'same' as const, activation: 'relu' as const, ...(i === 0 ? { inputShape: [32, 32, 3] } : {}), name: `conv${i}` };
+    const args = {
+      filters,
+      kernelSize: 3,
+      padding: 'same' as const,
+      activation: 'relu' as const,
+      ...(i === 0 ? { inputShape: [32, 32, 3] } : {}),
+      name: `conv${i}`,
+    };
     m.add(stockConv ? tf.layers.conv2d(args) : conv2d(args));
     m.add(tf.layers.maxPooling2d({ poolSize: 2, name: `pool${i}` }));
   });

@@ -23,7 +23,11 @@ const ROUNDS = Number(arg('--rounds', '2'));
 const DEVICE = arg('--device', 'cpu');
 const IMAGES = 1500; // pretrain.experiment.yaml: limit 1500, batch 32
 const BATCH = 32;
-const CASES = [{ label: 'nothing frozen', freeze: 0 }, { label: 'backbone (6)', freeze: 6 }, { label: 'all but head (8)', freeze: 8 }];
+const CASES = [
+  { label: 'nothing frozen', freeze: 0 },
+  { label: 'backbone (6)', freeze: 6 },
+  { label: 'all but head (8)', freeze: 8 },
+];
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -32,17 +36,48 @@ function median(xs: number[]): number {
 
 function throughTrainer(dir: string, freeze: number, round: number): { ms: number[]; cache: string } {
   const name = `f${freeze}-r${round}`;
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'trainer.js'), 'train', 'pretrain.experiment.yaml', '--engine', 'torch', '--json',
-    '--name', name, '--epochs', String(EPOCHS), '--freeze', String(freeze)], { cwd: dir, encoding: 'utf8', env: { ...process.env, TRANSFER_LAB_TORCH_DEVICE: DEVICE } });
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'dist', 'trainer.js'),
+      'train',
+      'pretrain.experiment.yaml',
+      '--engine',
+      'torch',
+      '--json',
+      '--name',
+      name,
+      '--epochs',
+      String(EPOCHS),
+      '--freeze',
+      String(freeze),
+    ],
+    { cwd: dir, encoding: 'utf8', env: { ...process.env, TRANSFER_LAB_TORCH_DEVICE: DEVICE } },
+  );
   if (r.status !== 0) throw new Error(`trainer failed: ${r.stderr}${r.stdout.slice(-2000)}`);
   const run = path.join(dir, 'runs', name);
-  const metrics = readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { images_per_second: number });
+  const metrics = readFileSync(path.join(run, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { images_per_second: number });
   const rec = JSON.parse(readFileSync(path.join(run, 'run.json'), 'utf8')) as { cache?: { used: boolean } };
   return { ms: metrics.slice(1).map((m) => (1000 * BATCH) / m.images_per_second), cache: rec.cache?.used ? 'cached' : 'not cached' };
 }
 
 function bare(python: string, freeze: number): number[] {
-  const r = spawnSync(python, [path.join(ROOT, 'bench', 'torchBare.py'), String(freeze), String(IMAGES), String(BATCH), String(EPOCHS), DEVICE, path.join(ROOT, 'dist', 'mnist')], { encoding: 'utf8' });
+  const r = spawnSync(
+    python,
+    [
+      path.join(ROOT, 'bench', 'torchBare.py'),
+      String(freeze),
+      String(IMAGES),
+      String(BATCH),
+      String(EPOCHS),
+      DEVICE,
+      path.join(ROOT, 'dist', 'mnist'),
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`bare PyTorch failed: ${r.stderr}`);
   return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { msPerStep: number[] }).msPerStep.slice(1);
 }
@@ -63,13 +98,19 @@ async function main(): Promise<void> {
       });
     }
     const base = median(rows[0].bare);
-    process.stdout.write(`torch engine vs bare PyTorch ${torch.torch} (${DEVICE}; ${torch.python}), digits model, ${IMAGES} images, batch ${BATCH}, `
-      + `median ms/step over ${ROUNDS} round(s) × ${EPOCHS - 1} epoch(s)\n\n`);
-    process.stdout.write('| frozen | trainer, torch engine | bare PyTorch | trainer / bare | trainer / bare, nothing frozen |\n|---|---|---|---|---|\n');
+    process.stdout.write(
+      `torch engine vs bare PyTorch ${torch.torch} (${DEVICE}; ${torch.python}), digits model, ${IMAGES} images, batch ${BATCH}, ` +
+        `median ms/step over ${ROUNDS} round(s) × ${EPOCHS - 1} epoch(s)\n\n`,
+    );
+    process.stdout.write(
+      '| frozen | trainer, torch engine | bare PyTorch | trainer / bare | trainer / bare, nothing frozen |\n|---|---|---|---|---|\n',
+    );
     CASES.forEach((c, i) => {
       const t = median(rows[i].trainer);
       const b = median(rows[i].bare);
-      process.stdout.write(`| ${c.label} | ${t.toFixed(2)} (${rows[i].cache}) | ${b.toFixed(2)} | ${(t / b).toFixed(2)}x | ${(t / base).toFixed(2)}x |\n`);
+      process.stdout.write(
+        `| ${c.label} | ${t.toFixed(2)} (${rows[i].cache}) | ${b.toFixed(2)} | ${(t / b).toFixed(2)}x | ${(t / base).toFixed(2)}x |\n`,
+      );
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

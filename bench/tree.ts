@@ -26,7 +26,12 @@ function syntheticModel(layerCount: number): string {
   const weights: Array<{ name: string; shape: number[]; dtype: string }> = [];
   const add = (name: string, className: string, params: Array<[string, number[]]>, extra: Record<string, unknown> = {}) => {
     const prev = layers.length ? layers[layers.length - 1].name : undefined;
-    layers.push({ class_name: className, name, config: { name, trainable: true, ...extra }, inbound_nodes: prev ? [[[prev, 0, 0, {}]]] : [] });
+    layers.push({
+      class_name: className,
+      name,
+      config: { name, trainable: true, ...extra },
+      inbound_nodes: prev ? [[[prev, 0, 0, {}]]] : [],
+    });
     for (const [w, shape] of params) weights.push({ name: `${name}/${w}`, shape, dtype: 'float32' });
   };
   add('input_1', 'InputLayer', [], { batch_input_shape: [null, 96, 96, 3] });
@@ -34,14 +39,32 @@ function syntheticModel(layerCount: number): string {
   for (let b = 0; layers.length + 6 <= layerCount - 1; b++) {
     const p = `block_${b}`;
     add(`${p}_expand`, 'Conv2D', [['kernel', [1, 1, c, c * 4]]], { filters: c * 4, kernel_size: [1, 1] });
-    add(`${p}_expand_BN`, 'BatchNormalization', [['gamma', [c * 4]], ['beta', [c * 4]], ['moving_mean', [c * 4]], ['moving_variance', [c * 4]]]);
+    add(`${p}_expand_BN`, 'BatchNormalization', [
+      ['gamma', [c * 4]],
+      ['beta', [c * 4]],
+      ['moving_mean', [c * 4]],
+      ['moving_variance', [c * 4]],
+    ]);
     add(`${p}_expand_relu`, 'ReLU', []);
     add(`${p}_depthwise`, 'DepthwiseConv2D', [['depthwise_kernel', [3, 3, c * 4, 1]]], { kernel_size: [3, 3] });
-    add(`${p}_depthwise_BN`, 'BatchNormalization', [['gamma', [c * 4]], ['beta', [c * 4]], ['moving_mean', [c * 4]], ['moving_variance', [c * 4]]]);
+    add(`${p}_depthwise_BN`, 'BatchNormalization', [
+      ['gamma', [c * 4]],
+      ['beta', [c * 4]],
+      ['moving_mean', [c * 4]],
+      ['moving_variance', [c * 4]],
+    ]);
     add(`${p}_project`, 'Conv2D', [['kernel', [1, 1, c * 4, c]]], { filters: c, kernel_size: [1, 1] });
   }
   while (layers.length < layerCount - 1) add(`pool_${layers.length}`, 'GlobalAveragePooling2D', []);
-  add('predictions', 'Dense', [['kernel', [c, 10]], ['bias', [10]]], { units: 10 });
+  add(
+    'predictions',
+    'Dense',
+    [
+      ['kernel', [c, 10]],
+      ['bias', [10]],
+    ],
+    { units: 10 },
+  );
   return JSON.stringify({
     modelTopology: {
       class_name: 'Model',
@@ -86,9 +109,15 @@ async function main(): Promise<void> {
       modules = rows.length;
       children = rows.reduce((a, m) => a + m.children.length, 0);
     }
-    console.log(`tree bench: ${LAYERS}-layer tfjs model.json (${(json.length / 1024).toFixed(0)} KiB) → ${modules} module rows, ${children} layer rows; ${RUNS} runs`);
-    console.log(`  read+parse  median ${median(parseMs).toFixed(2)} ms  (min ${Math.min(...parseMs).toFixed(2)}, max ${Math.max(...parseMs).toFixed(2)})`);
-    console.log(`  tree rows   median ${median(rowsMs).toFixed(2)} ms  (min ${Math.min(...rowsMs).toFixed(2)}, max ${Math.max(...rowsMs).toFixed(2)})`);
+    console.log(
+      `tree bench: ${LAYERS}-layer tfjs model.json (${(json.length / 1024).toFixed(0)} KiB) → ${modules} module rows, ${children} layer rows; ${RUNS} runs`,
+    );
+    console.log(
+      `  read+parse  median ${median(parseMs).toFixed(2)} ms  (min ${Math.min(...parseMs).toFixed(2)}, max ${Math.max(...parseMs).toFixed(2)})`,
+    );
+    console.log(
+      `  tree rows   median ${median(rowsMs).toFixed(2)} ms  (min ${Math.min(...rowsMs).toFixed(2)}, max ${Math.max(...rowsMs).toFixed(2)})`,
+    );
     console.log(`  total       median ${median(totalMs).toFixed(2)} ms`);
   } finally {
     await rm(dir, { recursive: true, force: true });

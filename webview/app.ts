@@ -28,7 +28,11 @@ export class App {
   private readonly table: SummaryTable;
   private readonly visibility: RunVisibility;
   private readonly chartsBox = el('div', 'tl-charts');
-  private readonly emptyNote = el('p', 'tl-no-runs', 'No runs yet. A training run appears here as soon as it writes runs/<name>/run.json and metrics.jsonl in the workspace.');
+  private readonly emptyNote = el(
+    'p',
+    'tl-no-runs',
+    'No runs yet. A training run appears here as soon as it writes runs/<name>/run.json and metrics.jsonl in the workspace.',
+  );
   /** Shown when the first data the extension sends is unreadable, instead of empty charts for ever. */
   private readonly loadError = el('p', 'tl-load-error');
   private pending: StoreChange[] = [];
@@ -86,7 +90,9 @@ export class App {
     this.buildLayout();
     window.addEventListener('message', (e: MessageEvent) => this.onMessage(e.data));
     watchTheme(() => this.onTheme());
-    window.addEventListener('error', (e) => this.host.post({ type: 'log', level: 'error', message: `${e.message} (${e.filename}:${e.lineno})` }));
+    window.addEventListener('error', (e) =>
+      this.host.post({ type: 'log', level: 'error', message: `${e.message} (${e.filename}:${e.lineno})` }),
+    );
     window.addEventListener('unhandledrejection', (e) => this.host.post({ type: 'log', level: 'error', message: String(e.reason) }));
     this.host.post({ type: 'ready' });
   }

@@ -42,7 +42,14 @@ export function chartPng(u: uPlot, title: string, shown: readonly StoredRun[], t
 }
 
 /** The chart as an SVG drawing of every point of the shown `runs`, over `u`'s current ranges. */
-export function chartSvg(u: uPlot, def: ChartDef, lines: readonly ChartLine[], runs: readonly StoredRun[], settings: ChartSettings, theme: ThemeColors): string {
+export function chartSvg(
+  u: uPlot,
+  def: ChartDef,
+  lines: readonly ChartLine[],
+  runs: readonly StoredRun[],
+  settings: ChartSettings,
+  theme: ThemeColors,
+): string {
   const { xAxis, smoothing, logScale } = settings;
   const svgLines: SvgLine[] = [];
   const legend: Array<{ label: string; color: string }> = [];

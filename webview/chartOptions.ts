@@ -14,7 +14,9 @@ export const Y_AXIS_SIZE = 70;
 export const RAW_ALPHA = 0.25;
 const EPOCH_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000, 100000];
 /** Byte axes tick at round binary sizes (256 MiB, 1 GiB) rather than round decimals. */
-const BYTE_INCRS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].flatMap((m) => [m, m * 1024, m * 1024 ** 2, m * 1024 ** 3]).sort((a, b) => a - b);
+const BYTE_INCRS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+  .flatMap((m) => [m, m * 1024, m * 1024 ** 2, m * 1024 ** 3])
+  .sort((a, b) => a - b);
 
 export interface PlotSpec {
   def: ChartDef;
@@ -43,7 +45,16 @@ export interface PlotHandlers {
 export function plotShapeKey(spec: PlotSpec): string {
   const { xAxis, smoothing, logScale } = spec.settings;
   const { lines, runNames } = spec.series;
-  return [lines.map((l) => l.key).join(), smoothing > 0, logScale, xAxis, spec.dense, runNames.join('\u0000'), spec.runs.map((r) => r.info.color).join(), JSON.stringify(spec.theme)].join('|');
+  return [
+    lines.map((l) => l.key).join(),
+    smoothing > 0,
+    logScale,
+    xAxis,
+    spec.dense,
+    runNames.join('\u0000'),
+    spec.runs.map((r) => r.info.color).join(),
+    JSON.stringify(spec.theme),
+  ].join('|');
 }
 
 function seriesOptions(spec: PlotSpec): uPlot.Series[] {
@@ -92,7 +103,12 @@ export function plotOptions(spec: PlotSpec, handlers: PlotHandlers): uPlot.Optio
         ...(xAxis === 'wall' ? {} : { values: (_u: uPlot, splits: number[]) => splits.map((v) => formatX(xAxis, v)) }),
         ...(xAxis === 'epoch' ? { incrs: EPOCH_INCRS } : xAxis === 'relative' ? { incrs: DURATION_INCRS } : {}),
       },
-      { ...axis, size: Y_AXIS_SIZE, values: (_u, splits) => splits.map((v) => formatY(unit, v)), ...(unit === 'bytes' && !logScale ? { incrs: BYTE_INCRS } : {}) },
+      {
+        ...axis,
+        size: Y_AXIS_SIZE,
+        values: (_u, splits) => splits.map((v) => formatY(unit, v)),
+        ...(unit === 'bytes' && !logScale ? { incrs: BYTE_INCRS } : {}),
+      },
     ],
     series: [{}, ...seriesOptions(spec)],
     // The hover table below replaces uPlot's legend: one row per run instead of per series.

@@ -44,7 +44,12 @@ function transform(values: Value[], log: boolean): Value[] {
 
 /** The chart's lines that at least one of `runs` has a value for. */
 export function chartLines(def: ChartDef, runs: readonly StoredRun[]): ChartLine[] {
-  return def.lines.filter((l) => hasAny(runs.map((r) => r.cols), l.key));
+  return def.lines.filter((l) =>
+    hasAny(
+      runs.map((r) => r.cols),
+      l.key,
+    ),
+  );
 }
 
 /** Every point of `runs` on `lines`, aligned on one x. */
@@ -82,7 +87,14 @@ export function buildSeries(lines: ChartLine[], runs: readonly StoredRun[], sett
  * aligned x, or -1 when the series must be rebuilt instead: an unknown run, a metric seen for the
  * first time (top-5, device memory: new lines), or points that do not extend the aligned x.
  */
-export function appendSeries(s: ChartSeries, def: ChartDef, stored: StoredRun | undefined, run: string, from: number, settings: ChartSettings): number {
+export function appendSeries(
+  s: ChartSeries,
+  def: ChartDef,
+  stored: StoredRun | undefined,
+  run: string,
+  from: number,
+  settings: ChartSettings,
+): number {
   const r = s.runNames.indexOf(run);
   if (r < 0 || !stored) return -1;
   for (const l of def.lines) {

@@ -51,8 +51,19 @@ export class ChartView {
   private width = 0;
   private readonly resize: ResizeObserver;
 
-  constructor(readonly def: ChartDef, private readonly env: ChartEnv) {
-    ({ section: this.section, plotHost: this.plotHost, emptyNote: this.emptyNote } = chartSection(def, () => this.exportPng(), () => this.exportSvg()));
+  constructor(
+    readonly def: ChartDef,
+    private readonly env: ChartEnv,
+  ) {
+    ({
+      section: this.section,
+      plotHost: this.plotHost,
+      emptyNote: this.emptyNote,
+    } = chartSection(
+      def,
+      () => this.exportPng(),
+      () => this.exportSvg(),
+    ));
     this.section.append(this.tooltip.el);
     this.resize = new ResizeObserver(() => this.onResize());
     this.resize.observe(this.plotHost);
@@ -164,9 +175,21 @@ export class ChartView {
     const view = this.reduce(series);
     this.view = view;
     this.dense = view.isDecimating;
-    const spec = { def: this.def, series, runs, settings, theme: this.env.theme(), dense: this.dense, width: this.plotWidth(), isVisible: (run: string) => this.env.isVisible(run) };
+    const spec = {
+      def: this.def,
+      series,
+      runs,
+      settings,
+      theme: this.env.theme(),
+      dense: this.dense,
+      width: this.plotWidth(),
+      isVisible: (run: string) => this.env.isVisible(run),
+    };
     const key = plotShapeKey(spec);
-    this.plotHost.setAttribute('aria-label', `${this.def.title}: ${runs.length} run${runs.length === 1 ? '' : 's'} against ${X_AXIS_LABELS[settings.xAxis].toLowerCase()}. The summary table below lists the figures.`);
+    this.plotHost.setAttribute(
+      'aria-label',
+      `${this.def.title}: ${runs.length} run${runs.length === 1 ? '' : 's'} against ${X_AXIS_LABELS[settings.xAxis].toLowerCase()}. The summary table below lists the figures.`,
+    );
     if (this.u && key === this.shapeKey) {
       this.setData(true);
       return;
@@ -179,7 +202,18 @@ export class ChartView {
       resetZoom: () => this.env.resetZoom(),
       hover: (on) => this.tooltip.setHovering(on),
       onScale: (u, k) => this.onScale(u, k),
-      onCursor: (u) => this.tooltip.update(u, this.series && { def: this.def, series: this.series, settings: this.env.settings(), isVisible: (run) => this.env.isVisible(run), colorOf: (run) => this.env.store.runs.get(run)?.info.color ?? '' }, this.section),
+      onCursor: (u) =>
+        this.tooltip.update(
+          u,
+          this.series && {
+            def: this.def,
+            series: this.series,
+            settings: this.env.settings(),
+            isVisible: (run) => this.env.isVisible(run),
+            colorOf: (run) => this.env.store.runs.get(run)?.info.color ?? '',
+          },
+          this.section,
+        ),
     });
     // Initialised inside batch() so the first draw happens now, not in a later microtask.
     this.internal = true;
@@ -290,6 +324,11 @@ export class ChartView {
 
   exportSvg(): void {
     const u = this.ensureDrawn();
-    if (u && this.series) this.env.exportFile('svg', this.fileStem(), chartSvg(u, this.def, this.series.lines, this.shownRuns(), this.env.settings(), this.env.theme()));
+    if (u && this.series)
+      this.env.exportFile(
+        'svg',
+        this.fileStem(),
+        chartSvg(u, this.def, this.series.lines, this.shownRuns(), this.env.settings(), this.env.theme()),
+      );
   }
 }

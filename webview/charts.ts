@@ -47,8 +47,20 @@ export const CHARTS: readonly ChartDef[] = [
     ],
     empty: 'No loss recorded yet.',
   },
-  { id: 'epochTime', title: 'Seconds per epoch', unit: 'seconds', lines: [{ key: 'epoch_seconds', label: 's/epoch' }], empty: 'No epoch times recorded yet.' },
-  { id: 'throughput', title: 'Images per second', unit: 'plain', lines: [{ key: 'images_per_second', label: 'img/s' }], empty: 'No throughput recorded yet.' },
+  {
+    id: 'epochTime',
+    title: 'Seconds per epoch',
+    unit: 'seconds',
+    lines: [{ key: 'epoch_seconds', label: 's/epoch' }],
+    empty: 'No epoch times recorded yet.',
+  },
+  {
+    id: 'throughput',
+    title: 'Images per second',
+    unit: 'plain',
+    lines: [{ key: 'images_per_second', label: 'img/s' }],
+    empty: 'No throughput recorded yet.',
+  },
   {
     id: 'memory',
     title: 'Memory (tensors solid, RSS dashed, device dotted)',

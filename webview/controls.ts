@@ -25,7 +25,12 @@ type WithChecked = HTMLElement & { checked: boolean };
 type WithValue = HTMLElement & { value: string };
 
 /** A checkbox whose visible label is its accessible name (the toolkit sets aria-label from it). */
-export function checkbox(label: string, checked: boolean, onChange: (checked: boolean) => void, opts: { swatch?: string } = {}): Control<boolean> {
+export function checkbox(
+  label: string,
+  checked: boolean,
+  onChange: (checked: boolean) => void,
+  opts: { swatch?: string } = {},
+): Control<boolean> {
   const el = h('vscode-checkbox') as WithChecked;
   if (opts.swatch) {
     const sw = h('span', { class: 'tl-swatch', 'aria-hidden': 'true' });
@@ -55,7 +60,9 @@ export function dropdown(
   const lab = h('label', { for: id }, label);
   const el = h('vscode-dropdown', { id, 'aria-label': label, position: 'below' }) as WithValue;
   const fill = (opts: ReadonlyArray<{ value: string; label: string }>, v: string) => {
-    el.replaceChildren(...opts.map((o) => h('vscode-option', o.value === v ? { value: o.value, selected: '' } : { value: o.value }, o.label)));
+    el.replaceChildren(
+      ...opts.map((o) => h('vscode-option', o.value === v ? { value: o.value, selected: '' } : { value: o.value }, o.label)),
+    );
     if (defined(el)) el.value = v;
   };
   fill(options, value);
@@ -73,7 +80,11 @@ export function dropdown(
 }
 
 /** A button; `icon` buttons are compact (chart toolbars). */
-export function button(label: string, onClick: () => void, opts: { ariaLabel?: string; secondary?: boolean; title?: string } = {}): HTMLElement {
+export function button(
+  label: string,
+  onClick: () => void,
+  opts: { ariaLabel?: string; secondary?: boolean; title?: string } = {},
+): HTMLElement {
   const attrs: Record<string, string> = {};
   if (opts.secondary) attrs.appearance = 'secondary';
   if (opts.ariaLabel) attrs['aria-label'] = opts.ariaLabel;
@@ -87,11 +98,26 @@ export function button(label: string, onClick: () => void, opts: { ariaLabel?: s
  * A range slider. The toolkit has none, so this is a native input styled from the theme's
  * variables (see panel.css); with a value read-out next to it.
  */
-export function slider(label: string, min: number, max: number, step: number, value: number, onInput: (v: number) => void, format: (v: number) => string): Control<number> {
+export function slider(
+  label: string,
+  min: number,
+  max: number,
+  step: number,
+  value: number,
+  onInput: (v: number) => void,
+  format: (v: number) => string,
+): Control<number> {
   const wrap = h('span', { class: 'tl-field tl-slider' });
   const id = `tl-sl-${Math.random().toString(36).slice(2, 9)}`;
   const lab = h('label', { for: id }, label);
-  const input = h('input', { id, type: 'range', min: String(min), max: String(max), step: String(step), 'aria-label': label }) as HTMLInputElement;
+  const input = h('input', {
+    id,
+    type: 'range',
+    min: String(min),
+    max: String(max),
+    step: String(step),
+    'aria-label': label,
+  }) as HTMLInputElement;
   input.value = String(value);
   const out = h('output', { for: id, 'aria-live': 'off' }, format(value));
   input.addEventListener('input', () => {

@@ -18,10 +18,30 @@ export function csvLine(cells: readonly Cell[]): string {
 }
 
 const SUMMARY_HEADER = [
-  'run', 'status', 'freeze', 'group', 'trainable_params', 'total_params', 'epochs', 'epochs_planned',
-  'metric', 'best', 'best_epoch', 'final', 'total_seconds', 'seconds_per_epoch',
-  'mean_images_per_second', 'peak_tensor_bytes', 'peak_rss_bytes', 'peak_gpu_memory_bytes',
-  'baseline', 'metric_delta_pt', 'speedup', 'memory_measure', 'memory_change_pct', 'vs_baseline',
+  'run',
+  'status',
+  'freeze',
+  'group',
+  'trainable_params',
+  'total_params',
+  'epochs',
+  'epochs_planned',
+  'metric',
+  'best',
+  'best_epoch',
+  'final',
+  'total_seconds',
+  'seconds_per_epoch',
+  'mean_images_per_second',
+  'peak_tensor_bytes',
+  'peak_rss_bytes',
+  'peak_gpu_memory_bytes',
+  'baseline',
+  'metric_delta_pt',
+  'speedup',
+  'memory_measure',
+  'memory_change_pct',
+  'vs_baseline',
 ];
 
 /** The summary table, one row per run (in the table's order), with its deltas to its baseline.
@@ -32,13 +52,34 @@ export function summaryToCsv(table: SummaryTable): string {
   for (const r of table.rows) {
     const d = table.deltas.get(r.run);
     const g = groupOf.get(r.run);
-    lines.push(csvLine([
-      r.run, r.status, formatFreeze(r.freeze), g ? groupTitle(g) : '', r.trainableParams, r.totalParams, r.epochs, r.epochsPlanned,
-      r.metric, r.best, r.bestEpoch, r.final, r.totalSeconds, r.secondsPerEpoch,
-      r.meanImagesPerSecond, r.peakTensorBytes, r.peakRssBytes, r.peakGpuMemoryBytes,
-      table.baselineOf.get(r.run) ?? '', d?.scorePt, d?.speedup, d?.memory, d?.memoryPct,
-      isBaseline(table, r.run) ? 'baseline' : d ? formatDelta(d) : '',
-    ]));
+    lines.push(
+      csvLine([
+        r.run,
+        r.status,
+        formatFreeze(r.freeze),
+        g ? groupTitle(g) : '',
+        r.trainableParams,
+        r.totalParams,
+        r.epochs,
+        r.epochsPlanned,
+        r.metric,
+        r.best,
+        r.bestEpoch,
+        r.final,
+        r.totalSeconds,
+        r.secondsPerEpoch,
+        r.meanImagesPerSecond,
+        r.peakTensorBytes,
+        r.peakRssBytes,
+        r.peakGpuMemoryBytes,
+        table.baselineOf.get(r.run) ?? '',
+        d?.scorePt,
+        d?.speedup,
+        d?.memory,
+        d?.memoryPct,
+        isBaseline(table, r.run) ? 'baseline' : d ? formatDelta(d) : '',
+      ]),
+    );
   }
   return lines.join('\r\n') + '\r\n';
 }

@@ -36,7 +36,15 @@ export function buildControls(env: PageControlsEnv): HTMLElement {
   const view = el('fieldset', 'tl-group');
   view.append(el('legend', undefined, 'View'));
   view.append(
-    slider('Smoothing', 0, 0.99, 0.01, s.smoothing, (v) => env.setSetting({ smoothing: Math.min(v, MAX_SMOOTHING) }), (v) => (v === 0 ? 'off' : v.toFixed(2))).el,
+    slider(
+      'Smoothing',
+      0,
+      0.99,
+      0.01,
+      s.smoothing,
+      (v) => env.setSetting({ smoothing: Math.min(v, MAX_SMOOTHING) }),
+      (v) => (v === 0 ? 'off' : v.toFixed(2)),
+    ).el,
     dropdown(
       'X axis',
       [

@@ -35,15 +35,20 @@ function headerMetric(m: ScoreMetric | undefined): string {
 }
 
 function scoreName(metric: ScoreMetric | undefined): string {
-  return metric === undefined ? 'validation accuracy or mAP@0.5 (as each cell says)' : metric === 'accuracy' ? 'validation accuracy' : 'validation mAP@0.5';
+  return metric === undefined
+    ? 'validation accuracy or mAP@0.5 (as each cell says)'
+    : metric === 'accuracy'
+      ? 'validation accuracy'
+      : 'validation mAP@0.5';
 }
 
 export const COLUMNS: Column[] = [
   { header: fixed('Freeze'), cell: (r) => formatFreeze(r.freeze) },
   {
     header: fixed('vs baseline'),
-    title: () => 'Best score, time per epoch and peak memory against the group\'s baseline run (named in the group\'s heading)',
-    cell: (_r, c) => (c.baseline === 'chosen' ? 'baseline (your choice)' : c.baseline ? 'baseline' : c.delta ? formatDelta(c.delta) || '–' : '–'),
+    title: () => "Best score, time per epoch and peak memory against the group's baseline run (named in the group's heading)",
+    cell: (_r, c) =>
+      c.baseline === 'chosen' ? 'baseline (your choice)' : c.baseline ? 'baseline' : c.delta ? formatDelta(c.delta) || '–' : '–',
   },
   {
     header: (m) => `Best${headerMetric(m)}`,
@@ -51,16 +56,39 @@ export const COLUMNS: Column[] = [
     numeric: true,
     cell: (r, c) => (r.best === null ? '–' : `${score(r.best, r, c)}${r.bestEpoch !== null ? ` (${r.bestEpoch})` : ''}`),
   },
-  { header: (m) => `Final${headerMetric(m)}`, title: (m) => `${scoreName(m)} of the last epoch`, numeric: true, cell: (r, c) => score(r.final, r, c) },
+  {
+    header: (m) => `Final${headerMetric(m)}`,
+    title: (m) => `${scoreName(m)} of the last epoch`,
+    numeric: true,
+    cell: (r, c) => score(r.final, r, c),
+  },
   { header: fixed('Per epoch'), title: () => 'Mean time per epoch', numeric: true, cell: (r) => formatDuration(r.secondsPerEpoch) },
-  { header: fixed('Peak GPU'), title: () => 'Peak GPU memory used (nvidia-smi)', numeric: true, cell: (r) => formatBytes(r.peakGpuMemoryBytes) },
-  { header: fixed('Peak RSS'), title: () => 'Peak resident memory of the training process', numeric: true, cell: (r) => formatBytes(r.peakRssBytes) },
-  { header: fixed('Peak tensors'), title: () => 'Peak TensorFlow.js tensor memory', numeric: true, cell: (r) => formatBytes(r.peakTensorBytes) },
+  {
+    header: fixed('Peak GPU'),
+    title: () => 'Peak GPU memory used (nvidia-smi)',
+    numeric: true,
+    cell: (r) => formatBytes(r.peakGpuMemoryBytes),
+  },
+  {
+    header: fixed('Peak RSS'),
+    title: () => 'Peak resident memory of the training process',
+    numeric: true,
+    cell: (r) => formatBytes(r.peakRssBytes),
+  },
+  {
+    header: fixed('Peak tensors'),
+    title: () => 'Peak TensorFlow.js tensor memory',
+    numeric: true,
+    cell: (r) => formatBytes(r.peakTensorBytes),
+  },
   {
     header: fixed('Trainable'),
     title: () => 'Trainable parameters (share of all parameters)',
     numeric: true,
-    cell: (r) => (r.trainableParams === null ? '–' : `${formatCount(r.trainableParams)}${r.totalParams ? ` (${formatPercent(r.trainableParams / r.totalParams, 0)})` : ''}`),
+    cell: (r) =>
+      r.trainableParams === null
+        ? '–'
+        : `${formatCount(r.trainableParams)}${r.totalParams ? ` (${formatPercent(r.trainableParams / r.totalParams, 0)})` : ''}`,
   },
   { header: fixed('Epochs'), numeric: true, cell: (r) => (r.epochsPlanned ? `${r.epochs}/${r.epochsPlanned}` : String(r.epochs)) },
   { header: fixed('Time'), title: () => 'Total training time', numeric: true, cell: (r) => formatDuration(r.totalSeconds) },

@@ -62,7 +62,10 @@ export class SummaryTable {
     tools.className = 'tl-chart-tools';
     tools.append(
       this.picker.el,
-      button('Table CSV', () => this.env.exportFile('csv', 'summary', summaryToCsv(this.current)), { secondary: true, ariaLabel: 'Export the summary table as CSV' }),
+      button('Table CSV', () => this.env.exportFile('csv', 'summary', summaryToCsv(this.current)), {
+        secondary: true,
+        ariaLabel: 'Export the summary table as CSV',
+      }),
       button('Series CSV', () => this.exportSeries(), { secondary: true, ariaLabel: 'Export every epoch of the shown runs as CSV' }),
     );
     header.append(title, tools);
@@ -71,7 +74,8 @@ export class SummaryTable {
     this.table = document.createElement('table');
     const caption = document.createElement('caption');
     caption.className = 'tl-sr-only';
-    caption.textContent = 'Runs in groups that can be compared (same experiment, data and model); one row per run: freeze setting, cost and score, and the difference to the group\'s baseline run.';
+    caption.textContent =
+      "Runs in groups that can be compared (same experiment, data and model); one row per run: freeze setting, cost and score, and the difference to the group's baseline run.";
     const hr = this.table.createTHead().insertRow();
     for (const col of [undefined, ...COLUMNS]) {
       const th = document.createElement('th');
@@ -87,7 +91,9 @@ export class SummaryTable {
   }
 
   private exportSeries(): void {
-    const runs = [...this.env.store.runs.values()].filter((r) => this.env.isVisible(r.info.record.name)).map((r) => ({ name: r.info.record.name, cols: r.cols }));
+    const runs = [...this.env.store.runs.values()]
+      .filter((r) => this.env.isVisible(r.info.record.name))
+      .map((r) => ({ name: r.info.record.name, cols: r.cols }));
     this.env.exportFile('csv', 'series', seriesToCsv(runs));
   }
 
@@ -109,8 +115,11 @@ export class SummaryTable {
     this.current = tabulate(summaries, chosen);
     this.render();
     const options = [
-      { value: '', label: 'Default: each group\'s nothing-frozen run' },
-      ...[...this.current.rows].map((s) => s.run).sort().map((run) => ({ value: run, label: run })),
+      { value: '', label: "Default: each group's nothing-frozen run" },
+      ...[...this.current.rows]
+        .map((s) => s.run)
+        .sort()
+        .map((run) => ({ value: run, label: run })),
     ];
     const value = this.current.chosen ?? '';
     // Rebuilding the options of an open dropdown would close it: only when they change.

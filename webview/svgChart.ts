@@ -145,25 +145,37 @@ export function buildSvgChart(spec: SvgChartSpec): string {
   const toPy = (y: number) => top + plotH - ((ty(y) - y0) / (y1 - y0)) * plotH;
 
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${escapeXml(font)}" font-size="11">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${escapeXml(font)}" font-size="11">`,
+  );
   parts.push(`<title>${escapeXml(spec.title)}</title>`);
   parts.push(`<rect width="${W}" height="${H}" fill="${escapeXml(colors.background)}"/>`);
-  parts.push(`<text x="${left}" y="20" font-size="13" font-weight="600" fill="${escapeXml(colors.foreground)}">${escapeXml(spec.title)}</text>`);
+  parts.push(
+    `<text x="${left}" y="20" font-size="13" font-weight="600" fill="${escapeXml(colors.foreground)}">${escapeXml(spec.title)}</text>`,
+  );
   parts.push(`<defs><clipPath id="plot"><rect x="${left}" y="${top}" width="${plotW}" height="${plotH}"/></clipPath></defs>`);
 
   const yTicks = yLog ? logTicks(spec.yRange[0], spec.yRange[1]) : niceTicks(spec.yRange[0], spec.yRange[1], 5);
   for (const v of yTicks) {
     const py = fmt(toPy(v));
     parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${py}" y2="${py}" stroke="${escapeXml(colors.grid)}" stroke-width="1"/>`);
-    parts.push(`<text x="${left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle" fill="${escapeXml(colors.foreground)}">${escapeXml(spec.formatY(v))}</text>`);
+    parts.push(
+      `<text x="${left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle" fill="${escapeXml(colors.foreground)}">${escapeXml(spec.formatY(v))}</text>`,
+    );
   }
   for (const v of (spec.xTicks ?? niceTicks)(x0, x1, Math.max(2, Math.floor(plotW / 90)))) {
     const px = fmt(toPx(v));
     parts.push(`<line x1="${px}" x2="${px}" y1="${top}" y2="${top + plotH}" stroke="${escapeXml(colors.grid)}" stroke-width="1"/>`);
-    parts.push(`<text x="${px}" y="${top + plotH + 16}" text-anchor="middle" fill="${escapeXml(colors.foreground)}">${escapeXml(spec.formatX(v))}</text>`);
+    parts.push(
+      `<text x="${px}" y="${top + plotH + 16}" text-anchor="middle" fill="${escapeXml(colors.foreground)}">${escapeXml(spec.formatX(v))}</text>`,
+    );
   }
-  parts.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="${escapeXml(colors.foreground)}" stroke-opacity="0.5"/>`);
-  parts.push(`<text x="${left + plotW / 2}" y="${top + plotH + 34}" text-anchor="middle" fill="${escapeXml(colors.foreground)}">${escapeXml(spec.xLabel)}</text>`);
+  parts.push(
+    `<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="${escapeXml(colors.foreground)}" stroke-opacity="0.5"/>`,
+  );
+  parts.push(
+    `<text x="${left + plotW / 2}" y="${top + plotH + 34}" text-anchor="middle" fill="${escapeXml(colors.foreground)}">${escapeXml(spec.xLabel)}</text>`,
+  );
 
   parts.push('<g clip-path="url(#plot)" fill="none" stroke-width="1.5" stroke-linejoin="round">');
   for (const line of spec.lines) {
@@ -180,7 +192,9 @@ export function buildSvgChart(spec: SvgChartSpec): string {
   for (const it of legendItems) {
     const y = legendTop + it.row * 18;
     parts.push(`<rect x="${it.x}" y="${y - 5}" width="18" height="3" fill="${escapeXml(it.color)}"/>`);
-    parts.push(`<text x="${it.x + 24}" y="${y}" dominant-baseline="middle" fill="${escapeXml(colors.foreground)}">${escapeXml(it.label)}</text>`);
+    parts.push(
+      `<text x="${it.x + 24}" y="${y}" dominant-baseline="middle" fill="${escapeXml(colors.foreground)}">${escapeXml(it.label)}</text>`,
+    );
   }
   parts.push('</svg>');
   return parts.join('\n') + '\n';

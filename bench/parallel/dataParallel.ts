@@ -22,7 +22,12 @@ export interface ReplicaSpec {
   grads: SharedArrayBuffer;
 }
 
-export interface StepRequest { x: Float32Array[]; xShapes: number[][]; y: Float32Array; yShape: number[] }
+export interface StepRequest {
+  x: Float32Array[];
+  xShapes: number[][];
+  y: Float32Array;
+  yShape: number[];
+}
 export type WorkerReply = { ok: true; loss: number } | { ok: false; error: string };
 
 function sizeOf(shape: number[]): number {
@@ -55,7 +60,13 @@ export class DataParallelStep {
    * the variables the optimizer updates, in its order. `workerScript` defaults to gradientWorker.js
    * next to this file.
    */
-  static async start(model: tf.LayersModel, vars: tf.Variable[], output: OutputKind, workers: number, workerScript?: string): Promise<DataParallelStep> {
+  static async start(
+    model: tf.LayersModel,
+    vars: tf.Variable[],
+    output: OutputKind,
+    workers: number,
+    workerScript?: string,
+  ): Promise<DataParallelStep> {
     const weightVars = model.weights.map((w) => w.read() as tf.Variable);
     const weightShapes = weightVars.map((v) => v.shape.slice());
     const trainableIndex = vars.map((v) => {
@@ -79,11 +90,13 @@ export class DataParallelStep {
       for (let k = 0; k < workers; k++) {
         const grads = new SharedArrayBuffer(gradSize);
         let g = 0;
-        gradViews.push(vars.map((v) => {
-          const view = new Float32Array(grads, g, v.size);
-          g += 4 * v.size;
-          return view;
-        }));
+        gradViews.push(
+          vars.map((v) => {
+            const view = new Float32Array(grads, g, v.size);
+            g += 4 * v.size;
+            return view;
+          }),
+        );
         const spec: ReplicaSpec = { modelJson, weightShapes, trainableIndex, output, weights: weightBuffer, grads };
         const worker = new Worker(script, { workerData: spec });
         started.push(worker);
@@ -132,11 +145,15 @@ export class DataParallelStep {
       });
     });
     const started = performance.now();
-    const { value, grads } = optimizer.computeGradients(() => tf.tidy(() => {
-      const xs = inputs.map((t) => tf.slice(t, 0, mine));
-      const y = this.model.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor;
-      return lossOf(this.output, tf.slice(labels, 0, mine) as tf.Tensor2D, y);
-    }), this.vars);
+    const { value, grads } = optimizer.computeGradients(
+      () =>
+        tf.tidy(() => {
+          const xs = inputs.map((t) => tf.slice(t, 0, mine));
+          const y = this.model.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor;
+          return lossOf(this.output, tf.slice(labels, 0, mine) as tf.Tensor2D, y);
+        }),
+      this.vars,
+    );
     const mainDone = performance.now();
     const losses = await Promise.all(pending);
     this.balance(mainDone - started, workersDone - posted, mine, n);

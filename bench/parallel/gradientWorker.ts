@@ -14,9 +14,12 @@ async function main(spec: ReplicaSpec, port: NonNullable<typeof parentPort>): Pr
   await activateEngine('wasm');
   registerLazyGradConv2D();
   registerFreezableBatchNorm();
-  const model = await tf.models.modelFromJSON({ modelTopology: JSON.parse(spec.modelJson) as object } as Parameters<typeof tf.models.modelFromJSON>[0]);
+  const model = await tf.models.modelFromJSON({ modelTopology: JSON.parse(spec.modelJson) as object } as Parameters<
+    typeof tf.models.modelFromJSON
+  >[0]);
   const weights = model.weights.map((w) => w.read() as tf.Variable);
-  if (weights.length !== spec.weightShapes.length) throw new Error(`replica has ${weights.length} weights, the model ${spec.weightShapes.length}`);
+  if (weights.length !== spec.weightShapes.length)
+    throw new Error(`replica has ${weights.length} weights, the model ${spec.weightShapes.length}`);
   const views: Float32Array[] = [];
   let at = 0;
   for (const v of weights) {
@@ -36,7 +39,10 @@ async function main(spec: ReplicaSpec, port: NonNullable<typeof parentPort>): Pr
       const loss = tf.tidy(() => {
         const xs = req.x.map((a, i) => tf.tensor(a, req.xShapes[i]));
         const y = tf.tensor2d(req.y, req.yShape as [number, number]);
-        const { value, grads } = tf.variableGrads(() => lossOf(spec.output, y, model.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor), trainable);
+        const { value, grads } = tf.variableGrads(
+          () => lossOf(spec.output, y, model.apply(xs.length === 1 ? xs[0] : xs, { training: true }) as tf.Tensor),
+          trainable,
+        );
         trainable.forEach((v, i) => gradViews[i].set(grads[v.name].dataSync() as Float32Array));
         return value.dataSync()[0];
       });

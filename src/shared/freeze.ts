@@ -50,7 +50,9 @@ export function frozenState(model: ModelSummary, spec: FreezeSpec): FreezeSummar
   const prefixes = freezePrefixes(spec);
   let frozenTotal = 0;
   const modules = model.modules.map((m): ModuleFreezeState => {
-    let frozenLayers = 0, totalLayers = 0, frozenParams = 0;
+    let frozenLayers = 0,
+      totalLayers = 0,
+      frozenParams = 0;
     for (const l of m.layers) {
       if (!l.params.length) continue;
       totalLayers++;
@@ -117,15 +119,23 @@ export interface FreezeLocation {
  */
 export function validateFreeze(model: ModelSummary, spec: FreezeSpec, at?: FreezeLocation): FileDiagnostic[];
 export function validateFreeze(model: ModelSummary, spec: FreezeSpec, experimentText: string, experimentFile: string): FileDiagnostic[];
-export function validateFreeze(model: ModelSummary, spec: FreezeSpec, at?: FreezeLocation | string, experimentFile?: string): FileDiagnostic[] {
-  const loc = typeof at === 'string' ? freezeLineOf(at, experimentFile ?? model.file) : at ?? { file: model.file, line: 1, column: 1 };
+export function validateFreeze(
+  model: ModelSummary,
+  spec: FreezeSpec,
+  at?: FreezeLocation | string,
+  experimentFile?: string,
+): FileDiagnostic[] {
+  const loc = typeof at === 'string' ? freezeLineOf(at, experimentFile ?? model.file) : (at ?? { file: model.file, line: 1, column: 1 });
   const out: FileDiagnostic[] = [];
   const n = model.modules.length;
   const range = `model.0–model.${n - 1}`;
   const report = (message: string, severity: 'error' | 'warning' = 'error') => out.push({ ...loc, severity, message });
   if (typeof spec === 'number') {
     if (!Number.isInteger(spec) || spec < 0) report(`freeze ${spec} must be a whole number ≥ 0`);
-    else if (spec > n) report(`freeze ${spec} is more than the ${n} modules of ${baseName(model.file)} (${range}); use 0–${n} (${n - 1} keeps only the last module trainable)`);
+    else if (spec > n)
+      report(
+        `freeze ${spec} is more than the ${n} modules of ${baseName(model.file)} (${range}); use 0–${n} (${n - 1} keeps only the last module trainable)`,
+      );
     return out;
   }
   const seen = new Set<string>();
@@ -134,7 +144,8 @@ export function validateFreeze(model: ModelSummary, spec: FreezeSpec, at?: Freez
     if (seen.has(key)) report(`freeze lists ${typeof x === 'number' ? x : `'${x}'`} twice`, 'warning');
     seen.add(key);
     if (typeof x === 'number') {
-      if (!Number.isInteger(x) || x < 0 || x >= n) report(`freeze index ${x} is not a module of ${baseName(model.file)}: indices go from 0 to ${n - 1}`);
+      if (!Number.isInteger(x) || x < 0 || x >= n)
+        report(`freeze index ${x} is not a module of ${baseName(model.file)}: indices go from 0 to ${n - 1}`);
       continue;
     }
     const prefix = x.endsWith('.') ? x : `${x}.`;
@@ -144,7 +155,9 @@ export function validateFreeze(model: ModelSummary, spec: FreezeSpec, at?: Freez
       continue;
     }
     const hint = suggestLayer(model, x);
-    report(`'${x}' matches no parameter of ${baseName(model.file)}${hint ? `; did you mean '${hint}'?` : '; names look like model.3 or model.3.bn'}`);
+    report(
+      `'${x}' matches no parameter of ${baseName(model.file)}${hint ? `; did you mean '${hint}'?` : '; names look like model.3 or model.3.bn'}`,
+    );
   }
   return out;
 }
@@ -168,7 +181,8 @@ function matchesAnyParam(model: ModelSummary, prefix: string): boolean {
 /** A layer whose name ends with what the user wrote (`block_3_expand` → `model.5.block_3_expand`). */
 function suggestLayer(model: ModelSummary, name: string): string | undefined {
   for (const m of model.modules) {
-    for (const l of m.layers) if (l.params.length && (l.name.endsWith(`.${name}`) || l.name.endsWith(`.${name.replace(/^model\.\d+\./, '')}`))) return l.name;
+    for (const l of m.layers)
+      if (l.params.length && (l.name.endsWith(`.${name}`) || l.name.endsWith(`.${name.replace(/^model\.\d+\./, '')}`))) return l.name;
   }
   return undefined;
 }

@@ -35,7 +35,10 @@ export interface ActiveEngine {
 }
 
 export class EngineError extends UserError {
-  constructor(message: string, readonly probes: EngineProbe[] = []) {
+  constructor(
+    message: string,
+    readonly probes: EngineProbe[] = [],
+  ) {
     super(message);
     this.name = 'EngineError';
   }

@@ -12,7 +12,17 @@ import { loadModule, packageDir, resolveOptional, ResolvedModule } from './optio
 import { queryGpus } from './system/nvidiaSmi';
 import { missingCudaLibraries, missingLibraryIn } from './system/cudaLibraries';
 import { probeTorch, type TorchProbe } from './torch/probeTorch';
-import { ENGINE_NAMES, EngineError, EngineProbe, ActiveEngine, EngineName, firstLine, installedOrReason, isEngineName, setBackendOrThrow } from './engineTypes';
+import {
+  ENGINE_NAMES,
+  EngineError,
+  EngineProbe,
+  ActiveEngine,
+  EngineName,
+  firstLine,
+  installedOrReason,
+  isEngineName,
+  setBackendOrThrow,
+} from './engineTypes';
 import { activateWebGpu, probeWebGpu } from './webgpuEngine';
 
 export { ENGINE_NAMES, EngineError, isEngineName, type ActiveEngine, type EngineName, type EngineProbe };
@@ -35,11 +45,23 @@ async function probeNative(name: 'tfjs-node' | 'tfjs-node-gpu'): Promise<EngineP
   if (name === 'tfjs-node-gpu') {
     const gpus = await queryGpus();
     if (gpus.length === 0) {
-      return { name, available: false, from: mod.from, mod, reason: `${pkg} is installed but no CUDA device is visible (nvidia-smi lists no GPU)` };
+      return {
+        name,
+        available: false,
+        from: mod.from,
+        mod,
+        reason: `${pkg} is installed but no CUDA device is visible (nvidia-smi lists no GPU)`,
+      };
     }
     const missing = missingCudaLibraries();
     if (missing.length > 0) {
-      return { name, available: false, from: mod.from, mod, reason: `${pkg} is installed but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing: it needs CUDA 11.2 and cuDNN 8 (a CUDA 12 machine has neither); use the torch engine, or install them` };
+      return {
+        name,
+        available: false,
+        from: mod.from,
+        mod,
+        reason: `${pkg} is installed but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing: it needs CUDA 11.2 and cuDNN 8 (a CUDA 12 machine has neither); use the torch engine, or install them`,
+      };
     }
     return { name, available: true, from: mod.from, mod, gpu: gpus[0].name, reason: `CUDA: ${gpus.map((g) => g.name).join(', ')}` };
   }
@@ -51,8 +73,11 @@ async function activateNative(probe: Awaited<ReturnType<typeof probeNative>>): P
     await loadModule(probe.mod!);
   } catch (err) {
     const lib = missingLibraryIn(firstLine(err));
-    throw new EngineError(lib ? `${probe.mod!.name} failed to load: ${lib} is missing (tfjs-node-gpu needs CUDA 11.2 and cuDNN 8); use the torch engine or install it`
-      : `${probe.mod!.name} failed to load (${firstLine(err)}); reinstall it or pick another engine`);
+    throw new EngineError(
+      lib
+        ? `${probe.mod!.name} failed to load: ${lib} is missing (tfjs-node-gpu needs CUDA 11.2 and cuDNN 8); use the torch engine or install it`
+        : `${probe.mod!.name} failed to load (${firstLine(err)}); reinstall it or pick another engine`,
+    );
   }
   await setBackendOrThrow('tensorflow', probe.name);
   return probe.name === 'tfjs-node-gpu' ? `${probe.gpu} (CUDA)` : `${cpuName()} (libtensorflow)`;
@@ -74,7 +99,12 @@ export function wasmBinaryDir(): string | undefined {
 
 function probeWasm(): EngineProbe {
   const dir = wasmBinaryDir();
-  if (!dir) return { name: 'wasm', available: false, reason: `tfjs-backend-wasm.wasm is missing next to ${__dirname}; rebuild with npm run compile` };
+  if (!dir)
+    return {
+      name: 'wasm',
+      available: false,
+      reason: `tfjs-backend-wasm.wasm is missing next to ${__dirname}; rebuild with npm run compile`,
+    };
   return { name: 'wasm', available: true, reason: `WebAssembly on ${cpuName()}` };
 }
 
@@ -113,7 +143,14 @@ export function requestedEngine(flag?: string): EngineName | undefined {
   return value;
 }
 
-type AnyProbe = EngineProbe & { mod?: ResolvedModule; mods?: ResolvedModule[]; gpu?: string; adapterName?: string; software?: boolean; torch?: TorchProbe };
+type AnyProbe = EngineProbe & {
+  mod?: ResolvedModule;
+  mods?: ResolvedModule[];
+  gpu?: string;
+  adapterName?: string;
+  software?: boolean;
+  torch?: TorchProbe;
+};
 
 // ---------------------------------------------------------------- torch
 
@@ -128,7 +165,8 @@ async function activateTorch(p: AnyProbe): Promise<string> {
   const t = p.torch!;
   // TRANSFER_LAB_TORCH_DEVICE=cpu trains on the CPU of a GPU machine (benchmarks, comparisons).
   const forced = process.env.TRANSFER_LAB_TORCH_DEVICE?.trim();
-  if (forced === 'cpu' && t.device !== 'cpu') Object.assign(t, { device: 'cpu', deviceName: `CPU (${t.deviceName} not used: TRANSFER_LAB_TORCH_DEVICE=cpu)` });
+  if (forced === 'cpu' && t.device !== 'cpu')
+    Object.assign(t, { device: 'cpu', deviceName: `CPU (${t.deviceName} not used: TRANSFER_LAB_TORCH_DEVICE=cpu)` });
   return `${t.deviceName} (PyTorch ${t.torch}, ${t.device})`;
 }
 
@@ -180,7 +218,10 @@ function strip(p: AnyProbe): EngineProbe {
  * process): call when training is over, so that the trainer exits as soon as its work is done.
  */
 export function releaseEngine(): void {
-  const backend = tf.engine().backendName === 'wasm' ? tf.engine().backend as unknown as { wasm?: { PThread?: { terminateAllThreads(): void } } } : undefined;
+  const backend =
+    tf.engine().backendName === 'wasm'
+      ? (tf.engine().backend as unknown as { wasm?: { PThread?: { terminateAllThreads(): void } } })
+      : undefined;
   backend?.wasm?.PThread?.terminateAllThreads();
 }
 
@@ -234,7 +275,16 @@ export async function activateEngine(request?: EngineName, o: EngineOptions = {}
     const backend = tf.getBackend();
     if (name === 'torch') {
       const t = p.torch!;
-      return { name, backend, device, probes, addedKernels: [], asyncReadsOnly: false, gpu: t.device === 'cuda', torch: { python: t.python!, device: t.device! } };
+      return {
+        name,
+        backend,
+        device,
+        probes,
+        addedKernels: [],
+        asyncReadsOnly: false,
+        gpu: t.device === 'cuda',
+        torch: { python: t.python!, device: t.device! },
+      };
     }
     const addedKernels = registerTrainingKernels(backend);
     const gpu = name === 'tfjs-node-gpu' || (name === 'webgpu' && !(p as AnyProbe).software);

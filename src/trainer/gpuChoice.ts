@@ -20,8 +20,9 @@ export function webgpuWorthIt(stepFlops: number | undefined): GpuChoice {
   if (stepFlops < WEBGPU_MIN_STEP_FLOPS) {
     return {
       use: false,
-      reason: `a step is ${gflop}, below the ${WEBGPU_MIN_STEP_FLOPS / 1e9} GFLOP from which WebGPU's fixed cost per kernel pays off `
-        + '(a bigger batch or model crosses it); force it with --engine webgpu',
+      reason:
+        `a step is ${gflop}, below the ${WEBGPU_MIN_STEP_FLOPS / 1e9} GFLOP from which WebGPU's fixed cost per kernel pays off ` +
+        '(a bigger batch or model crosses it); force it with --engine webgpu',
     };
   }
   return { use: true, reason: `a step is ${gflop}` };

@@ -2,7 +2,7 @@
 
 /** mulberry32: small, fast, good enough for shuffling; returns floats in [0, 1). */
 export function seededRandom(seed: number): () => number {
-  let a = (seed >>> 0) || 0x9e3779b9;
+  let a = seed >>> 0 || 0x9e3779b9;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -23,5 +23,8 @@ export function shuffleInPlace<T>(items: T[], random: () => number): T[] {
 
 /** 0…n-1 in a seeded order. */
 export function permutation(n: number, random: () => number): number[] {
-  return shuffleInPlace(Array.from({ length: n }, (_, i) => i), random);
+  return shuffleInPlace(
+    Array.from({ length: n }, (_, i) => i),
+    random,
+  );
 }

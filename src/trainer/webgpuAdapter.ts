@@ -33,12 +33,18 @@ export async function loadWebGpu(mod: ResolvedModule): Promise<GpuLike> {
  * The adapter Dawn offers (null: none), or why it could not be asked. `forced`: asked in this
  * process, which then trains on it; otherwise in a child, and `dawn` is the first thing Dawn said.
  */
-export async function findAdapter(mod: ResolvedModule, forced: boolean): Promise<{ adapter: GpuAdapterLike | null; dawn?: string } | { error: string }> {
+export async function findAdapter(
+  mod: ResolvedModule,
+  forced: boolean,
+): Promise<{ adapter: GpuAdapterLike | null; dawn?: string } | { error: string }> {
   if (!forced) {
     const answer = await queryAdapterQuietly(mod.file);
     if (answer.error !== undefined) return { error: answer.error };
     const a = answer.adapter;
-    return { adapter: a ? { info: a, isFallbackAdapter: a.isFallbackAdapter } : null, ...(answer.dawn.length ? { dawn: answer.dawn[0] } : {}) };
+    return {
+      adapter: a ? { info: a, isFallbackAdapter: a.isFallbackAdapter } : null,
+      ...(answer.dawn.length ? { dawn: answer.dawn[0] } : {}),
+    };
   }
   try {
     return { adapter: await (await loadWebGpu(mod)).requestAdapter({ powerPreference: 'high-performance' }) };

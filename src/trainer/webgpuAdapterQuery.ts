@@ -45,13 +45,19 @@ const CHILD = `(async () => {
 
 /** Dawn's lines worth repeating: not blank, not a native stack frame. */
 export function dawnLines(stderr: string): string[] {
-  return stderr.split('\n').map((l) => l.trim().replace(/^Warning:\s*/, '')).filter((l) => l && !/^at\s/.test(l));
+  return stderr
+    .split('\n')
+    .map((l) => l.trim().replace(/^Warning:\s*/, ''))
+    .filter((l) => l && !/^at\s/.test(l));
 }
 
 /** Asks for a WebGPU adapter in a child process (`webgpuEntry`: the package's entry file). */
 export function queryAdapterQuietly(webgpuEntry: string, timeoutMs = 30_000): Promise<AdapterAnswer> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', CHILD, '--', pathToFileURL(webgpuEntry).href], { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn(process.execPath, ['-e', CHILD, '--', pathToFileURL(webgpuEntry).href], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -60,7 +66,10 @@ export function queryAdapterQuietly(webgpuEntry: string, timeoutMs = 30_000): Pr
     const done = (error?: string): void => {
       clearTimeout(timer);
       const dawn = dawnLines(stderr);
-      const line = stdout.split('\n').reverse().find((l) => l.startsWith('{'));
+      const line = stdout
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith('{'));
       if (error !== undefined || !line) {
         resolve({ error: error ?? `the WebGPU probe ended without an answer${dawn.length ? ` (${dawn[dawn.length - 1]})` : ''}`, dawn });
         return;
@@ -72,6 +81,8 @@ export function queryAdapterQuietly(webgpuEntry: string, timeoutMs = 30_000): Pr
       }
     };
     child.on('error', (e) => done(`the WebGPU probe could not start (${e.message})`));
-    child.on('close', (_code, signal) => done(signal === 'SIGKILL' ? `the WebGPU probe did not answer within ${timeoutMs / 1000} s` : undefined));
+    child.on('close', (_code, signal) =>
+      done(signal === 'SIGKILL' ? `the WebGPU probe did not answer within ${timeoutMs / 1000} s` : undefined),
+    );
   });
 }

@@ -15,7 +15,10 @@ data:
 freeze: 0 # nothing frozen
 `;
 
-const freezeLine = (s: Session): string => readFileSync(path.join(s.workspace, 'experiment.yaml'), 'utf8').split('\n').find((l) => l.startsWith('freeze:')) ?? '';
+const freezeLine = (s: Session): string =>
+  readFileSync(path.join(s.workspace, 'experiment.yaml'), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('freeze:')) ?? '';
 
 async function until(probe: () => boolean, what: string, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
@@ -37,10 +40,7 @@ async function freezeAndUndo(s: Session): Promise<void> {
   await row.locator('.custom-view-tree-node-item-checkbox').click();
   // Freezing module 2 alone is not a 0…N-1 prefix, so it is written as a list.
   await until(() => freezeLine(s) === 'freeze: [2] # nothing frozen', `freeze: [2], got '${freezeLine(s)}'`);
-  await page.waitForFunction(
-    (prev) => document.querySelector('.pane-header .description')?.textContent !== prev,
-    before,
-  );
+  await page.waitForFunction((prev) => document.querySelector('.pane-header .description')?.textContent !== prev, before);
   // The header and the row's checkbox are redrawn by separate messages to the window: wait for both.
   await row.locator('.custom-view-tree-node-item-checkbox[aria-checked="true"]').waitFor({ timeout: 20_000 });
   await s.shot('modules-tree-frozen');
@@ -54,9 +54,7 @@ async function freezeAndUndo(s: Session): Promise<void> {
   await page.keyboard.press('Control+Z');
   await page.keyboard.press('Control+S');
   await until(() => freezeLine(s) === 'freeze: 0 # nothing frozen', `undo to restore freeze: 0, got '${freezeLine(s)}'`);
-  await page.waitForFunction(
-    () => document.querySelector('.custom-view-tree-node-item-checkbox[aria-checked="true"]') === null,
-  );
+  await page.waitForFunction(() => document.querySelector('.custom-view-tree-node-item-checkbox[aria-checked="true"]') === null);
   await s.shot('modules-tree-undone');
 
   // With the file closed and focus in the Modules view, Ctrl+Z undoes a checkbox click.

@@ -38,15 +38,27 @@ test('npm run package makes a .vsix under 5 MB that installs and runs in code-se
   );
   // wasm, then `auto`: torch where PyTorch is installed (its Python worker ships in dist/torch/).
   const trainer = path.join(installed, 'dist', 'trainer.js');
-  const listed = JSON.parse(execFileSync(process.execPath, [trainer, 'engines', '--json'], { cwd: ws, encoding: 'utf8', env: { ...process.env, TRANSFER_LAB_ENGINE: '' } })) as { chosen?: { name: string } };
+  const listed = JSON.parse(
+    execFileSync(process.execPath, [trainer, 'engines', '--json'], {
+      cwd: ws,
+      encoding: 'utf8',
+      env: { ...process.env, TRANSFER_LAB_ENGINE: '' },
+    }),
+  ) as { chosen?: { name: string } };
   assert.ok(listed.chosen?.name === 'torch' || listed.chosen?.name === 'wasm', JSON.stringify(listed));
-  for (const [name, engine, expected] of [['vsix', 'wasm', 'wasm'], ['vsix-auto', '', listed.chosen.name]]) {
+  for (const [name, engine, expected] of [
+    ['vsix', 'wasm', 'wasm'],
+    ['vsix-auto', '', listed.chosen.name],
+  ]) {
     const out = execFileSync(process.execPath, [trainer, 'train', 'experiment.yaml', '--name', name, '--json'], {
       cwd: ws,
       encoding: 'utf8',
       env: { ...process.env, TRANSFER_LAB_ENGINE: engine },
     });
-    const events = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; status?: string; engine?: string });
+    const events = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; status?: string; engine?: string });
     assert.equal(events.find((e) => e.type === 'start')?.engine, expected);
     assert.equal(events.at(-1)?.status, 'finished');
   }
@@ -58,7 +70,10 @@ test('npm run package makes a .vsix under 5 MB that installs and runs in code-se
     const tab = page.getByRole('tab', { name: /Transfer Lab/ }).first();
     await tab.waitFor({ state: 'visible', timeout: 60_000 });
     await tab.click();
-    await page.getByRole('tree', { name: /Modules/ }).locator('.monaco-list-row', { hasText: '0 Conv' }).waitFor({ timeout: 60_000 });
+    await page
+      .getByRole('tree', { name: /Modules/ })
+      .locator('.monaco-list-row', { hasText: '0 Conv' })
+      .waitFor({ timeout: 60_000 });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'vsix-installed.png') });
   } finally {
     await browser.close();

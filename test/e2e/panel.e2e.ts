@@ -9,7 +9,17 @@ import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Page } from 'playwright-core';
 import { assertPanelStyled } from './panelLayout';
-import { openSession, openContainer, runCommand, webviewFrame, Session, REPO, SCREENSHOTS, EXTENSION_FROM, type ExtensionFrom } from './session';
+import {
+  openSession,
+  openContainer,
+  runCommand,
+  webviewFrame,
+  Session,
+  REPO,
+  SCREENSHOTS,
+  EXTENSION_FROM,
+  type ExtensionFrom,
+} from './session';
 
 async function widenSideBar(page: Page, by: number): Promise<void> {
   const box = await page.locator('.part.sidebar').boundingBox();
@@ -35,7 +45,10 @@ async function pickTheme(page: Page, name: string): Promise<void> {
 async function sweepAndCompare(s: Session, from: ExtensionFrom): Promise<void> {
   const { page } = s;
   await openContainer(page);
-  await page.getByRole('tree', { name: /Modules/ }).locator('.monaco-list-row', { hasText: '0 Conv' }).waitFor({ timeout: 60_000 });
+  await page
+    .getByRole('tree', { name: /Modules/ })
+    .locator('.monaco-list-row', { hasText: '0 Conv' })
+    .waitFor({ timeout: 60_000 });
   // The panel is open and ready before anything trains, so every epoch after this arrives live
   // (on a quiet machine the whole example sweep takes under a minute).
   await runCommand(page, 'Transfer Lab: Open Comparison');
@@ -80,7 +93,10 @@ async function sweepAndCompare(s: Session, from: ExtensionFrom): Promise<void> {
 
   // Wait for the whole sweep, then compare.
   await page.waitForFunction(
-    () => Array.from(document.querySelectorAll('.statusbar-item')).every((e) => !/-freeze-\d+: (starting|epoch|queued)/.test(e.textContent ?? '')),
+    () =>
+      Array.from(document.querySelectorAll('.statusbar-item')).every(
+        (e) => !/-freeze-\d+: (starting|epoch|queued)/.test(e.textContent ?? ''),
+      ),
     undefined,
     { timeout: 300_000 },
   );
@@ -119,7 +135,11 @@ async function sweepAndCompare(s: Session, from: ExtensionFrom): Promise<void> {
     }
     if (await input.isVisible()) {
       await page.waitForTimeout(500);
-      await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click().catch(() => undefined);
+      await page
+        .locator('.quick-input-widget .monaco-button', { hasText: 'OK' })
+        .first()
+        .click()
+        .catch(() => undefined);
     }
     await page.waitForTimeout(500);
   }
@@ -134,7 +154,10 @@ async function sweepAndCompare(s: Session, from: ExtensionFrom): Promise<void> {
   await frame.locator('vscode-option', { hasText: 'Epoch' }).first().click();
   await widenSideBar(page, -120);
   // Back to the top: the accuracy chart first, as a user opening the panel sees it.
-  await frame.locator('.tl-controls').first().evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  await frame
+    .locator('.tl-controls')
+    .first()
+    .evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await page.waitForTimeout(500);
   // The picture first: when the stylesheet is missing it shows how.
   const dark = await s.shot('panel-dark');

@@ -22,7 +22,9 @@ interface ChartLayout {
 const EPS = 0.5;
 
 function inside(inner: Box, outer: Box): boolean {
-  return inner.top >= outer.top - EPS && inner.bottom <= outer.bottom + EPS && inner.left >= outer.left - EPS && inner.right <= outer.right + EPS;
+  return (
+    inner.top >= outer.top - EPS && inner.bottom <= outer.bottom + EPS && inner.left >= outer.left - EPS && inner.right <= outer.right + EPS
+  );
 }
 
 function overlap(a: Box, b: Box): boolean {

@@ -45,13 +45,18 @@ test('Start Freeze Sweep from the palette queues the standard set and the Runs v
   const { page } = s;
   await openContainer(page);
   const tree = page.getByRole('tree', { name: /Runs/ });
-  await page.getByRole('tree', { name: /Modules/ }).locator('.monaco-list-row[role=treeitem]').first().waitFor({ state: 'visible', timeout: 60_000 });
+  await page
+    .getByRole('tree', { name: /Modules/ })
+    .locator('.monaco-list-row[role=treeitem]')
+    .first()
+    .waitFor({ state: 'visible', timeout: 60_000 });
 
   await widenSideBar();
   await runCommand(page, 'Transfer Lab: Start Freeze Sweep');
   // The seed's set for this model: nothing frozen, the backbone (modules 0–5), all but the head.
   const picks = page.locator('.quick-input-widget .monaco-list-row');
-  for (const label of ['freeze 0', 'freeze 6', 'freeze 8']) await picks.filter({ hasText: label }).first().waitFor({ state: 'visible', timeout: 30_000 });
+  for (const label of ['freeze 0', 'freeze 6', 'freeze 8'])
+    await picks.filter({ hasText: label }).first().waitFor({ state: 'visible', timeout: 30_000 });
   await s.shot('runs-sweep-quickpick');
   await page.keyboard.press('Enter');
 
@@ -77,7 +82,11 @@ test('Start Freeze Sweep from the palette queues the standard set and the Runs v
     { timeout: 240_000 },
   );
   const texts = await rows.allTextContents();
-  for (const f of ['freeze 0', 'freeze 6', 'freeze 8']) assert.ok(texts.some((t) => t.startsWith(f)), `a row for ${f}: ${texts.join(' | ')}`);
+  for (const f of ['freeze 0', 'freeze 6', 'freeze 8'])
+    assert.ok(
+      texts.some((t) => t.startsWith(f)),
+      `a row for ${f}: ${texts.join(' | ')}`,
+    );
   const description = await page.locator('.pane-header', { hasText: 'Runs' }).locator('.description').textContent();
   assert.equal(description?.trim(), '3/3 selected', 'new runs are checked for the comparison');
   await s.shot('runs-sweep-finished', page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Runs' }) }));
@@ -85,7 +94,9 @@ test('Start Freeze Sweep from the palette queues the standard set and the Runs v
 
   // The run folders hold what the rows show.
   const runsDir = path.join(s.workspace, 'runs');
-  const folders = readdirSync(runsDir).filter((n) => /-freeze-\d/.test(n)).sort();
+  const folders = readdirSync(runsDir)
+    .filter((n) => /-freeze-\d/.test(n))
+    .sort();
   assert.equal(folders.length, 3);
   for (const f of folders) {
     const record = JSON.parse(readFileSync(path.join(runsDir, f, 'run.json'), 'utf8')) as { status: string; sweep?: string };

@@ -50,7 +50,12 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   }
   const settings = { ...(opts.theme ? { 'workbench.colorTheme': opts.theme } : {}), ...opts.settings };
   const fromVsix = opts.extension === 'vsix';
-  const server = await startCodeServer({ workspace, smokeTestDriver: true, settings, installVsix: fromVsix ? [packagedVsix(REPO)] : undefined });
+  const server = await startCodeServer({
+    workspace,
+    smokeTestDriver: true,
+    settings,
+    installVsix: fromVsix ? [packagedVsix(REPO)] : undefined,
+  });
   if (fromVsix && !readdirSync(path.join(server.tmp, 'extensions')).some((d) => d.startsWith('transfer-lab.transfer-lab-'))) {
     await server.stop();
     throw new Error('the .vsix did not install into the extensions folder');

@@ -27,7 +27,11 @@ async function printPhases(s: Session, label: string): Promise<void> {
 
 for (const from of EXTENSION_FROM) {
   test(`the digits example: window ready to Modules rows (printed), and a header that fits the sidebar (extension from ${from})`, async () => {
-    const s = await openSession({ from: path.join(REPO, 'examples', 'digits'), extension: from, beforeOpen: (p) => observeStartup(p, '0 Conv') });
+    const s = await openSession({
+      from: path.join(REPO, 'examples', 'digits'),
+      extension: from,
+      beforeOpen: (p) => observeStartup(p, '0 Conv'),
+    });
     try {
       const { page } = s;
       await openContainer(page);

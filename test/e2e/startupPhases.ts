@@ -52,7 +52,9 @@ export async function startupPhases(page: Page, serverTmp: string): Promise<Phas
       phases.push(logged(hostLog, /Extension host with pid \d+ started/, 'extension host started'));
       const activation = hostLog.find((l) => l.includes('_doActivateExtension transfer-lab.transfer-lab'));
       const event = /activationEvent: '([^']+)'/.exec(activation ?? '')?.[1];
-      phases.push(logged(hostLog, /_doActivateExtension transfer-lab\.transfer-lab/, `host began activating Transfer Lab (${event ?? '?'})`));
+      phases.push(
+        logged(hostLog, /_doActivateExtension transfer-lab\.transfer-lab/, `host began activating Transfer Lab (${event ?? '?'})`),
+      );
       phases.push(...ownMarks(read(ownLog(host))));
     }
   }
@@ -83,7 +85,12 @@ function logFolders(serverTmp: string): Array<{ day: string; hosts: string[] }> 
   const logs = path.join(serverTmp, 'user', 'logs');
   return readdirSync(logs).map((d) => {
     const day = path.join(logs, d);
-    return { day, hosts: readdirSync(day).filter((h) => h.startsWith('exthost')).map((h) => path.join(day, h)) };
+    return {
+      day,
+      hosts: readdirSync(day)
+        .filter((h) => h.startsWith('exthost'))
+        .map((h) => path.join(day, h)),
+    };
   });
 }
 
@@ -95,7 +102,10 @@ function ownLog(host: string): string {
 export function formatPhases(phases: readonly Phase[]): string {
   const zero = phases[0]?.at ?? 0;
   return phases
-    .map((p, i) => `  ${((p.at - zero) / 1000).toFixed(2).padStart(6)} s  (+${((p.at - (phases[i - 1]?.at ?? p.at)) / 1000).toFixed(2)})  ${p.name}`)
+    .map(
+      (p, i) =>
+        `  ${((p.at - zero) / 1000).toFixed(2).padStart(6)} s  (+${((p.at - (phases[i - 1]?.at ?? p.at)) / 1000).toFixed(2)})  ${p.name}`,
+    )
     .join('\n');
 }
 

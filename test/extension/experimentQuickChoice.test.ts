@@ -33,10 +33,21 @@ test('the remembered file first, then transferLab.experiment, when they exist an
   try {
     const b = path.join(ws, 'b', 'b.experiment.yaml');
     assert.equal(await quickExperimentChoice({ folders: [ws], remembered: b, configured: 'c/c.experiment.yaml' }), b);
-    assert.equal(await quickExperimentChoice({ folders: [ws], remembered: path.join(ws, 'gone.experiment.yaml'), configured: './c/c.experiment.yaml' }), path.join(ws, 'c', 'c.experiment.yaml'));
+    assert.equal(
+      await quickExperimentChoice({
+        folders: [ws],
+        remembered: path.join(ws, 'gone.experiment.yaml'),
+        configured: './c/c.experiment.yaml',
+      }),
+      path.join(ws, 'c', 'c.experiment.yaml'),
+    );
     // A run's snapshot is never the experiment, nor a file that is not an experiment file.
     assert.equal(await quickExperimentChoice({ folders: [ws], configured: 'runs/r1/experiment.yaml' }), path.join(ws, 'experiment.yaml'));
-    assert.equal(await quickExperimentChoice({ folders: [ws], remembered: path.join(os.tmpdir(), 'elsewhere.experiment.yaml') }), path.join(ws, 'experiment.yaml'), 'outside the workspace: ignored');
+    assert.equal(
+      await quickExperimentChoice({ folders: [ws], remembered: path.join(os.tmpdir(), 'elsewhere.experiment.yaml') }),
+      path.join(ws, 'experiment.yaml'),
+      'outside the workspace: ignored',
+    );
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }

@@ -11,7 +11,10 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-localrun-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('a weights/last of a tfjs or a torchvision run is a checkpoint; an empty run folder is not', async () => {
-  for (const [name, file] of [['tfjs', 'model.json'], ['torchvision', 'torchvision.json']]) {
+  for (const [name, file] of [
+    ['tfjs', 'model.json'],
+    ['torchvision', 'torchvision.json'],
+  ]) {
     const dir = path.join(tmp, name);
     mkdirSync(path.join(dir, 'weights', 'last'), { recursive: true });
     writeFileSync(path.join(dir, 'weights', 'last', file), '{}');

@@ -27,8 +27,17 @@ test('the panel page: strict CSP with a nonce, scripts and styles only from the 
   assert.match(nonce, /^[A-Za-z0-9]{20,}$/);
   assert.notEqual(makeNonce(), nonce);
   const csp = contentSecurityPolicy('https://x.vscode-cdn.net', nonce);
-  assert.equal(csp, `default-src 'none'; script-src https://x.vscode-cdn.net 'nonce-${nonce}'; style-src https://x.vscode-cdn.net 'nonce-${nonce}'; font-src https://x.vscode-cdn.net; img-src https://x.vscode-cdn.net data:`);
-  const html = buildPanelHtml({ cspSource: 'https://x.vscode-cdn.net', nonce, scriptUri: 'https://x/dist/webview.js', styleUri: 'https://x/dist/webview.css', toolkitUri: 'https://x/dist/toolkit.min.js' });
+  assert.equal(
+    csp,
+    `default-src 'none'; script-src https://x.vscode-cdn.net 'nonce-${nonce}'; style-src https://x.vscode-cdn.net 'nonce-${nonce}'; font-src https://x.vscode-cdn.net; img-src https://x.vscode-cdn.net data:`,
+  );
+  const html = buildPanelHtml({
+    cspSource: 'https://x.vscode-cdn.net',
+    nonce,
+    scriptUri: 'https://x/dist/webview.js',
+    styleUri: 'https://x/dist/webview.css',
+    toolkitUri: 'https://x/dist/toolkit.min.js',
+  });
   assert.ok(html.includes(`<meta property="csp-nonce" content="${nonce}">`));
   assert.ok(!/unsafe-(inline|eval)/.test(html));
   const scripts = [...html.matchAll(/<script([^>]*)>/g)].map((m) => m[1]);

@@ -18,35 +18,64 @@ const TRAINER = path.resolve(__dirname, '..', '..', '..', 'dist', 'trainer.js');
 
 test('train arguments: name, json, runs folder, unknown keys allowed (the launch command asked); freeze, engine and resume only when asked', () => {
   const base = { trainerScript: '/ext/dist/trainer.js', experiment: '/ws/exp.yaml', name: 'r1', runsDir: '/ws/runs' };
-  assert.deepEqual(trainArgs(base, settings), ['/ext/dist/trainer.js', 'train', '/ws/exp.yaml', '--name', 'r1', '--json', '--runs-dir', '/ws/runs', '--allow-unknown-keys']);
+  assert.deepEqual(trainArgs(base, settings), [
+    '/ext/dist/trainer.js',
+    'train',
+    '/ws/exp.yaml',
+    '--name',
+    'r1',
+    '--json',
+    '--runs-dir',
+    '/ws/runs',
+    '--allow-unknown-keys',
+  ]);
   const full = trainArgs({ ...base, freeze: [0, 'model.3.bn'], resume: true }, { ...settings, engine: 'wasm' });
   assert.deepEqual(full.slice(9), ['--freeze', '[0,"model.3.bn"]', '--engine', 'wasm', '--resume']);
   assert.deepEqual(trainArgs({ ...base, sweep: 's1' }, settings).slice(9), ['--sweep', 's1']);
 });
 
 test('environment: CUDA_VISIBLE_DEVICES from the setting; ELECTRON_RUN_AS_NODE only for the editor runtime', () => {
-  const env = trainerEnv({ command: '/usr/bin/node', env: {}, source: 'PATH' }, { ...settings, cudaVisibleDevices: ' 1,2 ' }, { PATH: '/bin', ELECTRON_RUN_AS_NODE: '1' });
+  const env = trainerEnv(
+    { command: '/usr/bin/node', env: {}, source: 'PATH' },
+    { ...settings, cudaVisibleDevices: ' 1,2 ' },
+    { PATH: '/bin', ELECTRON_RUN_AS_NODE: '1' },
+  );
   assert.equal(env.CUDA_VISIBLE_DEVICES, '1,2');
   assert.equal(env.ELECTRON_RUN_AS_NODE, undefined);
   assert.equal(env.PATH, '/bin');
-  const inherit = trainerEnv({ command: '/opt/code', env: { ELECTRON_RUN_AS_NODE: '1' }, source: 'editor' }, settings, { CUDA_VISIBLE_DEVICES: '0' });
+  const inherit = trainerEnv({ command: '/opt/code', env: { ELECTRON_RUN_AS_NODE: '1' }, source: 'editor' }, settings, {
+    CUDA_VISIBLE_DEVICES: '0',
+  });
   assert.equal(inherit.CUDA_VISIBLE_DEVICES, '0', 'empty setting inherits');
   assert.equal(inherit.ELECTRON_RUN_AS_NODE, '1');
-  assert.equal(trainerEnv({ command: '/usr/bin/node', env: {}, source: 'PATH' }, settings, {}, 8).TRANSFER_LAB_CPUS, '7', 'the editor keeps one core');
+  assert.equal(
+    trainerEnv({ command: '/usr/bin/node', env: {}, source: 'PATH' }, settings, {}, 8).TRANSFER_LAB_CPUS,
+    '7',
+    'the editor keeps one core',
+  );
   assert.equal(trainerEnv({ command: '/usr/bin/node', env: {}, source: 'PATH' }, settings, {}, 2).TRANSFER_LAB_CPUS, '1');
 });
 
-test('environment: transferLab.wasmThreads sets the trainer\'s threads; the default (auto) leaves the environment alone', () => {
+test("environment: transferLab.wasmThreads sets the trainer's threads; the default (auto) leaves the environment alone", () => {
   const runtime = { command: '/usr/bin/node', env: {}, source: 'PATH' as const };
-  assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: 'auto' }, {}).TRANSFER_LAB_WASM_THREADS, undefined, 'the trainer\'s default');
-  assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: 'auto' }, { TRANSFER_LAB_WASM_THREADS: '2' }).TRANSFER_LAB_WASM_THREADS, '2');
-  assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: '3' }, { TRANSFER_LAB_WASM_THREADS: 'auto' }).TRANSFER_LAB_WASM_THREADS, '3');
+  assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: 'auto' }, {}).TRANSFER_LAB_WASM_THREADS, undefined, "the trainer's default");
+  assert.equal(
+    trainerEnv(runtime, { ...settings, wasmThreads: 'auto' }, { TRANSFER_LAB_WASM_THREADS: '2' }).TRANSFER_LAB_WASM_THREADS,
+    '2',
+  );
+  assert.equal(
+    trainerEnv(runtime, { ...settings, wasmThreads: '3' }, { TRANSFER_LAB_WASM_THREADS: 'auto' }).TRANSFER_LAB_WASM_THREADS,
+    '3',
+  );
   assert.equal(trainerEnv(runtime, { ...settings, wasmThreads: '1' }, {}).TRANSFER_LAB_WASM_THREADS, '1', '1 turns threads off');
 });
 
-test('environment: transferLab.python names the torch engine\'s interpreter; empty leaves the trainer to find one', () => {
+test("environment: transferLab.python names the torch engine's interpreter; empty leaves the trainer to find one", () => {
   const runtime = { command: '/usr/bin/node', env: {}, source: 'PATH' as const };
-  assert.equal(trainerEnv(runtime, { ...settings, python: ' /opt/venv/bin/python ' }, {}).TRANSFER_LAB_TORCH_PYTHON, '/opt/venv/bin/python');
+  assert.equal(
+    trainerEnv(runtime, { ...settings, python: ' /opt/venv/bin/python ' }, {}).TRANSFER_LAB_TORCH_PYTHON,
+    '/opt/venv/bin/python',
+  );
   assert.equal(trainerEnv(runtime, { ...settings, python: '' }, {}).TRANSFER_LAB_TORCH_PYTHON, undefined);
 });
 
@@ -68,12 +97,19 @@ test('runtime: the setting, else node on PATH, else the editor binary as Node', 
       process.env.PATH = dir;
       assert.deepEqual(await resolveNodeRuntime(''), { command: fake, env: {}, source: 'PATH' });
       process.env.PATH = '/nonexistent';
-      assert.deepEqual(await resolveNodeRuntime('', '/opt/editor/code'), { command: '/opt/editor/code', env: { ELECTRON_RUN_AS_NODE: '1' }, source: 'editor' });
+      assert.deepEqual(await resolveNodeRuntime('', '/opt/editor/code'), {
+        command: '/opt/editor/code',
+        env: { ELECTRON_RUN_AS_NODE: '1' },
+        source: 'editor',
+      });
     } finally {
       process.env.PATH = saved;
     }
     assert.deepEqual(await resolveNodeRuntime(process.execPath), { command: process.execPath, env: {}, source: 'setting' });
-    await assert.rejects(resolveNodeRuntime(path.join(dir, 'missing-node')), (e: Error) => e instanceof RuntimeError && /transferLab.nodePath .* not an executable/.test(e.message));
+    await assert.rejects(
+      resolveNodeRuntime(path.join(dir, 'missing-node')),
+      (e: Error) => e instanceof RuntimeError && /transferLab.nodePath .* not an executable/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -91,7 +127,11 @@ test('event lines survive arbitrary chunking; other lines stay text', () => {
   assert.deepEqual(parseTrainerLine(lines[1]), { kind: 'text', text: 'Warning: ünïcode' });
   assert.equal(parseTrainerLine(lines[2]).kind, 'text', 'unknown event types are text');
   assert.equal(parseTrainerLine(lines[3]).kind, 'text');
-  assert.equal(parseTrainerLine('{"type":"batch","run":"r","loss":"high"}').kind, 'text', 'an event with missing or wrong-typed fields is text');
+  assert.equal(
+    parseTrainerLine('{"type":"batch","run":"r","loss":"high"}').kind,
+    'text',
+    'an event with missing or wrong-typed fields is text',
+  );
 });
 
 test('a real child process: events from stdout, text from stderr, exit code, no shell', async () => {
@@ -117,7 +157,10 @@ test('a real child process: events from stdout, text from stderr, exit code, no 
     assert.deepEqual(events, [{ type: 'end', run: 'run;$(echo x)', status: 'failed', error: 'boom' }]);
     assert.deepEqual(texts.sort(), ['stderr:Error: boom', 'stdout:plain']);
     const missing = await new Promise<TrainerExit>((resolve) => {
-      new TrainerProcess({ command: path.join(dir, 'no-such-node'), args: [], cwd: dir, env: process.env }, { onEvent: () => undefined, onText: () => undefined, onExit: resolve });
+      new TrainerProcess(
+        { command: path.join(dir, 'no-such-node'), args: [], cwd: dir, env: process.env },
+        { onEvent: () => undefined, onText: () => undefined, onExit: resolve },
+      );
     });
     assert.match(missing.error?.message ?? '', /ENOENT/);
   } finally {
@@ -137,15 +180,24 @@ test('ETA from finished epochs and the current epoch', () => {
   assert.equal(formatDuration(3900), '1h 05m');
 });
 
-test("Show Engines reads the real trainer's `engines --json`", { skip: !existsSync(TRAINER) && 'dist/trainer.js not built (npm run compile)' }, async () => {
-  const out = await new Promise<string>((resolve, reject) =>
-    execFile(process.execPath, [TRAINER, 'engines', '--json'], { timeout: 60_000 }, (err, stdout) => (stdout.trim() ? resolve(stdout) : reject(err))),
-  );
-  const report = parseEnginesJson(out);
-  assert.ok(report.engines.length >= 2, 'every engine is listed');
-  assert.ok(report.engines.every((e) => typeof e.reason === 'string' && e.reason.length > 0), 'each says why or what it runs on');
-  const firstAvailable = report.engines.find((e) => e.available);
-  assert.equal(report.chosen, firstAvailable?.name, 'auto picks the best available engine');
-  assert.throws(() => parseEnginesJson('engine: wasm'), /not JSON/);
-  assert.throws(() => parseEnginesJson('{"chosen":null}'), /no engine list/);
-});
+test(
+  "Show Engines reads the real trainer's `engines --json`",
+  { skip: !existsSync(TRAINER) && 'dist/trainer.js not built (npm run compile)' },
+  async () => {
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [TRAINER, 'engines', '--json'], { timeout: 60_000 }, (err, stdout) =>
+        stdout.trim() ? resolve(stdout) : reject(err),
+      ),
+    );
+    const report = parseEnginesJson(out);
+    assert.ok(report.engines.length >= 2, 'every engine is listed');
+    assert.ok(
+      report.engines.every((e) => typeof e.reason === 'string' && e.reason.length > 0),
+      'each says why or what it runs on',
+    );
+    const firstAvailable = report.engines.find((e) => e.available);
+    assert.equal(report.chosen, firstAvailable?.name, 'auto picks the best available engine');
+    assert.throws(() => parseEnginesJson('engine: wasm'), /not JSON/);
+    assert.throws(() => parseEnginesJson('{"chosen":null}'), /no engine list/);
+  },
+);

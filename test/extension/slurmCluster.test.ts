@@ -40,7 +40,10 @@ function experiment(name: string, epochs: number, more = ''): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'model.yaml'), TINY_MODEL);
   const file = path.join(dir, `${name}.experiment.yaml`);
-  writeFileSync(file, `model: model.yaml\ndata: { source: mnist, classes: [0, 1], limit: 320, valFraction: 0.05 }\ntrain: { epochs: ${epochs}, batch: 8, imgsz: 14, seed: 3 }\nexecutor: slurm\n${more}`);
+  writeFileSync(
+    file,
+    `model: model.yaml\ndata: { source: mnist, classes: [0, 1], limit: 320, valFraction: 0.05 }\ntrain: { epochs: ${epochs}, batch: 8, imgsz: 14, seed: 3 }\nexecutor: slurm\n${more}`,
+  );
   return file;
 }
 
@@ -79,7 +82,13 @@ function cli(args: string[], env: NodeJS.ProcessEnv = cluster.env): Cli {
       const e = events.find(pred);
       if (e) return e;
       if (Date.now() > deadline || child.exitCode !== null) {
-        throw new Error(`no such event (exit ${child.exitCode}); stderr: ${err.slice(-800)}\nevents: ${events.filter((x) => x.type !== 'batch').map((x) => JSON.stringify(x)).join('\n').slice(-2000)}\n${cluster.logs()}`);
+        throw new Error(
+          `no such event (exit ${child.exitCode}); stderr: ${err.slice(-800)}\nevents: ${events
+            .filter((x) => x.type !== 'batch')
+            .map((x) => JSON.stringify(x))
+            .join('\n')
+            .slice(-2000)}\n${cluster.logs()}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -87,7 +96,11 @@ function cli(args: string[], env: NodeJS.ProcessEnv = cluster.env): Cli {
   return { child, events, stderr: () => err, waitFor, exit };
 }
 
-const logOf = (c: Cli) => c.events.filter((e): e is Extract<ProgressEvent, { type: 'log' }> => e.type === 'log').map((e) => e.message).join('\n');
+const logOf = (c: Cli) =>
+  c.events
+    .filter((e): e is Extract<ProgressEvent, { type: 'log' }> => e.type === 'log')
+    .map((e) => e.message)
+    .join('\n');
 const jobIdOf = (dir: string) => {
   const ex = record(dir).executor;
   assert.equal(ex?.kind, 'slurm');
@@ -109,7 +122,10 @@ describe('transfer-lab … --slurm on a real cluster', { concurrency: 6 }, () =>
     const r = record(dir);
     assert.equal(r.status, 'stopped');
     assert.equal(r.executor?.kind === 'slurm' && r.executor.state, 'TIMEOUT');
-    assert.match(r.error ?? '', /time limit .*reached: Slurm ended job \d+ on node localhost \(TIMEOUT\); \d+ epochs? and weights\/last are kept; Resume resubmits it with --resume/);
+    assert.match(
+      r.error ?? '',
+      /time limit .*reached: Slurm ended job \d+ on node localhost \(TIMEOUT\); \d+ epochs? and weights\/last are kept; Resume resubmits it with --resume/,
+    );
     assert.ok((r.epochsDone ?? 0) >= 1);
     assert.equal(readMetricsFile(path.join(dir, 'metrics.jsonl')).length, r.epochsDone);
     assert.ok(existsSync(path.join(dir, 'weights', 'last', 'model.json')));
@@ -125,7 +141,10 @@ describe('transfer-lab … --slurm on a real cluster', { concurrency: 6 }, () =>
     const id = jobIdOf(dir);
     assert.equal(r.status, 'finished');
     assert.deepEqual(r.executor, { kind: 'slurm', jobId: id, state: 'COMPLETED', node: 'localhost' });
-    assert.deepEqual(readMetricsFile(path.join(dir, 'metrics.jsonl')).map((m) => m.epoch), [1, 2]);
+    assert.deepEqual(
+      readMetricsFile(path.join(dir, 'metrics.jsonl')).map((m) => m.epoch),
+      [1, 2],
+    );
     assert.ok(existsSync(path.join(dir, 'weights', 'best', 'model.json')));
     // The job's output is the trainer's own event stream, in the run folder.
     const out = readFileSync(path.join(dir, `slurm-${id}.out`), 'utf8');
@@ -134,7 +153,10 @@ describe('transfer-lab … --slurm on a real cluster', { concurrency: 6 }, () =>
     const script = readFileSync(path.join(dir, 'slurm-job.sh'), 'utf8');
     assert.match(script, /--cpus-per-task=1 --mem=900M --job-name=tl-one/);
     assert.match(script, /\nexec node .*trainer\.js train /);
-    assert.ok(c.events.some((e) => e.type === 'epoch' && e.metrics.epoch === 2), 'the job\'s epochs reached the CLI');
+    assert.ok(
+      c.events.some((e) => e.type === 'epoch' && e.metrics.epoch === 2),
+      "the job's epochs reached the CLI",
+    );
     assert.match(logOf(c), new RegExp(`job ${id}: (pending|running on localhost)`));
     // Once the controller forgets the job (MinJobAge), its end is still known: this cluster has no
     // accounting (sacct says so), so the jobcomp/filetxt log answers.
@@ -144,12 +166,23 @@ describe('transfer-lab … --slurm on a real cluster', { concurrency: 6 }, () =>
       await new Promise((r) => setTimeout(r, 100));
       h = await client.history(id);
     }
-    assert.deepEqual(h, { id, state: 'COMPLETED', reason: 'None', node: 'localhost', exitCode: '0:0', timeLimit: 'UNLIMITED', source: 'jobcomp' });
+    assert.deepEqual(h, {
+      id,
+      state: 'COMPLETED',
+      reason: 'None',
+      node: 'localhost',
+      exitCode: '0:0',
+      timeLimit: 'UNLIMITED',
+      source: 'jobcomp',
+    });
   });
 
   test('a freeze sweep is one job array whose tasks run side by side, one GPU each, then the table', async () => {
     const exp = experiment('sweep', 2, 'slurm:\n  gpus: 1\n');
-    const child = spawn(process.execPath, [TRAINER, 'sweep', exp, '--name', 'sw', '--freeze', '0', '--freeze', '4', '--json', '--slurm'], { cwd: tmp, env: cluster.env });
+    const child = spawn(process.execPath, [TRAINER, 'sweep', exp, '--name', 'sw', '--freeze', '0', '--freeze', '4', '--json', '--slurm'], {
+      cwd: tmp,
+      env: cluster.env,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -158,7 +191,13 @@ describe('transfer-lab … --slurm on a real cluster', { concurrency: 6 }, () =>
     assert.equal(code, 0, stderr.slice(-2000));
     const table = JSON.parse(stdout) as { status: string; runs: Array<{ run: string; status: string; best: number }> };
     assert.equal(table.status, 'finished');
-    assert.deepEqual(table.runs.map((r) => [r.run, r.status]), [['sw-freeze-0', 'finished'], ['sw-freeze-4', 'finished']]);
+    assert.deepEqual(
+      table.runs.map((r) => [r.run, r.status]),
+      [
+        ['sw-freeze-0', 'finished'],
+        ['sw-freeze-4', 'finished'],
+      ],
+    );
     const ids = ['sw-freeze-0', 'sw-freeze-4'].map((n) => jobIdOf(path.join(tmp, 'sweep', 'runs', n)));
     const array = ids[0].split('_')[0];
     assert.deepEqual(ids, [`${array}_0`, `${array}_1`]);
@@ -200,11 +239,14 @@ describe('transfer-lab … --slurm on a real cluster', { concurrency: 6 }, () =>
     const r2 = record(dir);
     assert.equal(r2.status, 'finished');
     assert.notEqual(jobIdOf(dir), first, 'a new job');
-    assert.deepEqual(readMetricsFile(path.join(dir, 'metrics.jsonl')).map((m) => m.epoch), Array.from({ length: done + 1 }, (_, i) => i + 1));
+    assert.deepEqual(
+      readMetricsFile(path.join(dir, 'metrics.jsonl')).map((m) => m.epoch),
+      Array.from({ length: done + 1 }, (_, i) => i + 1),
+    );
     assert.match(logOf(resumed), /optimizer state restored/);
   });
 
-  test('a job cancelled by someone else (an administrator\'s scancel) is stopped with that said, nothing lost', async () => {
+  test("a job cancelled by someone else (an administrator's scancel) is stopped with that said, nothing lost", async () => {
     const exp = experiment('admin', 200);
     const c = cli(['train', exp, '--name', 'admin', '--json', '--slurm']);
     await c.waitFor((e) => e.type === 'epoch');
@@ -213,18 +255,24 @@ describe('transfer-lab … --slurm on a real cluster', { concurrency: 6 }, () =>
     assert.equal(await c.exit, 1);
     const r = record(dir);
     assert.equal(r.status, 'stopped');
-    assert.match(r.error ?? '', /job \d+ was cancelled outside Transfer Lab \(scancel by an administrator, another session, or a cluster policy\); \d+ epochs? and weights\/last are kept/);
+    assert.match(
+      r.error ?? '',
+      /job \d+ was cancelled outside Transfer Lab \(scancel by an administrator, another session, or a cluster policy\); \d+ epochs? and weights\/last are kept/,
+    );
     assert.equal(readMetricsFile(path.join(dir, 'metrics.jsonl')).length, r.epochsDone);
     assert.ok(existsSync(path.join(dir, 'weights', 'last', 'model.json')));
   });
 
-  test('a rejected submission (no such partition) shows Slurm\'s own message on the run and in the log', async () => {
+  test("a rejected submission (no such partition) shows Slurm's own message on the run and in the log", async () => {
     const exp = experiment('bad', 2, 'slurm:\n  partition: nosuchpart\n');
     const c = cli(['train', exp, '--name', 'bad', '--json', '--slurm']);
     assert.equal(await c.exit, 1);
     const r = record(path.join(tmp, 'bad', 'runs', 'bad'));
     assert.equal(r.status, 'failed');
-    assert.match(r.error ?? '', /^Slurm rejected the job: invalid partition specified: nosuchpart; Batch job submission failed: Invalid partition name specified$/);
+    assert.match(
+      r.error ?? '',
+      /^Slurm rejected the job: invalid partition specified: nosuchpart; Batch job submission failed: Invalid partition name specified$/,
+    );
     const end = c.events.find((e) => e.type === 'end');
     assert.deepEqual(end, { type: 'end', run: 'bad', status: 'failed', error: r.error });
   });
@@ -239,20 +287,31 @@ describe('transfer-lab … --slurm on a real cluster', { concurrency: 6 }, () =>
     assert.equal(await noSlurm.exit, 1);
     const r = record(path.join(tmp, 'nocluster', 'runs', 'nosbatch'));
     assert.equal(r.status, 'failed');
-    assert.match(r.error ?? '', /^sbatch was not found on PATH \(ENOENT\): Slurm's client commands must be installed where runs are submitted/);
+    assert.match(
+      r.error ?? '',
+      /^sbatch was not found on PATH \(ENOENT\): Slurm's client commands must be installed where runs are submitted/,
+    );
 
     // The same cluster's configuration, pointing at a port where no controller listens.
     const dead = path.join(tmp, 'dead.conf');
-    writeFileSync(dead, readFileSync(cluster.conf, 'utf8').replace(/^SlurmctldPort=.*$/m, 'SlurmctldPort=9').concat('MessageTimeout=1\n'));
+    writeFileSync(
+      dead,
+      readFileSync(cluster.conf, 'utf8')
+        .replace(/^SlurmctldPort=.*$/m, 'SlurmctldPort=9')
+        .concat('MessageTimeout=1\n'),
+    );
     const unreachable = cli(['train', exp, '--name', 'unreachable', '--json', '--slurm'], { ...cluster.env, SLURM_CONF: dead });
     assert.equal(await unreachable.exit, 1);
     const u = record(path.join(tmp, 'nocluster', 'runs', 'unreachable'));
     assert.equal(u.status, 'failed');
     assert.match(u.error ?? '', /the Slurm controller is not reachable \(sbatch: .*Unable to contact slurm controller/);
-    await assert.rejects(new SlurmClient({ env: { ...cluster.env, SLURM_CONF: dead } }).states(['1']), (e: Error & { kind?: string }) => e.kind === 'unreachable');
+    await assert.rejects(
+      new SlurmClient({ env: { ...cluster.env, SLURM_CONF: dead } }).states(['1']),
+      (e: Error & { kind?: string }) => e.kind === 'unreachable',
+    );
   });
 
-  test('the editor\'s follower reattaches to a job by its id (after a reload) and sees it through', async () => {
+  test("the editor's follower reattaches to a job by its id (after a reload) and sees it through", async () => {
     const exp = experiment('reattach', 3);
     const c = cli(['train', exp, '--name', 're', '--json', '--slurm', '--detach']);
     assert.equal(await c.exit, 0, c.stderr());
@@ -267,7 +326,12 @@ describe('transfer-lab … --slurm on a real cluster', { concurrency: 6 }, () =>
     const notes: string[] = [];
     let resolveEnd: (e: { status: RunStatus; message?: string }) => void = () => undefined;
     const ended = new Promise<{ status: RunStatus; message?: string }>((r) => (resolveEnd = r));
-    const logs = { attach: (_d: string, _n: string, h: string) => notes.push(h), note: (_d: string, _n: string, m: string) => notes.push(m), text: () => undefined, detach: async () => undefined };
+    const logs = {
+      attach: (_d: string, _n: string, h: string) => notes.push(h),
+      note: (_d: string, _n: string, m: string) => notes.push(m),
+      text: () => undefined,
+      detach: async () => undefined,
+    };
     const host: ExecutorHost = {
       logs: logs as unknown as RunLogs,
       add: () => runState,
@@ -285,16 +349,28 @@ describe('transfer-lab … --slurm on a real cluster', { concurrency: 6 }, () =>
     try {
       jobs.follow(runState);
       assert.ok(jobs.isFollowing(dir));
-      const e = await Promise.race([ended, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not ended; notes: ${notes.join('\n')}`)), 40_000))]);
+      const e = await Promise.race([
+        ended,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not ended; notes: ${notes.join('\n')}`)), 40_000)),
+      ]);
       assert.deepEqual(e, { status: 'finished', message: undefined });
     } finally {
       jobs.dispose();
     }
     assert.equal(runState.record.status, 'finished');
-    assert.deepEqual(runState.epochs.map((m) => m.epoch), [1, 2, 3]);
-    assert.ok(events.some((e) => e.type === 'start') && events.some((e) => e.type === 'end'), 'progress events read from the job\'s output file');
+    assert.deepEqual(
+      runState.epochs.map((m) => m.epoch),
+      [1, 2, 3],
+    );
+    assert.ok(
+      events.some((e) => e.type === 'start') && events.some((e) => e.type === 'end'),
+      "progress events read from the job's output file",
+    );
     assert.ok(notes.some((n) => n.startsWith(`following Slurm job ${id}`)));
-    assert.ok(notes.some((n) => n === `job ${id}: running on localhost` || n === `job ${id}: completed`), notes.join('\n'));
+    assert.ok(
+      notes.some((n) => n === `job ${id}: running on localhost` || n === `job ${id}: completed`),
+      notes.join('\n'),
+    );
     assert.deepEqual(record(dir).executor, { kind: 'slurm', jobId: id, state: 'COMPLETED', node: 'localhost' });
   });
 });
@@ -310,7 +386,10 @@ test('a node failure ends the job as NODE_FAIL: the run fails with that said, it
   const r = record(dir);
   assert.equal(r.status, 'failed');
   assert.equal(r.executor?.kind === 'slurm' && r.executor.state, 'NODE_FAIL');
-  assert.match(r.error ?? '', /node localhost failed while job \d+ ran \(Slurm NODE_FAIL, reason NodeDown\); \d+ epochs? and weights\/last are kept; Resume resubmits it/);
+  assert.match(
+    r.error ?? '',
+    /node localhost failed while job \d+ ran \(Slurm NODE_FAIL, reason NodeDown\); \d+ epochs? and weights\/last are kept; Resume resubmits it/,
+  );
   assert.ok((r.epochsDone ?? 0) >= 1);
   assert.equal(readMetricsFile(path.join(dir, 'metrics.jsonl')).length, r.epochsDone);
 });

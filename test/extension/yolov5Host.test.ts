@@ -16,7 +16,17 @@ import { epochMetricsFromRow } from '../../src/trainer/yolov5/epochMetrics';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-yolov5-host-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
-const RECORD: RunRecord = { name: 'det', status: 'finished', experiment: '/w/det.experiment.yaml', freeze: 10, trainer: 'yolov5', engine: 'yolov5', device: 'CUDA:0 (Tesla T4, 15110MiB)', epochs: 2, epochsDone: 2 };
+const RECORD: RunRecord = {
+  name: 'det',
+  status: 'finished',
+  experiment: '/w/det.experiment.yaml',
+  freeze: 10,
+  trainer: 'yolov5',
+  engine: 'yolov5',
+  device: 'CUDA:0 (Tesla T4, 15110MiB)',
+  epochs: 2,
+  epochsDone: 2,
+};
 
 /** Epochs as the host reads them from metrics.jsonl: NaN written as null. */
 function epochsFromDisk(): EpochMetrics[] {
@@ -34,7 +44,7 @@ test('a YOLOv5 run is stopped with SIGINT (Ctrl+C), every other run with SIGTERM
   assert.equal(firstStopSignal({ ...RECORD, trainer: undefined }), 'SIGTERM');
 });
 
-test('YOLOv5\'s weights/last.pt is a checkpoint to resume from', async () => {
+test("YOLOv5's weights/last.pt is a checkpoint to resume from", async () => {
   const dir = path.join(tmp, 'run');
   assert.equal(await hasYolov5Checkpoint(dir), false);
   mkdirSync(path.join(dir, 'weights', 'last.pt'), { recursive: true });
@@ -44,21 +54,28 @@ test('YOLOv5\'s weights/last.pt is a checkpoint to resume from', async () => {
   assert.equal(await hasYolov5Checkpoint(dir), true);
 });
 
-test('YOLOv5 epochs pass the run-folder reader\'s checks (null accuracy is allowed)', () => {
+test("YOLOv5 epochs pass the run-folder reader's checks (null accuracy is allowed)", () => {
   for (const e of epochsFromDisk()) assert.equal(epochMetricsProblem(e), undefined);
 });
 
-test('the row shows the best mAP and no accuracy; a built-in run\'s row is unchanged', () => {
+test("the row shows the best mAP and no accuracy; a built-in run's row is unchanged", () => {
   const epochs = epochsFromDisk();
   assert.equal(epochs[0]['val/accuracy'], null);
   assert.equal(bestAccuracy({ record: RECORD, epochs }), undefined, 'null accuracy is no accuracy, not 0%');
   assert.deepEqual(bestDetection(RECORD, epochs), { map50: 0.66, map50_95: 0.4 });
   assert.equal(detectionText(RECORD, epochs), 'best mAP50-95 40.0% · mAP50 66.0%');
-  assert.equal(detectionText({ bestMap50: 0.5, bestMap50_95: 0.3 }, []), 'best mAP50-95 30.0% · mAP50 50.0%', 'from run.json before metrics.jsonl is read');
+  assert.equal(
+    detectionText({ bestMap50: 0.5, bestMap50_95: 0.3 }, []),
+    'best mAP50-95 30.0% · mAP50 50.0%',
+    'from run.json before metrics.jsonl is read',
+  );
   const row = rowDescription({ record: RECORD, epochs });
   assert.equal(row, 'best mAP50-95 40.0% · mAP50 66.0% · finished 2/2 · freeze 10 · yolov5 · CUDA:0 (Tesla T4, 15110MiB)');
   const builtIn: EpochMetrics = { ...epochs[0], 'val/accuracy': 0.9 };
   delete builtIn['val/mAP_0.5'];
   delete builtIn['val/mAP_0.5:0.95'];
-  assert.equal(rowDescription({ record: { ...RECORD, trainer: undefined, engine: 'wasm', device: undefined }, epochs: [builtIn] }), 'best 90.0% · finished 2/2 · freeze 10 · wasm');
+  assert.equal(
+    rowDescription({ record: { ...RECORD, trainer: undefined, engine: 'wasm', device: undefined }, epochs: [builtIn] }),
+    'best 90.0% · finished 2/2 · freeze 10 · wasm',
+  );
 });

@@ -10,7 +10,8 @@ import { format } from 'node:util';
 
 /** Printed by test/integration/index.ts when mocha starts. */
 export const TESTS_START_MARKER = '[transfer-lab] integration tests start';
-const WORKBENCH_NOISE = /open-vsx\.org|^\s+at |Creating a socket|connection token|\[Service Worker\]|AgentHost|AccountPolicyGate|builtin extensions cache|reconnection-grace-time/;
+const WORKBENCH_NOISE =
+  /open-vsx\.org|^\s+at |Creating a socket|connection token|\[Service Worker\]|AgentHost|AccountPolicyGate|builtin extensions cache|reconnection-grace-time/;
 
 interface StandInArgs {
   devPath?: string;
@@ -34,7 +35,8 @@ function parseArgs(argv: string[]): StandInArgs {
       const tests = val('--extensionTestsPath');
       if (tests !== undefined) out.testsPath = path.resolve(tests);
       else if (a === '--enable-workspace-trust') out.trust = true;
-      else if (a === '--user-data-dir' || a === '--extensions-dir') i++; // profile flags: we make our own
+      else if (a === '--user-data-dir' || a === '--extensions-dir')
+        i++; // profile flags: we make our own
       else if (!a.startsWith('-')) out.folder = path.resolve(a);
     }
   }
@@ -92,7 +94,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },
 );

@@ -82,9 +82,7 @@ export function ensureCodeServer(): CodeServerInstall {
 }
 
 export function findChromium(): string {
-  const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
-    (c): c is string => !!c,
-  );
+  const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((c): c is string => !!c);
   for (const c of candidates) if (existsSync(c)) return c;
   throw new Error(
     'Chromium not found (looked at $CHROME_PATH, /usr/bin/chromium). Install it with ' +

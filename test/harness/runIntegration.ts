@@ -31,7 +31,9 @@ export async function runSuites(opts: { suite: 'main' | 'untrusted' }): Promise<
   if (opts.suite === 'untrusted') launchArgs.push('--enable-workspace-trust');
   const standIn = path.join(__dirname, 'codeStandIn.js');
   chmodSync(standIn, 0o755);
-  process.stdout.write(`[harness] integration suite '${opts.suite}' in ${desktop ? 'desktop VS Code' : 'code-server'}; workspace ${workspace}\n`);
+  process.stdout.write(
+    `[harness] integration suite '${opts.suite}' in ${desktop ? 'desktop VS Code' : 'code-server'}; workspace ${workspace}\n`,
+  );
   try {
     await runTests({
       extensionDevelopmentPath: root,

@@ -43,9 +43,13 @@ function executable(file: string): boolean {
 /** Which of the commands the cluster needs are missing. */
 export function missingSlurmCommands(): string[] {
   const need: Array<[string, string[]]> = [
-    ['munged', ['/usr/sbin/munged']], ['mungekey', ['/usr/sbin/mungekey', '/usr/bin/mungekey']],
-    ['slurmctld', ['/usr/sbin/slurmctld']], ['slurmd', ['/usr/sbin/slurmd']],
-    ['sbatch', ['/usr/bin/sbatch']], ['squeue', ['/usr/bin/squeue']], ['unshare', ['/usr/bin/unshare']],
+    ['munged', ['/usr/sbin/munged']],
+    ['mungekey', ['/usr/sbin/mungekey', '/usr/bin/mungekey']],
+    ['slurmctld', ['/usr/sbin/slurmctld']],
+    ['slurmd', ['/usr/sbin/slurmd']],
+    ['sbatch', ['/usr/bin/sbatch']],
+    ['squeue', ['/usr/bin/squeue']],
+    ['unshare', ['/usr/bin/unshare']],
   ];
   return need.filter(([, files]) => !files.some(executable)).map(([n]) => n);
 }
@@ -70,17 +74,29 @@ process.on('exit', () => {
 export async function startSlurmCluster(o: ClusterOptions = {}): Promise<SlurmCluster> {
   const missing = missingSlurmCommands();
   if (missing.length) {
-    throw new Error(`cannot start the test Slurm cluster: ${missing.join(', ')} not installed. Install the packages: ${PACKAGES} (.ci/run does)`);
+    throw new Error(
+      `cannot start the test Slurm cluster: ${missing.join(', ')} not installed. Install the packages: ${PACKAGES} (.ci/run does)`,
+    );
   }
-  if (process.getuid?.() !== 0) throw new Error('the test Slurm cluster needs root (it starts daemons in their own PID/UTS namespace with unshare)');
+  if (process.getuid?.() !== 0)
+    throw new Error('the test Slurm cluster needs root (it starts daemons in their own PID/UTS namespace with unshare)');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tl-slurm-'));
   const ctld = await freePort();
   let slurmd = await freePort();
   while (slurmd === ctld) slurmd = await freePort();
-  const child = spawn('unshare', ['--pid', '--uts', '--fork', '--mount-proc', '--kill-child', 'bash', SCRIPT, dir, String(ctld), String(slurmd)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SLURM_TEST_CPUS: String(o.cpus ?? 4), SLURM_TEST_MEMORY_MB: String(o.memoryMb ?? 8000), SLURM_TEST_GPUS: String(o.gpus ?? 2) },
-  });
+  const child = spawn(
+    'unshare',
+    ['--pid', '--uts', '--fork', '--mount-proc', '--kill-child', 'bash', SCRIPT, dir, String(ctld), String(slurmd)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        SLURM_TEST_CPUS: String(o.cpus ?? 4),
+        SLURM_TEST_MEMORY_MB: String(o.memoryMb ?? 8000),
+        SLURM_TEST_GPUS: String(o.gpus ?? 2),
+      },
+    },
+  );
   running.add(child);
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));

@@ -16,7 +16,9 @@ async function main(): Promise<void> {
     settings: { 'workbench.startupEditor': 'none' },
     linkExtension: { folder: root, id: `${pkg.publisher}.${pkg.name}`, version: pkg.version },
   });
-  process.stdout.write(`Transfer Lab: VS Code (code-server) with the extension is at ${server.url}/?folder=${encodeURIComponent(workspace)}\nPress Ctrl+C to stop.\n`);
+  process.stdout.write(
+    `Transfer Lab: VS Code (code-server) with the extension is at ${server.url}/?folder=${encodeURIComponent(workspace)}\nPress Ctrl+C to stop.\n`,
+  );
   const stop = (): void => {
     void server.stop().then(() => process.exit(0));
   };

@@ -37,7 +37,10 @@ suite('Foundation', () => {
     const text = editor.document.getText();
     assert.match(text, /^#/m, 'the scaffold is commented');
     const parsed = parseExperiment(text, target.fsPath);
-    assert.deepEqual(parsed.diagnostics.filter((d) => d.severity === 'error'), []);
+    assert.deepEqual(
+      parsed.diagnostics.filter((d) => d.severity === 'error'),
+      [],
+    );
     assert.ok(parsed.experiment, 'the scaffold parses');
     const model = await vscode.workspace.fs.stat(workspaceUri('model.yaml'));
     assert.ok(model.size > 0, 'the architecture file the scaffold names exists');

@@ -108,7 +108,10 @@ suite('Modules view', () => {
 
   test('Undo Freeze Change (Ctrl+Z in the view) undoes checkbox clicks with the file closed, as edits the file’s own undo has too', async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    const onDisk = (): string => readFileSync(uri.fsPath, 'utf8').split('\n').find((l) => l.startsWith('freeze:')) ?? '';
+    const onDisk = (): string =>
+      readFileSync(uri.fsPath, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('freeze:')) ?? '';
     assert.ok(await a.modules.tree.toggle([{ id: 'model.2', frozen: true }]));
     assert.ok(await a.modules.tree.toggle([{ id: 'model.4', frozen: true }]));
     assert.equal(onDisk(), 'freeze: [2, 4] # what to freeze');
@@ -121,9 +124,17 @@ suite('Modules view', () => {
     assert.equal(onDisk(), 'freeze: 0 # what to freeze');
     assert.equal(vscode.window.visibleTextEditors.length, 0, 'no editor was opened');
     // The key runs it only where the user is: focus in the Modules view.
-    const keys = (vscode.extensions.getExtension('transfer-lab.transfer-lab')!.packageJSON.contributes.keybindings as { command: string; key: string; when: string }[])
-      .filter((k) => k.command === 'transferLab.undoFreezeChange');
-    assert.deepEqual(keys.map((k) => [k.key, k.when]), [['ctrl+z', 'focusedView == transferLab.modules']]);
+    const keys = (
+      vscode.extensions.getExtension('transfer-lab.transfer-lab')!.packageJSON.contributes.keybindings as {
+        command: string;
+        key: string;
+        when: string;
+      }[]
+    ).filter((k) => k.command === 'transferLab.undoFreezeChange');
+    assert.deepEqual(
+      keys.map((k) => [k.key, k.when]),
+      [['ctrl+z', 'focusedView == transferLab.modules']],
+    );
 
     // The undo was an ordinary edit: the file's editor can undo it in turn.
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
@@ -145,7 +156,10 @@ suite('Modules view', () => {
 
   test('editing freeze: by hand updates the tree', async () => {
     const doc = await vscode.workspace.openTextDocument(uri);
-    const line = doc.getText().split('\n').findIndex((l) => l.startsWith('freeze:'));
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.startsWith('freeze:'));
     const we = new vscode.WorkspaceEdit();
     we.replace(uri, new vscode.Range(line, 0, line, 'freeze: 0'.length), 'freeze: [2]');
     await vscode.workspace.applyEdit(we);
@@ -165,7 +179,10 @@ suite('Modules view', () => {
       const d = vscode.languages.getDiagnostics(uri).filter((x) => x.source === 'Transfer Lab');
       return d.length ? d : undefined;
     }, 'a diagnostic');
-    assert.ok(diags[0].range.start.line >= 4 && diags[0].range.start.line <= 8, `diagnostic near the broken list, got line ${diags[0].range.start.line + 1}`);
+    assert.ok(
+      diags[0].range.start.line >= 4 && diags[0].range.start.line <= 8,
+      `diagnostic near the broken list, got line ${diags[0].range.start.line + 1}`,
+    );
     const textBefore = doc.getText();
     assert.equal(await a.modules.tree.toggle([{ id: 'model.0', frozen: true }]), false);
     assert.equal(doc.getText(), textBefore, 'the broken file is not rewritten');

@@ -16,13 +16,30 @@ const B = 'panel-it-freeze-10';
 
 function epoch(n: number, acc: number, secs: number, bytes: number): EpochMetrics {
   return {
-    epoch: n, 'train/loss': 1 / n, 'val/loss': 1.2 / n, 'val/accuracy': acc, lr: 0.001, epoch_seconds: secs,
-    images_per_second: 640 / secs, tensor_bytes: bytes, rss_bytes: 3e8, time: new Date(Date.UTC(2024, 0, 1) + n * 60_000).toISOString(),
+    epoch: n,
+    'train/loss': 1 / n,
+    'val/loss': 1.2 / n,
+    'val/accuracy': acc,
+    lr: 0.001,
+    epoch_seconds: secs,
+    images_per_second: 640 / secs,
+    tensor_bytes: bytes,
+    rss_bytes: 3e8,
+    time: new Date(Date.UTC(2024, 0, 1) + n * 60_000).toISOString(),
   };
 }
 
 function record(name: string, freeze: number, status: RunRecord['status']): RunRecord {
-  return { name, status, experiment: workspaceUri('transfer.experiment.yaml').fsPath, freeze, epochs: 4, trainableParams: freeze ? 1000 : 5000, totalParams: 5000, startedAt: '2024-01-01T00:00:00.000Z' };
+  return {
+    name,
+    status,
+    experiment: workspaceUri('transfer.experiment.yaml').fsPath,
+    freeze,
+    epochs: 4,
+    trainableParams: freeze ? 1000 : 5000,
+    totalParams: 5000,
+    startedAt: '2024-01-01T00:00:00.000Z',
+  };
 }
 
 const lines = (eps: EpochMetrics[]) => eps.map((e) => JSON.stringify(e) + '\n').join('');
@@ -94,8 +111,12 @@ suite('Comparison panel', () => {
 
     // The webview drew them: it reports both runs and the charts with data.
     const drawn = await waitFor(() => {
-      const r = received(panel.messageLog).filter((m) => m.type === 'rendered').pop();
-      return r && r.type === 'rendered' && r.runs.includes(A) && r.runs.includes(B) && r.charts.includes('accuracy') && r.summaryRows >= 2 ? r : undefined;
+      const r = received(panel.messageLog)
+        .filter((m) => m.type === 'rendered')
+        .pop();
+      return r && r.type === 'rendered' && r.runs.includes(A) && r.runs.includes(B) && r.charts.includes('accuracy') && r.summaryRows >= 2
+        ? r
+        : undefined;
     }, 'the webview to render both runs');
 
     // Live: the torn line completes and a fifth epoch arrives; only those are sent.
@@ -107,18 +128,26 @@ suite('Comparison panel', () => {
       return epochs.length >= 2 ? epochs : undefined;
     }, 'appendEpochs for the new lines');
     assert.deepEqual(appended, [4, 5]);
-    await waitFor(() => received(panel.messageLog).some((m) => m.type === 'rendered' && m.points >= drawn.points + 2), 'the webview to draw the new epochs');
+    await waitFor(
+      () => received(panel.messageLog).some((m) => m.type === 'rendered' && m.points >= drawn.points + 2),
+      'the webview to draw the new epochs',
+    );
 
     // A status change is sent as runUpdated, without resending the series.
     await writeFile(`runs/${B}/run.json`, JSON.stringify({ ...record(B, 10, 'finished'), endedAt: '2024-01-01T00:06:00.000Z' }));
     const updated = await waitFor(() => {
-      const m = panel.messageLog.map((l) => l.message as HostMessage).find((x) => x.type === 'runUpdated' && x.run.record.name === B && x.run.record.status === 'finished');
+      const m = panel.messageLog
+        .map((l) => l.message as HostMessage)
+        .find((x) => x.type === 'runUpdated' && x.run.record.name === B && x.run.record.status === 'finished');
       return m;
     }, 'runUpdated with the finished status');
     assert.equal(updated.type === 'runUpdated' && updated.series, undefined);
 
     // Every message the webview sent passed validation.
-    assert.deepEqual(panel.messageLog.filter((m) => m.problem).map((m) => m.problem), []);
+    assert.deepEqual(
+      panel.messageLog.filter((m) => m.problem).map((m) => m.problem),
+      [],
+    );
 
     // Hidden behind another editor, the webview is discarded (not retained); shown again, it
     // reloads, asks again, and gets everything in a fresh init.
@@ -131,7 +160,8 @@ suite('Comparison panel', () => {
     const again = await vscode.commands.executeCommand<ComparisonPanel>('transferLab.openComparison');
     assert.equal(again, panel);
     await waitFor(() => inits() > before, 'a new init after the panel is shown again', 60_000);
-    const last = [...panel.messageLog].reverse().find((m) => m.direction === 'sent' && (m.message as HostMessage).type === 'init')!.message as Extract<HostMessage, { type: 'init' }>;
+    const last = [...panel.messageLog].reverse().find((m) => m.direction === 'sent' && (m.message as HostMessage).type === 'init')!
+      .message as Extract<HostMessage, { type: 'init' }>;
     assert.equal(last.series[B].epoch.length, 5, 'the new init carries the epochs that arrived live');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await waitFor(() => (panel.isReady ? undefined : true), 'the panel to close');

@@ -12,8 +12,16 @@ const NAMES = ['colors-it-a', 'colors-it-b'];
 
 function epoch(): EpochMetrics {
   return {
-    epoch: 1, 'train/loss': 1, 'val/loss': 1, 'val/accuracy': 0.5, lr: 0.001, epoch_seconds: 1,
-    images_per_second: 100, tensor_bytes: 1e6, rss_bytes: 1e8, time: new Date().toISOString(),
+    epoch: 1,
+    'train/loss': 1,
+    'val/loss': 1,
+    'val/accuracy': 0.5,
+    lr: 0.001,
+    epoch_seconds: 1,
+    images_per_second: 100,
+    tensor_bytes: 1e6,
+    rss_bytes: 1e8,
+    time: new Date().toISOString(),
   };
 }
 

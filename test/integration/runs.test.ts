@@ -55,7 +55,17 @@ async function diskRecord(run: RunState): Promise<RunRecord> {
   return JSON.parse(await readFile(path.join(run.dir, 'run.json'), 'utf8')) as RunRecord;
 }
 
-const FILES = ['runs-model.yaml', 'runs-tiny.experiment.yaml', 'runs-long.experiment.yaml', 'runs-bad.experiment.yaml', 'runs-pre.experiment.yaml', 'runs-transfer.experiment.yaml', 'runs-endless.experiment.yaml', 'runs-typo.experiment.yaml', 'runs'];
+const FILES = [
+  'runs-model.yaml',
+  'runs-tiny.experiment.yaml',
+  'runs-long.experiment.yaml',
+  'runs-bad.experiment.yaml',
+  'runs-pre.experiment.yaml',
+  'runs-transfer.experiment.yaml',
+  'runs-endless.experiment.yaml',
+  'runs-typo.experiment.yaml',
+  'runs',
+];
 
 suite('Runs', () => {
   let a: Api;
@@ -86,12 +96,23 @@ suite('Runs', () => {
     assert.ok(run, 'the run is listed at once');
     assert.equal(run.dir, path.join(workspaceUri().fsPath, 'runs', runs[0]), 'runs/ beside the experiment');
     const pid = await waitFor(() => manager.childPid(run), 'the trainer process to start');
-    await waitFor(() => run.record.status === 'finished', `run ${run.record.name} to finish (now ${run.record.status}: ${run.record.error ?? ''})`, 120_000);
-    assert.deepEqual(run.epochs.map((e) => e.epoch), [1, 2], 'both epochs read from metrics.jsonl');
+    await waitFor(
+      () => run.record.status === 'finished',
+      `run ${run.record.name} to finish (now ${run.record.status}: ${run.record.error ?? ''})`,
+      120_000,
+    );
+    assert.deepEqual(
+      run.epochs.map((e) => e.epoch),
+      [1, 2],
+      'both epochs read from metrics.jsonl',
+    );
     assert.ok(run.record.engine && run.record.device, 'engine and device from the trainer');
     if (run.record.engine === 'wasm') {
       // The editor keeps a core: the trainer sizes its threads to what the host gave it.
-      assert.match(await readFile(path.join(run.dir, 'train.log'), 'utf8'), /wasm threads: \d \(.*; \d+ CPUs? from the editor \(it keeps one of the machine's \d+/);
+      assert.match(
+        await readFile(path.join(run.dir, 'train.log'), 'utf8'),
+        /wasm threads: \d \(.*; \d+ CPUs? from the editor \(it keeps one of the machine's \d+/,
+      );
     }
     assert.ok((run.record.bestAccuracy ?? 0) > 0.5, `a real accuracy (${run.record.bestAccuracy})`);
     const disk = await diskRecord(run);
@@ -123,10 +144,15 @@ suite('Runs', () => {
   });
 
   test('Show Engines asks the trainer which engines exist and which one runs use', async () => {
-    const report = await vscode.commands.executeCommand<{ engines: { name: string; available: boolean }[]; chosen?: string }>('transferLab.showEngines');
+    const report = await vscode.commands.executeCommand<{ engines: { name: string; available: boolean }[]; chosen?: string }>(
+      'transferLab.showEngines',
+    );
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
     assert.ok(report && Array.isArray(report.engines), JSON.stringify(report));
-    assert.ok(report.engines.some((e) => e.name === 'wasm' && e.available), 'WebAssembly is always there');
+    assert.ok(
+      report.engines.some((e) => e.name === 'wasm' && e.available),
+      'WebAssembly is always there',
+    );
     assert.equal(report.chosen, report.engines.find((e) => e.available)?.name);
   });
 
@@ -137,11 +163,17 @@ suite('Runs', () => {
     assert.deepEqual(runs, [`${sweep}-freeze-0`, `${sweep}-freeze-8`]);
     const [first, second] = runs.map((n) => manager.get(n)!);
     // transferLab.maxConcurrentRuns is 1: the second waits, and shows as queued on disk too.
-    assert.deepEqual(manager.queued().map((r) => r.record.name), [second.record.name]);
+    assert.deepEqual(
+      manager.queued().map((r) => r.record.name),
+      [second.record.name],
+    );
     assert.equal((await diskRecord(second)).status, 'queued');
     await waitFor(() => first.record.status === 'finished' && second.record.status === 'finished', 'both sweep runs to finish', 180_000);
     assert.ok(Date.parse(second.record.startedAt!) >= Date.parse(first.record.endedAt!), 'the second started after the first ended');
-    for (const [run, freeze] of [[first, 0], [second, 8]] as const) {
+    for (const [run, freeze] of [
+      [first, 0],
+      [second, 8],
+    ] as const) {
       const disk = await diskRecord(run);
       assert.equal(disk.sweep, sweep, 'the trainer recorded the sweep');
       assert.deepEqual(disk.freeze, freeze);
@@ -166,8 +198,16 @@ suite('Runs', () => {
 
     const resumed = launched(await vscode.commands.executeCommand<LaunchOutcome>('transferLab.resumeRun', run.record.name));
     assert.deepEqual(resumed.runs, [run.record.name]);
-    await waitFor(() => run.record.status === 'finished', `the resumed run to finish (now ${run.record.status}: ${run.record.error ?? ''})`, 180_000);
-    assert.deepEqual(run.epochs.map((e) => e.epoch), [1, 2, 3, 4, 5], 'epochs continue after the checkpoint, none repeated');
+    await waitFor(
+      () => run.record.status === 'finished',
+      `the resumed run to finish (now ${run.record.status}: ${run.record.error ?? ''})`,
+      180_000,
+    );
+    assert.deepEqual(
+      run.epochs.map((e) => e.epoch),
+      [1, 2, 3, 4, 5],
+      'epochs continue after the checkpoint, none repeated',
+    );
   });
 
   test('missing pretrained weights: the pretraining experiment runs first, then the run that needs it', async () => {
@@ -181,14 +221,21 @@ suite('Runs', () => {
     assert.equal((o as { pretrain?: string }).pretrain, 'pre-for-transfer', 'the pretraining run is named after the weights folder');
     const pre = manager.get('pre-for-transfer')!;
     const run = manager.get(o.runs[0])!;
-    await waitFor(() => run.record.status === 'finished', `the transfer run to finish (now ${run.record.status}: ${run.record.error ?? ''})`, 180_000);
+    await waitFor(
+      () => run.record.status === 'finished',
+      `the transfer run to finish (now ${run.record.status}: ${run.record.error ?? ''})`,
+      180_000,
+    );
     assert.equal(pre.record.status, 'finished');
     assert.ok(Date.parse(run.record.startedAt!) >= Date.parse(pre.record.endedAt!), 'the transfer run started after the pretraining ended');
     assert.ok((await diskRecord(run)).weightsSha256, 'it started from the pretrained weights');
   });
 
   test('a broken experiment shows the parser’s file:line message and starts no process', async () => {
-    const bad = await writeFile('runs-bad.experiment.yaml', 'model: runs-model.yaml\ndata:\n  source: mnist\n  classes: [0, 1]\ntrain:\n  epochs: lots\n');
+    const bad = await writeFile(
+      'runs-bad.experiment.yaml',
+      'model: runs-model.yaml\ndata:\n  source: mnist\n  classes: [0, 1]\ntrain:\n  epochs: lots\n',
+    );
     await a.files.select(bad);
     const before = manager.list().length;
     const o = await vscode.commands.executeCommand<LaunchOutcome>('transferLab.startRun');
@@ -233,10 +280,14 @@ suite('Runs', () => {
       stdio: 'ignore',
     });
     child.unref();
-    const run = await waitFor(() => {
-      const r = manager.get(name);
-      return r?.record.status === 'running' && r.attachment === 'pid' ? r : undefined;
-    }, 'the outside run to be followed by pid', 60_000);
+    const run = await waitFor(
+      () => {
+        const r = manager.get(name);
+        return r?.record.status === 'running' && r.attachment === 'pid' ? r : undefined;
+      },
+      'the outside run to be followed by pid',
+      60_000,
+    );
     assert.equal(run.record.pid, child.pid);
     await waitFor(() => run.epochs.length >= 1, 'its epochs to be read', 120_000);
     assert.equal(await vscode.commands.executeCommand<string>('transferLab.stopRun', name), 'terminated');
@@ -246,10 +297,21 @@ suite('Runs', () => {
     // A record that claims a process which no longer exists.
     const ghost = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => ghost.on('exit', r));
-    const record: RunRecord = { name: 'ghost-run', status: 'running', experiment: tiny.fsPath, freeze: 0, pid: ghost.pid, startedAt: new Date().toISOString(), epochs: 2 };
+    const record: RunRecord = {
+      name: 'ghost-run',
+      status: 'running',
+      experiment: tiny.fsPath,
+      freeze: 0,
+      pid: ghost.pid,
+      startedAt: new Date().toISOString(),
+      epochs: 2,
+    };
     await mkdir(path.join(runsDir, 'ghost-run'), { recursive: true });
     await writeFileFs(path.join(runsDir, 'ghost-run', 'run.json'), JSON.stringify(record));
-    const g = await waitFor(() => (manager.get('ghost-run')?.record.status === 'failed' ? manager.get('ghost-run') : undefined), 'the ghost run to be marked failed');
+    const g = await waitFor(
+      () => (manager.get('ghost-run')?.record.status === 'failed' ? manager.get('ghost-run') : undefined),
+      'the ghost run to be marked failed',
+    );
     assert.match(g.record.error ?? '', new RegExp(`process ${ghost.pid} ended`));
     // The row turns failed as the host starts writing run.json; the file follows a moment later.
     await waitFor(async () => (await diskRecord(g)).status === 'failed' || undefined, 'the outcome to be written to run.json');
@@ -258,7 +320,10 @@ suite('Runs', () => {
   test('a trainer killed after saving its last epoch, before recording that, is found finished, not failed (both kill points)', async () => {
     // A real run, trained where this window does not look, then copied in as a killed trainer leaves it.
     const scratch = await mkdtemp(path.join(os.tmpdir(), 'tl-int-end-'));
-    const trained = spawn(process.execPath, [TRAINER, 'train', tiny.fsPath, '--name', 'whole', '--json', '--runs-dir', scratch], { cwd: workspaceUri().fsPath, stdio: 'ignore' });
+    const trained = spawn(process.execPath, [TRAINER, 'train', tiny.fsPath, '--name', 'whole', '--json', '--runs-dir', scratch], {
+      cwd: workspaceUri().fsPath,
+      stdio: 'ignore',
+    });
     assert.equal(await new Promise((r) => trained.on('exit', r)), 0, 'the run trained');
     const whole = JSON.parse(await readFile(path.join(scratch, 'whole', 'run.json'), 'utf8')) as RunRecord;
     assert.equal(whole.status, 'finished');
@@ -266,7 +331,10 @@ suite('Runs', () => {
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => dead.on('exit', r));
     // The trainer's last writes: weights/last, then epochsDone, then the status.
-    const killed: Array<[string, Partial<RunRecord>]> = [['killed-after-epochs-done', {}], ['killed-before-epochs-done', { epochsDone: 1 }]];
+    const killed: Array<[string, Partial<RunRecord>]> = [
+      ['killed-after-epochs-done', {}],
+      ['killed-before-epochs-done', { epochsDone: 1 }],
+    ];
     for (const [name, patch] of killed) {
       const dir = path.join(workspaceUri().fsPath, 'runs', name);
       await cp(path.join(scratch, 'whole'), dir, { recursive: true, filter: (src) => path.basename(src) !== 'run.json' });
@@ -299,7 +367,15 @@ suite('Runs', () => {
   test('Refresh Runs lists a run folder another process wrote a moment ago, without waiting for file events', async () => {
     const dir = path.join(workspaceUri().fsPath, 'runs', 'written-outside');
     const now = new Date().toISOString();
-    const record: RunRecord = { name: 'written-outside', status: 'finished', experiment: tiny.fsPath, freeze: 0, startedAt: now, endedAt: now, epochs: 1 };
+    const record: RunRecord = {
+      name: 'written-outside',
+      status: 'finished',
+      experiment: tiny.fsPath,
+      freeze: 0,
+      startedAt: now,
+      endedAt: now,
+      epochs: 1,
+    };
     await mkdir(dir, { recursive: true });
     await writeFileFs(path.join(dir, 'run.json'), JSON.stringify(record));
     // File events come after a debounce at best: right after the command the run must already be known.

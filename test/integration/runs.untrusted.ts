@@ -20,7 +20,18 @@ interface Api {
 }
 
 function epoch(n: number, acc: number): EpochMetrics {
-  return { epoch: n, 'train/loss': 0.5, 'val/loss': 0.6, 'val/accuracy': acc, lr: 0.002, epoch_seconds: 1.5, images_per_second: 300, tensor_bytes: 1000, rss_bytes: 1e8, time: new Date().toISOString() };
+  return {
+    epoch: n,
+    'train/loss': 0.5,
+    'val/loss': 0.6,
+    'val/accuracy': acc,
+    lr: 0.002,
+    epoch_seconds: 1.5,
+    images_per_second: 300,
+    tensor_bytes: 1000,
+    rss_bytes: 1e8,
+    time: new Date().toISOString(),
+  };
 }
 
 suite('Runs in Restricted Mode', () => {
@@ -31,16 +42,31 @@ suite('Runs in Restricted Mode', () => {
     assert.equal(vscode.workspace.isTrusted, false, 'this suite runs in an untrusted workspace');
     // Run folders made before the workspace was opened: one finished, one claiming a dead process.
     await mkdir(path.join(runsDir(), 'old-finished'), { recursive: true });
-    const finished: RunRecord = { name: 'old-finished', status: 'finished', experiment: '/elsewhere/e.yaml', freeze: 6, epochs: 2, epochsDone: 2, engine: 'wasm', device: 'CPU' };
+    const finished: RunRecord = {
+      name: 'old-finished',
+      status: 'finished',
+      experiment: '/elsewhere/e.yaml',
+      freeze: 6,
+      epochs: 2,
+      epochsDone: 2,
+      engine: 'wasm',
+      device: 'CPU',
+    };
     await writeFile(path.join(runsDir(), 'old-finished', 'run.json'), JSON.stringify(finished));
-    await writeFile(path.join(runsDir(), 'old-finished', 'metrics.jsonl'), `${JSON.stringify(epoch(1, 0.8))}\n${JSON.stringify(epoch(2, 0.9))}\n`);
+    await writeFile(
+      path.join(runsDir(), 'old-finished', 'metrics.jsonl'),
+      `${JSON.stringify(epoch(1, 0.8))}\n${JSON.stringify(epoch(2, 0.9))}\n`,
+    );
     const ghost = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => ghost.on('exit', r));
     await mkdir(path.join(runsDir(), 'old-ghost'), { recursive: true });
     const running: RunRecord = { name: 'old-ghost', status: 'running', experiment: '/elsewhere/e.yaml', freeze: 0, pid: ghost.pid };
     await writeFile(path.join(runsDir(), 'old-ghost', 'run.json'), JSON.stringify(running));
     await writeWorkspaceFile('runs-model.yaml', readFileSync(path.join(REPO, 'examples', 'digits', 'model.yaml'), 'utf8'));
-    const exp = await writeWorkspaceFile('runs-u.experiment.yaml', 'model: runs-model.yaml\ndata:\n  source: mnist\n  classes: [0, 1]\n  limit: 64\ntrain:\n  epochs: 1\nfreeze: 0\n');
+    const exp = await writeWorkspaceFile(
+      'runs-u.experiment.yaml',
+      'model: runs-model.yaml\ndata:\n  source: mnist\n  classes: [0, 1]\n  limit: 64\ntrain:\n  epochs: 1\nfreeze: 0\n',
+    );
     a = (await vscode.extensions.getExtension('transfer-lab.transfer-lab')!.activate()) as Api;
     await a.files.select(exp);
   });
@@ -72,8 +98,15 @@ suite('Runs in Restricted Mode', () => {
   test('the Runs view still shows run folders, read-only', async () => {
     const m = a.runs.manager;
     const finished = await waitFor(() => m.get('old-finished'), 'the finished run to be listed');
-    assert.deepEqual(finished.epochs.map((e) => e.epoch), [1, 2], 'its metrics were read');
-    const ghost = await waitFor(() => (m.get('old-ghost')?.record.status === 'failed' ? m.get('old-ghost') : undefined), 'the dead run to show as failed');
+    assert.deepEqual(
+      finished.epochs.map((e) => e.epoch),
+      [1, 2],
+      'its metrics were read',
+    );
+    const ghost = await waitFor(
+      () => (m.get('old-ghost')?.record.status === 'failed' ? m.get('old-ghost') : undefined),
+      'the dead run to show as failed',
+    );
     assert.match(ghost.record.error ?? '', /ended/);
     const disk = JSON.parse(await readFile(path.join(runsDir(), 'old-ghost', 'run.json'), 'utf8')) as RunRecord;
     assert.equal(disk.status, 'running', 'nothing is written to the workspace while it is untrusted');

@@ -38,7 +38,10 @@ interface Api {
 function statusProgress(text: string, name: string): string | undefined {
   const at = text.indexOf(`${name}: `);
   if (at < 0) return undefined;
-  return text.slice(at + name.length + 2).split(' · ')[0].replace(/ \(\+\d+ running\)$/, '');
+  return text
+    .slice(at + name.length + 2)
+    .split(' · ')[0]
+    .replace(/ \(\+\d+ running\)$/, '');
 }
 
 function drawsRun(e: RunsTreeNode | RunsTreeNode[] | undefined | null, run: RunState): boolean {
@@ -83,7 +86,10 @@ suite('Runs progress', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
       assert.equal(run.record.status, 'finished', `the run finished (${run.record.error ?? ''})`);
-      assert.ok(seen.some((p) => /^epoch [2-4]\/4/.test(p)), `the status bar showed the run's epochs: ${seen.join(', ')}`);
+      assert.ok(
+        seen.some((p) => /^epoch [2-4]\/4/.test(p)),
+        `the status bar showed the run's epochs: ${seen.join(', ')}`,
+      );
       assert.deepEqual(differ.slice(0, 5), [], `${differ.length} of the samples disagreed`);
     } finally {
       sub.dispose();

@@ -40,7 +40,10 @@ function drawImage(rand: () => number): { png: Buffer; labels: string[] } {
 /** Writes `dir/images/{train,val}`, `dir/labels/{train,val}` and `dir/shapes.yaml`; returns the YAML's path. */
 export function writeShapesDataset(dir: string): string {
   const rand = seededRandom(1);
-  for (const [split, n] of [['train', 32], ['val', 8]] as const) {
+  for (const [split, n] of [
+    ['train', 32],
+    ['val', 8],
+  ] as const) {
     mkdirSync(path.join(dir, 'images', split), { recursive: true });
     mkdirSync(path.join(dir, 'labels', split), { recursive: true });
     for (let i = 0; i < n; i++) {
@@ -51,6 +54,9 @@ export function writeShapesDataset(dir: string): string {
     }
   }
   const yaml = path.join(dir, 'shapes.yaml');
-  writeFileSync(yaml, `path: ${JSON.stringify(dir)}\ntrain: images/train\nval: images/val\nnc: ${SHAPES_CLASSES.length}\nnames: [${SHAPES_CLASSES.join(', ')}]\n`);
+  writeFileSync(
+    yaml,
+    `path: ${JSON.stringify(dir)}\ntrain: images/train\nval: images/val\nnc: ${SHAPES_CLASSES.length}\nnames: [${SHAPES_CLASSES.join(', ')}]\n`,
+  );
   return yaml;
 }

@@ -94,11 +94,18 @@ suite('Slurm', () => {
     assert.ok(manager.isActive(run));
     assert.equal(manager.childPid(run), undefined, 'no local trainer process');
     // The trainer records finished; then the job ends (COMPLETED) and the window stops following.
-    await waitFor(() => (run.record.status === 'finished' && !manager.isActive(run)) || undefined, `run ${run.record.name} to finish (now ${run.record.status}: ${run.record.error ?? ''})\n${cluster.logs()}`, 90_000);
-    assert.deepEqual(run.epochs.map((e) => e.epoch), [1, 2]);
+    await waitFor(
+      () => (run.record.status === 'finished' && !manager.isActive(run)) || undefined,
+      `run ${run.record.name} to finish (now ${run.record.status}: ${run.record.error ?? ''})\n${cluster.logs()}`,
+      90_000,
+    );
+    assert.deepEqual(
+      run.epochs.map((e) => e.epoch),
+      [1, 2],
+    );
     const d = await disk(run);
     assert.deepEqual(d.executor, { kind: 'slurm', jobId: jobId(run), state: 'COMPLETED', node: 'localhost' });
-    assert.ok(existsSync(path.join(run.dir, `slurm-${jobId(run)}.out`)), 'the job\'s output is in the run folder');
+    assert.ok(existsSync(path.join(run.dir, `slurm-${jobId(run)}.out`)), "the job's output is in the run folder");
     assert.match(rowDescription(run), new RegExp(`^best \\d+\\.\\d% · finished 2/2 · .* · slurm ${jobId(run)} completed(?: · .*)?$`));
   });
 
@@ -111,7 +118,11 @@ suite('Slurm', () => {
     const first = jobId(run);
     assert.equal(await vscode.commands.executeCommand('transferLab.stopRun', run.record.name), 'terminated');
     // The trainer records stopped first; the job's end (CANCELLED) follows.
-    await waitFor(() => (run.record.status === 'stopped' && !manager.isActive(run)) || undefined, `the run to stop (now ${run.record.status})`, 60_000);
+    await waitFor(
+      () => (run.record.status === 'stopped' && !manager.isActive(run)) || undefined,
+      `the run to stop (now ${run.record.status})`,
+      60_000,
+    );
     const d = await disk(run);
     assert.equal(d.status, 'stopped');
     assert.equal(d.executor?.kind === 'slurm' && d.executor.state, 'CANCELLED');
@@ -121,7 +132,11 @@ suite('Slurm', () => {
 
     const resumed = await vscode.commands.executeCommand<LaunchOutcome>('transferLab.resumeRun', run.record.name);
     assert.deepEqual(resumed, { runs: [run.record.name] });
-    await waitFor(() => (jobId(run) !== first && run.record.status === 'running') || undefined, `the resubmitted job to run (now ${run.record.status} ${jobId(run)})`, 60_000);
+    await waitFor(
+      () => (jobId(run) !== first && run.record.status === 'running') || undefined,
+      `the resubmitted job to run (now ${run.record.status} ${jobId(run)})`,
+      60_000,
+    );
     const script = await readFile(path.join(run.dir, 'slurm-job.sh'), 'utf8');
     assert.match(script, / --resume\n$/);
     await vscode.commands.executeCommand('transferLab.stopRun', run.record.name);
@@ -146,7 +161,11 @@ suite('Slurm', () => {
       await waitFor(() => again.epochs.length >= 1 || undefined, 'epochs seen by the new window', 60_000);
       // Stopping from the new window reaches the same job.
       await reloaded.stop(again);
-      await waitFor(() => (!reloaded.isActive(again) && !manager.isActive(run)) || undefined, `both windows to see the job end (${again.record.status}, ${run.record.status})`, 60_000);
+      await waitFor(
+        () => (!reloaded.isActive(again) && !manager.isActive(run)) || undefined,
+        `both windows to see the job end (${again.record.status}, ${run.record.status})`,
+        60_000,
+      );
       assert.equal(again.record.status, 'stopped');
       assert.equal((await disk(run)).status, 'stopped');
     } finally {
@@ -162,11 +181,16 @@ suite('Slurm', () => {
     const [r0, r1] = runs.map((n) => manager.get(n)!);
     const array = jobId(r0).split('_')[0];
     assert.deepEqual([jobId(r0), jobId(r1)], [`${array}_0`, `${array}_1`], `one array for sweep ${sweep}`);
-    await waitFor(() => (r0.record.status === 'finished' && r1.record.status === 'finished' && !manager.isActive(r0) && !manager.isActive(r1)) || undefined, `both to finish (${r0.record.status}, ${r1.record.status})`, 90_000);
+    await waitFor(
+      () =>
+        (r0.record.status === 'finished' && r1.record.status === 'finished' && !manager.isActive(r0) && !manager.isActive(r1)) || undefined,
+      `both to finish (${r0.record.status}, ${r1.record.status})`,
+      90_000,
+    );
     assert.deepEqual([r0.epochs.length, r1.epochs.length], [2, 2]);
   });
 
-  test('a rejected submission (bad partition setting) fails the run with Slurm\'s message', async () => {
+  test("a rejected submission (bad partition setting) fails the run with Slurm's message", async () => {
     await vscode.workspace.getConfiguration('transferLab').update('slurm.partition', 'nosuchpart', vscode.ConfigurationTarget.Workspace);
     await a.files.select(short);
     const outcome = await vscode.commands.executeCommand<LaunchOutcome>('transferLab.startRun');

@@ -51,7 +51,9 @@ suite('Modules view: torchvision backbone', () => {
     process.env.TRANSFER_LAB_PYTHON = PYTHON;
     process.env.TRANSFER_LAB_CACHE_DIR = cache;
     const weights = workspaceUri('resnet18-init.pth').fsPath;
-    const made = await python(`import torch, torchvision; torch.manual_seed(0); torch.save(torchvision.models.resnet18().state_dict(), ${JSON.stringify(weights)})`);
+    const made = await python(
+      `import torch, torchvision; torch.manual_seed(0); torch.save(torchvision.models.resnet18().state_dict(), ${JSON.stringify(weights)})`,
+    );
     assert.equal(made.code, 0, made.stderr);
     a = await vscode.extensions.getExtension<TransferLabApi>('transfer-lab.transfer-lab')!.activate();
     uri = await writeFile('resnet.experiment.yaml', EXPERIMENT);
@@ -70,16 +72,31 @@ suite('Modules view: torchvision backbone', () => {
   });
 
   test("shows resnet18's children in order with PyTorch's parameter counts", async () => {
-    const expected = JSON.parse((await python('import json, torchvision; m = torchvision.models.resnet18(num_classes=3); print(json.dumps([[n, sum(p.numel() for p in c.parameters())] for n, c in m.named_children()]))')).stdout) as [string, number][];
+    const expected = JSON.parse(
+      (
+        await python(
+          'import json, torchvision; m = torchvision.models.resnet18(num_classes=3); print(json.dumps([[n, sum(p.numel() for p in c.parameters())] for n, c in m.named_children()]))',
+        )
+      ).stdout,
+    ) as [string, number][];
     const s = a.modules.tracker.state;
     assert.deepEqual(s?.errors, []);
-    assert.deepEqual(s?.summary?.modules.map((m) => [m.label, m.params]), expected);
+    assert.deepEqual(
+      s?.summary?.modules.map((m) => [m.label, m.params]),
+      expected,
+    );
     const rows = a.modules.tree.moduleRows;
-    assert.deepEqual(rows.map((r) => r.label), expected.map(([n], i) => `${i} ${n}`));
+    assert.deepEqual(
+      rows.map((r) => r.label),
+      expected.map(([n], i) => `${i} ${n}`),
+    );
     assert.match(rows[9].description, /^Linear · 1\.54K params · 3$/);
     assert.equal(rows[2].checkbox, undefined, 'relu has nothing to freeze');
     assert.equal(rows[4].checkbox, 'unchecked');
-    assert.ok(rows[4].children.some((l) => l.id === 'model.4.0.conv1'), 'layer1 lists its layers');
+    assert.ok(
+      rows[4].children.some((l) => l.id === 'model.4.0.conv1'),
+      'layer1 lists its layers',
+    );
   });
 
   test('checkboxes write freeze: and the title commands use the classifier as the head', async () => {
@@ -87,22 +104,31 @@ suite('Modules view: torchvision backbone', () => {
     assert.deepEqual(freezeOf(uri), [1]);
     assert.ok(await a.modules.tree.toggle([{ id: 'model.0', frozen: true }]));
     assert.equal(freezeOf(uri), 2);
-    assert.deepEqual(a.modules.tree.moduleRows.slice(0, 2).map((r) => r.checkbox), ['checked', 'checked']);
+    assert.deepEqual(
+      a.modules.tree.moduleRows.slice(0, 2).map((r) => r.checkbox),
+      ['checked', 'checked'],
+    );
     assert.ok(await a.modules.tree.toggle([{ id: 'model.5.0.conv1', frozen: true }]));
     assert.deepEqual(freezeOf(uri), [0, 1, 'model.5.0.conv1']);
     await vscode.commands.executeCommand('transferLab.freezeBackbone');
     assert.equal(freezeOf(uri), 9, 'everything before fc');
-    assert.deepEqual(a.modules.tree.moduleRows.map((r) => r.checkbox), ['checked', 'checked', undefined, undefined, 'checked', 'checked', 'checked', 'checked', undefined, 'unchecked']);
+    assert.deepEqual(
+      a.modules.tree.moduleRows.map((r) => r.checkbox),
+      ['checked', 'checked', undefined, undefined, 'checked', 'checked', 'checked', 'checked', undefined, 'unchecked'],
+    );
   });
 
   test('Start Run trains it on the torch engine and lists the finished run in the Runs view', async function () {
     this.timeout(300_000);
-    const run = await writeFile('resnet-run.experiment.yaml', `model: torchvision:resnet18
+    const run = await writeFile(
+      'resnet-run.experiment.yaml',
+      `model: torchvision:resnet18
 weights: resnet18-init.pth
 data: { source: mnist, classes: [0, 1], limit: 48 }
 train: { epochs: 1, batch: 16, imgsz: 32 }
 freeze: 8
-`);
+`,
+    );
     await a.files.scan();
     await a.files.select(run);
     const o = await vscode.commands.executeCommand<LaunchOutcome>('transferLab.startRun');
@@ -112,7 +138,10 @@ freeze: 8
     await waitFor(() => state.record.status === 'finished' || state.record.status === 'failed', `run ${o.runs[0]} to end`, 240_000);
     assert.equal(state.record.status, 'finished', state.record.error);
     assert.equal(state.record.engine, 'torch');
-    assert.deepEqual(state.epochs.map((e) => e.epoch), [1]);
+    assert.deepEqual(
+      state.epochs.map((e) => e.epoch),
+      [1],
+    );
     assert.ok(existsSync(path.join(state.dir, 'weights', 'best', 'model.pt')), 'weights/best as a state dict');
     const rows = a.runs.tree.getChildren().map((n) => (n.kind === 'run' ? n.run.record.name : undefined));
     assert.ok(rows.includes(o.runs[0]), `the Runs view lists ${o.runs[0]} (${rows.join(', ')})`);

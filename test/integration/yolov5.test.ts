@@ -47,8 +47,18 @@ yolov5:
 }
 
 function dataYaml(epochSeconds: number, crashAt?: number): string {
-  return ['path: ../datasets/standin', 'train: images/train', 'val: images/val', 'nc: 3', 'names: [a, b, c]', `standin_epoch_seconds: ${epochSeconds}`, 'standin_batches: 4',
-    ...(crashAt !== undefined ? [`standin_crash_at_epoch: ${crashAt}`] : [])].join('\n') + '\n';
+  return (
+    [
+      'path: ../datasets/standin',
+      'train: images/train',
+      'val: images/val',
+      'nc: 3',
+      'names: [a, b, c]',
+      `standin_epoch_seconds: ${epochSeconds}`,
+      'standin_batches: 4',
+      ...(crashAt !== undefined ? [`standin_crash_at_epoch: ${crashAt}`] : []),
+    ].join('\n') + '\n'
+  );
 }
 
 async function diskRecord(run: RunState): Promise<RunRecord> {
@@ -75,7 +85,7 @@ suite('YOLOv5', () => {
     await removeFiles([DIR]);
   });
 
-  test('the Modules view counts the model as YOLOv5 builds it: the dataset\'s classes at yolov5.img', async () => {
+  test("the Modules view counts the model as YOLOv5 builds it: the dataset's classes at yolov5.img", async () => {
     await a.files.select(await writeFile(`${DIR}/view.experiment.yaml`, experiment({ epochs: 1, freeze: '3', data: 'quick.yaml' })));
     await a.modules.tracker.refresh();
     // model.yaml says nc: 80; YOLOv5 builds it with quick.yaml's 3 names: 18,688 parameters, 3,312 of them in modules 0-2.
@@ -91,12 +101,29 @@ suite('YOLOv5', () => {
     assert.equal(run.dir, path.join(workspaceUri(DIR).fsPath, 'runs', runs[0]), 'runs/ beside the experiment');
     await waitFor(() => run.epochs.length >= 1 || run.record.status === 'failed', 'the first epoch in the run record', 60_000);
     assert.notEqual(run.record.status, 'failed', run.record.error);
-    await waitFor(() => run.record.status === 'finished', `the run to finish (now ${run.record.status}: ${run.record.error ?? ''})`, 60_000);
+    await waitFor(
+      () => run.record.status === 'finished',
+      `the run to finish (now ${run.record.status}: ${run.record.error ?? ''})`,
+      60_000,
+    );
     await waitFor(() => run.epochs.length === 3, 'all three epochs read', 10_000);
-    assert.deepEqual(run.epochs.map((e) => e.epoch), [1, 2, 3]);
-    assert.deepEqual(run.epochs.map((e) => e['val/mAP_0.5']), [0.3, 0.36, 0.42], 'mAP_0.5 as train.py wrote it in results.csv');
-    assert.deepEqual(run.epochs.map((e) => e['val/mAP_0.5:0.95']), [0.15, 0.19, 0.23]);
-    assert.ok(run.epochs.every((e) => e.epoch_seconds > 0), 'epoch wall time added');
+    assert.deepEqual(
+      run.epochs.map((e) => e.epoch),
+      [1, 2, 3],
+    );
+    assert.deepEqual(
+      run.epochs.map((e) => e['val/mAP_0.5']),
+      [0.3, 0.36, 0.42],
+      'mAP_0.5 as train.py wrote it in results.csv',
+    );
+    assert.deepEqual(
+      run.epochs.map((e) => e['val/mAP_0.5:0.95']),
+      [0.15, 0.19, 0.23],
+    );
+    assert.ok(
+      run.epochs.every((e) => e.epoch_seconds > 0),
+      'epoch wall time added',
+    );
     const disk = await diskRecord(run);
     assert.equal(disk.trainer, 'yolov5');
     assert.equal(disk.engine, 'yolov5');
@@ -105,7 +132,10 @@ suite('YOLOv5', () => {
     assert.equal(disk.bestMap50_95, 0.23);
     // The checkbox value [5] (module 5 only) reached YOLOv5 as `--freeze 5 5`, not as the count 5.
     assert.deepEqual(JSON.parse(readFileSync(path.join(run.dir, 'standin-freeze.json'), 'utf8')), ['model.5.', 'model.5.']);
-    assert.ok(existsSync(path.join(run.dir, 'results.csv')) && existsSync(path.join(run.dir, 'weights', 'last.pt')), 'YOLOv5 wrote into the same folder');
+    assert.ok(
+      existsSync(path.join(run.dir, 'results.csv')) && existsSync(path.join(run.dir, 'weights', 'last.pt')),
+      'YOLOv5 wrote into the same folder',
+    );
     assert.match(rowDescription({ record: run.record, epochs: run.epochs }), /best mAP50-95 23\.0% · mAP50 42\.0%/);
     assert.equal((await a.runs.runsSource.readEpochs(run.record.name)).length, 3, 'the comparison panel gets the same epochs');
   });
@@ -123,9 +153,17 @@ suite('YOLOv5', () => {
     const stoppedAt = run.epochs.length;
     assert.ok(stoppedAt < 3, `stopped part-way (${stoppedAt})`);
     launched(await vscode.commands.executeCommand<LaunchOutcome>('transferLab.resumeRun', run.record.name));
-    await waitFor(() => run.record.status === 'finished', `the resumed run to finish (now ${run.record.status}: ${run.record.error ?? ''})`, 60_000);
+    await waitFor(
+      () => run.record.status === 'finished',
+      `the resumed run to finish (now ${run.record.status}: ${run.record.error ?? ''})`,
+      60_000,
+    );
     await waitFor(() => run.epochs.length === 3, 'all epochs read', 10_000);
-    assert.deepEqual(run.epochs.map((e) => e.epoch), [1, 2, 3], 'each epoch once');
+    assert.deepEqual(
+      run.epochs.map((e) => e.epoch),
+      [1, 2, 3],
+      'each epoch once',
+    );
   });
 
   test('a YOLOv5 crash is on the run row with its last error lines; the epoch before it is kept', async () => {

@@ -57,15 +57,20 @@ export function parsePrinted(text: string): Printed {
 
 /** train.py's output as the extension kept it: the `PY` lines of a run's train.log. */
 export function printedInTrainLog(trainLog: string): string {
-  return readFileSync(trainLog, 'utf8').split('\n').flatMap((l) => {
-    const m = /^\S+ PY {4}(.*)$/.exec(l);
-    return m ? [m[1]] : [];
-  }).join('\n');
+  return readFileSync(trainLog, 'utf8')
+    .split('\n')
+    .flatMap((l) => {
+      const m = /^\S+ PY {4}(.*)$/.exec(l);
+      return m ? [m[1]] : [];
+    })
+    .join('\n');
 }
 
 /** results.csv as YOLOv5 writes it: a '%20s,' header, then '%20.5g,' values per epoch (0-based). */
 export function readResultsCsv(file: string): Array<Record<string, number>> {
-  const [header, ...rows] = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim().length > 0);
+  const [header, ...rows] = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim().length > 0);
   const keys = header.split(',').map((k) => k.trim());
   return rows.map((r) => {
     const values = r.split(',').map((v) => Number(v.trim()));

@@ -59,7 +59,10 @@ function tooltipParams(tooltip: string): number {
 }
 
 function metricsOnDisk(run: RunState): EpochMetrics[] {
-  return readFileSync(path.join(run.dir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as EpochMetrics);
+  return readFileSync(path.join(run.dir, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as EpochMetrics);
 }
 
 suite('YOLOv5 v7.0 train.py (real)', () => {
@@ -88,12 +91,35 @@ suite('YOLOv5 v7.0 train.py (real)', () => {
     }
     const data = writeShapesDataset(path.join(tmp, 'shapes'));
     // Pretraining outside the extension: an experiment cannot say `--weights ''` (train from scratch).
-    const pre = await runProcess(PYTHON, ['train.py', '--cfg', 'models/yolov5n.yaml', '--weights', '', '--data', data, '--epochs', '1', ...SMALL,
-      '--project', path.join(tmp, 'pretrain'), '--name', 'scratch', '--exist-ok'], { cwd: yolov5 });
+    const pre = await runProcess(
+      PYTHON,
+      [
+        'train.py',
+        '--cfg',
+        'models/yolov5n.yaml',
+        '--weights',
+        '',
+        '--data',
+        data,
+        '--epochs',
+        '1',
+        ...SMALL,
+        '--project',
+        path.join(tmp, 'pretrain'),
+        '--name',
+        'scratch',
+        '--exist-ok',
+      ],
+      { cwd: yolov5 },
+    );
     assert.equal(pre.code, 0, `train.py from scratch failed:\n${pre.output.slice(-4000)}`);
     scratch = parsePrinted(pre.output);
     assert.equal(scratch.modules.length, 25, `train.py printed yolov5n's 25-module table:\n${pre.output.slice(0, 6000)}`);
-    assert.equal(scratch.totalParams, scratch.modules.reduce((s, m) => s + m.params, 0), 'its summary line is the sum of its table');
+    assert.equal(
+      scratch.totalParams,
+      scratch.modules.reduce((s, m) => s + m.params, 0),
+      'its summary line is the sum of its table',
+    );
     weights = path.join(tmp, 'pretrain', 'scratch', 'weights', 'last.pt');
     experiment = await writeFile(`${DIR}/real.experiment.yaml`, experimentText({ yolov5, data, weights }));
     await a.files.scan();
@@ -113,10 +139,22 @@ suite('YOLOv5 v7.0 train.py (real)', () => {
     await a.files.select(experiment);
     await a.modules.tracker.refresh();
     const rows = a.modules.tree.moduleRows;
-    assert.deepEqual(rows.map((r) => r.label), scratch.modules.map((m) => `${m.index} ${typeOf(m.module)}`), 'one row per module YOLOv5 built, of its type');
-    assert.deepEqual(rows.map((r) => tooltipParams(r.tooltip)), scratch.modules.map((m) => m.params), 'each module\'s parameters as YOLOv5 counted them');
+    assert.deepEqual(
+      rows.map((r) => r.label),
+      scratch.modules.map((m) => `${m.index} ${typeOf(m.module)}`),
+      'one row per module YOLOv5 built, of its type',
+    );
+    assert.deepEqual(
+      rows.map((r) => tooltipParams(r.tooltip)),
+      scratch.modules.map((m) => m.params),
+      "each module's parameters as YOLOv5 counted them",
+    );
     const total = scratch.totalParams!;
-    assert.equal(rows.reduce((sum, r) => sum + tooltipParams(r.tooltip), 0), total, 'the rows add up to the total YOLOv5 printed');
+    assert.equal(
+      rows.reduce((sum, r) => sum + tooltipParams(r.tooltip), 0),
+      total,
+      'the rows add up to the total YOLOv5 printed',
+    );
     assert.equal(a.modules.tree.view.description, `${formatCount(trainableAfterFreeze(scratch.modules, 10))} trainable`);
   });
 
@@ -128,7 +166,11 @@ suite('YOLOv5 v7.0 train.py (real)', () => {
     assert.equal(o.runs.length, SWEEP.length);
     for (const [i, name] of o.runs.entries()) {
       const run = a.runs.manager.get(name)!;
-      await waitFor(() => run.record.status === 'finished' || run.record.status === 'failed', `run ${name} to end (now ${run.record.status})`, 240_000);
+      await waitFor(
+        () => run.record.status === 'finished' || run.record.status === 'failed',
+        `run ${name} to end (now ${run.record.status})`,
+        240_000,
+      );
       assert.equal(run.record.status, 'finished', `${name}: ${run.record.error ?? ''}`);
       await waitFor(() => run.epochs.length === EPOCHS, `${name}: its ${EPOCHS} epochs read`, 10_000);
       swept.set(SWEEP[i], run);
@@ -141,7 +183,10 @@ suite('YOLOv5 v7.0 train.py (real)', () => {
       assert.equal(said.transferredFrom, weights, `${what}: train.py started from the scratch run's last.pt`);
       assert.deepEqual(said.modules, scratch.modules, `${what}: the model train.py built is the one it pretrained`);
       assert.equal(said.frozen.length > 0, freeze > 0, `${what}: train.py printed a freezing line per frozen parameter`);
-      assert.ok(said.frozen.every((p) => Number(p.split('.')[1]) < freeze), `${what}: it froze modules 0–${freeze - 1} only`);
+      assert.ok(
+        said.frozen.every((p) => Number(p.split('.')[1]) < freeze),
+        `${what}: it froze modules 0–${freeze - 1} only`,
+      );
 
       assert.equal(disk.trainer, 'yolov5');
       assert.equal(disk.engine, 'yolov5');
@@ -152,12 +197,23 @@ suite('YOLOv5 v7.0 train.py (real)', () => {
       assert.equal(disk.epochs, EPOCHS);
       assert.equal(disk.epochsDone, EPOCHS);
       assert.equal(disk.totalParams, said.totalParams, `${what}: total parameters as train.py's summary line`);
-      assert.equal(disk.trainableParams, trainableAfterFreeze(said.modules, freeze), `${what}: trainable = train.py's counts of modules ${freeze} and up`);
+      assert.equal(
+        disk.trainableParams,
+        trainableAfterFreeze(said.modules, freeze),
+        `${what}: trainable = train.py's counts of modules ${freeze} and up`,
+      );
 
       const csv = readResultsCsv(path.join(run.dir, 'results.csv'));
       assert.equal(csv.length, EPOCHS, `${what}: results.csv has a row per epoch`);
-      for (const [source, epochs] of [['the Runs view', run.epochs], ['metrics.jsonl', metricsOnDisk(run)]] as const) {
-        assert.deepEqual(epochs.map((e) => e.epoch), csv.map((r) => r.epoch + 1), `${what}, ${source}: YOLOv5's 0-based epochs, 1-based`);
+      for (const [source, epochs] of [
+        ['the Runs view', run.epochs],
+        ['metrics.jsonl', metricsOnDisk(run)],
+      ] as const) {
+        assert.deepEqual(
+          epochs.map((e) => e.epoch),
+          csv.map((r) => r.epoch + 1),
+          `${what}, ${source}: YOLOv5's 0-based epochs, 1-based`,
+        );
         epochs.forEach((e, i) => {
           const r = csv[i];
           const at = `${what}, ${source}, epoch ${e.epoch}`;
@@ -166,15 +222,28 @@ suite('YOLOv5 v7.0 train.py (real)', () => {
           assert.equal(e['val/precision'], r['metrics/precision'], `${at}: precision`);
           assert.equal(e['val/recall'], r['metrics/recall'], `${at}: recall`);
           assert.equal(e.lr, r['x/lr0'], `${at}: lr = x/lr0`);
-          assert.ok(Math.abs(e['train/loss'] - (r['train/box_loss'] + r['train/obj_loss'] + r['train/cls_loss'])) < 1e-9, `${at}: train/loss = box + obj + cls`);
-          assert.ok(Math.abs(e['val/loss'] - (r['val/box_loss'] + r['val/obj_loss'] + r['val/cls_loss'])) < 1e-9, `${at}: val/loss = box + obj + cls`);
+          assert.ok(
+            Math.abs(e['train/loss'] - (r['train/box_loss'] + r['train/obj_loss'] + r['train/cls_loss'])) < 1e-9,
+            `${at}: train/loss = box + obj + cls`,
+          );
+          assert.ok(
+            Math.abs(e['val/loss'] - (r['val/box_loss'] + r['val/obj_loss'] + r['val/cls_loss'])) < 1e-9,
+            `${at}: val/loss = box + obj + cls`,
+          );
           assert.ok(e.epoch_seconds > 0, `${at}: its wall time, which YOLOv5 does not record`);
         });
       }
       assert.equal(disk.bestMap50_95, Math.max(...csv.map((r) => r['metrics/mAP_0.5:0.95'])), `${what}: best mAP_0.5:0.95 of results.csv`);
       assert.equal(disk.bestMap50, Math.max(...csv.map((r) => r['metrics/mAP_0.5'])), `${what}: best mAP_0.5 of results.csv`);
-      assert.ok(rowDescription({ record: run.record, epochs: run.epochs }).includes(detectionText(disk, [])!), `${what}: the row shows those bests`);
-      assert.equal((await a.runs.runsSource.readEpochs(run.record.name)).length, EPOCHS, `${what}: the comparison panel gets the same epochs`);
+      assert.ok(
+        rowDescription({ record: run.record, epochs: run.epochs }).includes(detectionText(disk, [])!),
+        `${what}: the row shows those bests`,
+      );
+      assert.equal(
+        (await a.runs.runsSource.readEpochs(run.record.name)).length,
+        EPOCHS,
+        `${what}: the comparison panel gets the same epochs`,
+      );
     }
   });
 
@@ -184,14 +253,27 @@ suite('YOLOv5 v7.0 train.py (real)', () => {
     try {
       for (const [freeze, run] of swept) {
         assert.ok(await a.modules.tree.setFreeze(freeze), `the view wrote freeze: ${freeze}`);
-        const checkedLayers = new Set(a.modules.tree.moduleRows.flatMap((m) => m.children.filter((l) => l.checkbox === 'checked').map((l) => l.id)));
+        const checkedLayers = new Set(
+          a.modules.tree.moduleRows.flatMap((m) => m.children.filter((l) => l.checkbox === 'checked').map((l) => l.id)),
+        );
         const summary = a.modules.tracker.state?.summary;
         assert.ok(summary, 'the view has a model');
-        const shownFrozen = summary.modules.flatMap((m) => m.layers).filter((l) => checkedLayers.has(l.name)).flatMap((l) => l.params.map((p) => p.name));
+        const shownFrozen = summary.modules
+          .flatMap((m) => m.layers)
+          .filter((l) => checkedLayers.has(l.name))
+          .flatMap((l) => l.params.map((p) => p.name));
         const said = parsePrinted(printedInTrainLog(path.join(run.dir, 'train.log')));
-        assert.deepEqual([...shownFrozen].sort(), [...said.frozen].sort(), `freeze ${freeze}: the checked layers' parameters are train.py's "freezing" lines`);
+        assert.deepEqual(
+          [...shownFrozen].sort(),
+          [...said.frozen].sort(),
+          `freeze ${freeze}: the checked layers' parameters are train.py's "freezing" lines`,
+        );
         const checkedModules = a.modules.tree.moduleRows.filter((m) => m.checkbox === 'checked').map((m) => m.index);
-        assert.deepEqual(checkedModules, scratch.modules.filter((m) => m.index < freeze && m.params > 0).map((m) => m.index), `freeze ${freeze}: modules 0–${freeze - 1} (those with parameters) checked`);
+        assert.deepEqual(
+          checkedModules,
+          scratch.modules.filter((m) => m.index < freeze && m.params > 0).map((m) => m.index),
+          `freeze ${freeze}: modules 0–${freeze - 1} (those with parameters) checked`,
+        );
       }
     } finally {
       await a.modules.tree.setFreeze(10);

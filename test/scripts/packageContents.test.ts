@@ -18,7 +18,12 @@ const ORIGIN = 'https://extension.test';
 /** What `vsce ls` says the .vsix holds (as `npm run package` builds it: no dependencies). */
 function packagedFiles(): Set<string> {
   const out = execFileSync(process.execPath, [VSCE, 'ls', '--no-dependencies'], { cwd: REPO, encoding: 'utf8' });
-  return new Set(out.split('\n').map((l) => l.trim()).filter(Boolean));
+  return new Set(
+    out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
 }
 
 /** Manifest fields that name development files or packages, not files of the extension. */
@@ -71,7 +76,10 @@ const packaged = packagedFiles();
 test('every file the manifest names is in the .vsix', () => {
   const refs = manifestReferences();
   // The derivation itself found what it must: the entry point and the activity bar icon.
-  const manifest = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { main: string; contributes: { viewsContainers: { activitybar: Array<{ icon: string }> } } };
+  const manifest = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+    main: string;
+    contributes: { viewsContainers: { activitybar: Array<{ icon: string }> } };
+  };
   assert.ok(refs.has(path.posix.normalize(manifest.main)), [...refs.keys()].join(', '));
   assert.ok(refs.has(manifest.contributes.viewsContainers.activitybar[0].icon), [...refs.keys()].join(', '));
   assertPackaged(refs, packaged);
@@ -84,7 +92,10 @@ test("every file the comparison panel's page loads is in the .vsix", () => {
 });
 
 test('the torchvision inspection script is in the .vsix, where the built extension looks for it', () => {
-  assertPackaged(new Map([[INSPECT_SCRIPT, 'src/shared/torchvision/inspect.ts (run with the Python that inspects torchvision models)']]), packaged);
+  assertPackaged(
+    new Map([[INSPECT_SCRIPT, 'src/shared/torchvision/inspect.ts (run with the Python that inspects torchvision models)']]),
+    packaged,
+  );
 });
 
 test("the torch engine's Python files are in the .vsix, as the trainer bundle looks for them (dist/torch/)", () => {

@@ -19,7 +19,10 @@ function foldersWithTests(dir: string, out: string[] = []): string[] {
 test('every folder of unit tests is one npm test runs', () => {
   const runAll = readFileSync(path.join(ROOT, 'test', 'run-all.mjs'), 'utf8');
   const nodeTestFolders = [...runAll.matchAll(/'out\/(test\/[\w/]+?)\/'/g)].map((m) => m[1]);
-  assert.ok(['shared', 'trainer', 'extension', 'webview'].every((p) => nodeTestFolders.includes(`test/${p}`)), `run-all.mjs runs ${nodeTestFolders.join(', ')}`);
+  assert.ok(
+    ['shared', 'trainer', 'extension', 'webview'].every((p) => nodeTestFolders.includes(`test/${p}`)),
+    `run-all.mjs runs ${nodeTestFolders.join(', ')}`,
+  );
   const unrun = foldersWithTests(path.join(ROOT, 'test')).filter((f) => f !== 'test/integration' && !nodeTestFolders.includes(f));
   assert.deepEqual(unrun, [], `test files no runner finds: ${unrun.join(', ')}`);
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };

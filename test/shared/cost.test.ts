@@ -46,7 +46,10 @@ test('digits: forward and backward FLOPs by hand, with nothing frozen and with t
   assert.equal(backbone.total.forwardFlops, FORWARD);
   // Dense 0: weight gradient only (nothing before it trains); Dense 1: both.
   assert.equal(backbone.total.backwardFlops, DENSE[0] + 2 * DENSE[1]);
-  assert.deepEqual(backbone.modules.map((x) => x.backwardFlops > 0), [false, false, false, false, false, false, false, true, true]);
+  assert.deepEqual(
+    backbone.modules.map((x) => x.backwardFlops > 0),
+    [false, false, false, false, false, false, false, true, true],
+  );
   assert.equal(backbone.total.trainableParams, frozenState(m, 6).trainableParams);
   assert.ok(backbone.speedup > 2, `freezing the backbone should pay: ${backbone.speedup}`);
   assert.ok(backbone.total.activationBytes < full.total.activationBytes / 20);
@@ -76,8 +79,12 @@ test('more frozen modules never predict a slower step', async () => {
   }
 });
 
-test("YOLOv5 n/s/m at 640: forward GFLOPs as YOLOv5 publishes them (4.5, 16.5, 49.0)", async () => {
-  for (const [name, published] of [['yolov5n.yaml', 4.5], ['yolov5s.yaml', 16.5], ['yolov5m.yaml', 49.0]] as const) {
+test('YOLOv5 n/s/m at 640: forward GFLOPs as YOLOv5 publishes them (4.5, 16.5, 49.0)', async () => {
+  for (const [name, published] of [
+    ['yolov5n.yaml', 4.5],
+    ['yolov5s.yaml', 16.5],
+    ['yolov5m.yaml', 49.0],
+  ] as const) {
     const c = estimateCost(await summaryOf(fixture(name), 640, 3, 80), 0);
     assert.deepEqual(c.unknown, []);
     const g = c.total.forwardFlops / 1e9;
@@ -92,7 +99,10 @@ test('frozen-prefix cache: when it applies, what it stores, and why not otherwis
   // Flatten (module 6) has no parameters: it joins the prefix, and its 576 outputs are what is cached.
   assert.equal(c.cache.start, 7);
   assert.equal(c.cache.bytesPerImage, 576 * 4);
-  assert.deepEqual(c.modules.map((x) => x.cached), [true, true, true, true, true, true, true, false, false]);
+  assert.deepEqual(
+    c.modules.map((x) => x.cached),
+    [true, true, true, true, true, true, true, false, false],
+  );
   assert.ok(c.cache.speedup! > 1 && c.cache.speedupVsFull! > c.speedup);
   assert.equal(estimateCost(m, 0).cache.applies, false);
   assert.match(estimateCost(m, [2]).cache.reason, /no frozen modules at the start/);
@@ -100,7 +110,10 @@ test('frozen-prefix cache: when it applies, what it stores, and why not otherwis
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tl-cost-'));
   const file = path.join(dir, 'drop.yaml');
   try {
-    await writeFile(file, 'nc: 3\nbackbone:\n  - [-1, 1, Conv, [8, 3, 1]]\n  - [-1, 1, Dropout, [0.2]]\nhead:\n  - [-1, 1, GlobalAvgPool, []]\n  - [-1, 1, Dense, [nc]]\n');
+    await writeFile(
+      file,
+      'nc: 3\nbackbone:\n  - [-1, 1, Conv, [8, 3, 1]]\n  - [-1, 1, Dropout, [0.2]]\nhead:\n  - [-1, 1, GlobalAvgPool, []]\n  - [-1, 1, Dense, [nc]]\n',
+    );
     assert.match(cachePlan(await summaryOf(file, 16), 2).reason, /model\.1 \(Dropout\) in the frozen prefix/);
   } finally {
     await rm(dir, { recursive: true, force: true });

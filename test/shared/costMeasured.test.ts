@@ -28,7 +28,9 @@ async function stepper(freeze: number, cached: boolean): Promise<() => Promise<n
     const plan = planCache(prepared, 1000, false);
     assert.ok(plan.used, plan.reason);
     model = buildHead(prepared, plan, 5);
-    inputs = plan.boundary!.map((i) => tf.randomNormal([BATCH, ...(prepared.graph!.outputs[i].shape.slice(1) as number[])], 0, 1, 'float32', 5));
+    inputs = plan.boundary!.map((i) =>
+      tf.randomNormal([BATCH, ...(prepared.graph!.outputs[i].shape.slice(1) as number[])], 0, 1, 'float32', 5),
+    );
   }
   const labels = tf.oneHot(tf.randomUniform([BATCH], 0, 5, 'int32', 4), 5).toFloat() as tf.Tensor2D;
   const optimizer = makeOptimizer('adam', 1e-3);
@@ -63,25 +65,37 @@ test('predicted speed-ups of freezing (and of the cache) match measured wasm ste
   assert.ok(summary);
   const steppers = [await stepper(0, false), await stepper(6, false), await stepper(8, false), await stepper(6, true)];
   let [full, backbone, head, backboneCached] = await quartiles(steppers, 15);
-  const within = (predicted: number, measured: number, factor: number): boolean => Math.max(predicted / measured, measured / predicted) < factor;
-  if (!within(estimateCost(summary, 6, BATCH).speedup, full / backbone, 1.6) || !within(estimateCost(summary, 8, BATCH).speedup, full / head, 1.6)) {
+  const within = (predicted: number, measured: number, factor: number): boolean =>
+    Math.max(predicted / measured, measured / predicted) < factor;
+  if (
+    !within(estimateCost(summary, 6, BATCH).speedup, full / backbone, 1.6) ||
+    !within(estimateCost(summary, 8, BATCH).speedup, full / head, 1.6)
+  ) {
     // A burst of load from other processes can skew one series: measure once more before judging.
     [full, backbone, head, backboneCached] = await quartiles(steppers, 25);
   }
   const check = (label: string, predicted: number, measured: number, factor: number): void => {
     const off = Math.max(predicted / measured, measured / predicted);
     t.diagnostic(`${label}: predicted ${predicted.toFixed(2)}x, measured ${measured.toFixed(2)}x`);
-    assert.ok(off < factor, `${label}: predicted ${predicted.toFixed(2)}x, measured ${measured.toFixed(2)}x (off by ${off.toFixed(2)}, allowed ${factor})`);
+    assert.ok(
+      off < factor,
+      `${label}: predicted ${predicted.toFixed(2)}x, measured ${measured.toFixed(2)}x (off by ${off.toFixed(2)}, allowed ${factor})`,
+    );
   };
   check('backbone frozen vs nothing frozen', estimateCost(summary, 6, BATCH).speedup, full / backbone, 1.6);
   check('all but the head frozen vs nothing frozen', estimateCost(summary, 8, BATCH).speedup, full / head, 1.6);
   // Both predicted and measured: freezing more is faster, and the cache faster still.
   assert.ok(backbone < full && backboneCached < backbone, `full ${full}, backbone ${backbone}, cached ${backboneCached} ms`);
   // Cached steps are tiny (about a millisecond): fixed per-step costs dominate, so allow more.
-  check('backbone frozen with the cache vs nothing frozen', estimateCost(summary, 6, BATCH).cache.speedupVsFull!, full / backboneCached, 2.5);
+  check(
+    'backbone frozen with the cache vs nothing frozen',
+    estimateCost(summary, 6, BATCH).cache.speedupVsFull!,
+    full / backboneCached,
+    2.5,
+  );
 });
 
-test('the trainer\'s cache plan and the cost prediction\'s agree on the prefix, for whole and partial freezes', async () => {
+test("the trainer's cache plan and the cost prediction's agree on the prefix, for whole and partial freezes", async () => {
   const specs: FreezeSpec[] = [0, 1, 2, 4, 6, 8, 9, [0, 2], [0, 1, 2], [1, 2], [0, 'model.2.conv'], [0, 1, 'model.2.conv', 'model.2.bn']];
   const seen = new Set<boolean>();
   for (const freeze of specs) {

@@ -46,7 +46,7 @@ test('replaces only the top-level scalar value and keeps every comment', () => {
 });
 
 test('replaces a flow list (with quotes, brackets and # inside strings) and keeps its trailing comment', () => {
-  const text = "model: m.yaml\nfreeze: [0, 'a]#b', \"x\\\"y\"]   # keep me\nname: n\n";
+  const text = 'model: m.yaml\nfreeze: [0, \'a]#b\', "x\\"y"]   # keep me\nname: n\n';
   const out = rewrite(text, 24);
   assert.equal(out, 'model: m.yaml\nfreeze: 24   # keep me\nname: n\n');
 });

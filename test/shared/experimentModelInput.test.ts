@@ -30,7 +30,7 @@ test('classes are counted from train/ subfolders', async () => {
   assert.deepEqual(got.notes, []);
 });
 
-test('no data folder yet: the model\'s own class count, and nothing to say', async () => {
+test("no data folder yet: the model's own class count, and nothing to say", async () => {
   const { input } = await folderExperiment();
   const got = await input();
   assert.equal(got.nc, undefined);

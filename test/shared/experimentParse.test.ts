@@ -44,13 +44,16 @@ test('defaults fill train and freeze; paths resolve against the file folder', ()
   assert.equal(experiment.weights, undefined);
 });
 
-test('python: a path resolves against the file\'s folder, a command name stays a command (the torch engine\'s interpreter)', () => {
+test("python: a path resolves against the file's folder, a command name stays a command (the torch engine's interpreter)", () => {
   const base = ['model: m.yaml', 'data: {source: folder, path: images}'];
   const rel = parseExperiment([...base, 'python: .venv/bin/python'].join('\n'), FILE).experiment!;
   assert.equal(rel.python, path.resolve(path.dirname(FILE), '.venv/bin/python'));
   assert.equal(parseExperiment([...base, 'python: python3.11'].join('\n'), FILE).experiment!.python, 'python3.11');
   assert.equal(parseExperiment(base.join('\n'), FILE).experiment!.python, undefined);
-  assert.deepEqual(parseExperiment([...base, 'python: 3'].join('\n'), FILE).diagnostics.map((d) => d.severity), ['error']);
+  assert.deepEqual(
+    parseExperiment([...base, 'python: 3'].join('\n'), FILE).diagnostics.map((d) => d.severity),
+    ['error'],
+  );
 });
 
 test('folder data defaults imgsz to 32 and resolves data, weights and pretrain paths', () => {
@@ -75,7 +78,7 @@ test('folder data defaults imgsz to 32 and resolves data, weights and pretrain p
   assert.deepEqual(experiment.freeze, [0, 2, 'model.3.bn']);
 });
 
-test('broken YAML gives one diagnostic at js-yaml\'s line and column', () => {
+test("broken YAML gives one diagnostic at js-yaml's line and column", () => {
   const text = 'model: model.yaml\ndata:\n  source: mnist\n  classes: [0, 1\nfreeze: 3\n';
   const { experiment, diagnostics } = parseExperiment(text, FILE);
   assert.equal(experiment, undefined);
@@ -108,7 +111,11 @@ test('every validation error points at the offending line', () => {
   oneError(base('name: 3\n'), 5, /name must be a non-empty text/);
   oneError(base('weights: [a]\n'), 5, /weights must be the path/);
   oneError(base('pretrain: other.txt\n'), 5, /pretrain must name another experiment file/);
-  oneError('model: net.h5\ndata: {source: mnist, classes: [0, 1]}\n', 1, /model must name a \.yaml\/\.yml architecture file, a TensorFlow\.js model\.json or a torchvision builder/);
+  oneError(
+    'model: net.h5\ndata: {source: mnist, classes: [0, 1]}\n',
+    1,
+    /model must name a \.yaml\/\.yml architecture file, a TensorFlow\.js model\.json or a torchvision builder/,
+  );
   oneError('data: {source: mnist, classes: [0, 1]}\n', 1, /missing required key `model:`/);
   oneError('model: m.yaml\n', 1, /missing required key `data:`/);
   oneError('model: m.yaml\ndata: mnist\n', 2, /data must be a mapping/);
@@ -120,7 +127,11 @@ test('every validation error points at the offending line', () => {
   oneError('model: m.yaml\ndata:\n  source: mnist\n  classes: [1, 2, 1]\n', 4, /digit 1 is listed twice/);
   oneError('model: m.yaml\ndata:\n  source: mnist\n  classes: [1, 2]\n  limit: 0\n', 5, /data\.limit/);
   oneError('model: m.yaml\ndata:\n  source: mnist\n  classes: [1, 2]\n  valFraction: 1.5\n', 5, /between 0 and 1/);
-  oneError('model: m.yaml\ndata:\n  source: mnist\n  classes: [1, 2]\n  lmit: 5\n', 5, /unknown key 'lmit' in data; did you mean 'limit'\?/);
+  oneError(
+    'model: m.yaml\ndata:\n  source: mnist\n  classes: [1, 2]\n  lmit: 5\n',
+    5,
+    /unknown key 'lmit' in data; did you mean 'limit'\?/,
+  );
   oneError('model: m.yaml\ndata:\n  source: folder\n', 2, /needs `path:`/);
   oneError('model: m.yaml\ndata:\n  source: folder\n  path: imgs\n  strict: yes\n', 5, /data\.strict must be true or false/);
   oneError('', 1, /the experiment file is empty/);
@@ -130,7 +141,13 @@ test('every validation error points at the offending line', () => {
 test('unknown top-level keys are warnings (extensible), with a suggestion and the raw value kept', () => {
   const { experiment, diagnostics } = parseExperiment(`${MINIMAL}notes: {kind: slurm}\nfreez: 3\n`, FILE);
   assert.ok(experiment, 'warnings do not stop parsing');
-  assert.deepEqual(diagnostics.map((d) => [d.severity, d.line]), [['warning', 5], ['warning', 6]]);
+  assert.deepEqual(
+    diagnostics.map((d) => [d.severity, d.line]),
+    [
+      ['warning', 5],
+      ['warning', 6],
+    ],
+  );
   assert.match(diagnostics[1].message, /unknown key 'freez' is ignored; did you mean 'freeze'\?/);
   assert.deepEqual(experiment.extra, { notes: { kind: 'slurm' }, freez: 3 });
 });
@@ -149,10 +166,16 @@ test('a section passed to the parser is checked by its owner and not reported as
   assert.deepEqual(ok.experiment?.extra, { slurmtest: { partition: 'gpu' } });
   const bad = parseExperiment(`${MINIMAL}slurmtest:\n  partition: 7\n`, FILE, { sections });
   assert.equal(bad.experiment, undefined);
-  assert.deepEqual(bad.diagnostics.map((d) => [d.line, d.message]), [[6, 'slurmtest.partition must be a text']]);
+  assert.deepEqual(
+    bad.diagnostics.map((d) => [d.line, d.message]),
+    [[6, 'slurmtest.partition must be a text']],
+  );
   // Per call only: the next parse does not know it.
   const later = parseExperiment(`${MINIMAL}slurmtest:\n  partition: 7\n`, FILE);
-  assert.deepEqual(later.diagnostics.map((d) => d.severity), ['warning']);
+  assert.deepEqual(
+    later.diagnostics.map((d) => d.severity),
+    ['warning'],
+  );
 });
 
 test('trainer:, yolov5:, executor: and slurm: are known to every parse, whatever the process imported', () => {
@@ -163,7 +186,10 @@ test('trainer:, yolov5:, executor: and slurm: are known to every parse, whatever
   assert.deepEqual(yolo.experiment?.data, { source: 'external', section: 'trainer' });
   const slurm = parseExperiment(`${MINIMAL}executor: slurm\nslurm:\n  gpus: many\n`, FILE);
   assert.equal(slurm.experiment, undefined);
-  assert.deepEqual(slurm.diagnostics.map((d) => [d.severity, d.line]), [['error', 7]]);
+  assert.deepEqual(
+    slurm.diagnostics.map((d) => [d.severity, d.line]),
+    [['error', 7]],
+  );
   assert.match(slurm.diagnostics[0].message, /gpus/);
 });
 
@@ -175,10 +201,16 @@ test('loadExperiment throws ExperimentError naming file:line:column and the fix'
     await assert.rejects(loadExperiment(file), (e: unknown) => {
       assert.ok(e instanceof ExperimentError);
       assert.equal(e.diagnostics.length, 1);
-      assert.match(e.message, new RegExp(`^${escape(file)}:6:11: error: train\\.epochs must be a whole number ≥ 1, e\\.g\\. \`epochs: 10\``));
+      assert.match(
+        e.message,
+        new RegExp(`^${escape(file)}:6:11: error: train\\.epochs must be a whole number ≥ 1, e\\.g\\. \`epochs: 10\``),
+      );
       return true;
     });
-    await assert.rejects(loadExperiment(path.join(dir, 'missing.yaml')), /missing\.yaml:1:1: error: cannot read the experiment file: the file does not exist/);
+    await assert.rejects(
+      loadExperiment(path.join(dir, 'missing.yaml')),
+      /missing\.yaml:1:1: error: cannot read the experiment file: the file does not exist/,
+    );
     await writeFile(file, MINIMAL);
     const exp = await loadExperiment(file);
     assert.equal(exp.model, path.join(dir, 'model.yaml'));
@@ -240,11 +272,26 @@ test('isExperimentFile accepts experiment.yaml and *.experiment.yaml only', () =
 test('schemas/experiment.schema.json describes the keys and defaults the parser uses', () => {
   const schemaFile = path.resolve(__dirname, '../../../schemas/experiment.schema.json');
   const schema = JSON.parse(readFileSync(schemaFile, 'utf8')) as {
-    $schema: string; required: string[]; additionalProperties: boolean;
+    $schema: string;
+    required: string[];
+    additionalProperties: boolean;
     properties: Record<string, { description?: string; properties?: Record<string, { default?: unknown; description?: string }> }>;
   };
   assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
-  assert.deepEqual(Object.keys(schema.properties).sort(), ['data', 'executor', 'freeze', 'model', 'name', 'pretrain', 'python', 'slurm', 'train', 'trainer', 'weights', 'yolov5']);
+  assert.deepEqual(Object.keys(schema.properties).sort(), [
+    'data',
+    'executor',
+    'freeze',
+    'model',
+    'name',
+    'pretrain',
+    'python',
+    'slurm',
+    'train',
+    'trainer',
+    'weights',
+    'yolov5',
+  ]);
   // data: is required unless YOLOv5's train.py trains (`trainer: yolov5` reads its own data).
   assert.deepEqual(schema.required, ['model']);
   assert.deepEqual((schema as unknown as { else: { required: string[] } }).else.required, ['data']);

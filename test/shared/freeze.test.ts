@@ -5,8 +5,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  canonicalFreeze, freezeAllButHeadSpec, freezeBackboneSpec, freezeLineOf, freezePrefixes, frozenLayerNames, frozenState,
-  isParamFrozen, toggleFreeze, unfreezeAllSpec, validateFreeze,
+  canonicalFreeze,
+  freezeAllButHeadSpec,
+  freezeBackboneSpec,
+  freezeLineOf,
+  freezePrefixes,
+  frozenLayerNames,
+  frozenState,
+  isParamFrozen,
+  toggleFreeze,
+  unfreezeAllSpec,
+  validateFreeze,
 } from '../../src/shared/freeze';
 import { parseYoloModel } from '../../src/shared/model/yolo';
 import { parseTfjsModel } from '../../src/shared/model/tfjsModel';
@@ -45,7 +54,10 @@ test('the trailing dot: model.1. never matches model.10. (or model.1x)', () => {
   const frozen = allParams(s).filter((p) => isParamFrozen(p.name, prefixes));
   assert.ok(frozen.length > 0);
   assert.ok(frozen.every((p) => p.name.startsWith('model.1.')));
-  assert.equal(frozen.reduce((a, p) => a + p.count, 0), s.modules[1].params);
+  assert.equal(
+    frozen.reduce((a, p) => a + p.count, 0),
+    s.modules[1].params,
+  );
   assert.ok(!isParamFrozen('model.3.bnx.weight', freezePrefixes(['model.3.bn'])));
 });
 
@@ -59,7 +71,10 @@ test('YOLOv5 cases on yolov5s: 0, 10 (backbone), 24 (all but Detect), [0,1,2]', 
   const backboneParams = s.modules.slice(0, 10).reduce((a, m) => a + m.params, 0);
   assert.equal(backbone.frozenParams, backboneParams);
   assert.equal(backbone.trainableParams, 7_235_389 - backboneParams);
-  assert.deepEqual(backbone.modules.map((m) => m.state), [...Array(10).fill('frozen'), ...Array(15).fill('trainable')]);
+  assert.deepEqual(
+    backbone.modules.map((m) => m.state),
+    [...Array(10).fill('frozen'), ...Array(15).fill('trainable')],
+  );
   assert.deepEqual([backbone.modules[2].frozenLayers, backbone.modules[2].totalLayers], [10, 10]);
 
   const head = frozenState(s, 24);
@@ -68,7 +83,10 @@ test('YOLOv5 cases on yolov5s: 0, 10 (backbone), 24 (all but Detect), [0,1,2]', 
 
   const first = frozenState(s, [0, 1, 2]);
   assert.equal(first.frozenParams, 3520 + 18560 + 18816);
-  assert.deepEqual(first.modules.slice(0, 4).map((m) => m.state), ['frozen', 'frozen', 'frozen', 'trainable']);
+  assert.deepEqual(
+    first.modules.slice(0, 4).map((m) => m.state),
+    ['frozen', 'frozen', 'frozen', 'trainable'],
+  );
 });
 
 test('a layer name freezes part of a module', () => {
@@ -77,7 +95,7 @@ test('a layer name freezes part of a module', () => {
   assert.equal(st.modules[2].state, 'partial');
   assert.deepEqual([st.modules[2].frozenLayers, st.modules[2].totalLayers], [2, 10]);
   assert.equal(st.modules[3].state, 'partial');
-  assert.equal(st.frozenParams, (32 * 64 + 64) + 2 * 128);
+  assert.equal(st.frozenParams, 32 * 64 + 64 + 2 * 128);
 });
 
 test('canonicalFreeze: N for a prefix, 0 for nothing, else indices then partial layer names', () => {
@@ -89,7 +107,14 @@ test('canonicalFreeze: N for a prefix, 0 for nothing, else indices then partial 
   assert.deepEqual(canonicalFreeze(s, frozenLayerNames(s, [12, 0, 1])), 2, '[0, 1] plus a parameter-free module is 2');
   assert.deepEqual(canonicalFreeze(s, frozenLayerNames(s, [5])), [5]);
   assert.deepEqual(canonicalFreeze(s, frozenLayerNames(s, [4, 1, 2])), [1, 2, 4]);
-  assert.deepEqual(canonicalFreeze(s, frozenLayerNames(s, [0, 'model.3.bn', 'model.2.m.0'])), [0, 'model.2.m.0.cv1.conv', 'model.2.m.0.cv1.bn', 'model.2.m.0.cv2.conv', 'model.2.m.0.cv2.bn', 'model.3.bn']);
+  assert.deepEqual(canonicalFreeze(s, frozenLayerNames(s, [0, 'model.3.bn', 'model.2.m.0'])), [
+    0,
+    'model.2.m.0.cv1.conv',
+    'model.2.m.0.cv1.bn',
+    'model.2.m.0.cv2.conv',
+    'model.2.m.0.cv2.bn',
+    'model.3.bn',
+  ]);
   assert.deepEqual(canonicalFreeze(s, new Set(['model.3.conv', 'model.3.bn', 'not.a.layer'])), [3]);
   // the canonical value freezes exactly the same parameters as the original
   const spec = [0, 1, 'model.6.cv3', 9];
@@ -116,11 +141,17 @@ test('validateFreeze: out-of-range counts and indices, names that match nothing,
   assert.deepEqual([over[0].file, over[0].line, over[0].severity], ['/w/e.experiment.yaml', 7, 'error']);
   assert.match(over[0].message, /freeze 30 is more than the 25 modules of yolov5s\.yaml \(model\.0–model\.24\); use 0–25/);
   assert.match(validateFreeze(s, [3, 25], at)[0].message, /freeze index 25 is not a module of yolov5s\.yaml: indices go from 0 to 24/);
-  assert.match(validateFreeze(s, ['model.3.bnn'], at)[0].message, /'model\.3\.bnn' matches no parameter of yolov5s\.yaml; names look like model\.3 or model\.3\.bn/);
+  assert.match(
+    validateFreeze(s, ['model.3.bnn'], at)[0].message,
+    /'model\.3\.bnn' matches no parameter of yolov5s\.yaml; names look like model\.3 or model\.3\.bn/,
+  );
   const para = validateFreeze(s, ['model.11'], at);
   assert.deepEqual([para[0].severity, para[0].message], ['warning', "'model.11' has no parameters, so freezing it changes nothing"]);
   const dup = validateFreeze(s, [1, 1], at);
-  assert.deepEqual(dup.map((d) => d.severity), ['warning']);
+  assert.deepEqual(
+    dup.map((d) => d.severity),
+    ['warning'],
+  );
   assert.match(validateFreeze(s, -1, at)[0].message, /whole number ≥ 0/);
   const t = tfjsBlocks();
   assert.match(validateFreeze(t, ['block_1_expand'])[0].message, /did you mean 'model\.1\.block_1_expand'\?/);
@@ -149,7 +180,14 @@ test('treeRows: labels, descriptions, checkbox states (partial shows unchecked),
   assert.equal(rows[0].description, '3.52K params · 320×320×32');
   assert.deepEqual([rows[2].checkbox, rows[2].state], ['unchecked', 'partial']);
   assert.match(rows[2].description, /partial 2\/10$/);
-  assert.deepEqual(rows[2].children.slice(0, 3).map((c) => [c.label, c.checkbox]), [['cv1.conv', 'checked'], ['cv1.bn', 'checked'], ['cv2.conv', 'unchecked']]);
+  assert.deepEqual(
+    rows[2].children.slice(0, 3).map((c) => [c.label, c.checkbox]),
+    [
+      ['cv1.conv', 'checked'],
+      ['cv1.bn', 'checked'],
+      ['cv2.conv', 'unchecked'],
+    ],
+  );
   assert.equal(rows[2].children[0].description, 'Conv2d · 2.05K');
   assert.match(rows[2].children[0].tooltip, /weight 32×64×1×1/);
   assert.equal(rows[11].checkbox, undefined, 'Upsample has nothing to freeze');
@@ -157,7 +195,8 @@ test('treeRows: labels, descriptions, checkbox states (partial shows unchecked),
   assert.equal(treeDescription(s, 10), `${formatCount(7_235_389 - frozenState(s, 10).frozenParams)} trainable`);
   assert.equal(treeDescription(s, 0), 'all 7.24M trainable', 'nothing frozen: the whole model');
   // Short enough for a default-width sidebar beside the view's title (about 20 characters).
-  for (const spec of [0, 10, [0, 'model.2.cv1'], 24] satisfies FreezeSpec[]) assert.ok(treeDescription(s, spec).length <= 20, treeDescription(s, spec));
+  for (const spec of [0, 10, [0, 'model.2.cv1'], 24] satisfies FreezeSpec[])
+    assert.ok(treeDescription(s, spec).length <= 20, treeDescription(s, spec));
   const t = treeRows(tfjsBlocks(), 1);
   assert.equal(t[1].label, '1 block_1');
   assert.equal(t[1].description.startsWith('Block · '), true);

@@ -17,7 +17,7 @@ async function workspace(experiment: string): Promise<{ dir: string; file: strin
   return { dir, file };
 }
 
-test('modulesReport for yolov5s with the experiment\'s freeze, and the table', async () => {
+test("modulesReport for yolov5s with the experiment's freeze, and the table", async () => {
   const { dir, file } = await workspace('model: yolov5s.yaml\ndata:\n  source: folder\n  path: voc\ntrain:\n  imgsz: 640\nfreeze: 10\n');
   try {
     // 3 class folders: the Detect head is sized for nc = 3
@@ -27,9 +27,15 @@ test('modulesReport for yolov5s with the experiment\'s freeze, and the table', a
     assert.deepEqual(report.diagnostics, []);
     assert.equal(report.modules.length, 25);
     assert.equal(report.modules[24].params, (128 + 256 + 512) * 24 + 3 * 24);
-    assert.deepEqual(report.modules.slice(8, 12).map((m) => m.frozen), ['yes', 'yes', 'no', 'no']);
+    assert.deepEqual(
+      report.modules.slice(8, 12).map((m) => m.frozen),
+      ['yes', 'yes', 'no', 'no'],
+    );
     assert.deepEqual(report.modules[0].outShape, [320, 320, 32]);
-    assert.equal(report.total - report.trainable, report.modules.slice(0, 10).reduce((a, m) => a + m.params, 0));
+    assert.equal(
+      report.total - report.trainable,
+      report.modules.slice(0, 10).reduce((a, m) => a + m.params, 0),
+    );
 
     const table = formatModulesTable(report);
     const lines = table.split('\n');
@@ -40,7 +46,10 @@ test('modulesReport for yolov5s with the experiment\'s freeze, and the table', a
     assert.match(table, /trainable: [\d,]+ of [\d,]+ parameters \(\d+\.\d% frozen\)/);
 
     const partial = await modulesReport(exp, parseFreezeArg("[0, 'model.2.cv1']"));
-    assert.deepEqual(partial.modules.slice(0, 3).map((m) => m.frozen), ['yes', 'no', 'partial']);
+    assert.deepEqual(
+      partial.modules.slice(0, 3).map((m) => m.frozen),
+      ['yes', 'no', 'partial'],
+    );
 
     const bad = await modulesReport(exp, parseFreezeArg('40'));
     assert.equal(bad.diagnostics.length, 1);

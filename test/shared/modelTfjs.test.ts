@@ -21,22 +21,31 @@ test('a Sequential model saved by tfjs: one module per layer, shapes from the ma
   assert.deepEqual(diagnostics, []);
   assert.ok(summary);
   assert.equal(summary.kind, 'tfjs');
-  assert.deepEqual(summary.modules.map((m) => [m.name, m.type, m.label]), [
-    ['model.0', 'Conv2D', 'conv2d_Conv2D1'],
-    ['model.1', 'BatchNormalization', 'batch_normalization_BatchNormalization1'],
-    ['model.2', 'MaxPooling2D', 'max_pooling2d_MaxPooling2D1'],
-    ['model.3', 'Conv2D', 'conv2d_Conv2D2'],
-    ['model.4', 'Flatten', 'flatten_Flatten1'],
-    ['model.5', 'Dropout', 'dropout_Dropout1'],
-    ['model.6', 'Dense', 'dense_Dense1'],
-  ]);
+  assert.deepEqual(
+    summary.modules.map((m) => [m.name, m.type, m.label]),
+    [
+      ['model.0', 'Conv2D', 'conv2d_Conv2D1'],
+      ['model.1', 'BatchNormalization', 'batch_normalization_BatchNormalization1'],
+      ['model.2', 'MaxPooling2D', 'max_pooling2d_MaxPooling2D1'],
+      ['model.3', 'Conv2D', 'conv2d_Conv2D2'],
+      ['model.4', 'Flatten', 'flatten_Flatten1'],
+      ['model.5', 'Dropout', 'dropout_Dropout1'],
+      ['model.6', 'Dense', 'dense_Dense1'],
+    ],
+  );
   // tfjs countParams() reports 5197 including the 8 BatchNorm moving statistics.
   assert.equal(summary.totalParams, 5197 - 8);
-  assert.deepEqual(summary.modules[0].layers[0].params.map((p) => [p.name, p.shape, p.count]), [
-    ['model.0.conv2d_Conv2D1.kernel', [3, 3, 1, 4], 36],
-    ['model.0.conv2d_Conv2D1.bias', [4], 4],
-  ]);
-  assert.deepEqual(summary.modules[1].layers[0].params.map((p) => p.name), ['model.1.batch_normalization_BatchNormalization1.gamma', 'model.1.batch_normalization_BatchNormalization1.beta']);
+  assert.deepEqual(
+    summary.modules[0].layers[0].params.map((p) => [p.name, p.shape, p.count]),
+    [
+      ['model.0.conv2d_Conv2D1.kernel', [3, 3, 1, 4], 36],
+      ['model.0.conv2d_Conv2D1.bias', [4], 4],
+    ],
+  );
+  assert.deepEqual(
+    summary.modules[1].layers[0].params.map((p) => p.name),
+    ['model.1.batch_normalization_BatchNormalization1.gamma', 'model.1.batch_normalization_BatchNormalization1.beta'],
+  );
   assert.deepEqual(summary.inputShape, [28, 28, 1]);
   assert.equal(summary.nc, 5);
   assert.equal(summary.modules[2].params, 0);
@@ -47,20 +56,36 @@ test('a functional model with Keras block names: layers grouped into blocks', as
   const { summary, diagnostics } = await parseFixture('tfjs-blocks');
   assert.deepEqual(diagnostics, []);
   assert.ok(summary);
-  assert.deepEqual(summary.modules.map((m) => [m.label, m.type, m.layers.length]), [
-    ['conv1', 'Block', 3],
-    ['block_1', 'Block', 6],
-    ['block_2', 'Block', 6],
-    ['global_average_pooling2d', 'GlobalAveragePooling2D', 1],
-    ['predictions', 'Dense', 1],
-  ]);
-  assert.deepEqual(summary.modules[1].layers.map((l) => l.name), [
-    'model.1.block_1_expand', 'model.1.block_1_expand_BN', 'model.1.block_1_expand_relu',
-    'model.1.block_1_depthwise', 'model.1.block_1_depthwise_BN', 'model.1.block_1_project',
-  ]);
-  assert.deepEqual(summary.modules[1].layers[3].params.map((p) => [p.name, p.shape]), [['model.1.block_1_depthwise.depthwise_kernel', [3, 3, 8, 1]]]);
+  assert.deepEqual(
+    summary.modules.map((m) => [m.label, m.type, m.layers.length]),
+    [
+      ['conv1', 'Block', 3],
+      ['block_1', 'Block', 6],
+      ['block_2', 'Block', 6],
+      ['global_average_pooling2d', 'GlobalAveragePooling2D', 1],
+      ['predictions', 'Dense', 1],
+    ],
+  );
+  assert.deepEqual(
+    summary.modules[1].layers.map((l) => l.name),
+    [
+      'model.1.block_1_expand',
+      'model.1.block_1_expand_BN',
+      'model.1.block_1_expand_relu',
+      'model.1.block_1_depthwise',
+      'model.1.block_1_depthwise_BN',
+      'model.1.block_1_project',
+    ],
+  );
+  assert.deepEqual(
+    summary.modules[1].layers[3].params.map((p) => [p.name, p.shape]),
+    [['model.1.block_1_depthwise.depthwise_kernel', [3, 3, 8, 1]]],
+  );
   assert.equal(summary.totalParams, 539 - 2 * (4 + 8 + 8 + 8 + 8), 'tfjs countParams minus BN moving statistics');
-  assert.equal(summary.modules.reduce((a, m) => a + m.params, 0), summary.totalParams);
+  assert.equal(
+    summary.modules.reduce((a, m) => a + m.params, 0),
+    summary.totalParams,
+  );
   assert.deepEqual(summary.inputShape, [16, 16, 3], 'from the InputLayer, which is not a module');
 });
 
@@ -91,32 +116,54 @@ test('the tfjs converter format (model_config wrapper, Functional, nested model)
         layers: [
           { class_name: 'InputLayer', name: 'in', config: { batch_input_shape: [null, 8, 8, 3], name: 'in' }, inbound_nodes: [] },
           {
-            class_name: 'Sequential', name: 'base',
-            config: { name: 'base', layers: [
-              { class_name: 'Conv2D', config: { name: 'conv1_conv', filters: 2 } },
-              { class_name: 'BatchNormalization', config: { name: 'conv1_bn' } },
-            ] },
+            class_name: 'Sequential',
+            name: 'base',
+            config: {
+              name: 'base',
+              layers: [
+                { class_name: 'Conv2D', config: { name: 'conv1_conv', filters: 2 } },
+                { class_name: 'BatchNormalization', config: { name: 'conv1_bn' } },
+              ],
+            },
           },
           { class_name: 'Dense', name: 'head', config: { name: 'head', units: 3 } },
         ],
       },
     },
   };
-  const text = JSON.stringify({
-    format: 'layers-model', generatedBy: 'keras v2.13.1', convertedBy: 'TensorFlow.js Converter v4.22.0', modelTopology: topology,
-    weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: [
-      { name: 'base/conv1_conv/kernel', shape: [3, 3, 3, 2], dtype: 'float32' },
-      { name: 'conv1_bn/gamma', shape: [2], dtype: 'float32' },
-      { name: 'conv1_bn/beta', shape: [2], dtype: 'float32' },
-      { name: 'conv1_bn/moving_mean', shape: [2], dtype: 'float32' },
-      { name: 'head/kernel', shape: [2, 3], dtype: 'float32' },
-      { name: 'head/bias', shape: [3], dtype: 'float32' },
-      { name: 'stray/kernel', shape: [1], dtype: 'float32' },
-    ] }],
-  }, null, 2);
+  const text = JSON.stringify(
+    {
+      format: 'layers-model',
+      generatedBy: 'keras v2.13.1',
+      convertedBy: 'TensorFlow.js Converter v4.22.0',
+      modelTopology: topology,
+      weightsManifest: [
+        {
+          paths: ['group1-shard1of1.bin'],
+          weights: [
+            { name: 'base/conv1_conv/kernel', shape: [3, 3, 3, 2], dtype: 'float32' },
+            { name: 'conv1_bn/gamma', shape: [2], dtype: 'float32' },
+            { name: 'conv1_bn/beta', shape: [2], dtype: 'float32' },
+            { name: 'conv1_bn/moving_mean', shape: [2], dtype: 'float32' },
+            { name: 'head/kernel', shape: [2, 3], dtype: 'float32' },
+            { name: 'head/bias', shape: [3], dtype: 'float32' },
+            { name: 'stray/kernel', shape: [1], dtype: 'float32' },
+          ],
+        },
+      ],
+    },
+    null,
+    2,
+  );
   const { summary, diagnostics } = parseTfjsModel(text, '/w/model.json');
   assert.ok(summary);
-  assert.deepEqual(summary.modules.map((m) => [m.label, m.params]), [['conv1', 54 + 4], ['head', 9]]);
+  assert.deepEqual(
+    summary.modules.map((m) => [m.label, m.params]),
+    [
+      ['conv1', 54 + 4],
+      ['head', 9],
+    ],
+  );
   assert.deepEqual(summary.inputShape, [8, 8, 3]);
   assert.equal(summary.modules[1].line, text.split('\n').findIndex((l) => l.includes('"name": "head"')) + 1);
   assert.equal(diagnostics.length, 1);
@@ -131,12 +178,23 @@ test('broken or foreign JSON gives a diagnostic with a position and a fix', () =
   assert.equal(bad.diagnostics[0].line, 4);
   assert.deepEqual([bad.diagnostics[0].line, bad.diagnostics[0].column], [4, 3], 'at the } after a trailing comma');
   assert.match(bad.diagnostics[0].message, /not valid JSON/);
-  for (const [text, offset] of [['{"a": 1}', undefined], ['[1, 2', 5], ['{"a" 1}', 5], ['{"a": tru}', 6], ['{"a": "x\\q"}', 9], ['[1] 2', 4], ['-', 0]] as const) {
+  for (const [text, offset] of [
+    ['{"a": 1}', undefined],
+    ['[1, 2', 5],
+    ['{"a" 1}', 5],
+    ['{"a": tru}', 6],
+    ['{"a": "x\\q"}', 9],
+    ['[1] 2', 4],
+    ['-', 0],
+  ] as const) {
     assert.equal(jsonErrorOffset(text), offset, text);
   }
   assert.match(parseTfjsModel('{"format": "graph-model", "modelTopology": {}}', '/w/m.json').diagnostics[0].message, /graph model/);
   assert.match(parseTfjsModel('{"weightsManifest": []}', '/w/m.json').diagnostics[0].message, /no modelTopology/);
-  assert.match(parseTfjsModel('{"modelTopology": {"class_name": "Conv2D", "config": {}}}', '/w/m.json').diagnostics[0].message, /must be Sequential, Model or Functional/);
+  assert.match(
+    parseTfjsModel('{"modelTopology": {"class_name": "Conv2D", "config": {}}}', '/w/m.json').diagnostics[0].message,
+    /must be Sequential, Model or Functional/,
+  );
 });
 
 test('verifyWeightFiles reports missing and truncated shards at the manifest line', async () => {

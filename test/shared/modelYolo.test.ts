@@ -22,7 +22,7 @@ function parse(text: string, opts: { nc?: number; imgsz?: number; ch?: number } 
   return parseYoloModel(text, '/w/model.yaml', opts);
 }
 
-test('parameter totals equal YOLOv5\'s model summaries for the official sizes (nc=80)', () => {
+test("parameter totals equal YOLOv5's model summaries for the official sizes (nc=80)", () => {
   const expected: Record<string, number> = {
     'yolov5n.yaml': 1_872_157,
     'yolov5s.yaml': 7_235_389,
@@ -35,22 +35,30 @@ test('parameter totals equal YOLOv5\'s model summaries for the official sizes (n
     assert.equal(s.totalParams, total, name);
     assert.equal(s.modules.length, 25, name);
     assert.equal(s.backboneLength, 10, name);
-    assert.equal(s.modules.reduce((a, m) => a + m.layers.reduce((b, l) => b + l.params.reduce((c, p) => c + p.count, 0), 0), 0), total);
+    assert.equal(
+      s.modules.reduce((a, m) => a + m.layers.reduce((b, l) => b + l.params.reduce((c, p) => c + p.count, 0), 0), 0),
+      total,
+    );
   }
 });
 
-test('yolov5s per-module params, scaled args and repeats match YOLOv5\'s parse_model table', () => {
+test("yolov5s per-module params, scaled args and repeats match YOLOv5's parse_model table", () => {
   const s = fixture('yolov5s.yaml');
-  const params = [3520, 18560, 18816, 73984, 115712, 295424, 625152, 1180672, 1182720, 656896,
-    131584, 0, 0, 361984, 33024, 0, 0, 90880, 147712, 0, 296448, 590336, 0, 1182720, 229245];
-  assert.deepEqual(s.modules.map((m) => m.params), params);
+  const params = [
+    3520, 18560, 18816, 73984, 115712, 295424, 625152, 1180672, 1182720, 656896, 131584, 0, 0, 361984, 33024, 0, 0, 90880, 147712, 0,
+    296448, 590336, 0, 1182720, 229245,
+  ];
+  assert.deepEqual(
+    s.modules.map((m) => m.params),
+    params,
+  );
   assert.deepEqual(s.modules[0].args, [3, 32, 6, 2, 2]);
   assert.deepEqual(s.modules[4].args, [128, 128, 2], 'C3 gets n = round(6 * 0.33) = 2 as an argument');
   assert.deepEqual(s.modules[6].args, [256, 256, 3]);
   assert.equal(s.modules[6].repeats, 3);
   assert.deepEqual(s.modules[13].args, [512, 256, 1, false]);
   assert.deepEqual(s.modules[12].from, [-1, 6]);
-  assert.deepEqual((s.modules[24].args as unknown[])[2], [128, 256, 512], 'Detect gets its inputs\' channels');
+  assert.deepEqual((s.modules[24].args as unknown[])[2], [128, 256, 512], "Detect gets its inputs' channels");
   assert.deepEqual(s.modules.map((m) => m.type).slice(9, 13), ['SPPF', 'Conv', 'Upsample', 'Concat']);
   assert.equal(s.modules[10].section, 'head');
   assert.equal(s.modules[9].section, 'backbone');
@@ -58,7 +66,7 @@ test('yolov5s per-module params, scaled args and repeats match YOLOv5\'s parse_m
   assert.equal(s.modules[24].line, 41);
 });
 
-test('parameter names and shapes are PyTorch YOLOv5\'s', () => {
+test("parameter names and shapes are PyTorch YOLOv5's", () => {
   const s = fixture('yolov5s.yaml');
   const all = new Map(s.modules.flatMap((m) => m.layers.flatMap((l) => l.params.map((p) => [p.name, p.shape] as const))));
   assert.deepEqual(all.get('model.0.conv.weight'), [32, 3, 6, 6]);
@@ -73,10 +81,24 @@ test('parameter names and shapes are PyTorch YOLOv5\'s', () => {
   assert.deepEqual(all.get('model.24.m.0.weight'), [255, 128, 1, 1]);
   assert.deepEqual(all.get('model.24.m.2.bias'), [255]);
   assert.equal(all.has('model.0.bn.running_mean'), false, 'running statistics are buffers, not parameters');
-  assert.equal(all.size, s.modules.reduce((a, m) => a + m.layers.reduce((b, l) => b + l.params.length, 0), 0), 'names are unique');
+  assert.equal(
+    all.size,
+    s.modules.reduce((a, m) => a + m.layers.reduce((b, l) => b + l.params.length, 0), 0),
+    'names are unique',
+  );
   const c3 = s.modules[2].layers.map((l) => l.name);
-  assert.deepEqual(c3, ['model.2.cv1.conv', 'model.2.cv1.bn', 'model.2.cv2.conv', 'model.2.cv2.bn', 'model.2.cv3.conv',
-    'model.2.cv3.bn', 'model.2.m.0.cv1.conv', 'model.2.m.0.cv1.bn', 'model.2.m.0.cv2.conv', 'model.2.m.0.cv2.bn']);
+  assert.deepEqual(c3, [
+    'model.2.cv1.conv',
+    'model.2.cv1.bn',
+    'model.2.cv2.conv',
+    'model.2.cv2.bn',
+    'model.2.cv3.conv',
+    'model.2.cv3.bn',
+    'model.2.m.0.cv1.conv',
+    'model.2.m.0.cv1.bn',
+    'model.2.m.0.cv2.conv',
+    'model.2.m.0.cv2.bn',
+  ]);
   assert.deepEqual(s.modules[2].layers.map((l) => l.type).slice(0, 2), ['Conv2d', 'BatchNorm2d']);
 });
 
@@ -111,7 +133,10 @@ test('pyRound rounds halves to even and makeDivisible rounds up to multiples', (
   assert.equal(makeDivisible(100 * 0.33, 8), 40);
   // depth 0.5: n=5 → round(2.5) = 2 (not 3), n=3 → round(1.5) = 2
   const s = parse('depth_multiple: 0.5\nbackbone:\n  - [-1, 1, Conv, [8, 3, 1]]\n  - [-1, 5, C3, [8]]\n  - [-1, 3, C3, [8]]\n');
-  assert.deepEqual(s.summary?.modules.map((m) => m.repeats), [1, 2, 2]);
+  assert.deepEqual(
+    s.summary?.modules.map((m) => m.repeats),
+    [1, 2, 2],
+  );
 });
 
 test('small classifiers: pools, flatten, dense, dropout, batch-norm and Classify', () => {
@@ -131,9 +156,21 @@ head:
   const { summary, diagnostics } = parse(text, { imgsz: 28, ch: 1 });
   assert.deepEqual(diagnostics, []);
   assert.ok(summary);
-  assert.deepEqual(summary.modules.map((m) => m.outShape), [[28, 28, 8], [14, 14, 8], [14, 14, 8], [7, 7, 16], [6, 6, 16], [576], [576], [32], [4]]);
-  assert.deepEqual(summary.modules.map((m) => m.params), [1 * 8 * 9 + 16, 0, 16, 8 * 16 * 9 + 32, 0, 0, 0, 576 * 32 + 32, 32 * 4 + 4]);
-  assert.deepEqual(summary.modules[7].layers[0].params.map((p) => [p.name, p.shape]), [['model.7.weight', [32, 576]], ['model.7.bias', [32]]]);
+  assert.deepEqual(
+    summary.modules.map((m) => m.outShape),
+    [[28, 28, 8], [14, 14, 8], [14, 14, 8], [7, 7, 16], [6, 6, 16], [576], [576], [32], [4]],
+  );
+  assert.deepEqual(
+    summary.modules.map((m) => m.params),
+    [1 * 8 * 9 + 16, 0, 16, 8 * 16 * 9 + 32, 0, 0, 0, 576 * 32 + 32, 32 * 4 + 4],
+  );
+  assert.deepEqual(
+    summary.modules[7].layers[0].params.map((p) => [p.name, p.shape]),
+    [
+      ['model.7.weight', [32, 576]],
+      ['model.7.bias', [32]],
+    ],
+  );
   assert.deepEqual(summary.modules[7].args, [576, 32, 'relu']);
   assert.deepEqual(summary.modules[1].args, [2, 2, 0], 'MaxPool stride defaults to the kernel');
   assert.equal(summary.modules[2].layers[0].name, 'model.2');
@@ -145,14 +182,20 @@ head:
   assert.deepEqual(head.diagnostics, []);
   const m = head.summary!.modules[1];
   assert.equal(m.params, 16 * 1280 + 2 * 1280 + 1280 * 5 + 5, 'conv 1280 + bn + linear');
-  assert.deepEqual(m.layers.map((l) => l.name), ['model.1.conv.conv', 'model.1.conv.bn', 'model.1.linear']);
+  assert.deepEqual(
+    m.layers.map((l) => l.name),
+    ['model.1.conv.conv', 'model.1.conv.bn', 'model.1.linear'],
+  );
   assert.deepEqual(m.outShape, [5]);
   assert.deepEqual(m.args, [16, 5, 1, 1]);
 });
 
 test('repeats of a plain module are wrapped like nn.Sequential: model.i.0, model.i.1', () => {
   const { summary } = parse('backbone:\n  - [-1, 1, Conv, [8, 3, 1]]\n  - [-1, 2, Conv, [8, 3, 2]]\n', { imgsz: 32 });
-  assert.deepEqual(summary?.modules[1].layers.map((l) => l.name), ['model.1.0.conv', 'model.1.0.bn', 'model.1.1.conv', 'model.1.1.bn']);
+  assert.deepEqual(
+    summary?.modules[1].layers.map((l) => l.name),
+    ['model.1.0.conv', 'model.1.0.bn', 'model.1.1.conv', 'model.1.1.bn'],
+  );
   assert.deepEqual(summary?.modules[1].outShape, [8, 8, 8], 'each copy strides');
 });
 
@@ -181,10 +224,22 @@ test('other YOLOv5 blocks count like YOLOv5: Focus, SPP, BottleneckCSP, GhostCon
   const cross = (c: number) => c * c * 3 + 2 * c + c * c * 3 + 2 * c;
   assert.equal(p[6], 2 * conv(64, 32, 1) + conv(64, 64, 1) + cross(32));
   assert.equal(p[7], ghost(64, 32) + conv(32, 32, 3, 32) + ghost(32, 64) + conv(64, 64, 3, 64) + conv(64, 64, 1));
-  assert.deepEqual(summary!.modules.map((m) => m.outShape?.slice(0, 2)), [[32, 32], [32, 32], [32, 32], [16, 16], [16, 16], [16, 16], [16, 16], [8, 8]]);
+  assert.deepEqual(
+    summary!.modules.map((m) => m.outShape?.slice(0, 2)),
+    [
+      [32, 32],
+      [32, 32],
+      [32, 32],
+      [16, 16],
+      [16, 16],
+      [16, 16],
+      [16, 16],
+      [8, 8],
+    ],
+  );
 });
 
-test('mistakes give a diagnostic at the module\'s line with what to do', () => {
+test("mistakes give a diagnostic at the module's line with what to do", () => {
   const expectError = (text: string, line: number, fragment: RegExp, opts = {}) => {
     const { summary, diagnostics } = parse(text, opts);
     assert.equal(summary, undefined, text);
@@ -195,11 +250,23 @@ test('mistakes give a diagnostic at the module\'s line with what to do', () => {
   };
   const head = 'backbone:\n  - [-1, 1, Conv, [8, 3, 1]]\n';
   expectError(`${head}  - [-1, 1, C4, [8]]\n`, 3, /module 1 \(C4\): unknown module 'C4'; supported: Conv/);
-  expectError(`${head}  - [3, 1, Conv, [8]]\n`, 3, /from 3 points forward: module 1 can only take input from module 0 \(or -1 for the previous one\)$/);
+  expectError(
+    `${head}  - [3, 1, Conv, [8]]\n`,
+    3,
+    /from 3 points forward: module 1 can only take input from module 0 \(or -1 for the previous one\)$/,
+  );
   // Module 0 has no earlier module: no "modules 0–-1".
-  expectError('backbone:\n  - [0, 1, Conv, [8, 3, 1]]\n', 2, /^module 0 \(Conv\): from 0 is module 0 itself: module 0 is the first module: its from must be -1 \(the input image\)$/);
+  expectError(
+    'backbone:\n  - [0, 1, Conv, [8, 3, 1]]\n',
+    2,
+    /^module 0 \(Conv\): from 0 is module 0 itself: module 0 is the first module: its from must be -1 \(the input image\)$/,
+  );
   expectError('backbone:\n  - [2, 1, Conv, [8, 3, 1]]\n', 2, /from 2 points forward: module 0 is the first module: its from must be -1/);
-  expectError(`${head}  - [-1, 1, Conv, [8]]\n  - [2, 1, Conv, [8]]\n`, 4, /from 2 is module 2 itself: module 2 can only take input from modules 0–1 \(or -1/);
+  expectError(
+    `${head}  - [-1, 1, Conv, [8]]\n  - [2, 1, Conv, [8]]\n`,
+    4,
+    /from 2 is module 2 itself: module 2 can only take input from modules 0–1 \(or -1/,
+  );
   expectError(`${head}  - [-3, 1, Conv, [8]]\n`, 3, /from -3 points before module 0/);
   expectError(`${head}  - [-1, 1, Conv, [eight]]\n`, 3, /args\[0\] \(output channels\) must be a number, got "eight"/);
   expectError(`${head}  - [-1, 1, Conv, [8, 0]]\n`, 3, /args\[1\] \(kernel size\) must be a whole number ≥ 1/);
@@ -209,11 +276,20 @@ test('mistakes give a diagnostic at the module\'s line with what to do', () => {
   expectError(`${head}  - [-1, 1, Dense, [10]]\n`, 3, /Dense needs a flat input: put Flatten or GlobalAvgPool before it/);
   expectError(`${head}  - [-1, 1, Flatten, []]\n  - [-1, 1, Dense, [10, sigmoidal]]\n`, 4, /activation must be one of/, { imgsz: 8 });
   expectError(`${head}  - [-1, 1, Dense, [nc]]\n`, 3, /uses `nc` but the class count is unknown/);
-  expectError(`${head}  - [-1, 1, MaxPool, [2]]\n  - [-1, 1, MaxPool, [2]]\n  - [-1, 1, MaxPool, [2]]\n`, 5, /MaxPool shrinks the 1×1 input to nothing at imgsz 4; use a larger train\.imgsz/, { imgsz: 4 });
+  expectError(
+    `${head}  - [-1, 1, MaxPool, [2]]\n  - [-1, 1, MaxPool, [2]]\n  - [-1, 1, MaxPool, [2]]\n`,
+    5,
+    /MaxPool shrinks the 1×1 input to nothing at imgsz 4; use a larger train\.imgsz/,
+    { imgsz: 4 },
+  );
   expectError(`${head}  - [-1, 1, Conv, [8, 3, 1, null, 3]]\n`, 3, /groups 3 must divide both channel counts/);
   expectError(`${head}  - [-1, 1, Detect, [2, anchors]]\n`, 3, /Detect needs \[nc, anchors\]; add `anchors:`/);
   expectError(`${head}  - [[-1, 0], 1, Detect, [2, [[1, 2]]]]\n`, 3, /Detect has 2 inputs but 1 anchor levels/);
-  expectError('backbone:\n  - [-1, 1, Conv, [8, 3, 1]]\n  - [-1, 2, Conv, [16, 3, 1]]\n', 3, /repeating Conv 2 times needs equal input and output channels \(8 → 16\)/);
+  expectError(
+    'backbone:\n  - [-1, 1, Conv, [8, 3, 1]]\n  - [-1, 2, Conv, [16, 3, 1]]\n',
+    3,
+    /repeating Conv 2 times needs equal input and output channels \(8 → 16\)/,
+  );
   expectError('nc: 3\ndepth_multiple: big\nbackbone: []\n', 2, /depth_multiple must be a positive number/);
   expectError('nc: 3\n', 1, /needs a `backbone:` list/);
   expectError('backbone: {a: 1}\n', 1, /backbone must be a list/);

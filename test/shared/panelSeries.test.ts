@@ -5,12 +5,24 @@ import { formatBytes, formatCount, formatDuration, formatNumber } from '../../sr
 import type { EpochMetrics } from '../../src/shared/runFolder/contract';
 
 const ep = (n: number, time: string, extra: Partial<EpochMetrics> = {}): EpochMetrics => ({
-  epoch: n, 'train/loss': 1, 'val/loss': 1, 'val/accuracy': 0.5, lr: 0.1, epoch_seconds: 10, images_per_second: 10,
-  tensor_bytes: 1, rss_bytes: 2, time, ...extra,
+  epoch: n,
+  'train/loss': 1,
+  'val/loss': 1,
+  'val/accuracy': 0.5,
+  lr: 0.1,
+  epoch_seconds: 10,
+  images_per_second: 10,
+  tensor_bytes: 1,
+  rss_bytes: 2,
+  time,
+  ...extra,
 });
 
 test('columns: one array per metric, missing and non-finite values are null', () => {
-  const c = toColumns([ep(1, '2024-01-01T00:00:10Z', { device_util: 50 }), ep(2, 'not a time', { 'train/loss': null as unknown as number })]);
+  const c = toColumns([
+    ep(1, '2024-01-01T00:00:10Z', { device_util: 50 }),
+    ep(2, 'not a time', { 'train/loss': null as unknown as number }),
+  ]);
   assert.deepEqual(c.epoch, [1, 2]);
   assert.deepEqual(c.time, [Date.UTC(2024, 0, 1, 0, 0, 10), null]);
   assert.deepEqual(c.values['train/loss'], [1, null]);

@@ -4,8 +4,16 @@ import type { EpochMetrics, ProgressEvent } from '../../src/shared/runFolder/con
 import { parseProgressLine, progressEventProblem, VALIDATORS } from '../../src/shared/runFolder/progressLine';
 
 const metrics: EpochMetrics = {
-  epoch: 1, 'train/loss': 0.9, 'val/loss': 0.8, 'val/accuracy': 0.7, lr: 0.01, epoch_seconds: 2,
-  images_per_second: 500, tensor_bytes: 1000, rss_bytes: 2000, time: '2026-01-01T00:00:00.000Z',
+  epoch: 1,
+  'train/loss': 0.9,
+  'val/loss': 0.8,
+  'val/accuracy': 0.7,
+  lr: 0.01,
+  epoch_seconds: 2,
+  images_per_second: 500,
+  tensor_bytes: 1000,
+  rss_bytes: 2000,
+  time: '2026-01-01T00:00:00.000Z',
 };
 
 /** One valid event of each type. A Record over the union's types: a new event type without an
@@ -33,7 +41,13 @@ const OPTIONAL: Partial<Record<ProgressEvent['type'], string[]>> = { end: ['erro
 test('the validator table covers exactly the event types, and in each every field of the example', () => {
   assert.deepEqual(Object.keys(VALIDATORS).sort(), Object.keys(VALID).sort());
   for (const [type, valid] of Object.entries(VALID)) {
-    assert.deepEqual(Object.keys(VALIDATORS[type as ProgressEvent['type']]).sort(), Object.keys(valid).filter((k) => k !== 'type').sort(), type);
+    assert.deepEqual(
+      Object.keys(VALIDATORS[type as ProgressEvent['type']]).sort(),
+      Object.keys(valid)
+        .filter((k) => k !== 'type')
+        .sort(),
+      type,
+    );
   }
 });
 
@@ -42,13 +56,23 @@ test('a valid line of every event type parses to the same event', () => {
     assert.deepEqual(parseProgressLine(JSON.stringify(e)), e, e.type);
     assert.deepEqual(parseProgressLine(`  ${JSON.stringify(e)}\r`), e, `${e.type} with surrounding whitespace`);
   }
-  assert.deepEqual(parseProgressLine(JSON.stringify({ type: 'end', run: 'r', status: 'finished' })), { type: 'end', run: 'r', status: 'finished' });
+  assert.deepEqual(parseProgressLine(JSON.stringify({ type: 'end', run: 'r', status: 'finished' })), {
+    type: 'end',
+    run: 'r',
+    status: 'finished',
+  });
 });
 
 test('a line with one field of the wrong type is rejected, for every field of every type', () => {
   for (const [type, fields] of Object.entries(WRONG) as Array<[ProgressEvent['type'], Record<string, unknown>]>) {
     const valid = VALID[type] as Record<string, unknown>;
-    assert.deepEqual(Object.keys(fields).sort(), Object.keys(valid).filter((k) => k !== 'type').sort(), `${type}: every field has a wrong value`);
+    assert.deepEqual(
+      Object.keys(fields).sort(),
+      Object.keys(valid)
+        .filter((k) => k !== 'type')
+        .sort(),
+      `${type}: every field has a wrong value`,
+    );
     for (const [k, bad] of Object.entries(fields)) {
       const line = JSON.stringify({ ...valid, [k]: bad });
       assert.equal(parseProgressLine(line), undefined, `${type}.${k} = ${JSON.stringify(bad)}`);
@@ -76,7 +100,18 @@ test('a diverged batch loss (NaN, written as null) parses back to NaN; epoch met
 });
 
 test('unknown types, non-objects and non-JSON are not events', () => {
-  for (const line of ['{"type":"nope","run":"r"}', '{"run":"r"}', '{"type":"constructor","run":"r"}', '{"type":"toString"}', '[1]', 'null', '"x"', '{broken', 'Warning: ünïcode', '']) {
+  for (const line of [
+    '{"type":"nope","run":"r"}',
+    '{"run":"r"}',
+    '{"type":"constructor","run":"r"}',
+    '{"type":"toString"}',
+    '[1]',
+    'null',
+    '"x"',
+    '{broken',
+    'Warning: ünïcode',
+    '',
+  ]) {
     assert.equal(parseProgressLine(line), undefined, line);
   }
   assert.match(progressEventProblem({ type: 'nope' }) ?? '', /"type" is "nope", expected one of start, batch, epoch, log, end/);

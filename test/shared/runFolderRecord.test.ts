@@ -18,8 +18,16 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-runrecord-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 const record: RunRecord = {
-  name: 'r', status: 'running', experiment: '/w/e.yaml', freeze: [0, 'model.4'], epochs: 5, epochsDone: 2, pid: 42,
-  startedAt: '2026-01-01T00:00:00.000Z', cache: { used: true, reason: 'prefix cached' }, executor: { kind: 'slurm', jobId: '7_1', state: 'RUNNING' },
+  name: 'r',
+  status: 'running',
+  experiment: '/w/e.yaml',
+  freeze: [0, 'model.4'],
+  epochs: 5,
+  epochsDone: 2,
+  pid: 42,
+  startedAt: '2026-01-01T00:00:00.000Z',
+  cache: { used: true, reason: 'prefix cached' },
+  executor: { kind: 'slurm', jobId: '7_1', state: 'RUNNING' },
 };
 
 test('what either writer writes, both readers read back; the writers leave no temporary behind', async () => {
@@ -71,16 +79,37 @@ test('the trainer resumes and finds runs through the same reader: a torn run.jso
   const runs = path.join(tmp, 'trainer');
   const exp = path.join(tmp, 'e.yaml');
   writeFileSync(exp, 'model: m.yaml\n');
-  const good = RunFolder.create(runs, 'good', { status: 'running', experiment: exp, freeze: 0, epochs: 2, startedAt: '2026-01-01T00:00:00.000Z' }, exp);
+  const good = RunFolder.create(
+    runs,
+    'good',
+    { status: 'running', experiment: exp, freeze: 0, epochs: 2, startedAt: '2026-01-01T00:00:00.000Z' },
+    exp,
+  );
   good.update({ status: 'stopped' });
   good.close();
-  assert.deepEqual(readRunRecordSync(good.dir), { name: 'good', status: 'stopped', experiment: exp, freeze: 0, epochs: 2, startedAt: '2026-01-01T00:00:00.000Z' });
+  assert.deepEqual(readRunRecordSync(good.dir), {
+    name: 'good',
+    status: 'stopped',
+    experiment: exp,
+    freeze: 0,
+    epochs: 2,
+    startedAt: '2026-01-01T00:00:00.000Z',
+  });
   assert.equal(RunFolder.open(runs, 'good').record.status, 'stopped');
   // A later run of the same experiment whose run.json is torn is passed over when looking for the latest…
   mkdirSync(path.join(runs, 'torn'));
-  writeFileSync(path.join(runs, 'torn', RUN_RECORD_FILE), `{"name": "torn", "status": "running", "experiment": ${JSON.stringify(exp)}, "startedAt": "2027`);
+  writeFileSync(
+    path.join(runs, 'torn', RUN_RECORD_FILE),
+    `{"name": "torn", "status": "running", "experiment": ${JSON.stringify(exp)}, "startedAt": "2027`,
+  );
   assert.equal(latestRunOf(runs, exp), 'good');
   // …and named when it is the one asked for.
-  assert.throws(() => RunFolder.open(runs, 'torn'), (e: unknown) => e instanceof RunFolderError && /torn\/run\.json: is not valid JSON/.test(e.message));
-  assert.throws(() => RunFolder.open(runs, 'absent'), (e: unknown) => e instanceof RunFolderError && /nothing to resume: .*absent\/run\.json does not exist/.test(e.message));
+  assert.throws(
+    () => RunFolder.open(runs, 'torn'),
+    (e: unknown) => e instanceof RunFolderError && /torn\/run\.json: is not valid JSON/.test(e.message),
+  );
+  assert.throws(
+    () => RunFolder.open(runs, 'absent'),
+    (e: unknown) => e instanceof RunFolderError && /nothing to resume: .*absent\/run\.json does not exist/.test(e.message),
+  );
 });

@@ -11,34 +11,122 @@ import { RunFolderError } from '../../src/shared/runFolder/runFolderError';
 import { epochMetricsProblem, runRecordProblem } from '../../src/shared/runFolder/shapes';
 
 const FULL_METRICS: Required<EpochMetrics> = {
-  epoch: 3, 'train/loss': 0.9, 'val/loss': 0.8, 'val/accuracy': 0.7, 'val/top5': 0.95, lr: 0.01, epoch_seconds: 2,
-  images_per_second: 500, tensor_bytes: 1000, peak_tensor_bytes: 2000, rss_bytes: 3000, device_util: 40, device_memory_bytes: 4000,
-  time: '2026-01-01T00:00:00.000Z', 'val/precision': 0.5, 'val/recall': 0.4, 'val/mAP_0.5': 0.3, 'val/mAP_0.5:0.95': 0.2,
+  epoch: 3,
+  'train/loss': 0.9,
+  'val/loss': 0.8,
+  'val/accuracy': 0.7,
+  'val/top5': 0.95,
+  lr: 0.01,
+  epoch_seconds: 2,
+  images_per_second: 500,
+  tensor_bytes: 1000,
+  peak_tensor_bytes: 2000,
+  rss_bytes: 3000,
+  device_util: 40,
+  device_memory_bytes: 4000,
+  time: '2026-01-01T00:00:00.000Z',
+  'val/precision': 0.5,
+  'val/recall': 0.4,
+  'val/mAP_0.5': 0.3,
+  'val/mAP_0.5:0.95': 0.2,
   yolov5: { epoch: 2, 'metrics/mAP_0.5': 0.3, 'x/lr0': null },
 };
 
 const WRONG_METRICS: { [K in keyof EpochMetrics]-?: unknown } = {
-  epoch: 'three', 'train/loss': 'x', 'val/loss': true, 'val/accuracy': '0.7', 'val/top5': [], lr: {}, epoch_seconds: '2',
-  images_per_second: false, tensor_bytes: '1', peak_tensor_bytes: 'p', rss_bytes: [1], device_util: '40%', device_memory_bytes: {},
-  time: 1700000000, 'val/precision': 'p', 'val/recall': true, 'val/mAP_0.5': 'm', 'val/mAP_0.5:0.95': [], yolov5: { epoch: 'two' },
+  epoch: 'three',
+  'train/loss': 'x',
+  'val/loss': true,
+  'val/accuracy': '0.7',
+  'val/top5': [],
+  lr: {},
+  epoch_seconds: '2',
+  images_per_second: false,
+  tensor_bytes: '1',
+  peak_tensor_bytes: 'p',
+  rss_bytes: [1],
+  device_util: '40%',
+  device_memory_bytes: {},
+  time: 1700000000,
+  'val/precision': 'p',
+  'val/recall': true,
+  'val/mAP_0.5': 'm',
+  'val/mAP_0.5:0.95': [],
+  yolov5: { epoch: 'two' },
 };
 
 const FULL_RECORD: Required<RunRecord> = {
-  name: 'r', status: 'finished', experiment: '/w/e.yaml', freeze: [0, 'model.4'], sweep: 's', data: 'mnist digits', model: '/w/m.yaml',
-  engine: 'tensorflow', device: 'cpu', deviceSource: 'cpu', pid: 12, pidStartTime: '99', startedAt: '2026-01-01T00:00:00Z',
-  endedAt: '2026-01-01T01:00:00Z', epochs: 3, epochsDone: 3, trainableParams: 10, totalParams: 20, weightsSha256: 'ab',
-  cache: { used: false, reason: 'nothing frozen' }, bestAccuracy: 0.9, error: 'e', trainer: 'yolov5', bestMap50: 0.5, bestMap50_95: 0.3,
+  name: 'r',
+  status: 'finished',
+  experiment: '/w/e.yaml',
+  freeze: [0, 'model.4'],
+  sweep: 's',
+  data: 'mnist digits',
+  model: '/w/m.yaml',
+  engine: 'tensorflow',
+  device: 'cpu',
+  deviceSource: 'cpu',
+  pid: 12,
+  pidStartTime: '99',
+  startedAt: '2026-01-01T00:00:00Z',
+  endedAt: '2026-01-01T01:00:00Z',
+  epochs: 3,
+  epochsDone: 3,
+  trainableParams: 10,
+  totalParams: 20,
+  weightsSha256: 'ab',
+  cache: { used: false, reason: 'nothing frozen' },
+  bestAccuracy: 0.9,
+  error: 'e',
+  trainer: 'yolov5',
+  bestMap50: 0.5,
+  bestMap50_95: 0.3,
   executor: { kind: 'slurm', jobId: '12_3', state: 'RUNNING', reason: 'None', node: 'n1' },
 };
 
 const WRONG_RECORD: { [K in keyof RunRecord]-?: unknown } = {
-  name: '', status: 'done', experiment: 7, freeze: 'all', sweep: 1, data: {}, model: [], engine: 3, device: false, deviceSource: 'gpu',
-  pid: '12', pidStartTime: 99, startedAt: 1, endedAt: 2, epochs: '3', epochsDone: '3', trainableParams: '10', totalParams: null,
-  weightsSha256: 5, cache: { used: 'no', reason: 'x' }, bestAccuracy: null, error: 42, trainer: 'torch', bestMap50: '0.5', bestMap50_95: [],
+  name: '',
+  status: 'done',
+  experiment: 7,
+  freeze: 'all',
+  sweep: 1,
+  data: {},
+  model: [],
+  engine: 3,
+  device: false,
+  deviceSource: 'gpu',
+  pid: '12',
+  pidStartTime: 99,
+  startedAt: 1,
+  endedAt: 2,
+  epochs: '3',
+  epochsDone: '3',
+  trainableParams: '10',
+  totalParams: null,
+  weightsSha256: 5,
+  cache: { used: 'no', reason: 'x' },
+  bestAccuracy: null,
+  error: 42,
+  trainer: 'torch',
+  bestMap50: '0.5',
+  bestMap50_95: [],
   executor: { kind: 'slurm', state: 'RUNNING' },
 };
 
-const OPTIONAL_METRICS = Object.keys(FULL_METRICS).filter((k) => !['epoch', 'train/loss', 'val/loss', 'val/accuracy', 'lr', 'epoch_seconds', 'images_per_second', 'tensor_bytes', 'rss_bytes', 'time'].includes(k));
+const OPTIONAL_METRICS = Object.keys(FULL_METRICS).filter(
+  (k) =>
+    ![
+      'epoch',
+      'train/loss',
+      'val/loss',
+      'val/accuracy',
+      'lr',
+      'epoch_seconds',
+      'images_per_second',
+      'tensor_bytes',
+      'rss_bytes',
+      'time',
+    ].includes(k),
+);
 const REQUIRED_RECORD = ['name', 'status', 'experiment', 'freeze'];
 
 test('a complete metrics line and a complete run.json pass', () => {
@@ -52,7 +140,11 @@ test('every field of a metrics line with a wrong value is rejected, naming the f
   for (const [k, bad] of Object.entries(WRONG_METRICS)) {
     const m = { ...FULL_METRICS, [k]: bad };
     assert.match(epochMetricsProblem(m) ?? '', new RegExp(`"${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`), k);
-    assert.equal(parseProgressLine(JSON.stringify({ type: 'epoch', run: 'r', metrics: m })), undefined, `epoch event with ${k} = ${JSON.stringify(bad)}`);
+    assert.equal(
+      parseProgressLine(JSON.stringify({ type: 'epoch', run: 'r', metrics: m })),
+      undefined,
+      `epoch event with ${k} = ${JSON.stringify(bad)}`,
+    );
   }
 });
 
@@ -69,7 +161,11 @@ test('every field of run.json with a wrong value is rejected by the reader, nami
     assert.match(runRecordProblem({ ...FULL_RECORD, [k]: bad }) ?? '', new RegExp(`"${k}"`), k);
     assert.throws(
       () => parseRunRecord('/w/runs/r/run.json', JSON.stringify({ ...FULL_RECORD, [k]: bad })),
-      (e: unknown) => e instanceof RunFolderError && e.file === '/w/runs/r/run.json' && e.message.startsWith('/w/runs/r/run.json: ') && e.message.includes(`"${k}"`),
+      (e: unknown) =>
+        e instanceof RunFolderError &&
+        e.file === '/w/runs/r/run.json' &&
+        e.message.startsWith('/w/runs/r/run.json: ') &&
+        e.message.includes(`"${k}"`),
       k,
     );
   }

@@ -13,11 +13,22 @@ const FIXTURE = path.join(ROOT, 'src/shared/runFolder/__validatorFixture.ts');
 
 /** The compiler's errors for `code` as if it were FIXTURE (nothing is written to disk). */
 function compileErrors(code: string): string[] {
-  const options: ts.CompilerOptions = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, lib: ['lib.es2022.d.ts'], types: [], skipLibCheck: true };
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    lib: ['lib.es2022.d.ts'],
+    types: [],
+    skipLibCheck: true,
+  };
   const host = ts.createCompilerHost(options);
   const read = host.getSourceFile.bind(host);
-  host.getSourceFile = (file, lang, ...rest) => (path.resolve(file) === FIXTURE ? ts.createSourceFile(file, code, lang) : read(file, lang, ...rest));
-  host.fileExists = ((exists) => (file: string) => path.resolve(file) === FIXTURE || exists(file))(host.fileExists.bind(host));
+  host.getSourceFile = (file, lang, ...rest) =>
+    path.resolve(file) === FIXTURE ? ts.createSourceFile(file, code, lang) : read(file, lang, ...rest);
+  host.fileExists = (
+    (exists) => (file: string) =>
+      path.resolve(file) === FIXTURE || exists(file)
+  )(host.fileExists.bind(host));
   const program = ts.createProgram([FIXTURE], options, host);
   return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
 }
@@ -28,10 +39,13 @@ import { num, str } from './shapes';
 `;
 
 test('the validator table compiles as it is, and with a new event that has its checks', () => {
-  assert.deepEqual(compileErrors(`${HEADER}export const t: ValidatorTable<ProgressEvent> = VALIDATORS;
+  assert.deepEqual(
+    compileErrors(`${HEADER}export const t: ValidatorTable<ProgressEvent> = VALIDATORS;
 type WithEta = ProgressEvent | { type: 'eta'; run: string; seconds: number };
 export const u: ValidatorTable<WithEta> = { ...VALIDATORS, eta: { run: str, seconds: num } };
-`), []);
+`),
+    [],
+  );
 });
 
 test('a new event type without a validator does not compile', () => {
@@ -43,12 +57,14 @@ export const u: ValidatorTable<WithEta> = VALIDATORS;
 });
 
 test('a new field of an event without its check does not compile, nor a check of a field that is not there', () => {
-  const missing = compileErrors(`${HEADER}type E = Exclude<ProgressEvent, { type: 'log' }> | { type: 'log'; run: string; level: 'info' | 'warn' | 'error'; message: string; source?: string };
+  const missing =
+    compileErrors(`${HEADER}type E = Exclude<ProgressEvent, { type: 'log' }> | { type: 'log'; run: string; level: 'info' | 'warn' | 'error'; message: string; source?: string };
 export const u: ValidatorTable<E> = VALIDATORS;
 `);
   assert.equal(missing.length, 1, missing.join('\n'));
   assert.match(missing[0], /Property 'source' is missing/);
-  const extra = compileErrors(`${HEADER}export const u: ValidatorTable<ProgressEvent> = { ...VALIDATORS, end: { ...VALIDATORS.end, code: num } };
+  const extra =
+    compileErrors(`${HEADER}export const u: ValidatorTable<ProgressEvent> = { ...VALIDATORS, end: { ...VALIDATORS.end, code: num } };
 `);
   assert.equal(extra.length, 1, extra.join('\n'));
   assert.match(extra[0], /'code' does not exist/);

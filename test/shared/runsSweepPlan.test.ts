@@ -18,9 +18,18 @@ test('sweep runs are named after the sweep and the freeze value', () => {
 
 test('a second sweep in the same minute gets its own name', () => {
   const taken = new Set(['sweep-20261126-1200']);
-  assert.equal(sweepName(at, (s) => taken.has(s)), 'sweep-20261126-1200-2');
-  assert.equal(uniqueName('x', (n) => n === 'x' || n === 'x-2'), 'x-3');
-  assert.equal(singleRunName(24, at, () => false), 'run-20261126-1200-freeze-24');
+  assert.equal(
+    sweepName(at, (s) => taken.has(s)),
+    'sweep-20261126-1200-2',
+  );
+  assert.equal(
+    uniqueName('x', (n) => n === 'x' || n === 'x-2'),
+    'x-3',
+  );
+  assert.equal(
+    singleRunName(24, at, () => false),
+    'run-20261126-1200-freeze-24',
+  );
 });
 
 test('freeze labels are safe folder names', () => {
@@ -29,20 +38,41 @@ test('freeze labels are safe folder names', () => {
 });
 
 function model(n: number, backboneLength?: number): ModelSummary {
-  const modules: ModuleInfo[] = Array.from({ length: n }, (_, i) => ({ index: i, name: `model.${i}`, type: 'Conv', layers: [], params: 10 }));
+  const modules: ModuleInfo[] = Array.from({ length: n }, (_, i) => ({
+    index: i,
+    name: `model.${i}`,
+    type: 'Conv',
+    layers: [],
+    params: 10,
+  }));
   return { kind: 'yolov5-yaml', file: '/m.yaml', modules, totalParams: 10 * n, backboneLength };
 }
 
 test("the standard set is the seed's: nothing, backbone, all but head", () => {
   const c = standardFreezeChoices(model(25, 10));
-  assert.deepEqual(c.map((x) => x.freeze), [0, 10, 24]);
-  assert.deepEqual(c.map((x) => x.label), ['nothing frozen', 'backbone', 'all but head']);
+  assert.deepEqual(
+    c.map((x) => x.freeze),
+    [0, 10, 24],
+  );
+  assert.deepEqual(
+    c.map((x) => x.label),
+    ['nothing frozen', 'backbone', 'all but head'],
+  );
 });
 
 test('without a backbone section, or when it equals all-but-head, values are not repeated', () => {
-  assert.deepEqual(standardFreezeChoices(model(5)).map((x) => x.freeze), [0, 4]);
-  assert.deepEqual(standardFreezeChoices(model(5, 4)).map((x) => x.freeze), [0, 4]);
-  assert.deepEqual(standardFreezeChoices(model(1)).map((x) => x.freeze), [0]);
+  assert.deepEqual(
+    standardFreezeChoices(model(5)).map((x) => x.freeze),
+    [0, 4],
+  );
+  assert.deepEqual(
+    standardFreezeChoices(model(5, 4)).map((x) => x.freeze),
+    [0, 4],
+  );
+  assert.deepEqual(
+    standardFreezeChoices(model(1)).map((x) => x.freeze),
+    [0],
+  );
 });
 
 test('typed freeze values: counts, lists and layer names, de-duplicated', () => {

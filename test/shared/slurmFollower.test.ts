@@ -24,7 +24,10 @@ function runFolder(name: string, record: Partial<RunRecord>): string {
 }
 
 function writeRecord(dir: string, record: Partial<RunRecord>): void {
-  writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ name: path.basename(dir), experiment: 'x.experiment.yaml', freeze: 0, status: 'running', ...record }));
+  writeFileSync(
+    path.join(dir, 'run.json'),
+    JSON.stringify({ name: path.basename(dir), experiment: 'x.experiment.yaml', freeze: 0, status: 'running', ...record }),
+  );
 }
 
 const info = (state: string, reason = 'None'): JobInfo => ({ id: '7', state, reason, source: 'squeue' });
@@ -93,7 +96,10 @@ test('a job that comes back within the grace starts a fresh grace when it goes m
   await f.step(); // missing again
   await f.step(RECORD_GRACE_MS - 25_000); // within the new grace, though past the first one
   assert.equal(f.settled.length, 0);
-  assert.deepEqual(f.states.map((s) => s?.state), [undefined, 'RUNNING', undefined, undefined]);
+  assert.deepEqual(
+    f.states.map((s) => s?.state),
+    [undefined, 'RUNNING', undefined, undefined],
+  );
 });
 
 test('a missing job whose trainer recorded its outcome is settled at once, with that outcome', async () => {

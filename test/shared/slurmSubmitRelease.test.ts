@@ -22,7 +22,10 @@ function cluster(scancelExit: number): { client: SlurmClient; runsDir: string; d
   // --parsable: sbatch prints the bare job id.
   script('sbatch', 'cat >/dev/null; echo 42');
   script('scontrol', 'echo "scontrol: error: Access/permission denied for job 42" >&2; exit 1');
-  script('scancel', scancelExit === 0 ? 'exit 0' : 'echo "scancel: error: Kill job error on job id 42: Access/permission denied" >&2; exit 1');
+  script(
+    'scancel',
+    scancelExit === 0 ? 'exit 0' : 'echo "scancel: error: Kill job error on job id 42: Access/permission denied" >&2; exit 1',
+  );
   const client = new SlurmClient({ env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` }, timeoutMs: 10_000 });
   return { client, runsDir: path.join(dir, 'runs'), done: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -46,7 +49,10 @@ test('release refused, cancel refused: the record names the job still queued and
     await assert.rejects(submit(c.client, c.runsDir), /job 42 could not be released: .*cancelling it failed too .*scancel 42/);
     const rec = record(c.runsDir);
     assert.equal(rec.status, 'failed');
-    assert.match(rec.error ?? '', /could not be released .*Access\/permission denied.*cancelling it failed too \(.*Kill job error.*\): remove it with scancel 42/);
+    assert.match(
+      rec.error ?? '',
+      /could not be released .*Access\/permission denied.*cancelling it failed too \(.*Kill job error.*\): remove it with scancel 42/,
+    );
     assert.doesNotMatch(rec.error ?? '', /it was cancelled/);
   } finally {
     c.done();

@@ -9,13 +9,27 @@ import type { EpochMetrics, RunRecord } from '../../src/shared/runFolder/contrac
 
 function epochs(acc: number[], seconds: number, tensorBytes: number): EpochMetrics[] {
   return acc.map((a, i) => ({
-    epoch: i + 1, 'train/loss': 1, 'val/loss': 1, 'val/accuracy': a, lr: 0.01, epoch_seconds: seconds,
-    images_per_second: 1000 / seconds, tensor_bytes: tensorBytes, peak_tensor_bytes: i === 1 ? tensorBytes * 1.5 : undefined,
-    rss_bytes: 4e8 + i, time: new Date(1.7e12 + i * 1000).toISOString(),
+    epoch: i + 1,
+    'train/loss': 1,
+    'val/loss': 1,
+    'val/accuracy': a,
+    lr: 0.01,
+    epoch_seconds: seconds,
+    images_per_second: 1000 / seconds,
+    tensor_bytes: tensorBytes,
+    peak_tensor_bytes: i === 1 ? tensorBytes * 1.5 : undefined,
+    rss_bytes: 4e8 + i,
+    time: new Date(1.7e12 + i * 1000).toISOString(),
   }));
 }
 const rec = (name: string, freeze: RunRecord['freeze'], status: RunRecord['status'] = 'finished'): RunRecord => ({
-  name, status, freeze, experiment: '/w/transfer.experiment.yaml', trainableParams: 1000, totalParams: 5000, epochs: 3,
+  name,
+  status,
+  freeze,
+  experiment: '/w/transfer.experiment.yaml',
+  trainableParams: 1000,
+  totalParams: 5000,
+  epochs: 3,
 });
 
 test('a run summary: best (and when), final, times, peaks', () => {
@@ -62,7 +76,11 @@ test('the default baseline is the nothing-frozen run, preferring a finished one,
   assert.equal(nothingFrozenBaseline([rec('a', 10), rec('b', 0, 'failed'), rec('c', 0), rec('d', [])])?.name, 'c');
   assert.equal(nothingFrozenBaseline([rec('a', 10), rec('d', [], 'running')])?.name, 'd');
   assert.equal(nothingFrozenBaseline([rec('a', 10), rec('b', [0, 1])]), undefined);
-  assert.equal(nothingFrozenBaseline([at(rec('z', 0), '2024-01-01T10:00:00Z'), at(rec('a', 0), '2024-01-02T10:00:00Z')])?.name, 'z', 'a later run does not displace it');
+  assert.equal(
+    nothingFrozenBaseline([at(rec('z', 0), '2024-01-01T10:00:00Z'), at(rec('a', 0), '2024-01-02T10:00:00Z')])?.name,
+    'z',
+    'a later run does not displace it',
+  );
   assert.equal(formatFreeze([0, 3, 'model.4.bn']), '[0, 3, model.4.bn]');
 });
 

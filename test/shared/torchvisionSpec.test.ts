@@ -24,7 +24,10 @@ test('torchvision:resnet18 with torchvision:DEFAULT keeps both as written', () =
 test('a local state dict resolves against the experiment folder; no weights: random init', () => {
   const local = parse('model: torchvision:mobilenet_v3_small\nweights: weights/init.pth\n').experiment;
   assert.equal(local?.weights, path.resolve('/work/exp/weights/init.pth'));
-  assert.deepEqual(local?.torchvision, { builder: 'mobilenet_v3_small', weights: { kind: 'file', path: path.resolve('/work/exp/weights/init.pth') } });
+  assert.deepEqual(local?.torchvision, {
+    builder: 'mobilenet_v3_small',
+    weights: { kind: 'file', path: path.resolve('/work/exp/weights/init.pth') },
+  });
   const none = parse('model: torchvision:vit_b_16\n').experiment;
   assert.deepEqual(none?.torchvision, { builder: 'vit_b_16' });
   assert.equal(none?.weights, undefined);

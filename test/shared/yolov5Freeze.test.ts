@@ -17,9 +17,9 @@ function ourModules(spec: FreezeSpec): number[] {
 }
 
 const CASES: Array<{ spec: FreezeSpec; args: string[]; what: string }> = [
-  { spec: 0, args: ['0'], what: 'nothing frozen (YOLOv5\'s default)' },
-  { spec: 10, args: ['10'], what: 'the backbone, modules 0–9 (the seed\'s --freeze 10)' },
-  { spec: 24, args: ['24'], what: 'all but the Detect head (the seed\'s --freeze 24)' },
+  { spec: 0, args: ['0'], what: "nothing frozen (YOLOv5's default)" },
+  { spec: 10, args: ['10'], what: "the backbone, modules 0–9 (the seed's --freeze 10)" },
+  { spec: 24, args: ['24'], what: "all but the Detect head (the seed's --freeze 24)" },
   { spec: 1, args: ['1'], what: 'module 0 only, as a count' },
   { spec: [], args: ['0'], what: 'an empty list freezes nothing' },
   { spec: [0], args: ['1'], what: 'module 0 alone is the prefix 0…0' },
@@ -56,17 +56,23 @@ test('every single module and every prefix of a 25-module model survives the tra
 
 test('layer names cannot be expressed to YOLOv5: refused with what to do instead', () => {
   for (const spec of [['model.3.bn'], [0, 1, 'model.2.cv1.conv'], ['backbone']] as FreezeSpec[]) {
-    assert.throws(() => yolov5FreezeArgs(spec), (e: unknown) => {
-      assert.ok(e instanceof Yolov5FreezeError);
-      assert.match(e.message, /cannot express/);
-      assert.match(e.message, /whole modules/);
-      assert.match(e.message, new RegExp(String((spec as Array<string | number>).find((x) => typeof x === 'string')).replace(/\./g, '\\.')));
-      return true;
-    });
+    assert.throws(
+      () => yolov5FreezeArgs(spec),
+      (e: unknown) => {
+        assert.ok(e instanceof Yolov5FreezeError);
+        assert.match(e.message, /cannot express/);
+        assert.match(e.message, /whole modules/);
+        assert.match(
+          e.message,
+          new RegExp(String((spec as Array<string | number>).find((x) => typeof x === 'string')).replace(/\./g, '\\.')),
+        );
+        return true;
+      },
+    );
   }
 });
 
-test('YOLOv5\'s rule itself: one value N is range(N), several are the modules, with the trailing dot', () => {
+test("YOLOv5's rule itself: one value N is range(N), several are the modules, with the trailing dot", () => {
   assert.deepEqual(yolov5FrozenPrefixes(['3']), ['model.0.', 'model.1.', 'model.2.']);
   assert.deepEqual(yolov5FrozenPrefixes(['7', '7']), ['model.7.', 'model.7.']);
   assert.deepEqual(yolov5FrozenPrefixes(['0']), []);

@@ -26,7 +26,7 @@ const root = (): string => path.join(tmp, `w${++count}`);
 const TOTAL = 1_766_623;
 const TRAINABLE_FREEZE_10 = 720_255;
 
-test('the Modules view, `transfer-lab modules` and run.json count the dataset\'s nc 2 at yolov5.img 96, not the model YAML\'s nc 80 at 640', async () => {
+test("the Modules view, `transfer-lab modules` and run.json count the dataset's nc 2 at yolov5.img 96, not the model YAML's nc 80 at 640", async () => {
   const p = yolov5Project(root());
   const exp = await loadExperiment(p.experiment);
 
@@ -75,7 +75,10 @@ test('no frozen-prefix cache speed-up is predicted for a YOLOv5 experiment: trai
 });
 
 test('yolov5.img becomes the size YOLOv5 trains at (check_img_size), with a warning at its line', async () => {
-  for (const [img, trained] of [[100, 128], [40, 64]]) {
+  for (const [img, trained] of [
+    [100, 128],
+    [40, 64],
+  ]) {
     const p = yolov5Project(root(), { yolov5: ['data: shapes.yaml', 'weights: yolov5n.pt', `img: ${img}`] });
     const exp = await loadExperiment(p.experiment);
     const input = await modelInputFor(exp);
@@ -83,7 +86,10 @@ test('yolov5.img becomes the size YOLOv5 trains at (check_img_size), with a warn
     assert.deepEqual(input.imgszAt, { file: p.experiment, line: 8, column: 8, setting: 'yolov5.img' });
     assert.equal(input.notes.length, 1);
     assert.deepEqual([input.notes[0].line, input.notes[0].severity], [8, 'warning']);
-    assert.match(input.notes[0].message, new RegExp(`yolov5\\.img ${img} is not a multiple of the model's largest stride 32.*YOLOv5 trains at ${trained}`));
+    assert.match(
+      input.notes[0].message,
+      new RegExp(`yolov5\\.img ${img} is not a multiple of the model's largest stride 32.*YOLOv5 trains at ${trained}`),
+    );
     const { summary, diagnostics } = await loadExperimentModel(exp);
     assert.equal(diagnostics.filter((d) => d.severity === 'error').length, 0, JSON.stringify(diagnostics));
     assert.deepEqual(summary!.modules[0].outShape, [trained / 2, trained / 2, 16]);
@@ -99,10 +105,13 @@ test('--single-cls builds one class; a dataset YAML that cannot be read is said 
 
   const missing = yolov5Project(root(), { yolov5: ['data: nowhere.yaml', 'weights: yolov5n.pt', 'img: 96'] });
   const { summary, diagnostics } = await loadExperimentModel(await loadExperiment(missing.experiment));
-  assert.equal(summary!.nc, 80, 'the model YAML\'s nc, said so');
+  assert.equal(summary!.nc, 80, "the model YAML's nc, said so");
   assert.equal(diagnostics.length, 1);
   assert.deepEqual([diagnostics[0].file, diagnostics[0].line, diagnostics[0].severity], [missing.experiment, 6, 'warning']);
-  assert.match(diagnostics[0].message, /class count not read \(nowhere\.yaml was not found in .*\): the parameter counts use the nc of model\.yaml/);
+  assert.match(
+    diagnostics[0].message,
+    /class count not read \(nowhere\.yaml was not found in .*\): the parameter counts use the nc of model\.yaml/,
+  );
 });
 
 test('dataset classes as YOLOv5 v7.0 reads them: the names count, whatever nc says', async () => {

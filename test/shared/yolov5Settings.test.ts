@@ -32,22 +32,66 @@ test('a YOLOv5 experiment parses without data:, its settings resolved against th
   assert.ok(usesYolov5(experiment));
   const s = yolov5SettingsOf(experiment);
   assert.deepEqual(s, {
-    folder: path.resolve('/w/yolov5'), python: path.resolve('/w/venv/bin/python'), data: 'coco128.yaml', weights: 'yolov5s.pt',
-    hyp: 'data/hyps/hyp.scratch-low.yaml', img: 640, epochs: 50, batch: -1, extra: ['--device', '0', '--workers', '8', '--cache'],
+    folder: path.resolve('/w/yolov5'),
+    python: path.resolve('/w/venv/bin/python'),
+    data: 'coco128.yaml',
+    weights: 'yolov5s.pt',
+    hyp: 'data/hyps/hyp.scratch-low.yaml',
+    img: 640,
+    epochs: 50,
+    batch: -1,
+    extra: ['--device', '0', '--workers', '8', '--cache'],
   });
   assert.deepEqual(trainPyArgs(s, { runsDir: '/w/proj/runs', name: 'r1', cfg: experiment.model, freeze: experiment.freeze }), [
-    'train.py', '--data', 'coco128.yaml', '--weights', 'yolov5s.pt', '--cfg', path.resolve('/w/yolov5/models/yolov5s.yaml'),
-    '--hyp', 'data/hyps/hyp.scratch-low.yaml', '--img', '640', '--epochs', '50', '--batch-size', '-1', '--freeze', '10',
-    '--project', '/w/proj/runs', '--name', 'r1', '--exist-ok', '--device', '0', '--workers', '8', '--cache',
+    'train.py',
+    '--data',
+    'coco128.yaml',
+    '--weights',
+    'yolov5s.pt',
+    '--cfg',
+    path.resolve('/w/yolov5/models/yolov5s.yaml'),
+    '--hyp',
+    'data/hyps/hyp.scratch-low.yaml',
+    '--img',
+    '640',
+    '--epochs',
+    '50',
+    '--batch-size',
+    '-1',
+    '--freeze',
+    '10',
+    '--project',
+    '/w/proj/runs',
+    '--name',
+    'r1',
+    '--exist-ok',
+    '--device',
+    '0',
+    '--workers',
+    '8',
+    '--cache',
   ]);
-  assert.deepEqual(trainPyArgs({ folder: '/y', extra: [] }, { runsDir: '/r', name: 'n', cfg: '/m.yaml', freeze: [7], epochs: 3 }),
-    ['train.py', '--cfg', '/m.yaml', '--epochs', '3', '--freeze', '7', '7', '--project', '/r', '--name', 'n', '--exist-ok']);
+  assert.deepEqual(trainPyArgs({ folder: '/y', extra: [] }, { runsDir: '/r', name: 'n', cfg: '/m.yaml', freeze: [7], epochs: 3 }), [
+    'train.py',
+    '--cfg',
+    '/m.yaml',
+    '--epochs',
+    '3',
+    '--freeze',
+    '7',
+    '7',
+    '--project',
+    '/r',
+    '--name',
+    'n',
+    '--exist-ok',
+  ]);
   assert.deepEqual(resumeArgs('/r/n/weights/last.pt'), ['train.py', '--resume', '/r/n/weights/last.pt']);
   const named = yolov5SettingsOf(parseExperiment(GOOD.replace('../venv/bin/python', 'python3.11'), FILE).experiment!);
   assert.equal(named.python, 'python3.11', 'a command name is looked up on PATH, not resolved as a path');
 });
 
-test('without trainer: yolov5, data: stays required and the built-in trainer\'s rules apply', () => {
+test("without trainer: yolov5, data: stays required and the built-in trainer's rules apply", () => {
   const noTrainer = GOOD.replace('trainer: yolov5\n', '');
   const r = parseExperiment(noTrainer, FILE);
   assert.equal(r.experiment, undefined);
@@ -57,7 +101,9 @@ test('without trainer: yolov5, data: stays required and the built-in trainer\'s 
 });
 
 function errors(text: string): Array<{ line: number; message: string }> {
-  return parseExperiment(text, FILE).diagnostics.filter((d) => d.severity === 'error').map((d) => ({ line: d.line, message: d.message }));
+  return parseExperiment(text, FILE)
+    .diagnostics.filter((d) => d.severity === 'error')
+    .map((d) => ({ line: d.line, message: d.message }));
 }
 
 test('mistakes in the section are errors at their line, saying what to write', () => {
@@ -70,18 +116,28 @@ test('mistakes in the section are errors at their line, saying what to write', (
     [GOOD.replace('  hyp:', '  hyps:'), 12, /unknown key 'hyps' in yolov5 .*extra/],
     [GOOD.replace('--device, 0,', '--device, 0, --freeze, 3,'), 13, /--freeze cannot go in yolov5\.extra: use the experiment's `freeze:`/],
     [GOOD.replace('--cache]', '--project=elsewhere]'), 13, /--project cannot go in yolov5\.extra/],
-    [GOOD.replace('  extra: [--device, 0, --workers, \'8\', --cache]', '  extra: {device: 0}'), 13, /yolov5\.extra must be a list of train\.py arguments/],
+    [
+      GOOD.replace("  extra: [--device, 0, --workers, '8', --cache]", '  extra: {device: 0}'),
+      13,
+      /yolov5\.extra must be a list of train\.py arguments/,
+    ],
     [GOOD.replace('  data: coco128.yaml', '  data: 12'), 7, /yolov5\.data must be the dataset YAML/],
     [`trainer: yolov5\nmodel: m.yaml\nyolov5: ../yolov5\n`, 3, /yolov5 must be a mapping with at least `folder:`/],
   ];
   for (const [text, line, re] of cases) {
     const errs = errors(text);
-    assert.ok(errs.some((e) => e.line === line && re.test(e.message)), `expected ${re} at line ${line}, got ${JSON.stringify(errs)}`);
+    assert.ok(
+      errs.some((e) => e.line === line && re.test(e.message)),
+      `expected ${re} at line ${line}, got ${JSON.stringify(errs)}`,
+    );
   }
 });
 
 test('a string extra is split on spaces; no weights gives a warning naming the default', () => {
-  const text = GOOD.replace("  extra: [--device, 0, --workers, '8', --cache]", '  extra: --device 0 --cos-lr').replace('  weights: yolov5s.pt\n', '');
+  const text = GOOD.replace("  extra: [--device, 0, --workers, '8', --cache]", '  extra: --device 0 --cos-lr').replace(
+    '  weights: yolov5s.pt\n',
+    '',
+  );
   const r = parseExperiment(text, FILE);
   assert.ok(r.experiment);
   assert.deepEqual(yolov5SettingsOf(r.experiment).extra, ['--device', '0', '--cos-lr']);
@@ -92,5 +148,8 @@ test('a string extra is split on spaces; no weights gives a warning naming the d
 test('trainer: yolov5 without a yolov5: section parses (data: comes from YOLOv5) but names what is missing when used', () => {
   const r = parseExperiment('trainer: yolov5\nmodel: m.yaml\n', FILE);
   assert.ok(r.experiment);
-  assert.throws(() => yolov5SettingsOf(r.experiment!), (e: unknown) => e instanceof Yolov5SettingsError && /needs a yolov5: section with at least `folder:`/.test(e.message));
+  assert.throws(
+    () => yolov5SettingsOf(r.experiment!),
+    (e: unknown) => e instanceof Yolov5SettingsError && /needs a yolov5: section with at least `folder:`/.test(e.message),
+  );
 });

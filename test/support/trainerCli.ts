@@ -30,26 +30,39 @@ export interface CliResult {
 }
 
 function parseEvents(stdout: string): ProgressEvent[] {
-  return stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as ProgressEvent);
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as ProgressEvent);
 }
 
 export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): CliResult {
   requireBuiltTrainer();
   const r = spawnSync(process.execPath, [TRAINER, ...args], {
-    cwd: opts.cwd ?? ROOT, env: cliEnv(opts.env), encoding: 'utf8', timeout: opts.timeoutMs ?? 60_000,
+    cwd: opts.cwd ?? ROOT,
+    env: cliEnv(opts.env),
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 60_000,
   });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, events: parseEvents(r.stdout) };
 }
 
 /** Starts the CLI and resolves events as they arrive; `until` decides when to act on the child. */
-export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): {
+export function startCli(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): {
   child: ChildProcess;
   events: ProgressEvent[];
   waitFor(pred: (e: ProgressEvent) => boolean, timeoutMs?: number): Promise<ProgressEvent>;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 } {
   requireBuiltTrainer();
-  const child = spawn(process.execPath, [TRAINER, ...args], { cwd: opts.cwd ?? ROOT, env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [TRAINER, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: cliEnv(opts.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const events: ProgressEvent[] = [];
   const waiters: Array<{ pred: (e: ProgressEvent) => boolean; resolve: (e: ProgressEvent) => void }> = [];
   let stderr = '';
@@ -57,12 +70,15 @@ export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
     if (!line.startsWith('{')) return;
     const e = JSON.parse(line) as ProgressEvent;
     events.push(e);
-    for (const w of [...waiters]) if (w.pred(e)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(e);
-    }
+    for (const w of [...waiters])
+      if (w.pred(e)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
   });
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+    stderr += c;
+  });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
   });
@@ -71,7 +87,13 @@ export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`timed out waiting for an event; stderr: ${stderr.slice(-500)}`)), timeoutMs);
-      waiters.push({ pred, resolve: (e) => { clearTimeout(t); resolve(e); } });
+      waiters.push({
+        pred,
+        resolve: (e) => {
+          clearTimeout(t);
+          resolve(e);
+        },
+      });
       void exit.then(() => setTimeout(() => reject(new Error(`trainer exited before the event; stderr: ${stderr.slice(-500)}`)), 50));
     });
   };

@@ -26,7 +26,10 @@ function writeJpeg(file: string, size: number, rgb: [number, number, number]): v
 }
 
 /** Class i (in the order given) is painted red when its sorted index is odd, blue otherwise. */
-export function writeImageFolder(root: string, o: { classes: string[]; perClass: number; size: number; jpeg?: boolean; valPerClass?: number }): void {
+export function writeImageFolder(
+  root: string,
+  o: { classes: string[]; perClass: number; size: number; jpeg?: boolean; valPerClass?: number },
+): void {
   const sorted = [...o.classes].sort();
   for (const split of ['train', 'val']) {
     const count = split === 'val' ? (o.valPerClass ?? o.perClass) : o.perClass;
@@ -92,7 +95,17 @@ export function writeExperiment(dir: string, file: string, o: ExperimentFixture)
 }
 
 /** What a finished run's folder holds, on every engine. */
-export const RUN_FOLDER_FILES = ['experiment.yaml', 'run.json', 'metrics.jsonl', 'results.csv', 'train.log', 'weights/last/model.json',
-  'weights/last/weights.bin', 'weights/last/optimizer.bin', 'weights/best/model.json', 'weights/best/weights.bin'];
+export const RUN_FOLDER_FILES = [
+  'experiment.yaml',
+  'run.json',
+  'metrics.jsonl',
+  'results.csv',
+  'train.log',
+  'weights/last/model.json',
+  'weights/last/weights.bin',
+  'weights/last/optimizer.bin',
+  'weights/best/model.json',
+  'weights/best/weights.bin',
+];
 
 export const MNIST_01 = '{ source: mnist, classes: [0, 1], limit: 64, valFraction: 0.05 }';

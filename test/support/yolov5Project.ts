@@ -9,7 +9,8 @@ export const STANDIN = path.join(ROOT, 'test', 'fixtures', 'yolov5-standin');
 export const UNIT_FIXTURES = path.join(ROOT, 'test', 'fixtures', 'models');
 
 /** Two classes, as the vendored YOLOv5's make_shapes.py writes them; the stand-in's epochs are quick. */
-export const SHAPES_DATA = 'path: ../datasets/shapes\ntrain: images/train\nval: images/val\nnc: 2\nnames: [square, disc]\nstandin_epoch_seconds: 0.05\nstandin_batches: 1\n';
+export const SHAPES_DATA =
+  'path: ../datasets/shapes\ntrain: images/train\nval: images/val\nnc: 2\nnames: [square, disc]\nstandin_epoch_seconds: 0.05\nstandin_batches: 1\n';
 
 export interface Yolov5Project {
   yolo: string;
@@ -29,6 +30,16 @@ export function yolov5Project(root: string, o: { model?: string; data?: string; 
   else copyFileSync(path.join(UNIT_FIXTURES, 'yolov5n.yaml'), path.join(proj, 'model.yaml'));
   const experiment = path.join(proj, 'det.experiment.yaml');
   const section = o.yolov5 ?? ['data: shapes.yaml', 'weights: yolov5n.pt', 'epochs: 1', 'img: 96'];
-  writeFileSync(experiment, ['trainer: yolov5', 'model: model.yaml', `freeze: ${o.freeze ?? '10'}`, 'yolov5:', '  folder: ../yolov5', ...section.map((l) => `  ${l}`)].join('\n') + '\n');
+  writeFileSync(
+    experiment,
+    [
+      'trainer: yolov5',
+      'model: model.yaml',
+      `freeze: ${o.freeze ?? '10'}`,
+      'yolov5:',
+      '  folder: ../yolov5',
+      ...section.map((l) => `  ${l}`),
+    ].join('\n') + '\n',
+  );
   return { yolo, proj, experiment };
 }

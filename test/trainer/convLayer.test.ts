@@ -31,8 +31,13 @@ const SHAPE = [2, 9, 9, 3];
 function build(ours: boolean, frozen = 0): tf.Sequential {
   const m = tf.sequential();
   LAYERS.forEach((a, i) => {
-    const args: ConvArgs = { ...a, name: `c${i}`, kernelInitializer: tf.initializers.glorotNormal({ seed: 10 + i }),
-      biasInitializer: tf.initializers.randomNormal({ seed: 20 + i, stddev: 0.1 }), ...(i === 0 ? { inputShape: SHAPE.slice(1) } : {}) };
+    const args: ConvArgs = {
+      ...a,
+      name: `c${i}`,
+      kernelInitializer: tf.initializers.glorotNormal({ seed: 10 + i }),
+      biasInitializer: tf.initializers.randomNormal({ seed: 20 + i, stddev: 0.1 }),
+      ...(i === 0 ? { inputShape: SHAPE.slice(1) } : {}),
+    };
     const layer = ours ? conv2d(args) : tf.layers.conv2d(args);
     layer.trainable = i >= frozen;
     m.add(layer);
@@ -65,7 +70,7 @@ function maxRelDiff(a: Float32Array, b: Float32Array): number {
   return d / scale;
 }
 
-test('its weight gradients equal the stock Conv2D layer\'s (cpu reference), on cpu and wasm', async () => {
+test("its weight gradients equal the stock Conv2D layer's (cpu reference), on cpu and wasm", async () => {
   const reference = await grads('cpu', false);
   assert.equal(reference.length, 7, '4 kernels + 3 biases');
   for (const backend of ['cpu', 'wasm']) {
@@ -75,21 +80,26 @@ test('its weight gradients equal the stock Conv2D layer\'s (cpu reference), on c
   }
 });
 
-test('a kernel weight\'s gradient matches a finite difference (wasm)', async () => {
+test("a kernel weight's gradient matches a finite difference (wasm)", async () => {
   assert.ok(await tf.setBackend('wasm'));
   const m = build(true);
   const x = tf.randomNormal(SHAPE, 0, 1, 'float32', 3);
   const r = tf.randomNormal([SHAPE[0], (m.outputs[0].shape as number[]).slice(1).reduce((a, b) => a * b, 1)], 0, 1, 'float32', 4);
   const kernel = m.getLayer('c0').getWeights()[0];
-  const g = tf.tidy(() => Object.values(tf.variableGrads(() => lossOf(m, x, r), [m.getLayer('c0').trainableWeights[0].read() as tf.Variable]).grads)[0].dataSync());
+  const g = tf.tidy(() =>
+    Object.values(
+      tf.variableGrads(() => lossOf(m, x, r), [m.getLayer('c0').trainableWeights[0].read() as tf.Variable]).grads,
+    )[0].dataSync(),
+  );
   const base = kernel.dataSync();
   for (const i of [0, 17, base.length - 1]) {
-    const at = (delta: number): number => tf.tidy(() => {
-      const w = base.slice();
-      w[i] += delta;
-      m.getLayer('c0').setWeights([tf.tensor(w, kernel.shape), m.getLayer('c0').getWeights()[1]]);
-      return lossOf(m, x, r).dataSync()[0];
-    });
+    const at = (delta: number): number =>
+      tf.tidy(() => {
+        const w = base.slice();
+        w[i] += delta;
+        m.getLayer('c0').setWeights([tf.tensor(w, kernel.shape), m.getLayer('c0').getWeights()[1]]);
+        return lossOf(m, x, r).dataSync()[0];
+      });
     const h = 2e-3; // small enough not to cross a ReLU kink here, large enough for float32
     const numeric = (at(h) - at(-h)) / (2 * h);
     assert.ok(Math.abs(numeric - g[i]) < 2e-2 * Math.max(1, Math.abs(numeric)), `kernel[${i}]: numeric ${numeric}, gradient ${g[i]}`);
@@ -97,7 +107,7 @@ test('a kernel weight\'s gradient matches a finite difference (wasm)', async () 
   m.getLayer('c0').setWeights([kernel, m.getLayer('c0').getWeights()[1]]);
 });
 
-test('only the needed gradients run: a frozen prefix and the first layer\'s input get no backprop kernels', async () => {
+test("only the needed gradients run: a frozen prefix and the first layer's input get no backprop kernels", async () => {
   assert.ok(await tf.setBackend('wasm'));
   const count = async (frozen: number): Promise<Record<string, number>> => {
     const m = build(true, frozen);

@@ -14,16 +14,33 @@ const lavapipeDir = process.env.TRANSFER_LAB_LAVAPIPE_DIR ?? path.join(os.homedi
 const envFile = path.join(lavapipeDir, 'env.json');
 
 function batchLosses(stdout: string): number[] {
-  return stdout.split('\n').filter((l) => l.includes('"type":"batch"')).map((l) => (JSON.parse(l) as { loss: number }).loss);
+  return stdout
+    .split('\n')
+    .filter((l) => l.includes('"type":"batch"'))
+    .map((l) => (JSON.parse(l) as { loss: number }).loss);
 }
 
 test('webgpu on lavapipe trains with the same losses as wasm (same seed)', () => {
-  assert.ok(existsSync(envFile), `software Vulkan not set up: run scripts/setup-lavapipe.sh ${lavapipeDir} (npm test does it; looked for ${envFile})`);
+  assert.ok(
+    existsSync(envFile),
+    `software Vulkan not set up: run scripts/setup-lavapipe.sh ${lavapipeDir} (npm test does it; looked for ${envFile})`,
+  );
   const env = JSON.parse(readFileSync(envFile, 'utf8')) as Record<string, string>;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-webgpu-'));
   try {
-    const exp = writeExperiment(tmp, 'gpu.experiment.yaml', { data: '{ source: mnist, classes: [0, 1, 2], limit: 48, valFraction: 0.02 }', epochs: 1, batch: 16, lr: 0.002 });
-    const gpuEnv = { VK_ICD_FILENAMES: env.VK_ICD_FILENAMES, LD_LIBRARY_PATH: env.LD_LIBRARY_PATH, MESA_SHADER_CACHE_DIR: env.MESA_SHADER_CACHE_DIR, XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR, TRANSFER_LAB_ENGINE: '' };
+    const exp = writeExperiment(tmp, 'gpu.experiment.yaml', {
+      data: '{ source: mnist, classes: [0, 1, 2], limit: 48, valFraction: 0.02 }',
+      epochs: 1,
+      batch: 16,
+      lr: 0.002,
+    });
+    const gpuEnv = {
+      VK_ICD_FILENAMES: env.VK_ICD_FILENAMES,
+      LD_LIBRARY_PATH: env.LD_LIBRARY_PATH,
+      MESA_SHADER_CACHE_DIR: env.MESA_SHADER_CACHE_DIR,
+      XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR,
+      TRANSFER_LAB_ENGINE: '',
+    };
     const gpu = runCli(['train', exp, '--json', '--engine', 'webgpu', '--name', 'gpu'], { env: gpuEnv, timeoutMs: 120_000 });
     assert.equal(gpu.code, 0, gpu.stderr + gpu.stdout.slice(-1500));
     const start = gpu.events.find((e) => e.type === 'start');

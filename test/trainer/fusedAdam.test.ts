@@ -21,7 +21,9 @@ function train(opt: tf.Optimizer, steps: number, tag: string): Float32Array[] {
   const vars = SHAPES.map((s, i) => tf.variable(tf.randomNormal(s, 0, 1, 'float32', 10 + i), true, `${tag}${i}`));
   for (let k = 0; k < steps; k++) {
     const grads: tf.NamedTensorMap = {};
-    vars.forEach((v, i) => { grads[v.name] = tf.randomNormal(v.shape, 0, 1 + k, 'float32', 1000 + 100 * k + i); });
+    vars.forEach((v, i) => {
+      grads[v.name] = tf.randomNormal(v.shape, 0, 1 + k, 'float32', 1000 + 100 * k + i);
+    });
     opt.applyGradients(grads);
     tf.dispose(Object.values(grads));
   }
@@ -30,7 +32,7 @@ function train(opt: tf.Optimizer, steps: number, tag: string): Float32Array[] {
   return out;
 }
 
-test('fused Adam gives the stock AdamOptimizer\'s weights bit for bit', () => {
+test("fused Adam gives the stock AdamOptimizer's weights bit for bit", () => {
   const stock = train(tf.train.adam(0.01), 6, 'stock');
   const fused = train(adam(0.01), 6, 'fused');
   assert.ok(stock.length === fused.length);
@@ -42,24 +44,27 @@ test('the fused kernel runs on wasm (it does not fall back to the stock kernels)
   const v = tf.variable(tf.ones([9]), true, 'kernelCount');
   const g = tf.fill([9], 0.5);
   const before = tf.memory().numTensors;
-  return tf.profile(() => opt.applyGradients({ kernelCount: g })).then((info) => {
-    const seen = info.kernels.map((k) => k.name);
-    // Stock Adam runs Sqrt, Square and RealDiv per variable; the fused one none of them.
-    assert.ok(!seen.includes('Sqrt') && !seen.includes('Square') && !seen.includes('RealDiv'), `kernels: ${seen.join(', ')}`);
-    assert.ok(tf.memory().numTensors <= before + 4, 'optimizer state only (m, v, and no leaked temporaries)');
-    tf.dispose([v, g]);
-    opt.dispose();
-  });
+  return tf
+    .profile(() => opt.applyGradients({ kernelCount: g }))
+    .then((info) => {
+      const seen = info.kernels.map((k) => k.name);
+      // Stock Adam runs Sqrt, Square and RealDiv per variable; the fused one none of them.
+      assert.ok(!seen.includes('Sqrt') && !seen.includes('Square') && !seen.includes('RealDiv'), `kernels: ${seen.join(', ')}`);
+      assert.ok(tf.memory().numTensors <= before + 4, 'optimizer state only (m, v, and no leaked temporaries)');
+      tf.dispose([v, g]);
+      opt.dispose();
+    });
 });
 
-test('its state saves and loads as the stock Adam\'s: a stock checkpoint resumes in the fused one', async () => {
+test("its state saves and loads as the stock Adam's: a stock checkpoint resumes in the fused one", async () => {
   const stock = tf.train.adam(0.02);
   const fused = new FusedAdam(0.02, 0.9, 0.999);
   assert.equal(fused.getClassName(), 'Adam');
   const mk = (tag: string): tf.Variable => tf.variable(tf.randomNormal([4, 3], 0, 1, 'float32', 5), true, tag);
   const a = mk('resumeA');
   const b = mk('resumeB');
-  const step = (opt: tf.Optimizer, v: tf.Variable, k: number): void => tf.tidy(() => opt.applyGradients({ [v.name]: tf.randomNormal([4, 3], 0, 1, 'float32', 50 + k) }));
+  const step = (opt: tf.Optimizer, v: tf.Variable, k: number): void =>
+    tf.tidy(() => opt.applyGradients({ [v.name]: tf.randomNormal([4, 3], 0, 1, 'float32', 50 + k) }));
   for (let k = 0; k < 3; k++) step(stock, a, k);
   // b continues from a's weights and optimizer state, with the fused optimizer.
   b.assign(a.clone());

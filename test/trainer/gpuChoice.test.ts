@@ -28,7 +28,12 @@ test('the step cost is not computed when no hardware GPU is found', async () => 
   const saved = process.env.VK_ICD_FILENAMES;
   process.env.VK_ICD_FILENAMES = ''; // no software Vulkan either
   try {
-    const e = await activateEngine(undefined, { stepFlops: async () => { asked++; return 1e12; } });
+    const e = await activateEngine(undefined, {
+      stepFlops: async () => {
+        asked++;
+        return 1e12;
+      },
+    });
     assert.notEqual(e.name, 'webgpu');
     assert.equal(asked, 0);
   } finally {

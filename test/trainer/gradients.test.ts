@@ -12,7 +12,13 @@ import { maxPoolGradient } from '../../src/trainer/kernels/poolGradients';
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid';
 
-interface Case { x: Shape4; f: Shape4; stride: number; pad: Pad; dilation?: number }
+interface Case {
+  x: Shape4;
+  f: Shape4;
+  stride: number;
+  pad: Pad;
+  dilation?: number;
+}
 
 const convCases: Case[] = [
   { x: [2, 7, 7, 3], f: [3, 3, 3, 4], stride: 1, pad: 'same' },
@@ -31,7 +37,10 @@ function randomData(shape: number[], seed: number): Float32Array {
   return tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
 }
 
-interface Grads { dx: Float32Array; df: Float32Array }
+interface Grads {
+  dx: Float32Array;
+  df: Float32Array;
+}
 
 function lossFn(c: Case, depthwise: boolean, r: tf.Tensor): (x: tf.Tensor, f: tf.Tensor) => tf.Scalar {
   return (x, f) => {
@@ -47,7 +56,8 @@ async function gradientsOn(backend: string, c: Case, depthwise: boolean, xs: Flo
   return tf.tidy(() => {
     const x = tf.tensor4d(xs, c.x);
     const f = tf.tensor4d(fs, c.f);
-    const outShape = (depthwise ? tf.depthwiseConv2d(x, f, c.stride, c.pad, 'NHWC', c.dilation ?? 1) : tf.conv2d(x, f, c.stride, c.pad)).shape;
+    const outShape = (depthwise ? tf.depthwiseConv2d(x, f, c.stride, c.pad, 'NHWC', c.dilation ?? 1) : tf.conv2d(x, f, c.stride, c.pad))
+      .shape;
     const r = tf.tensor(randomData(outShape, 7), outShape);
     const [dx, df] = tf.grads(lossFn(c, depthwise, r))([x, f]);
     return { dx: dx.dataSync() as Float32Array, df: df.dataSync() as Float32Array };
@@ -55,12 +65,21 @@ async function gradientsOn(backend: string, c: Case, depthwise: boolean, xs: Flo
 }
 
 /** Central differences on the cpu backend; the loss is linear in each argument, so a large step is exact. */
-async function numericGradient(c: Case, depthwise: boolean, xs: Float32Array, fs: Float32Array, wrt: 'x' | 'f', index: number): Promise<number> {
+async function numericGradient(
+  c: Case,
+  depthwise: boolean,
+  xs: Float32Array,
+  fs: Float32Array,
+  wrt: 'x' | 'f',
+  index: number,
+): Promise<number> {
   assert.ok(await tf.setBackend('cpu'));
   return tf.tidy(() => {
-    const outShape = (depthwise
-      ? tf.depthwiseConv2d(tf.tensor4d(xs, c.x), tf.tensor4d(fs, c.f), c.stride, c.pad, 'NHWC', c.dilation ?? 1)
-      : tf.conv2d(tf.tensor4d(xs, c.x), tf.tensor4d(fs, c.f), c.stride, c.pad)).shape;
+    const outShape = (
+      depthwise
+        ? tf.depthwiseConv2d(tf.tensor4d(xs, c.x), tf.tensor4d(fs, c.f), c.stride, c.pad, 'NHWC', c.dilation ?? 1)
+        : tf.conv2d(tf.tensor4d(xs, c.x), tf.tensor4d(fs, c.f), c.stride, c.pad)
+    ).shape;
     const r = tf.tensor(randomData(outShape, 7), outShape);
     const f = lossFn(c, depthwise, r);
     const eps = 0.5;
@@ -99,7 +118,10 @@ for (const depthwise of [false, true]) {
       assert.ok(maxAbsDiff(stock.df, wasm.df) < 1e-3, `filter gradient differs by ${maxAbsDiff(stock.df, wasm.df)}`);
       assert.ok(maxAbsDiff(stock.dx, wasm.dx) < 1e-3, `input gradient differs by ${maxAbsDiff(stock.dx, wasm.dx)}`);
       // A handful of entries against finite differences: first, last and a middle one of each.
-      for (const [wrt, grad] of [['f', wasm.df], ['x', wasm.dx]] as const) {
+      for (const [wrt, grad] of [
+        ['f', wasm.df],
+        ['x', wasm.dx],
+      ] as const) {
         for (const i of [0, Math.floor(grad.length / 2) + 1, grad.length - 1]) {
           const num = await numericGradient(c, depthwise, xs, fs, wrt, i);
           assert.ok(Math.abs(num - grad[i]) < 2e-3 * Math.max(1, Math.abs(num)), `d/d${wrt}[${i}]: numeric ${num}, wasm ${grad[i]}`);
@@ -110,14 +132,24 @@ for (const depthwise of [false, true]) {
 }
 
 test('wasm has every convolution backprop kernel after registration', () => {
-  for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']) {
+  for (const k of [
+    'Conv2DBackpropFilter',
+    'Conv2DBackpropInput',
+    'DepthwiseConv2dNativeBackpropFilter',
+    'DepthwiseConv2dNativeBackpropInput',
+  ]) {
     assert.ok(tf.getKernel(k, 'wasm'), `${k} missing on wasm`);
   }
 });
 
 // Pooling and upsampling gradients: the stock wasm MaxPoolGrad drops windows whose maximum is
 // negative, and both stock ResizeNearestNeighborGrad kernels (wasm, cpu) are wrong for some sizes.
-interface PoolCase { x: Shape4; k: number; s: number; pad: Pad }
+interface PoolCase {
+  x: Shape4;
+  k: number;
+  s: number;
+  pad: Pad;
+}
 const poolCases: PoolCase[] = [
   { x: [2, 8, 8, 3], k: 2, s: 2, pad: 'valid' },
   { x: [2, 7, 7, 3], k: 2, s: 2, pad: 'valid' },
@@ -125,18 +157,33 @@ const poolCases: PoolCase[] = [
   { x: [1, 6, 6, 2], k: 5, s: 1, pad: 'same' },
 ];
 
-async function gradOf(backend: string, f: (x: tf.Tensor4D) => tf.Tensor, xs: Float32Array, shape: Shape4, r: Float32Array): Promise<Float32Array> {
+async function gradOf(
+  backend: string,
+  f: (x: tf.Tensor4D) => tf.Tensor,
+  xs: Float32Array,
+  shape: Shape4,
+  r: Float32Array,
+): Promise<Float32Array> {
   assert.ok(await tf.setBackend(backend));
   return tf.tidy(() => {
     const x = tf.tensor4d(xs, shape);
     const y = f(x);
     const rr = tf.tensor(r, y.shape);
-    return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(f(v as tf.Tensor4D), rr)))(x).dataSync() as Float32Array;
+    return tf
+      .grad((v: tf.Tensor) => tf.sum(tf.mul(f(v as tf.Tensor4D), rr)))(x)
+      .dataSync() as Float32Array;
   });
 }
 
 /** Loss at x + delta·e_i on cpu (the forward pass, which is correct everywhere). */
-async function lossAt(f: (x: tf.Tensor4D) => tf.Tensor, xs: Float32Array, shape: Shape4, r: Float32Array, i: number, delta: number): Promise<number> {
+async function lossAt(
+  f: (x: tf.Tensor4D) => tf.Tensor,
+  xs: Float32Array,
+  shape: Shape4,
+  r: Float32Array,
+  i: number,
+  delta: number,
+): Promise<number> {
   assert.ok(await tf.setBackend('cpu'));
   return tf.tidy(() => {
     const v = Float32Array.from(xs);
@@ -170,7 +217,11 @@ for (const c of poolCases) {
   });
 }
 
-for (const [from, to] of [[7, 14], [4, 12], [5, 8]] as const) {
+for (const [from, to] of [
+  [7, 14],
+  [4, 12],
+  [5, 8],
+] as const) {
   test(`ResizeNearestNeighborGrad ${from}→${to} on wasm and cpu: equal to the exact sum over source pixels`, async () => {
     const shape: Shape4 = [2, from, from, 3];
     const f = (x: tf.Tensor4D): tf.Tensor => tf.image.resizeNearestNeighbor(x, [to, to]);
@@ -179,9 +230,12 @@ for (const [from, to] of [[7, 14], [4, 12], [5, 8]] as const) {
     // The loss is linear in x: its gradient is the sum of r over the outputs each input pixel feeds.
     const src = Array.from({ length: to }, (_, i) => Math.floor((i * from) / to));
     const exact = new Float32Array(xs.length);
-    for (let n = 0; n < 2; n++) for (let y = 0; y < to; y++) for (let x = 0; x < to; x++) for (let k = 0; k < 3; k++) {
-      exact[((n * from + src[y]) * from + src[x]) * 3 + k] += r[((n * to + y) * to + x) * 3 + k];
-    }
+    for (let n = 0; n < 2; n++)
+      for (let y = 0; y < to; y++)
+        for (let x = 0; x < to; x++)
+          for (let k = 0; k < 3; k++) {
+            exact[((n * from + src[y]) * from + src[x]) * 3 + k] += r[((n * to + y) * to + x) * 3 + k];
+          }
     registerTrainingKernels('cpu');
     for (const backend of ['wasm', 'cpu']) {
       const g = await gradOf(backend, f, xs, shape, r);

@@ -8,12 +8,30 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { wasmBinaryDir } from '../../src/trainer/engines';
 import { registerTrainingKernels } from '../../src/trainer/kernels/registerTrainingKernels';
-import { conv2dFilterGradientWasm, conv2dInputGradientWasm, flipTransposeFilterWasm, maxPoolGradientWasm } from '../../src/trainer/kernels/wasmConvKernels';
+import {
+  conv2dFilterGradientWasm,
+  conv2dInputGradientWasm,
+  flipTransposeFilterWasm,
+  maxPoolGradientWasm,
+} from '../../src/trainer/kernels/wasmConvKernels';
 import { trainingKernels } from '../../src/trainer/kernels/trainingKernelsWasm';
 import { allocate, heapF32, offsetOf } from '../../src/trainer/kernels/wasmHeap';
 import { isWasmBackend, WasmBackendLike } from '../../src/trainer/kernels/wasmHeap';
 
-interface PatchGeometry { n: number; h: number; w: number; c: number; kh: number; kw: number; sh: number; sw: number; top: number; left: number; ho: number; wo: number }
+interface PatchGeometry {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  top: number;
+  left: number;
+  ho: number;
+  wo: number;
+}
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
@@ -61,15 +79,19 @@ test('patchesT (wasm kernel) equals a plain loop, on the flat path and the gener
     heapF32(backend).fill(NaN, out, out + kh * kw * c * m); // NaN: every output must be written
     trainingKernels(backend).patchesT(4 * x0, 4 * out, n, h, w, c, kh, kw, sh, sw, top, left, ho, wo);
     const heap = heapF32(backend);
-    for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) for (let ci = 0; ci < c; ci++) {
-      for (let ni = 0; ni < n; ni++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) {
-        const si = i * sh + a - top;
-        const sj = j * sw + b - left;
-        const want = si >= 0 && si < h && sj >= 0 && sj < w ? heap[x0 + ci * plane + (ni * h + si) * w + sj] : 0;
-        const got = heap[out + ((a * kw + b) * c + ci) * m + (ni * ho + i) * wo + j];
-        assert.equal(got, want, `${JSON.stringify(g)}: P[${a},${b},${ci}][${ni},${i},${j}]`);
-      }
-    }
+    for (let a = 0; a < kh; a++)
+      for (let b = 0; b < kw; b++)
+        for (let ci = 0; ci < c; ci++) {
+          for (let ni = 0; ni < n; ni++)
+            for (let i = 0; i < ho; i++)
+              for (let j = 0; j < wo; j++) {
+                const si = i * sh + a - top;
+                const sj = j * sw + b - left;
+                const want = si >= 0 && si < h && sj >= 0 && sj < w ? heap[x0 + ci * plane + (ni * h + si) * w + sj] : 0;
+                const got = heap[out + ((a * kw + b) * c + ci) * m + (ni * ho + i) * wo + j];
+                assert.equal(got, want, `${JSON.stringify(g)}: P[${a},${b},${ci}][${ni},${i},${j}]`);
+              }
+        }
     tf.dispose([xT, outT]);
   }
 });
@@ -84,30 +106,63 @@ test('flipTransposeFilterWasm equals reverse + transpose on the cpu backend', as
   assert.equal(maxAbsDiff(got, want), 0);
 });
 
-interface ConvCase { x: Shape4; f: Shape4; stride: number | [number, number]; pad: Pad }
+interface ConvCase {
+  x: Shape4;
+  f: Shape4;
+  stride: number | [number, number];
+  pad: Pad;
+}
 const convCases: ConvCase[] = [
   { x: [2, 9, 7, 3], f: [3, 3, 3, 4], stride: 1, pad: 'same' },
   { x: [2, 6, 8, 2], f: [3, 2, 2, 3], stride: 1, pad: 'valid' },
   { x: [1, 6, 6, 4], f: [5, 5, 4, 2], stride: 1, pad: 'same' },
   { x: [2, 7, 7, 2], f: [3, 3, 2, 3], stride: 2, pad: 'same' },
   { x: [2, 8, 6, 3], f: [1, 1, 3, 4], stride: [2, 1], pad: 'valid' },
-  { x: [1, 6, 7, 2], f: [3, 3, 2, 2], stride: 1, pad: [[0, 0], [2, 0], [1, 1], [0, 0]] },
+  {
+    x: [1, 6, 7, 2],
+    f: [3, 3, 2, 2],
+    stride: 1,
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 1],
+      [0, 0],
+    ],
+  },
   // Few input channels and output channels in eights: the direct first-layer filter gradient.
   { x: [2, 9, 7, 3], f: [3, 3, 3, 8], stride: 1, pad: 'same' },
   { x: [3, 5, 6, 1], f: [3, 2, 1, 16], stride: 1, pad: 'valid' },
   { x: [1, 4, 4, 4], f: [5, 5, 4, 8], stride: 1, pad: 'same' }, // kernel wider than the image
-  { x: [2, 6, 7, 2], f: [3, 3, 2, 8], stride: 1, pad: [[0, 0], [2, 0], [1, 1], [0, 0]] },
+  {
+    x: [2, 6, 7, 2],
+    f: [3, 3, 2, 8],
+    stride: 1,
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 1],
+      [0, 0],
+    ],
+  },
 ];
 
 /** Filter and input gradients of sum(conv(x, f) * r) on a backend, through tf.grads (so the registered kernels run). */
-async function convGrads(backend: string, c: ConvCase, xs: Float32Array, fs: Float32Array, r: Float32Array): Promise<{ dx: Float32Array; df: Float32Array }> {
+async function convGrads(
+  backend: string,
+  c: ConvCase,
+  xs: Float32Array,
+  fs: Float32Array,
+  r: Float32Array,
+): Promise<{ dx: Float32Array; df: Float32Array }> {
   assert.ok(await tf.setBackend(backend));
   return tf.tidy(() => {
     const x = tf.tensor4d(xs, c.x);
     const f = tf.tensor4d(fs, c.f);
     const outShape = tf.conv2d(x, f, c.stride, c.pad).shape;
     const rr = tf.tensor(r, outShape);
-    const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), rr)))([x, f]);
+    const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), rr)),
+    )([x, f]);
     return { dx: dx.dataSync() as Float32Array, df: df.dataSync() as Float32Array };
   });
 }
@@ -126,9 +181,14 @@ for (const c of convCases) {
     assert.ok(maxAbsDiff(cpu.dx, wasm.dx) < 1e-4, `input gradient differs by ${maxAbsDiff(cpu.dx, wasm.dx)}`);
     // The loss is linear in each argument, so a central difference with a large step is exact.
     assert.ok(await tf.setBackend('cpu'));
-    const loss = (xv: Float32Array, fv: Float32Array): number => tf.tidy(() =>
-      tf.sum(tf.mul(tf.conv2d(tf.tensor4d(xv, c.x), tf.tensor4d(fv, c.f), c.stride, c.pad), tf.tensor(r, outShape))).dataSync()[0]);
-    for (const [wrt, grad] of [['f', wasm.df], ['x', wasm.dx]] as const) {
+    const loss = (xv: Float32Array, fv: Float32Array): number =>
+      tf.tidy(
+        () => tf.sum(tf.mul(tf.conv2d(tf.tensor4d(xv, c.x), tf.tensor4d(fv, c.f), c.stride, c.pad), tf.tensor(r, outShape))).dataSync()[0],
+      );
+    for (const [wrt, grad] of [
+      ['f', wasm.df],
+      ['x', wasm.dx],
+    ] as const) {
       for (const i of [0, Math.floor(grad.length / 3), grad.length - 1]) {
         const plus = (wrt === 'x' ? xs : fs).slice();
         const minus = plus.slice();
@@ -150,12 +210,20 @@ for (const c of convCases) {
     } else {
       assert.equal(fast, undefined);
     }
-    const direct = tf.tidy(() => conv2dFilterGradientWasm(wasmBackend(), tf.tensor4d(xs, c.x), tf.tensor4d(r, outShape as Shape4), c.f, c.stride, c.pad).dataSync());
+    const direct = tf.tidy(() =>
+      conv2dFilterGradientWasm(wasmBackend(), tf.tensor4d(xs, c.x), tf.tensor4d(r, outShape as Shape4), c.f, c.stride, c.pad).dataSync(),
+    );
     assert.ok(maxAbsDiff(direct, cpu.df) < 1e-4);
   });
 }
 
-interface PoolCase { x: Shape4; k: number | [number, number]; s: number | [number, number]; pad: 'same' | 'valid'; ties?: boolean }
+interface PoolCase {
+  x: Shape4;
+  k: number | [number, number];
+  s: number | [number, number];
+  pad: 'same' | 'valid';
+  ties?: boolean;
+}
 const poolCases: PoolCase[] = [
   { x: [2, 8, 6, 8], k: 2, s: 2, pad: 'valid', ties: true }, // the 2×2 fast path, with many equal values
   { x: [2, 8, 6, 3], k: 2, s: 2, pad: 'valid' },
@@ -175,7 +243,9 @@ for (const c of poolCases) {
       return tf.tidy(() => {
         const x = tf.tensor4d(xs, c.x);
         const rr = tf.tensor(r, f(x).shape);
-        return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(f(v as tf.Tensor4D), rr)))(x).dataSync() as Float32Array;
+        return tf
+          .grad((v: tf.Tensor) => tf.sum(tf.mul(f(v as tf.Tensor4D), rr)))(x)
+          .dataSync() as Float32Array;
       });
     };
     const outShape = tf.tidy(() => f(tf.tensor4d(xs, c.x)).shape);
@@ -202,10 +272,13 @@ test('MaxPoolGrad without ties matches finite differences', async () => {
   assert.ok(await tf.setBackend('wasm'));
   const g = tf.tidy(() => {
     const rr = tf.tensor(r, [1, 3, 3, 4]);
-    return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(v as tf.Tensor4D, 2, 2, 'valid'), rr)))(tf.tensor4d(xs, shape)).dataSync();
+    return tf
+      .grad((v: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(v as tf.Tensor4D, 2, 2, 'valid'), rr)))(tf.tensor4d(xs, shape))
+      .dataSync();
   });
   assert.ok(await tf.setBackend('cpu'));
-  const loss = (v: Float32Array): number => tf.tidy(() => tf.sum(tf.mul(tf.maxPool(tf.tensor4d(v, shape), 2, 2, 'valid'), tf.tensor(r, [1, 3, 3, 4]))).dataSync()[0]);
+  const loss = (v: Float32Array): number =>
+    tf.tidy(() => tf.sum(tf.mul(tf.maxPool(tf.tensor4d(v, shape), 2, 2, 'valid'), tf.tensor(r, [1, 3, 3, 4]))).dataSync()[0]);
   for (const i of [0, 17, 63, xs.length - 1]) {
     const plus = xs.slice();
     const minus = xs.slice();
@@ -219,10 +292,36 @@ test('MaxPoolGrad without ties matches finite differences', async () => {
 test('a training step of a small CNN: every weight gradient on wasm matches the cpu backend', async () => {
   const build = (): tf.Sequential => {
     const m = tf.sequential();
-    m.add(tf.layers.conv2d({ inputShape: [12, 12, 3], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) }));
+    m.add(
+      tf.layers.conv2d({
+        inputShape: [12, 12, 3],
+        filters: 4,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }),
+      }),
+    );
     m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-    m.add(tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) }));
-    m.add(tf.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'valid', activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }) }));
+    m.add(
+      tf.layers.conv2d({
+        filters: 6,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }),
+      }),
+    );
+    m.add(
+      tf.layers.conv2d({
+        filters: 6,
+        kernelSize: 3,
+        strides: 2,
+        padding: 'valid',
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }),
+      }),
+    );
     m.add(tf.layers.flatten());
     m.add(tf.layers.dense({ units: 5, kernelInitializer: tf.initializers.glorotNormal({ seed: 4 }) }));
     return m;
@@ -234,8 +333,10 @@ test('a training step of a small CNN: every weight gradient on wasm matches the 
     return tf.tidy(() => {
       const model = build();
       const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 5);
-      const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(tf.tensor4d(xs, [3, 12, 12, 3])) as tf.Tensor) as tf.Scalar,
-        model.trainableWeights.map((w) => w.read() as tf.Variable));
+      const { grads } = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(y, model.apply(tf.tensor4d(xs, [3, 12, 12, 3])) as tf.Tensor) as tf.Scalar,
+        model.trainableWeights.map((w) => w.read() as tf.Variable),
+      );
       return model.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name].dataSync() as Float32Array);
     });
   };
@@ -331,14 +432,21 @@ test('batch-norm and dense gradients (Tile, Sum, Mean and transposed BatchMatMul
   };
   const grads = async (backend: string): Promise<Float32Array[]> => {
     assert.ok(await tf.setBackend(backend));
-    return tf.tidy(() => tf.grads((x: tf.Tensor, w: tf.Tensor) => loss(x as tf.Tensor4D, w as tf.Tensor2D))([tf.tensor4d(xs, [4, 3, 3, 5]), tf.tensor2d(ws, [45, 6])])
-      .map((g) => g.dataSync() as Float32Array));
+    return tf.tidy(() =>
+      tf
+        .grads((x: tf.Tensor, w: tf.Tensor) => loss(x as tf.Tensor4D, w as tf.Tensor2D))([
+          tf.tensor4d(xs, [4, 3, 3, 5]),
+          tf.tensor2d(ws, [45, 6]),
+        ])
+        .map((g) => g.dataSync() as Float32Array),
+    );
   };
   const cpu = await grads('cpu');
   const wasm = await grads('wasm');
   cpu.forEach((g, i) => assert.ok(maxAbsDiff(g, wasm[i]) < 1e-4, `gradient ${i} differs by ${maxAbsDiff(g, wasm[i])}`));
   assert.ok(await tf.setBackend('cpu'));
-  const at = (x: Float32Array, w: Float32Array): number => tf.tidy(() => loss(tf.tensor4d(x, [4, 3, 3, 5]), tf.tensor2d(w, [45, 6])).dataSync()[0]);
+  const at = (x: Float32Array, w: Float32Array): number =>
+    tf.tidy(() => loss(tf.tensor4d(x, [4, 3, 3, 5]), tf.tensor2d(w, [45, 6])).dataSync()[0]);
   for (const i of [0, 50, xs.length - 1]) {
     const plus = xs.slice();
     const minus = xs.slice();

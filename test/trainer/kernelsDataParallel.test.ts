@@ -13,9 +13,28 @@ const workerScript = path.resolve(__dirname, '../../bench/parallel/gradientWorke
 
 function build(): tf.Sequential {
   const m = tf.sequential();
-  m.add(conv2d({ inputShape: [10, 10, 3], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c0', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }));
+  m.add(
+    conv2d({
+      inputShape: [10, 10, 3],
+      filters: 4,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      name: 'c0',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+    }),
+  );
   m.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'p0' }));
-  m.add(conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c1', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }));
+  m.add(
+    conv2d({
+      filters: 6,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      name: 'c1',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+    }),
+  );
   m.add(tf.layers.flatten({ name: 'f' }));
   m.add(tf.layers.dense({ units: 4, name: 'd', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
   return m;
@@ -40,7 +59,11 @@ test('a data-parallel step equals a whole-batch step: losses and weights after 4
   const dp = await DataParallelStep.start(parallel, varsB, 'logits', 1, workerScript);
   try {
     for (let s = 0; s < 4; s++) {
-      const lossA = optA.minimize(() => tf.losses.softmaxCrossEntropy(y, single.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true, varsA)!;
+      const lossA = optA.minimize(
+        () => tf.losses.softmaxCrossEntropy(y, single.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+        true,
+        varsA,
+      )!;
       const a = (await lossA.data())[0];
       lossA.dispose();
       const b = await dp.step(optB, [x], y);
@@ -61,5 +84,8 @@ test('a data-parallel step equals a whole-batch step: losses and weights after 4
 test('a replica that cannot start fails with the reason', async () => {
   const m = build();
   const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
-  await assert.rejects(DataParallelStep.start(m, vars, 'logits', 1, path.join(__dirname, 'no-such-worker.js')), /no-such-worker|Cannot find module/);
+  await assert.rejects(
+    DataParallelStep.start(m, vars, 'logits', 1, path.join(__dirname, 'no-such-worker.js')),
+    /no-such-worker|Cannot find module/,
+  );
 });

@@ -6,22 +6,37 @@ import { UsageError } from '../../src/trainer/cli/args';
 import type { ModuleInfo, ModelSummary } from '../../src/shared/model/types';
 
 function model(n: number, backboneLength?: number): ModelSummary {
-  const modules: ModuleInfo[] = Array.from({ length: n }, (_, i) => ({ index: i, name: `model.${i}`, type: 'Conv', layers: [], params: 10 }));
+  const modules: ModuleInfo[] = Array.from({ length: n }, (_, i) => ({
+    index: i,
+    name: `model.${i}`,
+    type: 'Conv',
+    layers: [],
+    params: 10,
+  }));
   return { kind: 'yolov5-yaml', file: '/m.yaml', modules, totalParams: 10 * n, backboneLength };
 }
 
 test('no --freeze values (none, or an empty list) plans the standard set with its labels', () => {
-  const standard = [{ freeze: 0, label: 'nothing frozen' }, { freeze: 10, label: 'backbone' }, { freeze: 24, label: 'all but head' }];
+  const standard = [
+    { freeze: 0, label: 'nothing frozen' },
+    { freeze: 10, label: 'backbone' },
+    { freeze: 24, label: 'all but head' },
+  ];
   assert.deepEqual(planFreezes(model(25, 10), undefined), standard);
   assert.deepEqual(planFreezes(model(25, 10), []), standard);
 });
 
 test('--freeze values keep their order, lose duplicates, and take a standard label where they are one', () => {
   assert.deepEqual(planFreezes(model(25, 10), [5, 10, [0, 3], 5]), [
-    { freeze: 5, label: '' }, { freeze: 10, label: 'backbone' }, { freeze: [0, 3], label: '' },
+    { freeze: 5, label: '' },
+    { freeze: 10, label: 'backbone' },
+    { freeze: [0, 3], label: '' },
   ]);
 });
 
 test('an invalid --freeze value is a usage error naming the value', () => {
-  assert.throws(() => planFreezes(model(25, 10), [5, [0, 'model.99']]), (e: Error) => e instanceof UsageError && /^--freeze \[0, model\.99\]: /.test(e.message));
+  assert.throws(
+    () => planFreezes(model(25, 10), [5, [0, 'model.99']]),
+    (e: Error) => e instanceof UsageError && /^--freeze \[0, model\.99\]: /.test(e.message),
+  );
 });

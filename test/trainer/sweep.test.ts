@@ -29,8 +29,15 @@ function tinyExample(dir: string): string {
     }
     writeFileSync(path.join(dir, file), text);
   };
-  edit('pretrain.experiment.yaml', [[/limit: \d+/, 'limit: 300'], [/valFraction: [\d.]+/, 'valFraction: 0.05'], [/epochs: \d+/, 'epochs: 1']]);
-  edit('transfer.experiment.yaml', [[/limit: \d+/, 'limit: 60\n  valFraction: 0.05'], [/epochs: \d+/, 'epochs: 3']]);
+  edit('pretrain.experiment.yaml', [
+    [/limit: \d+/, 'limit: 300'],
+    [/valFraction: [\d.]+/, 'valFraction: 0.05'],
+    [/epochs: \d+/, 'epochs: 1'],
+  ]);
+  edit('transfer.experiment.yaml', [
+    [/limit: \d+/, 'limit: 60\n  valFraction: 0.05'],
+    [/epochs: \d+/, 'epochs: 3'],
+  ]);
   return path.join(dir, 'transfer.experiment.yaml');
 }
 
@@ -52,7 +59,9 @@ function sweep(args: string[], opts: { onLine?: (l: SweepProgressLine, pid: numb
   let buf = '';
   const lines: SweepProgressLine[] = [];
   const text: string[] = [];
-  child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    stdout += c;
+  });
   child.stderr.setEncoding('utf8').on('data', (c: string) => {
     stderr += c;
     buf += c;
@@ -96,15 +105,24 @@ const pretrainDir = path.join(runsDir, 'pretrain');
 test('first sweep: pretraining runs first, once; the three runs start from its weights; the JSON table', async () => {
   const r = await sweep([exp, '--json']);
   // On failure, the lines that say why (errors, failed ends) before the tail.
-  const why = r.stderr.split('\n').filter((l) => /"level":"error"|"status":"failed"/.test(l)).join('\n');
+  const why = r.stderr
+    .split('\n')
+    .filter((l) => /"level":"error"|"status":"failed"/.test(l))
+    .join('\n');
   assert.equal(r.code, 0, `${why}\n…\n${r.stderr.slice(-2000)}`);
   assert.equal(r.stdout.trim().split('\n').length, 1, 'stdout is one JSON object');
   const t = JSON.parse(r.stdout) as SweepTable;
   assert.deepEqual(r.text, [], 'progress on stderr is JSON lines only');
 
   // Pretraining: announced, run as 'pretrain' into the folder the weights path names, before any sweep run.
-  assert.ok(r.lines.some((l) => l.type === 'log' && /pretrained weights \S*runs\/pretrain\/weights\/best do not exist yet: running pretraining run pretrain/.test(l.message)),
-    'the sweep says it pretrains first');
+  assert.ok(
+    r.lines.some(
+      (l) =>
+        l.type === 'log' &&
+        /pretrained weights \S*runs\/pretrain\/weights\/best do not exist yet: running pretraining run pretrain/.test(l.message),
+    ),
+    'the sweep says it pretrains first',
+  );
   const starts = r.lines.filter((l) => l.type === 'start').map((l) => ('run' in l ? l.run : ''));
   assert.deepEqual(starts, ['pretrain', ...t.runs.map((x) => x.run)], 'pretrain starts once, first, then the runs in order');
   const pretrainEnd = r.lines.findIndex((l) => isRun(l, 'end', 'pretrain'));
@@ -120,14 +138,25 @@ test('first sweep: pretraining runs first, once; the three runs start from its w
   assert.match(t.sweep, /^sweep-\d{8}-\d{4}(-\d+)?$/);
   assert.equal(t.status, 'finished');
   assert.equal(t.experiment, exp);
-  assert.deepEqual(t.runs.map((x) => x.freeze), [0, 6, 8]);
-  assert.deepEqual(t.runs.map((x) => x.label), ['nothing frozen', 'backbone', 'all but head']);
-  assert.deepEqual(t.runs.map((x) => x.run), [0, 6, 8].map((f) => `${t.sweep}-freeze-${f}`));
+  assert.deepEqual(
+    t.runs.map((x) => x.freeze),
+    [0, 6, 8],
+  );
+  assert.deepEqual(
+    t.runs.map((x) => x.label),
+    ['nothing frozen', 'backbone', 'all but head'],
+  );
+  assert.deepEqual(
+    t.runs.map((x) => x.run),
+    [0, 6, 8].map((f) => `${t.sweep}-freeze-${f}`),
+  );
   assert.equal(t.baseline, `${t.sweep}-freeze-0`);
   assert.ok(t.engine && t.device, 'engine and device named');
   const [base, backbone, head] = t.runs;
   assert.equal(base.trainableParams, base.totalParams);
-  assert.ok(base.trainableParams! > backbone.trainableParams! && backbone.trainableParams! > head.trainableParams! && head.trainableParams! > 0);
+  assert.ok(
+    base.trainableParams! > backbone.trainableParams! && backbone.trainableParams! > head.trainableParams! && head.trainableParams! > 0,
+  );
   for (const row of t.runs) {
     assert.equal(row.status, 'finished');
     assert.equal(row.epochs, 3);
@@ -166,7 +195,10 @@ test('a second sweep reuses the pretrained weights (no second pretraining) and p
   }
   assert.match(r.stdout, /^sweep again: finished, engine \w+/);
   assert.match(r.stdout, /reused from run pretrain/);
-  assert.match(r.stdout, /^freeze\s+what\s+status\s+trainable\s+best acc\s+s\/epoch\s+epochs s\s+wall s\s+peak RSS\s+Δ acc\s+speed-up\s+Δ mem$/m);
+  assert.match(
+    r.stdout,
+    /^freeze\s+what\s+status\s+trainable\s+best acc\s+s\/epoch\s+epochs s\s+wall s\s+peak RSS\s+Δ acc\s+speed-up\s+Δ mem$/m,
+  );
   assert.match(r.stdout, /^6\s+backbone\s+finished\s+[\d,]+ \/ [\d,]+\s+\d+\.\d%/m);
   assert.match(r.stdout, /^\[0, 2\]\s+finished/m);
   assert.match(r.stdout, /No run freezes nothing/, 'without freeze 0 there is no baseline, and the table says so');
@@ -192,12 +224,19 @@ test('SIGINT: the run in progress checkpoints and is marked stopped, later runs 
   assert.equal(r.code, 130, r.stderr.slice(-2000));
   const t = JSON.parse(r.stdout) as SweepTable;
   assert.equal(t.status, 'stopped');
-  assert.deepEqual(t.runs.map((x) => [x.run, x.status]), [['stopme-freeze-0', 'stopped']]);
+  assert.deepEqual(
+    t.runs.map((x) => [x.run, x.status]),
+    [['stopme-freeze-0', 'stopped']],
+  );
   const dir = path.join(runsDir, 'stopme-freeze-0');
   assert.equal(record(dir).status, 'stopped');
   assert.ok(existsSync(path.join(dir, 'weights', 'last', 'model.json')), 'checkpoint written');
   assert.ok(!existsSync(path.join(runsDir, 'stopme-freeze-6')), 'the next run never started');
-  assert.ok(r.lines.some((l) => l.type === 'log' && l.run === 'stopme' && /SIGINT received: run stopme-freeze-0 stops after its current batch/.test(l.message)));
+  assert.ok(
+    r.lines.some(
+      (l) => l.type === 'log' && l.run === 'stopme' && /SIGINT received: run stopme-freeze-0 stops after its current batch/.test(l.message),
+    ),
+  );
 });
 
 test('kill -9 of the sweep: its run notices, checkpoints and is marked stopped (resumable); later runs never start', async () => {
@@ -212,7 +251,10 @@ test('kill -9 of the sweep: its run notices, checkpoints and is marked stopped (
   const rec = record(dir);
   assert.equal(rec.status, 'stopped', JSON.stringify(rec));
   assert.ok(existsSync(path.join(dir, 'weights', 'last', 'model.json')), 'checkpoint written');
-  assert.match(readFileSync(path.join(dir, 'train.log'), 'utf8'), /the process that started this run \(pid \d+\) is gone: stopping after the current batch/);
+  assert.match(
+    readFileSync(path.join(dir, 'train.log'), 'utf8'),
+    /the process that started this run \(pid \d+\) is gone: stopping after the current batch/,
+  );
   assert.ok(!existsSync(path.join(runsDir, 'killme-freeze-6')), 'the next run never started');
   const resumed = runCli(['train', exp, '--json', '--name', 'killme-freeze-0', '--runs-dir', runsDir, '--resume', '--epochs', '1']);
   assert.equal(resumed.code, 0, resumed.stdout.slice(-1500) + resumed.stderr);

@@ -25,11 +25,19 @@ test('digits sweep: torch within 3 points of wasm at every freeze', async (t) =>
   if (!torch.available) return t.skip(torch.reason);
   const dir = path.join(tmp, 'digits');
   cpSync(path.join(ROOT, 'examples', 'digits'), dir, { recursive: true });
-  const pre = runCli(['train', 'pretrain.experiment.yaml', '--json', '--name', 'pretrain', '--epochs', '1'], { cwd: dir, env: { TRANSFER_LAB_ENGINE: 'torch' }, timeoutMs: 180_000 });
+  const pre = runCli(['train', 'pretrain.experiment.yaml', '--json', '--name', 'pretrain', '--epochs', '1'], {
+    cwd: dir,
+    env: { TRANSFER_LAB_ENGINE: 'torch' },
+    timeoutMs: 180_000,
+  });
   assert.equal(pre.code, 0, pre.stderr + pre.stdout.slice(-1500));
   const acc: Record<string, number[]> = {};
   for (const engine of ['wasm', 'torch']) {
-    const r = runCli(['sweep', 'transfer.experiment.yaml', '--json', '--name', engine, '--epochs', '4', '--engine', engine], { cwd: dir, env: { TRANSFER_LAB_ENGINE: '' }, timeoutMs: 600_000 });
+    const r = runCli(['sweep', 'transfer.experiment.yaml', '--json', '--name', engine, '--epochs', '4', '--engine', engine], {
+      cwd: dir,
+      env: { TRANSFER_LAB_ENGINE: '' },
+      timeoutMs: 600_000,
+    });
     assert.equal(r.code, 0, r.stderr + r.stdout.slice(-1500));
     acc[engine] = FREEZES.map((f) => bestAccuracy(dir, `${engine}-freeze-${f}`));
   }

@@ -64,12 +64,25 @@ function randomiseBatchNorm(p: PreparedModel): void {
   let seed = 10;
   for (const l of p.model.layers) {
     if (l.getClassName() !== 'BatchNormalization') continue;
-    l.setWeights(l.getWeights().map((w, i) => (i < 2 ? tf.randomUniform(w.shape, 0.5, 1.5, 'float32', seed++) : i === 2 ? tf.randomNormal(w.shape, 0, 0.2, 'float32', seed++) : tf.randomUniform(w.shape, 0.5, 2, 'float32', seed++))));
+    l.setWeights(
+      l
+        .getWeights()
+        .map((w, i) =>
+          i < 2
+            ? tf.randomUniform(w.shape, 0.5, 1.5, 'float32', seed++)
+            : i === 2
+              ? tf.randomNormal(w.shape, 0, 0.2, 'float32', seed++)
+              : tf.randomUniform(w.shape, 0.5, 2, 'float32', seed++),
+        ),
+    );
   }
 }
 
 function tfjsOutputs(p: PreparedModel, set: FeatureSet): Float32Array {
-  return tf.tidy(() => (p.model.apply(tf.tensor(set.arrays[0], [set.count, ...set.shapes[0]]), { training: false }) as tf.Tensor).dataSync() as Float32Array);
+  return tf.tidy(
+    () =>
+      (p.model.apply(tf.tensor(set.arrays[0], [set.count, ...set.shapes[0]]), { training: false }) as tf.Tensor).dataSync() as Float32Array,
+  );
 }
 
 function assertClose(a: Float32Array, b: Float32Array, what: string): void {
@@ -79,21 +92,47 @@ function assertClose(a: Float32Array, b: Float32Array, what: string): void {
   assert.ok(worst <= 2e-4 * scale, `${what}: largest difference ${worst} (outputs up to ${scale})`);
 }
 
-async function parity(yaml: string, shape: [number, number, number], classes: number, freeze: Parameters<typeof prepareModel>[0]['freeze']): Promise<void> {
+async function parity(
+  yaml: string,
+  shape: [number, number, number],
+  classes: number,
+  freeze: Parameters<typeof prepareModel>[0]['freeze'],
+): Promise<void> {
   const modelFile = path.join(tmp, `m${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(modelFile, yaml);
   const p = await prepareModel({ modelFile, imageShape: shape, classes, seed: 5, freeze });
   randomiseBatchNorm(p);
   const train = randomSet(8, shape, classes, 1);
   const val = randomSet(6, shape, classes, 2);
-  const t = await TorchSteps.start({ python: torch.python!, device: 'cpu', prepared: p, train, val, optimizer: 'adam', lr: 0.01, seed: 1, log: () => undefined });
+  const t = await TorchSteps.start({
+    python: torch.python!,
+    device: 'cpu',
+    prepared: p,
+    train,
+    val,
+    optimizer: 'adam',
+    lr: 0.01,
+    seed: 1,
+    log: () => undefined,
+  });
   try {
-    assert.deepEqual([t.totalParams, t.trainableParams], [p.freeze.totalParams, p.freeze.trainableParams], 'parameter counts (total, trainable)');
-    assert.equal(t.totalParams, p.summary.totalParams, 'the summary\'s count (torchLayers) too');
+    assert.deepEqual(
+      [t.totalParams, t.trainableParams],
+      [p.freeze.totalParams, p.freeze.trainableParams],
+      'parameter counts (total, trainable)',
+    );
+    assert.equal(t.totalParams, p.summary.totalParams, "the summary's count (torchLayers) too");
     assertClose(tfjsOutputs(p, val), await t.steps.outputs('val'), 'outputs from the same weights (tfjs → torch)');
 
-    const before = p.model.layers.flatMap((l) => l.getWeights().map((w) => ({ name: `${l.name}/${w.shape}`, data: w.dataSync().slice(), trainable: l.trainable })));
-    await t.steps.epoch([0, 1, 2, 3, 4, 5, 6, 7], 4, async () => undefined, () => false);
+    const before = p.model.layers.flatMap((l) =>
+      l.getWeights().map((w) => ({ name: `${l.name}/${w.shape}`, data: w.dataSync().slice(), trainable: l.trainable })),
+    );
+    await t.steps.epoch(
+      [0, 1, 2, 3, 4, 5, 6, 7],
+      4,
+      async () => undefined,
+      () => false,
+    );
     await t.steps.weightFiles({ classes: [], epoch: 1, output: 'logits' }, true); // torch → tfjs model
     assertClose(tfjsOutputs(p, val), await t.steps.outputs('val'), 'outputs after training in torch, weights brought back to tfjs');
     const afterW = p.model.layers.flatMap((l) => l.getWeights().map((w) => w.dataSync()));
@@ -102,7 +141,10 @@ async function parity(yaml: string, shape: [number, number, number], classes: nu
       const same = w.data.every((v, k) => v === afterW[i][k]);
       if (!w.trainable) assert.ok(same, `frozen ${w.name} changed`);
     });
-    assert.ok(before.some((w, i) => w.trainable && !w.data.every((v, k) => v === afterW[i][k])), 'no trainable weight changed');
+    assert.ok(
+      before.some((w, i) => w.trainable && !w.data.every((v, k) => v === afterW[i][k])),
+      'no trainable weight changed',
+    );
   } finally {
     t.steps.dispose();
   }

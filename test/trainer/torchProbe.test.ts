@@ -28,23 +28,42 @@ test('the chosen interpreter without torch, with an old torch, and with CUDA', {
   const none = interpreter('none', { python: 'none', pythonVersion: '3.11.2', error: 'ModuleNotFoundError: No module named torch' });
   const r1 = await probeTorch(undefined, { PATH: '', TRANSFER_LAB_TORCH_PYTHON: none });
   assert.equal(r1.available, false);
-  assert.match(r1.reason, /none \(transferLab\.python\): no PyTorch \(ModuleNotFoundError: No module named torch\); install PyTorch >= 1\.13/);
+  assert.match(
+    r1.reason,
+    /none \(transferLab\.python\): no PyTorch \(ModuleNotFoundError: No module named torch\); install PyTorch >= 1\.13/,
+  );
 
   const old = interpreter('old', { python: 'old', pythonVersion: '3.8.0', torch: '1.12.1', cuda: false, mps: false });
   const r2 = await probeTorch(old, { PATH: '' });
   assert.equal(r2.available, false);
   assert.match(r2.reason, /the experiment's python:\): PyTorch 1\.12\.1 is older than 1\.13/);
 
-  const gpu = interpreter('gpu', { python: 'gpu', pythonVersion: '3.11.2', torch: '2.2.0', cuda: true, cudaDevices: ['NVIDIA H100'], mps: false });
+  const gpu = interpreter('gpu', {
+    python: 'gpu',
+    pythonVersion: '3.11.2',
+    torch: '2.2.0',
+    cuda: true,
+    cudaDevices: ['NVIDIA H100'],
+    mps: false,
+  });
   const r3 = await probeTorch(undefined, { PATH: '', TRANSFER_LAB_PYTHON: gpu });
   assert.deepEqual([r3.available, r3.device, r3.deviceName, r3.python], [true, 'cuda', 'NVIDIA H100', gpu]);
   assert.match(r3.reason, /PyTorch 2\.2\.0 on CUDA: NVIDIA H100, Python 3\.11\.2/);
 });
 
 test('tfjs-node-gpu: the CUDA 11 libraries it links against are named when missing', { skip: process.platform !== 'linux' }, () => {
-  assert.deepEqual(missingCudaLibraries({ LD_LIBRARY_PATH: '/opt/cuda11' }, () => false), ['libcudart.so.11.0', 'libcudnn.so.8']);
-  assert.deepEqual(missingCudaLibraries({ LD_LIBRARY_PATH: '/opt/cuda11' }, (f) => f === '/opt/cuda11/libcudart.so.11.0'), ['libcudnn.so.8']);
-  assert.deepEqual(missingCudaLibraries({}, (f) => f.startsWith('/usr/local/cuda/lib64/')), []);
+  assert.deepEqual(
+    missingCudaLibraries({ LD_LIBRARY_PATH: '/opt/cuda11' }, () => false),
+    ['libcudart.so.11.0', 'libcudnn.so.8'],
+  );
+  assert.deepEqual(
+    missingCudaLibraries({ LD_LIBRARY_PATH: '/opt/cuda11' }, (f) => f === '/opt/cuda11/libcudart.so.11.0'),
+    ['libcudnn.so.8'],
+  );
+  assert.deepEqual(
+    missingCudaLibraries({}, (f) => f.startsWith('/usr/local/cuda/lib64/')),
+    [],
+  );
   assert.equal(missingLibraryIn('libcudart.so.11.0: cannot open shared object file: No such file or directory'), 'libcudart.so.11.0');
   assert.equal(missingLibraryIn('some other failure'), undefined);
 });

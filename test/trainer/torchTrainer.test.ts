@@ -47,7 +47,19 @@ test('a torch run writes the run folder a wasm run writes; its weights/best tran
   assert.equal(rec.epochsDone, 2);
   const metrics = readMetricsFile(path.join(run, 'metrics.jsonl'));
   for (const m of metrics) {
-    for (const k of ['train/loss', 'val/loss', 'val/accuracy', 'lr', 'epoch_seconds', 'images_per_second', 'tensor_bytes', 'peak_tensor_bytes', 'rss_bytes', 'device_util', 'device_memory_bytes'] as const) {
+    for (const k of [
+      'train/loss',
+      'val/loss',
+      'val/accuracy',
+      'lr',
+      'epoch_seconds',
+      'images_per_second',
+      'tensor_bytes',
+      'peak_tensor_bytes',
+      'rss_bytes',
+      'device_util',
+      'device_memory_bytes',
+    ] as const) {
       assert.equal(typeof m[k], 'number', `${k} in epoch ${m.epoch}`);
     }
     // Held tensors (weights, Adam's state, the data) plus a step's saved activations.
@@ -59,14 +71,24 @@ test('a torch run writes the run folder a wasm run writes; its weights/best tran
 
   // torch → wasm: the torch run's best weights start a wasm run (new head for two classes, backbone frozen and cached).
   const best = path.join(run, 'weights', 'best');
-  const onWasm = writeExperiment(dir, 'to-wasm.experiment.yaml', { data: '{ source: mnist, classes: [3, 4], limit: 120, valFraction: 0.2 }', weights: best, epochs: 2, freeze: '4' });
+  const onWasm = writeExperiment(dir, 'to-wasm.experiment.yaml', {
+    data: '{ source: mnist, classes: [3, 4], limit: 120, valFraction: 0.2 }',
+    weights: best,
+    epochs: 2,
+    freeze: '4',
+  });
   const w = runCli(['train', onWasm, '--json', '--name', 'wasm-from-torch'], { env: WASM, timeoutMs: 120_000 });
   assert.equal(w.code, 0, w.stderr + w.stdout.slice(-2000));
   assert.equal(record(path.join(dir, 'runs', 'wasm-from-torch')).engine, 'wasm');
   assert.ok(logged(w.events, /pretrained weights .*: 10 tensors loaded/), w.stdout.slice(0, 3000));
   assert.ok(logged(w.events, /frozen-prefix cache: used/));
   // wasm → torch: the wasm run's best weights start a torch run, also with the frozen prefix cached.
-  const back = writeExperiment(dir, 'to-torch.experiment.yaml', { data: '{ source: mnist, classes: [3, 4], limit: 120, valFraction: 0.2 }', weights: path.join(dir, 'runs', 'wasm-from-torch', 'weights', 'best'), epochs: 2, freeze: '4' });
+  const back = writeExperiment(dir, 'to-torch.experiment.yaml', {
+    data: '{ source: mnist, classes: [3, 4], limit: 120, valFraction: 0.2 }',
+    weights: path.join(dir, 'runs', 'wasm-from-torch', 'weights', 'best'),
+    epochs: 2,
+    freeze: '4',
+  });
   const b = runCli(['train', back, '--json', '--name', 'torch-from-wasm'], { env: TORCH, timeoutMs: 120_000 });
   assert.equal(b.code, 0, b.stderr + b.stdout.slice(-2000));
   assert.ok(logged(b.events, /pretrained weights .*: 12 tensors loaded/), b.stdout.slice(0, 3000));
@@ -74,7 +96,10 @@ test('a torch run writes the run folder a wasm run writes; its weights/best tran
   const fromWasm = readMetricsFile(path.join(dir, 'runs', 'wasm-from-torch', 'metrics.jsonl'));
   const fromTorch = readMetricsFile(path.join(dir, 'runs', 'torch-from-wasm', 'metrics.jsonl'));
   // Same frozen backbone, same head start (the wasm run's trained head), so torch starts where wasm ended.
-  assert.ok(fromTorch[0]['val/accuracy'] >= fromWasm[1]['val/accuracy'] - 0.05, `${fromTorch[0]['val/accuracy']} vs ${fromWasm[1]['val/accuracy']}`);
+  assert.ok(
+    fromTorch[0]['val/accuracy'] >= fromWasm[1]['val/accuracy'] - 0.05,
+    `${fromTorch[0]['val/accuracy']} vs ${fromWasm[1]['val/accuracy']}`,
+  );
 });
 
 test('torch: SIGTERM mid-epoch stops with weights/last; kill -9 leaves a resumable run; --resume finishes on torch', async (t) => {
@@ -88,7 +113,10 @@ test('torch: SIGTERM mid-epoch stops with weights/last; kill -9 leaves a resumab
   const dir = path.join(tmp, 'term', 'runs', 'term');
   assert.equal(record(dir).status, 'stopped');
   assert.equal(record(dir).epochsDone, 2);
-  assert.deepEqual(readMetricsFile(path.join(dir, 'metrics.jsonl')).map((m) => m.epoch), [1, 2]);
+  assert.deepEqual(
+    readMetricsFile(path.join(dir, 'metrics.jsonl')).map((m) => m.epoch),
+    [1, 2],
+  );
   const received = run.events.findIndex((e) => e.type === 'log' && /SIGTERM received/.test(e.message));
   // The worker checks for the trainer's 'stop' between batches: the batch in flight and at most one more.
   assert.ok(run.events.slice(received + 1).filter((e) => e.type === 'batch').length <= 2);
@@ -103,7 +131,10 @@ test('torch: SIGTERM mid-epoch stops with weights/last; kill -9 leaves a resumab
   const resumed = runCli(['train', exp, '--json', '--name', 'term', '--resume'], { env: TORCH, timeoutMs: 120_000 });
   assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout.slice(-1500));
   assert.ok(logged(resumed.events, /optimizer state restored/));
-  assert.deepEqual(readMetricsFile(path.join(dir, 'metrics.jsonl')).map((m) => m.epoch), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    readMetricsFile(path.join(dir, 'metrics.jsonl')).map((m) => m.epoch),
+    [1, 2, 3, 4, 5, 6],
+  );
   assert.equal(record(dir).status, 'finished');
   assert.equal(record(dir).engine, 'torch');
 });

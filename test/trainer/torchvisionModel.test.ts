@@ -29,7 +29,10 @@ async function workspace(experiment: string): Promise<{ dir: string; file: strin
 }
 
 function modules(file: string, cache: string, args: string[] = [], env: NodeJS.ProcessEnv = {}) {
-  return runCli(['modules', file, ...args], { env: { TRANSFER_LAB_PYTHON: PYTHON, TRANSFER_LAB_CACHE_DIR: cache, ...env }, timeoutMs: 180_000 });
+  return runCli(['modules', file, ...args], {
+    env: { TRANSFER_LAB_PYTHON: PYTHON, TRANSFER_LAB_CACHE_DIR: cache, ...env },
+    timeoutMs: 180_000,
+  });
 }
 
 test('torchvision_model.py: build, classifier, state dicts, modules and freeze (Python unittest)', { skip }, () => {
@@ -38,34 +41,62 @@ test('torchvision_model.py: build, classifier, state dicts, modules and freeze (
   assert.match(r.stderr, /Ran \d+ tests[\s\S]*\nOK/);
 });
 
-const EXPERIMENT = 'model: torchvision:resnet18\nweights: init.pth\ndata:\n  source: mnist\n  classes: [5, 6, 7, 8, 9]\ntrain:\n  imgsz: 32\nfreeze: 5\n';
+const EXPERIMENT =
+  'model: torchvision:resnet18\nweights: init.pth\ndata:\n  source: mnist\n  classes: [5, 6, 7, 8, 9]\ntrain:\n  imgsz: 32\nfreeze: 5\n';
 
-test('transfer-lab modules lists resnet18\'s children with sum(p.numel()) per child, and caches the inspection', { skip }, async () => {
+test("transfer-lab modules lists resnet18's children with sum(p.numel()) per child, and caches the inspection", { skip }, async () => {
   const { dir, file, cache } = await workspace(EXPERIMENT);
   try {
-    python(`import torch, torchvision; torch.manual_seed(1); torch.save(torchvision.models.resnet18().state_dict(), ${JSON.stringify(path.join(dir, 'init.pth'))})`);
+    python(
+      `import torch, torchvision; torch.manual_seed(1); torch.save(torchvision.models.resnet18().state_dict(), ${JSON.stringify(path.join(dir, 'init.pth'))})`,
+    );
     // PyTorch's own count, on the model the experiment asks for: resnet18 with a 5-class fc.
-    const expected = JSON.parse(python('import json, torchvision; m = torchvision.models.resnet18(num_classes=5); print(json.dumps([[n, sum(p.numel() for p in c.parameters())] for n, c in m.named_children()]))')) as [string, number][];
+    const expected = JSON.parse(
+      python(
+        'import json, torchvision; m = torchvision.models.resnet18(num_classes=5); print(json.dumps([[n, sum(p.numel() for p in c.parameters())] for n, c in m.named_children()]))',
+      ),
+    ) as [string, number][];
     const r = modules(file, cache, ['--json']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const report = JSON.parse(r.stdout) as ModulesReport;
     assert.deepEqual(report.diagnostics, []);
-    assert.deepEqual(report.modules.map((m) => [m.label, m.params]), expected);
-    assert.deepEqual(report.modules.map((m) => m.name), expected.map((_, i) => `model.${i}`));
-    assert.equal(report.total, expected.reduce((a, [, n]) => a + n, 0));
+    assert.deepEqual(
+      report.modules.map((m) => [m.label, m.params]),
+      expected,
+    );
+    assert.deepEqual(
+      report.modules.map((m) => m.name),
+      expected.map((_, i) => `model.${i}`),
+    );
+    assert.equal(
+      report.total,
+      expected.reduce((a, [, n]) => a + n, 0),
+    );
     // freeze: 5 = conv1, bn1, relu, maxpool, layer1
-    assert.deepEqual(report.modules.map((m) => m.frozen), ['yes', 'yes', 'yes', 'yes', 'yes', 'no', 'no', 'no', 'no', 'no']);
-    assert.equal(report.trainable, expected.slice(5).reduce((a, [, n]) => a + n, 0));
+    assert.deepEqual(
+      report.modules.map((m) => m.frozen),
+      ['yes', 'yes', 'yes', 'yes', 'yes', 'no', 'no', 'no', 'no', 'no'],
+    );
+    assert.equal(
+      report.trainable,
+      expected.slice(5).reduce((a, [, n]) => a + n, 0),
+    );
     assert.deepEqual(report.modules[9].outShape, [5]);
     assert.equal((await readdir(cache + '/torchvision')).filter((f) => f.endsWith('.json')).length, 1);
 
     const table = modules(file, cache, ['--freeze', '9']);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^\s*9\s+model\.9\s+fc \(Linear\)\s+2,565\s+no\s+5$/m);
-    assert.equal((await readdir(cache + '/torchvision')).filter((f) => f.endsWith('.json')).length, 1, 'the same model and weights: one cache entry');
+    assert.equal(
+      (await readdir(cache + '/torchvision')).filter((f) => f.endsWith('.json')).length,
+      1,
+      'the same model and weights: one cache entry',
+    );
 
     // Rewritten weights are another inspection (the state dict could be another model's).
-    python(`import torch, torchvision; torch.save(torchvision.models.resnet34().state_dict(), ${JSON.stringify(path.join(dir, 'init.pth'))})`);
+    python(
+      `import torch, torchvision; torch.save(torchvision.models.resnet34().state_dict(), ${JSON.stringify(path.join(dir, 'init.pth'))})`,
+    );
     const mismatch = modules(file, cache, ['--json']);
     assert.equal(mismatch.code, 1);
     const d = (JSON.parse(mismatch.stdout) as ModulesReport).diagnostics;
@@ -82,7 +113,12 @@ test('an unknown builder is an error at the model line naming the closest builde
   try {
     const r = modules(file, cache);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:8: error: torchvision:resnet19: torchvision [\\d.a-z]+ has no classification model 'resnet19'; did you mean resnet18`));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:8: error: torchvision:resnet19: torchvision [\\d.a-z]+ has no classification model 'resnet19'; did you mean resnet18`,
+      ),
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -99,7 +135,10 @@ test('a Python without torch is named, with what to install', { skip }, async ()
     // would be passed over for python3 on PATH or /usr/bin/python3, as the torch engine does).
     const r = modules(file, cache, [], { TRANSFER_LAB_TORCH_PYTHON: bare });
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /:1:8: error: torchvision:resnet18 needs PyTorch: .*python-without-site \(transferLab\.python, Python 3[\d.]+\) has no torch and no torchvision\. .*apt install python3-torch python3-torchvision/);
+    assert.match(
+      r.stdout,
+      /:1:8: error: torchvision:resnet18 needs PyTorch: .*python-without-site \(transferLab\.python, Python 3[\d.]+\) has no torch and no torchvision\. .*apt install python3-torch python3-torchvision/,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -111,7 +150,10 @@ test('the example examples/resnet lists resnet18 offline', { skip }, async () =>
     const r = modules(path.join(ROOT, 'examples/resnet/resnet.experiment.yaml'), cache, ['--json']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const report = JSON.parse(r.stdout) as ModulesReport;
-    assert.deepEqual(report.modules.map((m) => m.label), ['conv1', 'bn1', 'relu', 'maxpool', 'layer1', 'layer2', 'layer3', 'layer4', 'avgpool', 'fc']);
+    assert.deepEqual(
+      report.modules.map((m) => m.label),
+      ['conv1', 'bn1', 'relu', 'maxpool', 'layer1', 'layer2', 'layer3', 'layer4', 'avgpool', 'fc'],
+    );
     assert.equal(report.trainable, 512 * 5 + 5, 'freeze: 8 leaves only fc');
   } finally {
     await rm(cache, { recursive: true, force: true });

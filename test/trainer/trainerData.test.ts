@@ -64,8 +64,10 @@ test('image folder: PNG and JPEG decoded, resized, labelled by sorted class fold
       const red = d.train.x[i * 8 * 8 * 3];
       assert.equal(d.train.y[i], red > 0.5 ? 1 : 0, `image ${i} red ${red}`);
     }
-    assert.throws(() => loadImageFolder({ source: 'folder', path: root, strict: true }, 8, 3, 1),
-      (e: Error) => e instanceof DataError && /corrupt image .*broken\.png/.test(e.message) && /strict/.test(e.message));
+    assert.throws(
+      () => loadImageFolder({ source: 'folder', path: root, strict: true }, 8, 3, 1),
+      (e: Error) => e instanceof DataError && /corrupt image .*broken\.png/.test(e.message) && /strict/.test(e.message),
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

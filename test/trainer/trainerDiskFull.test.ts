@@ -6,7 +6,20 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DISK_FULL_FILE, type ProgressEvent, type RunRecord } from '../../src/shared/runFolder/contract';
@@ -85,7 +98,10 @@ test('on a full disk: atomic files keep their old version and leave no temporary
   metrics.append('{"epoch":1}');
   fill(disk);
 
-  assert.throws(() => writeFileAtomic(json, 'x'.repeat(20_000)), (e: unknown) => e instanceof DiskFullError && e.file === json && /^disk full at \S+run\.json \(ENOSPC/.test(e.message));
+  assert.throws(
+    () => writeFileAtomic(json, 'x'.repeat(20_000)),
+    (e: unknown) => e instanceof DiskFullError && e.file === json && /^disk full at \S+run\.json \(ENOSPC/.test(e.message),
+  );
   assert.equal(readFileSync(json, 'utf8'), '{"status":"running"}');
   assert.throws(() => writeFolderAtomic(weights, { 'model.json': 'epoch 2', 'weights.bin': new Uint8Array(100_000) }), DiskFullError);
   assert.equal(readFileSync(path.join(weights, 'model.json'), 'utf8'), 'epoch 1');
@@ -94,10 +110,18 @@ test('on a full disk: atomic files keep their old version and leave no temporary
   assert.throws(() => metrics.append(`{"epoch":2,"pad":"${'x'.repeat(10_000)}"}`), DiskFullError);
   metrics.close();
   assert.equal(readFileSync(metricsFile, 'utf8'), '{"epoch":1}\n');
-  assert.deepEqual(allFiles(disk).sort(), ['filler', 'metrics.jsonl', 'run.json', 'weights', 'weights/last', 'weights/last/model.json', 'weights/last/weights.bin']);
+  assert.deepEqual(allFiles(disk).sort(), [
+    'filler',
+    'metrics.jsonl',
+    'run.json',
+    'weights',
+    'weights/last',
+    'weights/last/model.json',
+    'weights/last/weights.bin',
+  ]);
 });
 
-test('on a full disk the editor\'s run.json writes leave no temporary either', async (t) => {
+test("on a full disk the editor's run.json writes leave no temporary either", async (t) => {
   const disk = smallDisk(t, 'host', '1m');
   if (!disk) return;
   const record: RunRecord = { name: 'r', status: 'queued', experiment: '/w/e.yaml', freeze: 0 };
@@ -120,31 +144,51 @@ head:
 `;
 
 /** Trains on `disk` until a filler leaves `leave` bytes after epoch 2; the run must then fail on its own. */
-async function trainUntilFull(name: string, disk: string, leave: number): Promise<{ exp: string; dir: string; filler: string; end: Extract<ProgressEvent, { type: 'end' }>; code: number | null }> {
+async function trainUntilFull(
+  name: string,
+  disk: string,
+  leave: number,
+): Promise<{ exp: string; dir: string; filler: string; end: Extract<ProgressEvent, { type: 'end' }>; code: number | null }> {
   const expDir = path.join(tmp, `${name}-exp`);
   mkdirSync(expDir, { recursive: true });
   writeFileSync(path.join(expDir, 'big.yaml'), BIG_MODEL);
-  const exp = writeExperiment(expDir, `${name}.experiment.yaml`, { model: 'big.yaml', data: '{ source: mnist, classes: [0, 1], limit: 128, valFraction: 0.1 }', epochs: 500, imgsz: 28 });
+  const exp = writeExperiment(expDir, `${name}.experiment.yaml`, {
+    model: 'big.yaml',
+    data: '{ source: mnist, classes: [0, 1], limit: 128, valFraction: 0.1 }',
+    epochs: 500,
+    imgsz: 28,
+  });
   const run = startCli(['train', exp, '--json', '--name', name, '--runs-dir', disk]);
   await run.waitFor((e) => e.type === 'epoch' && e.metrics.epoch === 2, 60_000);
   const filler = fill(disk, leave);
   const exit = await run.exit;
   const end = run.events[run.events.length - 1];
-  if (end?.type !== 'end') assert.fail(`the run ends with an end event (exit ${exit.code} ${exit.signal}); stderr: ${exit.stderr.slice(-1500)}`);
+  if (end?.type !== 'end')
+    assert.fail(`the run ends with an end event (exit ${exit.code} ${exit.signal}); stderr: ${exit.stderr.slice(-1500)}`);
   return { exp, dir: path.join(disk, name), filler, end, code: exit.code };
 }
 
 /** What must hold whichever write hit the full disk. */
 function assertKeptAndClean(dir: string, end: { error?: string }): number {
-  assert.match(end.error ?? '', /^disk full at \S+ \(ENOSPC: no space left on device\); kept weights\/last \(epoch \d+\) and the metrics of \d+ finished epoch\(s\); free some space, then resume/);
-  assert.deepEqual(allFiles(dir).filter((f) => /\.tmp$|\.old$/.test(f)), [], 'no temporary is left');
+  assert.match(
+    end.error ?? '',
+    /^disk full at \S+ \(ENOSPC: no space left on device\); kept weights\/last \(epoch \d+\) and the metrics of \d+ finished epoch\(s\); free some space, then resume/,
+  );
+  assert.deepEqual(
+    allFiles(dir).filter((f) => /\.tmp$|\.old$/.test(f)),
+    [],
+    'no temporary is left',
+  );
   const { metadata, weights } = readNamedWeights(path.join(dir, 'weights', 'last', 'model.json'));
   assert.ok(Object.keys(weights).length > 0, 'weights/last decodes');
   const kept = metadata!.epoch;
   assert.ok(kept >= 1, `weights/last holds epoch ${kept}`); // epoch 2 is announced before it is saved
   assert.match(end.error ?? '', new RegExp(`kept weights/last \\(epoch ${kept}\\)`));
   const epochs = readMetricsFile(path.join(dir, 'metrics.jsonl')).map((m) => m.epoch);
-  assert.deepEqual(epochs, epochs.map((_, i) => i + 1));
+  assert.deepEqual(
+    epochs,
+    epochs.map((_, i) => i + 1),
+  );
   assert.ok(epochs.length >= kept, 'every checkpointed epoch has its metrics');
   return kept;
 }
@@ -192,13 +236,24 @@ test('disk completely full at the end of a run: it fails with what was kept, in 
   assert.match(read?.error ?? '', /disk (was )?full/);
 
   rmSync(filler);
-  const resumed = runCli(['train', exp, '--json', '--name', 'full', '--runs-dir', disk, '--resume', '--epochs', String(raw.epochsDone! + 1)]);
+  const resumed = runCli([
+    'train',
+    exp,
+    '--json',
+    '--name',
+    'full',
+    '--runs-dir',
+    disk,
+    '--resume',
+    '--epochs',
+    String(raw.epochsDone! + 1),
+  ]);
   assert.equal(resumed.code, 0, resumed.stdout.slice(-1500) + resumed.stderr);
   assert.ok(!existsSync(path.join(dir, DISK_FULL_FILE)), 'the resumed run is no longer the failed one');
   assert.equal((await readRunRecord(dir))?.status, 'finished');
 });
 
-test('run.json cannot be rewritten on a full disk: disk-full.txt records the failure and the readers take it for the run\'s end', async (t) => {
+test("run.json cannot be rewritten on a full disk: disk-full.txt records the failure and the readers take it for the run's end", async (t) => {
   const disk = smallDisk(t, 'marker', '1m');
   if (!disk) return;
   const expFile = path.join(disk, 'e.yaml');
@@ -207,13 +262,23 @@ test('run.json cannot be rewritten on a full disk: disk-full.txt records the fai
   fill(disk);
   const events: ProgressEvent[] = [];
   const code = recordFailure(new DiskFullError(path.join(run.dir, 'weights', 'last'), 'ENOSPC'), {
-    run, runName: 'm', log: () => undefined, reporter: { event: (e: ProgressEvent) => void events.push(e), close: () => undefined } satisfies Reporter,
+    run,
+    runName: 'm',
+    log: () => undefined,
+    reporter: { event: (e: ProgressEvent) => void events.push(e), close: () => undefined } satisfies Reporter,
   });
   assert.equal(code, 1);
   const end = events.at(-1);
   assert.ok(end?.type === 'end' && end.status === 'failed', JSON.stringify(end));
-  assert.match(end.error ?? '', /^disk full at \S+weights\/last \(ENOSPC.*run\.json could not be rewritten on the full disk: \S+disk-full\.txt records the failure/);
-  assert.equal((JSON.parse(readFileSync(path.join(run.dir, 'run.json'), 'utf8')) as RunRecord).status, 'running', 'run.json itself could not change');
+  assert.match(
+    end.error ?? '',
+    /^disk full at \S+weights\/last \(ENOSPC.*run\.json could not be rewritten on the full disk: \S+disk-full\.txt records the failure/,
+  );
+  assert.equal(
+    (JSON.parse(readFileSync(path.join(run.dir, 'run.json'), 'utf8')) as RunRecord).status,
+    'running',
+    'run.json itself could not change',
+  );
   assert.ok(existsSync(path.join(run.dir, DISK_FULL_FILE)));
   const read = await readRunRecord(run.dir);
   assert.equal(read?.status, 'failed');

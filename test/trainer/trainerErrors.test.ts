@@ -50,17 +50,26 @@ test('a model whose input size differs from the pretrained weights: mismatches r
   const r = runCli(['train', path.join(dir, 'big.experiment.yaml'), '--json']);
   assert.equal(r.code, 0, r.stderr);
   const warn = r.events.filter((e) => e.type === 'log' && e.level === 'warn').map((e) => (e.type === 'log' ? e.message : ''));
-  assert.ok(warn.some((w) => /pretrained model\.5\.weight has shape \[72, 2\], the model needs \[392, 2\]: left untrained/.test(w)), warn.join('\n'));
+  assert.ok(
+    warn.some((w) => /pretrained model\.5\.weight has shape \[72, 2\], the model needs \[392, 2\]: left untrained/.test(w)),
+    warn.join('\n'),
+  );
 });
 
 test('NaN loss fails the run with a clear message', () => {
   const dir = path.join(tmp, 'nan');
   // Five stacked linear layers with a huge SGD step: the weights overflow within a few batches.
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'linear.yaml'), `backbone:\n  - [-1, 1, Flatten, []]\n${'  - [-1, 1, Dense, [256]]\n'.repeat(4)}  - [-1, 1, Dense, [nc]]\n`);
+  writeFileSync(
+    path.join(dir, 'linear.yaml'),
+    `backbone:\n  - [-1, 1, Flatten, []]\n${'  - [-1, 1, Dense, [256]]\n'.repeat(4)}  - [-1, 1, Dense, [nc]]\n`,
+  );
   writeExperiment(dir, 'nan.experiment.yaml', { data: MNIST_01, epochs: 3, optimizer: 'sgd', lr: 9.9, model: 'linear.yaml' });
   const { rec } = failedRun(dir, 'nan');
-  assert.match(rec.error!, /loss became (NaN|Infinity) at epoch 1, batch \d+\/4 \(lr 9\.9\): lower train\.lr or check the data; no epoch was finished/);
+  assert.match(
+    rec.error!,
+    /loss became (NaN|Infinity) at epoch 1, batch \d+\/4 \(lr 9\.9\): lower train\.lr or check the data; no epoch was finished/,
+  );
 });
 
 test('missing pretrained weights, bad freeze, taken run name, unknown option', () => {

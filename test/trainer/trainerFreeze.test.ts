@@ -40,7 +40,8 @@ async function kernelCounts(p: PreparedModel): Promise<Map<string, number>> {
   return counts;
 }
 
-const grads = (c: Map<string, number>): number[] => ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad'].map((k) => c.get(k) ?? 0);
+const grads = (c: Map<string, number>): number[] =>
+  ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad'].map((k) => c.get(k) ?? 0);
 
 test('nothing frozen: a filter gradient per conv, input gradient for the second conv, both pool gradients', async () => {
   assert.deepEqual(grads(await kernelCounts(await prepared(0))), [2, 1, 2]);
@@ -62,8 +63,12 @@ test('a frozen layer in the middle ([2]) gets no filter gradient; the gradient s
 
 test('a step moves trainable weights and statistics only; frozen batch norm runs in inference mode', async () => {
   const p = await prepared([0]);
-  const snapshot = (name: string): Float32Array => p.tfLayer(name)!.getWeights().map((w) => w.dataSync() as Float32Array)
-    .reduce((a, b) => Float32Array.from([...a, ...b]), new Float32Array(0));
+  const snapshot = (name: string): Float32Array =>
+    p
+      .tfLayer(name)!
+      .getWeights()
+      .map((w) => w.dataSync() as Float32Array)
+      .reduce((a, b) => Float32Array.from([...a, ...b]), new Float32Array(0));
   const before0 = { conv: snapshot('model.0.conv'), bn: snapshot('model.0.bn') };
   const before2 = { conv: snapshot('model.2.conv'), bn: snapshot('model.2.bn') };
   const opt = makeOptimizer('sgd', 0.1);

@@ -14,7 +14,11 @@ test('the head is replaced when the checkpoint was trained on other classes, kep
     writeExperiment(dir, 'pre.experiment.yaml', { data: MNIST_01, epochs: 1 });
     assert.equal(runCli(['train', 'pre.experiment.yaml', '--name', 'pre', '--json'], { cwd: dir }).code, 0);
     const weights = 'runs/pre/weights/best';
-    writeExperiment(dir, 'other.experiment.yaml', { data: '{ source: mnist, classes: [2, 3], limit: 64, valFraction: 0.05 }', weights, epochs: 1 });
+    writeExperiment(dir, 'other.experiment.yaml', {
+      data: '{ source: mnist, classes: [2, 3], limit: 64, valFraction: 0.05 }',
+      weights,
+      epochs: 1,
+    });
     writeExperiment(dir, 'same.experiment.yaml', { data: MNIST_01, weights, epochs: 1 });
     assert.equal(runCli(['train', 'other.experiment.yaml', '--name', 'other', '--json'], { cwd: dir }).code, 0);
     assert.equal(runCli(['train', 'same.experiment.yaml', '--name', 'same', '--json'], { cwd: dir }).code, 0);

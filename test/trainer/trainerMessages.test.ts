@@ -14,10 +14,15 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-messages-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 /** No Vulkan driver configured (lavapipe is only used when VK_ICD_FILENAMES points at it), engine auto. */
-const NO_DRIVER: NodeJS.ProcessEnv = { VK_ICD_FILENAMES: undefined, VK_DRIVER_FILES: undefined, VK_ADD_DRIVER_FILES: undefined, TRANSFER_LAB_ENGINE: '' };
+const NO_DRIVER: NodeJS.ProcessEnv = {
+  VK_ICD_FILENAMES: undefined,
+  VK_DRIVER_FILES: undefined,
+  VK_ADD_DRIVER_FILES: undefined,
+  TRANSFER_LAB_ENGINE: '',
+};
 const DAWN_NOISE = /vkCreateInstance|VulkanError|CheckVkSuccessImpl|VK_ERROR/;
 
-test('train with engine auto prints nothing of Dawn\'s on stderr; what it said is in the run log', () => {
+test("train with engine auto prints nothing of Dawn's on stderr; what it said is in the run log", () => {
   const dir = path.join(tmp, 'quiet');
   const exp = writeExperiment(dir, 'digits.experiment.yaml', { data: MNIST_01, epochs: 1 });
   const r = runCli(['train', exp, '--json', '--name', 'quiet'], { env: NO_DRIVER });
@@ -44,8 +49,11 @@ test('a runs folder that is a file: the run fails with a sentence naming the fil
   const end = r.events.find((x) => x.type === 'end');
   assert.ok(end && end.type === 'end' && end.error, JSON.stringify(end));
   assert.doesNotMatch(end.error, /^ENOTDIR/);
-  assert.equal(end.error, `cannot create the folder ${path.join(dir, 'runs', 'x')}: ${path.join(dir, 'runs')} is a file where a folder is needed. `
-    + 'Move or rename that file, or choose another folder (ENOTDIR).');
+  assert.equal(
+    end.error,
+    `cannot create the folder ${path.join(dir, 'runs', 'x')}: ${path.join(dir, 'runs')} is a file where a folder is needed. ` +
+      'Move or rename that file, or choose another folder (ENOTDIR).',
+  );
 });
 
 function fsError(code: string, syscall: string, p: string, message = `${code}: something, ${syscall} '${p}'`): NodeJS.ErrnoException {
@@ -53,11 +61,18 @@ function fsError(code: string, syscall: string, p: string, message = `${code}: s
 }
 
 test('file-system errors as sentences: what, where, what it means, what to do', () => {
-  assert.equal(describeFileError(fsError('EACCES', 'open', '/w/runs/a/train.log')),
-    'cannot open /w/runs/a/train.log: permission denied. Check its owner and permissions (ls -l), or choose a folder you can write to (EACCES).');
-  assert.equal(describeFileError(fsError('ENOSPC', 'write', '/w/runs/a/metrics.jsonl')),
-    'cannot write /w/runs/a/metrics.jsonl: the disk is full. Free some space, then try again (ENOSPC).');
-  assert.match(describeFileError(fsError('EROFS', 'mkdir', '/ro/runs/a'))!, /^cannot create the folder \/ro\/runs\/a: the file system is read-only\./);
+  assert.equal(
+    describeFileError(fsError('EACCES', 'open', '/w/runs/a/train.log')),
+    'cannot open /w/runs/a/train.log: permission denied. Check its owner and permissions (ls -l), or choose a folder you can write to (EACCES).',
+  );
+  assert.equal(
+    describeFileError(fsError('ENOSPC', 'write', '/w/runs/a/metrics.jsonl')),
+    'cannot write /w/runs/a/metrics.jsonl: the disk is full. Free some space, then try again (ENOSPC).',
+  );
+  assert.match(
+    describeFileError(fsError('EROFS', 'mkdir', '/ro/runs/a'))!,
+    /^cannot create the folder \/ro\/runs\/a: the file system is read-only\./,
+  );
   assert.match(describeFileError(fsError('ENOTDIR', 'mkdir', '/w/runs/a'))!, /part of that path is a file where a folder is needed/);
   // Errors that are not about a path keep their own message.
   assert.equal(describeFileError(new Error('loss became NaN')), undefined);
@@ -73,5 +88,8 @@ test('file-system errors as sentences: what, where, what it means, what to do', 
   } catch (err) {
     caught = err;
   }
-  assert.match(explainFileError(caught)!, new RegExp(`: ${path.join(dir, 'file').replace(/[\\/.]/g, '\\$&')} is a file where a folder is needed`));
+  assert.match(
+    explainFileError(caught)!,
+    new RegExp(`: ${path.join(dir, 'file').replace(/[\\/.]/g, '\\$&')} is a file where a folder is needed`),
+  );
 });

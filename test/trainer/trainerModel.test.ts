@@ -57,12 +57,13 @@ test('layer names map to tfjs and back; tfjs weight names map to parameter names
   assert.throws(() => toTfName('model.1__x'), /reserves/);
 });
 
-test('YOLOv5 blocks build with the summary\'s parameter count and train on wasm', async () => {
+test("YOLOv5 blocks build with the summary's parameter count and train on wasm", async () => {
   const file = path.join(tmp, 'many.yaml');
   writeFileSync(file, MANY_BLOCKS);
   const p = await prepareModel({ modelFile: file, imageShape: [32, 32, 3], classes: 4, seed: 1, freeze: [0, 1, 'model.2.m.0'] });
   assert.equal(p.freeze.totalParams, p.summary.totalParams);
-  for (const m of p.summary.modules) for (const l of m.layers) if (l.params.length) assert.ok(p.tfLayer(l.name), `${l.name} has no tfjs layer`);
+  for (const m of p.summary.modules)
+    for (const l of m.layers) if (l.params.length) assert.ok(p.tfLayer(l.name), `${l.name} has no tfjs layer`);
   assert.deepEqual(p.freeze.frozenModules, ['model.0', 'model.1']);
   assert.deepEqual(p.freeze.partialModules, ['model.2']);
   assert.equal(p.tfLayer('model.2.m.0.cv1.conv')!.trainable, false);
@@ -86,13 +87,20 @@ test('YOLOv5 blocks build with the summary\'s parameter count and train on wasm'
 
 test('Detect heads and unknown-to-tfjs convolutions are refused with the module named', async () => {
   const file = path.join(tmp, 'detect.yaml');
-  writeFileSync(file, `nc: 2\nanchors: 1\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n  - [-1, 1, Conv, [16, 3, 2]]\nhead:\n  - [[0, 1], 1, Detect, [nc, anchors]]\n`);
-  await assert.rejects(prepareModel({ modelFile: file, imageShape: [32, 32, 3], classes: 2, seed: 1, freeze: 0 }),
-    /model\.2 is a Detect head \(object detection\): the trainer trains image classifiers; end the model with Classify \[nc\] or Dense \[nc\]/);
+  writeFileSync(
+    file,
+    `nc: 2\nanchors: 1\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n  - [-1, 1, Conv, [16, 3, 2]]\nhead:\n  - [[0, 1], 1, Detect, [nc, anchors]]\n`,
+  );
+  await assert.rejects(
+    prepareModel({ modelFile: file, imageShape: [32, 32, 3], classes: 2, seed: 1, freeze: 0 }),
+    /model\.2 is a Detect head \(object detection\): the trainer trains image classifiers; end the model with Classify \[nc\] or Dense \[nc\]/,
+  );
   const flat = path.join(tmp, 'noclass.yaml');
   writeFileSync(flat, 'backbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n');
-  await assert.rejects(prepareModel({ modelFile: flat, imageShape: [32, 32, 3], classes: 2, seed: 1, freeze: 0 }),
-    /the last module model\.0 \(Conv\) outputs \[16, 16, 16\]; a classifier for 2 classes must end in Classify \[nc\] or Dense \[nc\]/);
+  await assert.rejects(
+    prepareModel({ modelFile: flat, imageShape: [32, 32, 3], classes: 2, seed: 1, freeze: 0 }),
+    /the last module model\.0 \(Conv\) outputs \[16, 16, 16\]; a classifier for 2 classes must end in Classify \[nc\] or Dense \[nc\]/,
+  );
 });
 
 test('pretrained weights load by name; a new class count replaces only the head; model.json models train', async () => {
@@ -118,8 +126,13 @@ test('pretrained weights load by name; a new class count replaces only the head;
   // The saved model.json as an architecture of its own (a "tfjs" model): loads, resizes its head, freezes by module.
   const json = await prepareModel({ modelFile: path.join(folder, 'model.json'), imageShape: [14, 14, 1], classes: 3, seed: 1, freeze: 1 });
   assert.equal(json.summary.kind, 'tfjs');
-  assert.ok(json.notes.some((n) => /classifier head model__5 replaced: 2 → 3 classes/.test(n)), json.notes.join('\n'));
+  assert.ok(
+    json.notes.some((n) => /classifier head model__5 replaced: 2 → 3 classes/.test(n)),
+    json.notes.join('\n'),
+  );
   assert.ok(json.freeze.trainableParams < json.freeze.totalParams);
-  await assert.rejects(prepareModel({ modelFile: path.join(folder, 'model.json'), imageShape: [28, 28, 1], classes: 3, seed: 1, freeze: 0 }),
-    /image size mismatch: .*model\.json expects input 14x14x1 but the data gives 28x28x1/);
+  await assert.rejects(
+    prepareModel({ modelFile: path.join(folder, 'model.json'), imageShape: [28, 28, 1], classes: 3, seed: 1, freeze: 0 }),
+    /image size mismatch: .*model\.json expects input 14x14x1 but the data gives 28x28x1/,
+  );
 });

@@ -18,7 +18,10 @@ const line = (epoch: number): string => JSON.stringify({ epoch, 'train/loss': 0.
 test('metrics.jsonl: a torn last line and broken lines are skipped, NaN written as null is kept', () => {
   const text = `${line(1)}\n${line(2)}\nnot json\n${line(3)}\n{"epoch": 4, "train/lo`;
   const r = parseMetricsText(text);
-  assert.deepEqual(r.metrics.map((m) => m.epoch), [1, 2, 3]);
+  assert.deepEqual(
+    r.metrics.map((m) => m.epoch),
+    [1, 2, 3],
+  );
   assert.deepEqual(r.badLines, [3]);
   assert.equal(r.tornTail, '{"epoch": 4, "train/lo');
   assert.equal(r.metrics[0]['val/loss'], null);
@@ -48,7 +51,10 @@ test('atomic file and folder writes leave no temporaries; an interrupted folder 
   writeFolderAtomic(dir, { 'model.json': '2', 'weights.bin': new Uint8Array([3]) });
   assert.equal(readFileSync(path.join(dir, 'model.json'), 'utf8'), '2');
   assert.deepEqual(readdirSync(path.join(tmp, 'weights')), ['last']);
-  assert.deepEqual(readdirSync(tmp).filter((n) => n.includes('.tmp')), []);
+  assert.deepEqual(
+    readdirSync(tmp).filter((n) => n.includes('.tmp')),
+    [],
+  );
   // Killed between "old aside" and "new in": only last.old exists, and readers use it.
   renameSync(dir, `${dir}.old`);
   assert.equal(readableFolder(dir), `${dir}.old`);

@@ -38,7 +38,10 @@ test('SIGTERM mid-epoch: batch finishes, weights/last written, status stopped, e
   assert.equal(rec.status, 'stopped');
   assert.equal(rec.epochsDone, 2);
   assert.ok(rec.endedAt);
-  assert.deepEqual(readMetricsFile(path.join(dir, 'metrics.jsonl')).map((m) => m.epoch), [1, 2]);
+  assert.deepEqual(
+    readMetricsFile(path.join(dir, 'metrics.jsonl')).map((m) => m.epoch),
+    [1, 2],
+  );
   assert.equal(lastEpochInWeights(dir), 2);
   assert.ok(run.events.some((e) => e.type === 'log' && /SIGTERM received: stopping after the current batch/.test(e.message)));
   assert.deepEqual(run.events[run.events.length - 1], { type: 'end', run: 'term', status: 'stopped' });
@@ -51,9 +54,15 @@ test('SIGTERM mid-epoch: batch finishes, weights/last written, status stopped, e
 
   const resumed = runCli(['train', exp, '--json', '--name', 'term', '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout.slice(-1500));
-  assert.deepEqual(resumed.events.filter((e) => e.type === 'epoch').map((e) => (e.type === 'epoch' ? e.metrics.epoch : 0)), [3, 4, 5]);
+  assert.deepEqual(
+    resumed.events.filter((e) => e.type === 'epoch').map((e) => (e.type === 'epoch' ? e.metrics.epoch : 0)),
+    [3, 4, 5],
+  );
   assert.ok(resumed.events.some((e) => e.type === 'log' && /optimizer state restored/.test(e.message)));
-  assert.deepEqual(readMetricsFile(path.join(dir, 'metrics.jsonl')).map((m) => m.epoch), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    readMetricsFile(path.join(dir, 'metrics.jsonl')).map((m) => m.epoch),
+    [1, 2, 3, 4, 5],
+  );
   assert.equal(readFileSync(path.join(dir, 'results.csv'), 'utf8').trim().split('\n').length, 6);
   assert.equal(record(dir).status, 'finished');
   assert.equal(record(dir).epochsDone, 5);
@@ -72,7 +81,10 @@ test('kill -9: metrics.jsonl stays valid (a torn last line is ignored and trimme
   const parsed = parseMetricsText(text);
   assert.deepEqual(parsed.badLines, []);
   assert.ok(parsed.metrics.length >= 2 && parsed.metrics.length < 6);
-  assert.deepEqual(parsed.metrics.map((m) => m.epoch), parsed.metrics.map((_, i) => i + 1));
+  assert.deepEqual(
+    parsed.metrics.map((m) => m.epoch),
+    parsed.metrics.map((_, i) => i + 1),
+  );
   assert.equal(record(dir).status, 'running'); // the process never got to say otherwise
   assert.ok(existsSync(path.join(dir, 'weights', 'last', 'model.json')));
 
@@ -84,12 +96,18 @@ test('kill -9: metrics.jsonl stays valid (a torn last line is ignored and trimme
   const after = parseMetricsText(readFileSync(file, 'utf8'));
   assert.equal(after.tornTail, undefined);
   assert.deepEqual(after.badLines, []);
-  assert.deepEqual(after.metrics.map((m) => m.epoch), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    after.metrics.map((m) => m.epoch),
+    [1, 2, 3, 4, 5, 6],
+  );
   assert.equal(record(dir).status, 'finished');
 });
 
 test('--resume of a finished run asks for more epochs; --epochs extends it', () => {
-  const exp = writeExperiment(path.join(tmp, 'more'), 'more.experiment.yaml', { data: '{ source: mnist, classes: [0, 1], limit: 32, valFraction: 0.05 }', epochs: 1 });
+  const exp = writeExperiment(path.join(tmp, 'more'), 'more.experiment.yaml', {
+    data: '{ source: mnist, classes: [0, 1], limit: 32, valFraction: 0.05 }',
+    epochs: 1,
+  });
   assert.equal(runCli(['train', exp, '--json']).code, 0);
   const again = runCli(['train', exp, '--json', '--resume']);
   assert.equal(again.code, 1);
@@ -97,17 +115,26 @@ test('--resume of a finished run asks for more epochs; --epochs extends it', () 
   assert.equal(record(path.join(tmp, 'more', 'runs', 'more')).status, 'finished', 'a refused resume leaves the run as it was');
   const more = runCli(['train', exp, '--json', '--resume', '--epochs', '2']);
   assert.equal(more.code, 0, more.stderr);
-  assert.deepEqual(readMetricsFile(path.join(tmp, 'more', 'runs', 'more', 'metrics.jsonl')).map((m) => m.epoch), [1, 2]);
+  assert.deepEqual(
+    readMetricsFile(path.join(tmp, 'more', 'runs', 'more', 'metrics.jsonl')).map((m) => m.epoch),
+    [1, 2],
+  );
 });
 
 test('killed at its very end (after epochsDone, or between weights/last and epochsDone): --resume settles it as finished', () => {
-  const exp = writeExperiment(path.join(tmp, 'end'), 'end.experiment.yaml', { data: '{ source: mnist, classes: [0, 1], limit: 64, valFraction: 0.1 }', epochs: 3 });
+  const exp = writeExperiment(path.join(tmp, 'end'), 'end.experiment.yaml', {
+    data: '{ source: mnist, classes: [0, 1], limit: 64, valFraction: 0.1 }',
+    epochs: 3,
+  });
   const first = runCli(['train', exp, '--json', '--name', 'end']);
   assert.equal(first.code, 0, first.stderr);
   const dir = path.join(tmp, 'end', 'runs', 'end');
   const finished = record(dir);
   const metrics = readMetricsFile(path.join(dir, 'metrics.jsonl'));
-  assert.deepEqual(metrics.map((m) => m.epoch), [1, 2, 3]);
+  assert.deepEqual(
+    metrics.map((m) => m.epoch),
+    [1, 2, 3],
+  );
   assert.equal(lastEpochInWeights(dir), 3);
   // A process that has exited: its pid is what a killed trainer leaves in run.json.
   const dead = spawnSync(process.execPath, ['-e', '0']).pid;
@@ -122,7 +149,10 @@ test('killed at its very end (after epochsDone, or between weights/last and epoc
     // The trainer's last two writes are epochsDone, then status: killed between them.
     ['after epochsDone', {}],
     // Killed after weights/last held epoch 3, before run.json said so.
-    ['between weights/last and epochsDone', { epochsDone: 2, bestAccuracy: Math.max(...metrics.slice(0, 2).map((m) => m['val/accuracy'])) }],
+    [
+      'between weights/last and epochsDone',
+      { epochsDone: 2, bestAccuracy: Math.max(...metrics.slice(0, 2).map((m) => m['val/accuracy'])) },
+    ],
     // Marked failed by a window that found it dead, then resumed from the editor: queued again.
     ['and queued again to resume', { status: 'queued' }],
   ];
@@ -130,9 +160,16 @@ test('killed at its very end (after epochsDone, or between weights/last and epoc
     killedAt(patch);
     const resumed = runCli(['train', exp, '--json', '--name', 'end', '--resume']);
     assert.equal(resumed.code, 0, `${when}: ${resumed.stdout.slice(-1500)} ${resumed.stderr}`);
-    assert.deepEqual(resumed.events.filter((e) => e.type === 'epoch'), [], `${when}: nothing is trained again`);
+    assert.deepEqual(
+      resumed.events.filter((e) => e.type === 'epoch'),
+      [],
+      `${when}: nothing is trained again`,
+    );
     assert.deepEqual(resumed.events[resumed.events.length - 1], { type: 'end', run: 'end', status: 'finished' }, when);
-    assert.ok(resumed.events.some((e) => e.type === 'log' && /had trained and saved all 3 epochs .*: marked finished/.test(e.message)), when);
+    assert.ok(
+      resumed.events.some((e) => e.type === 'log' && /had trained and saved all 3 epochs .*: marked finished/.test(e.message)),
+      when,
+    );
     const settled = record(dir);
     assert.equal(settled.status, 'finished', when);
     assert.equal(settled.epochsDone, 3, when);
@@ -146,15 +183,23 @@ test('killed at its very end (after epochsDone, or between weights/last and epoc
 });
 
 test('without --stop-with-parent a trainer ignores its stdin closing (a terminal or the editor starts it so)', async () => {
-  const exp = writeExperiment(path.join(tmp, 'stdin'), 'stdin.experiment.yaml', { data: '{ source: mnist, classes: [0, 1], limit: 64, valFraction: 0.1 }', epochs: 2 });
+  const exp = writeExperiment(path.join(tmp, 'stdin'), 'stdin.experiment.yaml', {
+    data: '{ source: mnist, classes: [0, 1], limit: 64, valFraction: 0.1 }',
+    epochs: 2,
+  });
   const child = spawn(process.execPath, [TRAINER, 'train', exp, '--json', '--name', 'stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.end();
   let out = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    out += c;
+  });
   const code = await new Promise((resolve) => child.on('close', resolve));
   assert.equal(code, 0, out.slice(-1500));
   assert.equal(record(path.join(tmp, 'stdin', 'runs', 'stdin')).status, 'finished');
-  const refused = spawnSync(process.execPath, [TRAINER, 'train', exp, '--json', '--name', 'stdin-2', '--stop-with-parent'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const refused = spawnSync(process.execPath, [TRAINER, 'train', exp, '--json', '--name', 'stdin-2', '--stop-with-parent'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
   assert.equal(refused.status, 2, 'stdin /dev/null is no parent pipe');
   assert.match(refused.stderr, /--stop-with-parent needs stdin to be a pipe/);
 });

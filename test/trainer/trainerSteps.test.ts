@@ -11,7 +11,9 @@ before(async () => {
 test('evaluate: accuracy and top-5 over a set, top-5 only with more than 5 classes', async () => {
   // A "model" that outputs fixed scores: class i scores 7-i, so top-1 is class 0 and top-5 is 0…4.
   const input = tf.input({ shape: [1] });
-  const out = tf.layers.dense({ units: 7, useBias: true, kernelInitializer: 'zeros', biasInitializer: tf.initializers.constant({ value: 0 }), name: 'fixed' }).apply(input) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: 7, useBias: true, kernelInitializer: 'zeros', biasInitializer: tf.initializers.constant({ value: 0 }), name: 'fixed' })
+    .apply(input) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: out });
   model.getLayer('fixed').setWeights([tf.zeros([1, 7]), tf.tensor1d([7, 6, 5, 4, 3, 2, 1])]);
   const set = { arrays: [new Float32Array(4)], shapes: [[1]], labels: Int32Array.from([0, 4, 5, 6]), count: 4 };

@@ -26,15 +26,22 @@ test('chooseWasmThreads: threads where a step has the work for them and the run 
   assert.match(small.reason, /25 MFLOP: too little work/);
   assert.match(chooseWasmThreads(0.04e6, runCpus({}, 8), auto).reason, /0\.040 MFLOP/);
   assert.equal(chooseWasmThreads(undefined, runCpus({}, 8), auto).threads, 1);
-  assert.deepEqual(chooseWasmThreads(1, runCpus({}, 1), { TRANSFER_LAB_WASM_THREADS: '3' }), { threads: 3, reason: 'set by TRANSFER_LAB_WASM_THREADS' });
+  assert.deepEqual(chooseWasmThreads(1, runCpus({}, 1), { TRANSFER_LAB_WASM_THREADS: '3' }), {
+    threads: 3,
+    reason: 'set by TRANSFER_LAB_WASM_THREADS',
+  });
   assert.equal(chooseWasmThreads(626e6, two, { TRANSFER_LAB_WASM_THREADS: '1' }).threads, 1, '1 turns threads off');
   assert.throws(() => chooseWasmThreads(1, two, { TRANSFER_LAB_WASM_THREADS: 'two' }), /must be a whole number/);
 });
 
-test('runCpus: Slurm\'s allocation, the editor\'s share, else the machine', () => {
+test("runCpus: Slurm's allocation, the editor's share, else the machine", () => {
   assert.deepEqual(runCpus({ TRANSFER_LAB_CPUS: '1' }, 8).cpus, 1);
   assert.match(runCpus({ TRANSFER_LAB_CPUS: '3' }, 4).from, /3 CPUs from the editor \(it keeps one of the machine's 4/);
-  assert.equal(runCpus({ TRANSFER_LAB_CPUS: '7', SLURM_JOB_ID: '7', SLURM_CPUS_PER_TASK: '2' }, 8).cpus, 2, 'a job on a cluster node ignores the submitting editor\'s share');
+  assert.equal(
+    runCpus({ TRANSFER_LAB_CPUS: '7', SLURM_JOB_ID: '7', SLURM_CPUS_PER_TASK: '2' }, 8).cpus,
+    2,
+    "a job on a cluster node ignores the submitting editor's share",
+  );
   assert.equal(runCpus({ TRANSFER_LAB_CPUS: '16' }, 8).cpus, 8, 'never more than the machine');
   assert.equal(runCpus({ SLURM_JOB_ID: '7' }, 8).cpus, 1, 'a Slurm task has one CPU unless --cpus-per-task');
   assert.equal(runCpus({ SLURM_JOB_ID: '7', SLURM_CPUS_PER_TASK: '3' }, 8).cpus, 3);
@@ -61,5 +68,7 @@ test('a run on two XNNPACK threads trains the same model as on one', () => {
   assert.match(two.log, /wasm threads: 2 \(set by TRANSFER_LAB_WASM_THREADS; \d+ CPUs?\)/);
   assert.equal(two.losses.length, 4);
   // XNNPACK splits the output among threads, not the sums: the same floats.
-  two.losses.forEach((l, i) => assert.ok(Math.abs(l - one.losses[i]) <= 1e-6 * Math.abs(one.losses[i]), `loss ${i}: ${l} vs ${one.losses[i]}`));
+  two.losses.forEach((l, i) =>
+    assert.ok(Math.abs(l - one.losses[i]) <= 1e-6 * Math.abs(one.losses[i]), `loss ${i}: ${l} vs ${one.losses[i]}`),
+  );
 });

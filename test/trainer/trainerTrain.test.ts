@@ -48,9 +48,24 @@ test('train on mnist: events, run folder, metrics, weights', () => {
   assert.equal(readFileSync(path.join(dir, 'experiment.yaml'), 'utf8'), readFileSync(exp, 'utf8'));
 
   const metrics: EpochMetrics[] = readMetricsFile(path.join(dir, 'metrics.jsonl'));
-  assert.deepEqual(metrics.map((m) => m.epoch), [1, 2]);
+  assert.deepEqual(
+    metrics.map((m) => m.epoch),
+    [1, 2],
+  );
   for (const m of metrics) {
-    for (const k of ['train/loss', 'val/loss', 'val/accuracy', 'lr', 'epoch_seconds', 'images_per_second', 'tensor_bytes', 'peak_tensor_bytes', 'rss_bytes', 'device_util', 'device_memory_bytes'] as const) {
+    for (const k of [
+      'train/loss',
+      'val/loss',
+      'val/accuracy',
+      'lr',
+      'epoch_seconds',
+      'images_per_second',
+      'tensor_bytes',
+      'peak_tensor_bytes',
+      'rss_bytes',
+      'device_util',
+      'device_memory_bytes',
+    ] as const) {
       assert.equal(typeof m[k], 'number', `${k} in epoch ${m.epoch}`);
     }
     assert.equal(m['val/top5'], undefined, 'top5 only with more than 5 classes');
@@ -70,13 +85,22 @@ test('transfer from the mnist run: pretrained weights, new head for 3 classes, f
   const best = path.join(tmp, 'mnist', 'runs', 'digits', 'weights', 'best');
   assert.ok(existsSync(best), 'needs the previous test');
   const exp = writeExperiment(path.join(tmp, 'mnist'), 'transfer.experiment.yaml', {
-    data: '{ source: mnist, classes: [2, 3, 4], limit: 60, valFraction: 0.05 }', weights: 'runs/digits/weights/best', freeze: '4', epochs: 2,
+    data: '{ source: mnist, classes: [2, 3, 4], limit: 60, valFraction: 0.05 }',
+    weights: 'runs/digits/weights/best',
+    freeze: '4',
+    epochs: 2,
   });
   const r = runCli(['train', exp, '--json', '--name', 'tr']);
   assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
   const logs = r.events.filter((e) => e.type === 'log').map((e) => (e.type === 'log' ? e.message : ''));
-  assert.ok(logs.some((l) => /classifier head model\.5 replaced: 2 → 3 classes/.test(l)), logs.join('\n'));
-  assert.ok(logs.some((l) => /frozen-prefix cache: used/.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => /classifier head model\.5 replaced: 2 → 3 classes/.test(l)),
+    logs.join('\n'),
+  );
+  assert.ok(
+    logs.some((l) => /frozen-prefix cache: used/.test(l)),
+    logs.join('\n'),
+  );
   const rec = record(path.join(tmp, 'mnist', 'runs', 'tr'));
   assert.match(rec.weightsSha256 ?? '', /^[0-9a-f]{64}$/);
   assert.equal(rec.trainableParams, 3 * 3 * 8 * 3 + 3); // only Dense [nc]: 14x14 pooled twice is 3x3x8, to 3 classes
@@ -92,9 +116,18 @@ test('train on a generated PNG image folder with a corrupt file', () => {
   const r = runCli(['train', exp, '--json']);
   assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
   const logs = r.events.filter((e) => e.type === 'log').map((e) => (e.type === 'log' ? `${e.level} ${e.message}` : ''));
-  assert.ok(logs.some((l) => /^warn 1 corrupt image\(s\) skipped/.test(l)), logs.join('\n'));
-  assert.ok(logs.some((l) => /corrupt\.png: neither PNG nor JPEG data/.test(l)), logs.join('\n'));
-  assert.ok(logs.some((l) => /2 classes, 16 train, 8 val, 16x16x3/.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => /^warn 1 corrupt image\(s\) skipped/.test(l)),
+    logs.join('\n'),
+  );
+  assert.ok(
+    logs.some((l) => /corrupt\.png: neither PNG nor JPEG data/.test(l)),
+    logs.join('\n'),
+  );
+  assert.ok(
+    logs.some((l) => /2 classes, 16 train, 8 val, 16x16x3/.test(l)),
+    logs.join('\n'),
+  );
   const metrics = readMetricsFile(path.join(root, 'runs', 'colors', 'metrics.jsonl'));
   assert.equal(metrics.length, 4);
   assert.ok(metrics[3]['val/accuracy'] >= 0.99, `red vs blue should be learnt, got ${metrics[3]['val/accuracy']}`);

@@ -27,7 +27,13 @@ const OPTIMISER_AT = /typo\.experiment\.yaml:12:1: warning: unknown key 'optimis
 
 test('loadExperiment keeps the unknown keys as warnings, at their lines, with what was meant', async () => {
   const exp = await loadExperiment(typoExperiment(path.join(tmp, 'load')));
-  assert.deepEqual(unknownKeys(exp).map((d) => [d.line, d.column, d.severity]), [[11, 1, 'warning'], [12, 1, 'warning']]);
+  assert.deepEqual(
+    unknownKeys(exp).map((d) => [d.line, d.column, d.severity]),
+    [
+      [11, 1, 'warning'],
+      [12, 1, 'warning'],
+    ],
+  );
   assert.equal(exp.freeze, 0, 'the misspelt freeze is not applied');
 });
 
@@ -49,8 +55,14 @@ test('--allow-unknown-keys trains, and the warnings reach the run log (events an
   const r = runCli(['train', typoExperiment(dir), '--json', '--name', 'typo', '--allow-unknown-keys']);
   assert.equal(r.code, 0, r.stderr + r.stdout.slice(-1000));
   const warnings = r.events.filter((e) => e.type === 'log' && e.level === 'warn').map((e) => (e.type === 'log' ? e.message : ''));
-  assert.ok(warnings.some((w) => FREEZE_AT.test(w)), warnings.join('\n'));
-  assert.ok(warnings.some((w) => OPTIMISER_AT.test(w)), warnings.join('\n'));
+  assert.ok(
+    warnings.some((w) => FREEZE_AT.test(w)),
+    warnings.join('\n'),
+  );
+  assert.ok(
+    warnings.some((w) => OPTIMISER_AT.test(w)),
+    warnings.join('\n'),
+  );
   const log = readFileSync(path.join(dir, 'runs', 'typo', 'train.log'), 'utf8');
   assert.match(log, new RegExp(`WARN .*${FREEZE_AT.source}`));
   assert.equal((JSON.parse(readFileSync(path.join(dir, 'runs', 'typo', 'run.json'), 'utf8')) as { status: string }).status, 'finished');
@@ -73,7 +85,9 @@ test('modules prints the warnings on stderr; sweep refuses like train', () => {
 
 test('sweep --allow-unknown-keys passes the permission on to its runs', () => {
   const dir = path.join(tmp, 'sweep');
-  const s = runCli(['sweep', typoExperiment(dir), '--freeze', '0', '--epochs', '1', '--name', 'sw', '--json', '--allow-unknown-keys'], { timeoutMs: 120_000 });
+  const s = runCli(['sweep', typoExperiment(dir), '--freeze', '0', '--epochs', '1', '--name', 'sw', '--json', '--allow-unknown-keys'], {
+    timeoutMs: 120_000,
+  });
   assert.equal(s.code, 0, s.stderr.slice(-2000));
   assert.match(s.stderr, FREEZE_AT, 'the sweep warns');
   const rec = JSON.parse(readFileSync(path.join(dir, 'runs', 'sw-freeze-0', 'run.json'), 'utf8')) as { status: string };

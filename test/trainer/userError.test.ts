@@ -26,12 +26,22 @@ import { PythonNotFoundError } from '../../src/trainer/yolov5/pythonCommand';
 
 test('every error a user fixes in their files or setup is a UserError; programming errors are not', () => {
   const user: unknown[] = [
-    new ExperimentError('/w/e.yaml', []), new UnknownKeysError([{ file: '/w/e.yaml', line: 3, column: 1, severity: 'warning', message: "unknown key 'frezee'" }]), new RunFolderError('x', '/w/runs/r/run.json'), new Yolov5SettingsError('x'),
-    new DataError('x'), new EngineError('x'), new ModelBuildError('x'), new FreezeError('x'), new WeightsFileError('x'),
-    new DiskFullError('/w/runs/r/run.json', 'ENOSPC'), new Yolov5FreezeError('x'), new PythonNotFoundError('x'),
+    new ExperimentError('/w/e.yaml', []),
+    new UnknownKeysError([{ file: '/w/e.yaml', line: 3, column: 1, severity: 'warning', message: "unknown key 'frezee'" }]),
+    new RunFolderError('x', '/w/runs/r/run.json'),
+    new Yolov5SettingsError('x'),
+    new DataError('x'),
+    new EngineError('x'),
+    new ModelBuildError('x'),
+    new FreezeError('x'),
+    new WeightsFileError('x'),
+    new DiskFullError('/w/runs/r/run.json', 'ENOSPC'),
+    new Yolov5FreezeError('x'),
+    new PythonNotFoundError('x'),
   ];
   for (const e of user) assert.ok(isUserError(e), `${(e as Error).name} is a UserError`);
-  for (const e of [new TypeError('x'), new RangeError('Invalid typed array length: 1e12'), new Error('x'), 'a string']) assert.equal(isUserError(e), false);
+  for (const e of [new TypeError('x'), new RangeError('Invalid typed array length: 1e12'), new Error('x'), 'a string'])
+    assert.equal(isUserError(e), false);
 });
 
 test('a failed run keeps a user error as its message only, and a programming error with its stack', () => {
@@ -42,7 +52,12 @@ test('a failed run keeps a user error as its message only, and a programming err
     const fail = (name: string, err: unknown): string => {
       const run = RunFolder.create(tmp, name, { status: 'running', experiment: exp, freeze: 0, epochs: 1 }, exp);
       const events: ProgressEvent[] = [];
-      recordFailure(err, { run, runName: name, log: (level, msg) => run.log(level, msg), reporter: { event: (e) => void events.push(e), close: () => undefined } satisfies Reporter });
+      recordFailure(err, {
+        run,
+        runName: name,
+        log: (level, msg) => run.log(level, msg),
+        reporter: { event: (e) => void events.push(e), close: () => undefined } satisfies Reporter,
+      });
       assert.equal(events.at(-1)?.type, 'end');
       return readFileSync(path.join(run.dir, 'train.log'), 'utf8');
     };

@@ -14,15 +14,18 @@ const TEXT = readFileSync(FIXTURE, 'utf8');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-yolov5-csv-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
-test('the fixture is YOLOv5\'s format: every cell right-aligned in 20 characters', () => {
+test("the fixture is YOLOv5's format: every cell right-aligned in 20 characters", () => {
   for (const line of TEXT.trimEnd().split('\n')) for (const cell of line.split(',')) assert.equal(cell.length, 20, `cell '${cell}'`);
 });
 
-test('header names are trimmed and are YOLOv5\'s columns; values parse, nan becomes null, 9.9e-06 a number', () => {
+test("header names are trimmed and are YOLOv5's columns; values parse, nan becomes null, 9.9e-06 a number", () => {
   const r = parseResultsCsv(TEXT);
   assert.deepEqual(r.header, [...YOLOV5_RESULTS_COLUMNS]);
   assert.deepEqual(r.problems, []);
-  assert.deepEqual(r.rows.map((x) => x.epoch), [0, 1, 2, 3]);
+  assert.deepEqual(
+    r.rows.map((x) => x.epoch),
+    [0, 1, 2, 3],
+  );
   assert.equal(r.rows[0]['metrics/mAP_0.5'], 0.67913);
   assert.equal(r.rows[0]['metrics/mAP_0.5:0.95'], 0.44563);
   assert.equal(r.rows[0]['val/cls_loss'], 0.0090142);
@@ -32,15 +35,25 @@ test('header names are trimmed and are YOLOv5\'s columns; values parse, nan beco
 
 test('a row without its newline is still being written: left for the next read', () => {
   const cut = TEXT.slice(0, TEXT.lastIndexOf('\n', TEXT.length - 2) + 30);
-  assert.deepEqual(parseResultsCsv(cut).rows.map((x) => x.epoch), [0, 1, 2]);
+  assert.deepEqual(
+    parseResultsCsv(cut).rows.map((x) => x.epoch),
+    [0, 1, 2],
+  );
 });
 
 test('malformed rows are reported with their line and skipped, the rest kept', () => {
   const lines = TEXT.trimEnd().split('\n');
-  const bad = [lines[0], lines[1], lines[2].replace('0.041016', '   oops'), lines[3].split(',').slice(0, 5).join(','), lines[4]].join('\n') + '\n';
+  const bad =
+    [lines[0], lines[1], lines[2].replace('0.041016', '   oops'), lines[3].split(',').slice(0, 5).join(','), lines[4]].join('\n') + '\n';
   const r = parseResultsCsv(bad);
-  assert.deepEqual(r.rows.map((x) => x.epoch), [0, 3]);
-  assert.deepEqual(r.problems.map((p) => p.line), [3, 4]);
+  assert.deepEqual(
+    r.rows.map((x) => x.epoch),
+    [0, 3],
+  );
+  assert.deepEqual(
+    r.problems.map((p) => p.line),
+    [3, 4],
+  );
   assert.match(r.problems[0].message, /train\/box_loss holds 'oops'/);
   assert.match(r.problems[1].message, /5 values for the header's 14 columns/);
   assert.match(parseResultsCsv('hello,world\n').problems[0].message, /not a YOLOv5 results\.csv header/);
@@ -53,23 +66,38 @@ test('followed incrementally: rows arrive as YOLOv5 appends them, torn writes wa
   const lines = TEXT.split('\n');
   // YOLOv5 writes the header with the first row, in one write.
   writeFileSync(file, `${lines[0]}\n${lines[1]}\n`);
-  assert.deepEqual((await tail.readNew()).rows.map((r) => r.epoch), [0]);
+  assert.deepEqual(
+    (await tail.readNew()).rows.map((r) => r.epoch),
+    [0],
+  );
   appendFileSync(file, lines[2].slice(0, 50));
   assert.deepEqual((await tail.readNew()).rows, [], 'half a row is not a row');
   appendFileSync(file, `${lines[2].slice(50)}\n${lines[3]}\n`);
-  assert.deepEqual((await tail.readNew()).rows.map((r) => r.epoch), [1, 2]);
+  assert.deepEqual(
+    (await tail.readNew()).rows.map((r) => r.epoch),
+    [1, 2],
+  );
   assert.deepEqual((await tail.readNew()).rows, [], 'nothing new');
   writeFileSync(file, `${lines[0]}\n`);
   const again = await tail.readNew();
   assert.equal(again.restarted, true);
   assert.deepEqual(again.rows, []);
   appendFileSync(file, `${lines[1]}\n`);
-  assert.deepEqual((await tail.readNew()).rows.map((r) => r.epoch), [0]);
+  assert.deepEqual(
+    (await tail.readNew()).rows.map((r) => r.epoch),
+    [0],
+  );
 });
 
 test('a row becomes an EpochMetrics line: 1-based epoch, summed losses, mAP fields, our measurements, the row kept whole', () => {
   const rows = parseResultsCsv(TEXT).rows;
-  const m = epochMetricsFromRow(rows[0], { seconds: 12.5, time: '2025-01-01T00:00:00.000Z', rssBytes: 2e9, deviceUtil: 91, deviceMemoryBytes: 5e9 });
+  const m = epochMetricsFromRow(rows[0], {
+    seconds: 12.5,
+    time: '2025-01-01T00:00:00.000Z',
+    rssBytes: 2e9,
+    deviceUtil: 91,
+    deviceMemoryBytes: 5e9,
+  });
   assert.equal(m.epoch, 1);
   assert.equal(epochNumber(rows[3]), 4);
   assert.ok(Math.abs(m['train/loss'] - (0.042337 + 0.065871 + 0.019773)) < 1e-12);

@@ -4,12 +4,30 @@ import { alignTracks, appendToAligned, lowerBound } from '../../webview/align';
 
 test('runs over the same epochs share x; shorter runs are padded with null', () => {
   const a = alignTracks([
-    { x: [1, 2, 3], ys: [[10, 20, 30], [1, 2, 3]] },
-    { x: [1, 2], ys: [[11, 21], [5, 6]] },
+    {
+      x: [1, 2, 3],
+      ys: [
+        [10, 20, 30],
+        [1, 2, 3],
+      ],
+    },
+    {
+      x: [1, 2],
+      ys: [
+        [11, 21],
+        [5, 6],
+      ],
+    },
   ]);
   assert.deepEqual(a.x, [1, 2, 3]);
-  assert.deepEqual(a.ys[0], [[10, 20, 30], [1, 2, 3]]);
-  assert.deepEqual(a.ys[1], [[11, 21, null], [5, 6, null]]);
+  assert.deepEqual(a.ys[0], [
+    [10, 20, 30],
+    [1, 2, 3],
+  ]);
+  assert.deepEqual(a.ys[1], [
+    [11, 21, null],
+    [5, 6, null],
+  ]);
 });
 
 test('different x values are merged into one sorted union', () => {

@@ -17,12 +17,29 @@ const CHROME = process.env.CHROME_PATH || '/usr/bin/chromium';
 const DIST = path.resolve(__dirname, '..', '..', '..', 'dist');
 const ORIGIN = 'http://panel.test';
 const NONCE = 'testNonce0123456789';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function epoch(n: number, acc: number, secs: number, bytes: number): EpochMetrics {
   return {
-    epoch: n, 'train/loss': 2 / n, 'val/loss': 2.2 / n, 'val/accuracy': acc, lr: 0.001, epoch_seconds: secs,
-    images_per_second: 1000 / secs, tensor_bytes: bytes, rss_bytes: 4e8 + bytes, time: new Date(Date.UTC(2024, 0, 1) + n * secs * 1000).toISOString(),
+    epoch: n,
+    'train/loss': 2 / n,
+    'val/loss': 2.2 / n,
+    'val/accuracy': acc,
+    lr: 0.001,
+    epoch_seconds: secs,
+    images_per_second: 1000 / secs,
+    tensor_bytes: bytes,
+    rss_bytes: 4e8 + bytes,
+    time: new Date(Date.UTC(2024, 0, 1) + n * secs * 1000).toISOString(),
   };
 }
 
@@ -57,7 +74,12 @@ before(async () => {
     assert.ok(existsSync(path.join(DIST, f)), `dist/${f} is missing: run \`npm run compile\` first`);
   }
   profile = mkdtempSync(path.join(tmpdir(), 'tl-webview-test-'));
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROME, headless: true, args: FLAGS, viewport: { width: 1200, height: 1400 } });
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROME,
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1200, height: 1400 },
+  });
 });
 
 after(async () => {
@@ -92,7 +114,13 @@ async function open(state?: unknown): Promise<Opened> {
       setState: (v: unknown) => (w.__state = v),
     });
   }, state);
-  const html = buildPanelHtml({ cspSource: ORIGIN, nonce: NONCE, scriptUri: `${ORIGIN}/dist/webview.js`, styleUri: `${ORIGIN}/dist/webview.css`, toolkitUri: `${ORIGIN}/dist/toolkit.min.js` });
+  const html = buildPanelHtml({
+    cspSource: ORIGIN,
+    nonce: NONCE,
+    scriptUri: `${ORIGIN}/dist/webview.js`,
+    styleUri: `${ORIGIN}/dist/webview.css`,
+    toolkitUri: `${ORIGIN}/dist/toolkit.min.js`,
+  });
   await page.route(`${ORIGIN}/**`, (route) => {
     const p = new URL(route.request().url()).pathname;
     if (p === '/index.html') return route.fulfill({ contentType: 'text/html', body: html });
@@ -135,7 +163,10 @@ test('renders the runs under the strict CSP: charts, summary with deltas, valid 
   assert.match(rows[0], /freeze-0[\s\S]*baseline/);
   assert.match(rows[1], /pt accuracy, 2\.0x faster, -8% RSS/);
   assert.match(rows[2], /6\.0x faster, -16% RSS/);
-  assert.equal(await o.page.locator('.tl-summary tr.tl-group-heading').innerText(), 't.experiment.yaml · data not recorded · single runs — baseline: freeze-0 (nothing frozen)');
+  assert.equal(
+    await o.page.locator('.tl-summary tr.tl-group-heading').innerText(),
+    't.experiment.yaml · data not recorded · single runs — baseline: freeze-0 (nothing frozen)',
+  );
   assert.equal(await o.page.locator('.tl-empty:not([hidden])').count(), 1);
   // The toolkit's elements were upgraded (it loaded as a module under the CSP).
   assert.equal(await o.page.evaluate(() => customElements.get('vscode-checkbox') !== undefined), true);
@@ -168,7 +199,11 @@ test('live messages update in place: appends, a new run, a removed run, a bad me
   const r = await o.waitRendered({ points: 25, runs: 3 });
   assert.equal(r.summaryRows, 3);
   await o.send({ type: 'appendEpochs', run: 'freeze-0', epochs: [{ epoch: 'eleven' }] });
-  await o.page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string; message?: string }> }).__posted.some((m) => m.type === 'log' && /ignored a message/.test(m.message ?? '')));
+  await o.page.waitForFunction(() =>
+    (window as unknown as { __posted: Array<{ type: string; message?: string }> }).__posted.some(
+      (m) => m.type === 'log' && /ignored a message/.test(m.message ?? ''),
+    ),
+  );
   assert.deepEqual(o.errors, []);
   await o.page.close();
 });
@@ -194,14 +229,20 @@ test('controls: hiding a run tells the host and is remembered; smoothing and axi
   await o.send(INIT);
   await o.waitRendered({ points: 30 });
   await o.page.locator('.tl-run-checks vscode-checkbox', { hasText: 'freeze-10' }).click();
-  await o.page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'setVisibleRuns'));
+  await o.page.waitForFunction(() =>
+    (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'setVisibleRuns'),
+  );
   const vis = (await o.posted()).filter((m) => m.type === 'setVisibleRuns').pop() as { runs: string[] };
   assert.deepEqual(vis.runs, ['freeze-0', 'freeze-24']);
   assert.match((await o.page.locator('.tl-summary tr.tl-run').nth(1).getAttribute('class')) ?? '', /tl-run-hidden/);
   await o.page.locator('input[type=range]').fill('0.6');
   await o.page.locator('vscode-dropdown').first().click();
   await o.page.locator('vscode-option', { hasText: 'Relative time' }).click();
-  const state = (await o.page.evaluate(() => (window as unknown as { __state: Record<string, unknown> }).__state)) as { hiddenRuns: string[]; smoothing: number; xAxis: string };
+  const state = (await o.page.evaluate(() => (window as unknown as { __state: Record<string, unknown> }).__state)) as {
+    hiddenRuns: string[];
+    smoothing: number;
+    xAxis: string;
+  };
   assert.deepEqual(state.hiddenRuns, ['freeze-10']);
   assert.equal(state.smoothing, 0.6);
   assert.equal(state.xAxis, 'relative');
@@ -213,8 +254,19 @@ test('controls: hiding a run tells the host and is remembered; smoothing and axi
   await again.send(INIT);
   await again.waitRendered({ points: 30 });
   assert.equal(await again.page.locator('input[type=range]').inputValue(), '0.6');
-  assert.equal(await again.page.locator('.tl-run-checks vscode-checkbox', { hasText: 'freeze-10' }).evaluate((c) => (c as HTMLElement & { checked: boolean }).checked), false);
-  assert.equal(await again.page.locator('vscode-dropdown').first().evaluate((d) => (d as HTMLElement & { value: string }).value), 'relative');
+  assert.equal(
+    await again.page
+      .locator('.tl-run-checks vscode-checkbox', { hasText: 'freeze-10' })
+      .evaluate((c) => (c as HTMLElement & { checked: boolean }).checked),
+    false,
+  );
+  assert.equal(
+    await again.page
+      .locator('vscode-dropdown')
+      .first()
+      .evaluate((d) => (d as HTMLElement & { value: string }).value),
+    'relative',
+  );
   await again.page.close();
 });
 
@@ -227,10 +279,20 @@ test('exports: PNG of a chart, SVG built from the data, table and series CSV', a
   await chart.locator('vscode-button', { hasText: 'SVG' }).click();
   await o.page.locator('vscode-button', { hasText: 'Table CSV' }).click();
   await o.page.locator('vscode-button', { hasText: 'Series CSV' }).click();
-  await o.page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'export').length === 4);
+  await o.page.waitForFunction(
+    () => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'export').length === 4,
+  );
   const ex = (await o.posted()).filter((m): m is Extract<WebviewMessage, { type: 'export' }> => m.type === 'export');
   for (const m of ex) assert.ok(isWebviewMessage(m));
-  assert.deepEqual(ex.map((m) => [m.format, m.what]), [['png', 'chart-accuracy'], ['svg', 'chart-accuracy'], ['csv', 'summary'], ['csv', 'series']]);
+  assert.deepEqual(
+    ex.map((m) => [m.format, m.what]),
+    [
+      ['png', 'chart-accuracy'],
+      ['svg', 'chart-accuracy'],
+      ['csv', 'summary'],
+      ['csv', 'series'],
+    ],
+  );
   const png = Buffer.from(ex[0].data.split(',')[1], 'base64');
   assert.equal(png.subarray(1, 4).toString(), 'PNG');
   assert.equal((ex[1].data.match(/<path d=/g) ?? []).length, 3, 'one polyline per run');
@@ -248,14 +310,21 @@ test('theme: a body class change re-reads the colours and redraws', async () => 
     document.body.style.setProperty('--vscode-editor-foreground', 'rgb(10, 20, 30)');
     document.body.className = 'vscode-light';
   });
-  await o.page.waitForFunction((n) => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'rendered').length > n, before);
+  await o.page.waitForFunction(
+    (n) => (window as unknown as { __posted: Array<{ type: string }> }).__posted.filter((m) => m.type === 'rendered').length > n,
+    before,
+  );
   // uPlot draws axis labels with the theme's foreground: the new one must appear on the canvas.
-  const hasColour = await o.page.locator('.tl-chart canvas').first().evaluate((c) => {
-    const canvas = c as HTMLCanvasElement;
-    const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 10) < 3 && Math.abs(d[i + 1] - 20) < 3 && Math.abs(d[i + 2] - 30) < 3 && d[i + 3] > 200) return true;
-    return false;
-  });
+  const hasColour = await o.page
+    .locator('.tl-chart canvas')
+    .first()
+    .evaluate((c) => {
+      const canvas = c as HTMLCanvasElement;
+      const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      for (let i = 0; i < d.length; i += 4)
+        if (Math.abs(d[i] - 10) < 3 && Math.abs(d[i + 1] - 20) < 3 && Math.abs(d[i + 2] - 30) < 3 && d[i + 3] > 200) return true;
+      return false;
+    });
   assert.ok(hasColour);
   assert.deepEqual(o.errors, []);
   await o.page.close();
@@ -271,11 +340,24 @@ test('summary groups: the sweep compares with its own freeze-0 run, the pretrain
   const runs = [
     mk('single-0', 0, { startedAt: '2024-01-02T00:00:00Z' }, 0.95, 3, 1e8),
     mk('s1-freeze-10', 10, { sweep: 's1' }, 0.85, 1.5, 6e7),
-    mk('pretrain', 0, { experiment: '/w/pretrain.experiment.yaml', data: 'mnist digits 0,1,2,3,4, all labels, 20% validation' }, 0.99, 2, 1e8),
+    mk(
+      'pretrain',
+      0,
+      { experiment: '/w/pretrain.experiment.yaml', data: 'mnist digits 0,1,2,3,4, all labels, 20% validation' },
+      0.99,
+      2,
+      1e8,
+    ),
     mk('s1-freeze-0', 0, { sweep: 's1', status: 'running', startedAt: '2024-01-01T00:00:00Z' }, 0.9, 3, 1e8),
   ];
   const o = await open();
-  await o.send({ type: 'init', runs: runs.map((r) => r.info), series: Object.fromEntries(runs.map((r) => [r.info.record.name, r.cols])), summary: {}, theme: 'dark' } satisfies HostMessage);
+  await o.send({
+    type: 'init',
+    runs: runs.map((r) => r.info),
+    series: Object.fromEntries(runs.map((r) => [r.info.record.name, r.cols])),
+    summary: {},
+    theme: 'dark',
+  } satisfies HostMessage);
   await o.waitRendered({ points: 16 });
   const headings = await o.page.locator('.tl-summary tr.tl-group-heading').allInnerTexts();
   assert.deepEqual(headings, [
@@ -284,8 +366,16 @@ test('summary groups: the sweep compares with its own freeze-0 run, the pretrain
     `transfer.experiment.yaml · ${digits} · sweep s1 — baseline: s1-freeze-0 (nothing frozen)`,
   ]);
   // The group bodies lay out as table rows: a run's cells stand under their column headers.
-  const headerX = await o.page.locator('.tl-summary thead th').nth(2).evaluate((e) => e.getBoundingClientRect().left);
-  const cellX = await o.page.locator('.tl-summary tr.tl-run').last().locator('td').nth(1).evaluate((e) => e.getBoundingClientRect().left);
+  const headerX = await o.page
+    .locator('.tl-summary thead th')
+    .nth(2)
+    .evaluate((e) => e.getBoundingClientRect().left);
+  const cellX = await o.page
+    .locator('.tl-summary tr.tl-run')
+    .last()
+    .locator('td')
+    .nth(1)
+    .evaluate((e) => e.getBoundingClientRect().left);
   assert.equal(cellX, headerX, 'the "vs baseline" cells line up with their header');
   const names = async () => o.page.locator('.tl-summary tr.tl-run th').allInnerTexts();
   assert.deepEqual(await names(), ['pretrain', 'single-0', 's1-freeze-0', 's1-freeze-10']);
@@ -303,11 +393,15 @@ test('summary groups: the sweep compares with its own freeze-0 run, the pretrain
   const picker = o.page.locator('vscode-dropdown').last();
   await picker.click();
   await picker.locator('vscode-option', { hasText: 'single-0' }).click();
-  await o.page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'setBaseline'));
+  await o.page.waitForFunction(() =>
+    (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'setBaseline'),
+  );
   const set = (await o.posted()).filter((m) => m.type === 'setBaseline');
   assert.deepEqual(set, [{ type: 'setBaseline', run: 'single-0' }]);
   for (const m of set) assert.ok(isWebviewMessage(m));
-  await o.page.waitForFunction(() => Array.from(document.querySelectorAll('.tl-group-heading')).some((h) => h.textContent?.includes('baseline: single-0 (your choice)')));
+  await o.page.waitForFunction(() =>
+    Array.from(document.querySelectorAll('.tl-group-heading')).some((h) => h.textContent?.includes('baseline: single-0 (your choice)')),
+  );
   assert.match(await row('single-0').innerText(), /baseline \(your choice\)/);
   assert.match(await row('s1-freeze-0').innerText(), /-5\.0 pt accuracy/);
   assert.doesNotMatch(await row('pretrain').innerText(), /baseline|pt accuracy/, 'other data: never compared');
@@ -317,15 +411,29 @@ test('summary groups: the sweep compares with its own freeze-0 run, the pretrain
 
 test('YOLOv5 runs: mAP@0.5 headers and deltas, GPU memory compared where recorded', async () => {
   const yolo = (name: string, freeze: number, map: number, secs: number, gpu: number) => ({
-    info: { ...info(name, freeze), record: { ...info(name, freeze).record, trainer: 'yolov5' as const, deviceSource: 'nvidia-smi' as const, sweep: 'y' } },
-    cols: toColumns(Array.from({ length: 3 }, (_, i) => ({
-      ...epoch(i + 1, 0, secs, 0), 'val/accuracy': null as unknown as number, tensor_bytes: null as unknown as number,
-      'val/mAP_0.5': map - 0.1 / (i + 1), device_memory_bytes: gpu,
-    }))),
+    info: {
+      ...info(name, freeze),
+      record: { ...info(name, freeze).record, trainer: 'yolov5' as const, deviceSource: 'nvidia-smi' as const, sweep: 'y' },
+    },
+    cols: toColumns(
+      Array.from({ length: 3 }, (_, i) => ({
+        ...epoch(i + 1, 0, secs, 0),
+        'val/accuracy': null as unknown as number,
+        tensor_bytes: null as unknown as number,
+        'val/mAP_0.5': map - 0.1 / (i + 1),
+        device_memory_bytes: gpu,
+      })),
+    ),
   });
   const runs = [yolo('y-freeze-0', 0, 0.5, 10, 8e9), yolo('y-freeze-10', 10, 0.501, 5, 6e9)];
   const o = await open();
-  await o.send({ type: 'init', runs: runs.map((r) => r.info), series: Object.fromEntries(runs.map((r) => [r.info.record.name, r.cols])), summary: {}, theme: 'dark' } satisfies HostMessage);
+  await o.send({
+    type: 'init',
+    runs: runs.map((r) => r.info),
+    series: Object.fromEntries(runs.map((r) => [r.info.record.name, r.cols])),
+    summary: {},
+    theme: 'dark',
+  } satisfies HostMessage);
   await o.waitRendered({ points: 6 });
   const headers = await o.page.locator('.tl-summary thead th').allInnerTexts();
   assert.ok(headers.includes('Best mAP@0.5') && headers.includes('Final mAP@0.5'), headers.join(' | '));

@@ -6,8 +6,16 @@ import { buildSummary } from '../../src/shared/panel/summary';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runFolder/contract';
 
 const ep = (n: number, acc: number, secs: number): EpochMetrics => ({
-  epoch: n, 'train/loss': 0.5, 'val/loss': 0.6, 'val/accuracy': acc, lr: 0.001, epoch_seconds: secs, images_per_second: 100,
-  tensor_bytes: 1000, rss_bytes: 2000, time: new Date(Date.UTC(2024, 0, 1, 0, 0, n)).toISOString(),
+  epoch: n,
+  'train/loss': 0.5,
+  'val/loss': 0.6,
+  'val/accuracy': acc,
+  lr: 0.001,
+  epoch_seconds: secs,
+  images_per_second: 100,
+  tensor_bytes: 1000,
+  rss_bytes: 2000,
+  time: new Date(Date.UTC(2024, 0, 1, 0, 0, n)).toISOString(),
 });
 const rec = (name: string, freeze: RunRecord['freeze']): RunRecord => ({ name, status: 'finished', experiment: '/e.yaml', freeze });
 
@@ -42,7 +50,10 @@ test('summary CSV: raw numbers plus deltas against the baseline', () => {
     { record: rec('f0', 0), cols: toColumns([ep(1, 0.8, 3), ep(2, 0.9, 3)]) },
     { record: rec('f10', 10), cols: toColumns([ep(1, 0.85, 1), ep(2, 0.88, 1)]) },
   ]);
-  const [head, base, frozen] = summaryToCsv(table).trimEnd().split('\r\n').map((l) => l.split(','));
+  const [head, base, frozen] = summaryToCsv(table)
+    .trimEnd()
+    .split('\r\n')
+    .map((l) => l.split(','));
   const col = (row: string[], name: string) => row[head.indexOf(name)];
   assert.equal(col(base, 'metric'), 'accuracy');
   assert.equal(col(base, 'best'), '0.9');

@@ -88,7 +88,7 @@ test('a zoom range draws that range at full detail, with one point beyond each e
   assert.equal(d.extend(9_999), false, 'zoomed views are rebuilt on change');
 });
 
-test('lines with gaps (another run\'s x) keep null where a bucket has none of their points', () => {
+test("lines with gaps (another run's x) keep null where a bucket has none of their points", () => {
   const x = Array.from({ length: 1_000 }, (_, i) => i);
   const a: Value[] = x.map((i) => (i < 500 ? i : null));
   const d = new Decimator(x, [a], 50);

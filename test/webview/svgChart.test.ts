@@ -3,13 +3,19 @@ import * as assert from 'node:assert/strict';
 import { buildSvgChart, linePoints, logTicks, niceTicks, escapeXml, type SvgChartSpec } from '../../webview/svgChart';
 
 const spec = (over: Partial<SvgChartSpec> = {}): SvgChartSpec => ({
-  title: 'Loss <val & train>', width: 600, height: 300, xRange: [1, 10], yRange: [0, 2], xLabel: 'Epoch',
+  title: 'Loss <val & train>',
+  width: 600,
+  height: 300,
+  xRange: [1, 10],
+  yRange: [0, 2],
+  xLabel: 'Epoch',
   lines: [
     { label: 'f0 val', color: '#4e79a7', x: [1, 2, 3, 10], y: [2, 1.5, null, 0.5] },
     { label: 'f0 train', color: '#4e79a7', dash: [6, 4], opacity: 0.3, x: [1, 10], y: [1.8, 0.4] },
   ],
   legend: [{ label: 'f0', color: '#4e79a7' }],
-  formatX: (v) => String(v), formatY: (v) => v.toFixed(1),
+  formatX: (v) => String(v),
+  formatY: (v) => v.toFixed(1),
   colors: { background: '#1e1e1e', foreground: '#cccccc', grid: '#333333' },
   ...over,
 });
@@ -41,7 +47,13 @@ test('long series are reduced per pixel column', () => {
   const n = 100_000;
   const x = Array.from({ length: n }, (_, i) => i);
   const y = x.map((i) => Math.sin(i / 50));
-  const pts = linePoints(x, y, (v) => (v / n) * 500, (v) => 100 - v * 50, false);
+  const pts = linePoints(
+    x,
+    y,
+    (v) => (v / n) * 500,
+    (v) => 100 - v * 50,
+    false,
+  );
   assert.ok(pts.length <= 4 * 501, `${pts.length} points`);
   // Extremes survive the reduction.
   assert.ok(Math.min(...pts.map((p) => p[1])) <= 50.01);

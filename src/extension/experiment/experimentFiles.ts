@@ -101,7 +101,10 @@ export class ExperimentFiles implements vscode.Disposable {
       picked: f.toString() === this.selected?.toString(),
       uri: f,
     }));
-    const choice = await vscode.window.showQuickPick(items, { title: 'Select Experiment', placeHolder: 'Experiment the Modules view and runs follow' });
+    const choice = await vscode.window.showQuickPick(items, {
+      title: 'Select Experiment',
+      placeHolder: 'Experiment the Modules view and runs follow',
+    });
     if (choice) await this.select(choice.uri);
   }
 

@@ -12,7 +12,10 @@ import { isExperimentFile } from './find';
 export const EXCLUDED_FOLDERS = ['node_modules', 'runs'] as const;
 
 export function isExcluded(relative: string): boolean {
-  return relative.split(/[\\/]/).slice(0, -1).some((part) => (EXCLUDED_FOLDERS as readonly string[]).includes(part));
+  return relative
+    .split(/[\\/]/)
+    .slice(0, -1)
+    .some((part) => (EXCLUDED_FOLDERS as readonly string[]).includes(part));
 }
 
 export interface QuickChoiceInput {
@@ -49,5 +52,8 @@ export async function quickExperimentChoice(input: QuickChoiceInput): Promise<st
 
 /** A candidate that cannot be stat'ed is no quick answer; the full search decides about it. */
 function isFile(file: string): Promise<boolean> {
-  return stat(file).then((s) => s.isFile(), () => false);
+  return stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }

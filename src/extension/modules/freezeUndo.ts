@@ -37,7 +37,9 @@ export class FreezeUndo implements vscode.Disposable {
       // Older changes to this file cannot apply either.
       this.changes = this.changes.filter((c) => c.uri.toString() !== uri.toString());
       this.updateContext();
-      void vscode.window.showWarningMessage(`Transfer Lab: ${path.basename(uri.fsPath)} changed since the last freeze change; nothing was undone (its editor's Undo has the edits).`);
+      void vscode.window.showWarningMessage(
+        `Transfer Lab: ${path.basename(uri.fsPath)} changed since the last freeze change; nothing was undone (its editor's Undo has the edits).`,
+      );
       return false;
     }
     const ok = await replaceAndSave(doc, change.offset, change.newText.length, change.oldText);
@@ -48,7 +50,11 @@ export class FreezeUndo implements vscode.Disposable {
   /** The title-bar button shows while the followed experiment has a change to undo. */
   updateContext(): void {
     const uri = this.current()?.toString();
-    void vscode.commands.executeCommand('setContext', CAN_UNDO_KEY, this.changes.some((c) => c.uri.toString() === uri));
+    void vscode.commands.executeCommand(
+      'setContext',
+      CAN_UNDO_KEY,
+      this.changes.some((c) => c.uri.toString() === uri),
+    );
   }
 
   dispose(): void {

@@ -92,7 +92,13 @@ export class ModelStateTracker implements vscode.Disposable {
     try {
       text = await this.readText(uri);
     } catch (e) {
-      const d: FileDiagnostic = { file: uri.fsPath, line: 1, column: 1, severity: 'error', message: `cannot read the experiment file: ${(e as Error).message}` };
+      const d: FileDiagnostic = {
+        file: uri.fsPath,
+        line: 1,
+        column: 1,
+        severity: 'error',
+        message: `cannot read the experiment file: ${(e as Error).message}`,
+      };
       this.publish(gen, { uri, errors: [d] }, [d]);
       return;
     }

@@ -21,7 +21,10 @@ export class ModulesTreeProvider implements vscode.TreeDataProvider<Node>, vscod
   private readonly disposables: vscode.Disposable[] = [];
 
   /** `onChange` hears every change written to the experiment file (the view's undo). */
-  constructor(private readonly tracker: ModelStateTracker, private readonly onChange?: (change: FreezeChange) => void) {
+  constructor(
+    private readonly tracker: ModelStateTracker,
+    private readonly onChange?: (change: FreezeChange) => void,
+  ) {
     this.view = vscode.window.createTreeView('transferLab.modules', {
       treeDataProvider: this,
       manageCheckboxStateManually: true,
@@ -45,7 +48,9 @@ export class ModulesTreeProvider implements vscode.TreeDataProvider<Node>, vscod
     const s = this.tracker.state;
     // Which experiment the view follows, where several could be meant.
     // (VS Code capitalises view titles, so a short name reads better than a file name.)
-    this.view.title = s ? `Modules: ${s.experiment?.name ?? path.basename(s.uri.fsPath).replace(/(\.experiment)?\.ya?ml$/, '')}` : 'Modules';
+    this.view.title = s
+      ? `Modules: ${s.experiment?.name ?? path.basename(s.uri.fsPath).replace(/(\.experiment)?\.ya?ml$/, '')}`
+      : 'Modules';
     if (!s) {
       this.rows = [];
       this.view.message = undefined;
@@ -71,7 +76,9 @@ export class ModulesTreeProvider implements vscode.TreeDataProvider<Node>, vscod
     const r = node.row;
     const item = new vscode.TreeItem(
       r.label,
-      node.kind === 'module' && node.row.children.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+      node.kind === 'module' && node.row.children.length > 0
+        ? vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.None,
     );
     item.id = r.id;
     item.description = r.description;
@@ -85,7 +92,9 @@ export class ModulesTreeProvider implements vscode.TreeDataProvider<Node>, vscod
     }
     if (node.kind === 'module') {
       item.contextValue = `module-${node.row.state}`;
-      item.iconPath = new vscode.ThemeIcon(node.row.state === 'frozen' ? 'lock' : node.row.state === 'partial' ? 'lock-small' : 'symbol-class');
+      item.iconPath = new vscode.ThemeIcon(
+        node.row.state === 'frozen' ? 'lock' : node.row.state === 'partial' ? 'lock-small' : 'symbol-class',
+      );
     } else {
       item.contextValue = 'layer';
       item.iconPath = new vscode.ThemeIcon('symbol-field');

@@ -14,9 +14,8 @@ export async function loadViewModel(exp: Experiment, text: string): Promise<{ su
   // Shard sizes are checked too (stat only): a truncated weights.bin shows at its manifest line.
   if (!exp.torchvision) return loadExperimentModel(exp, { text, verifyWeights: true });
   const python = await hostPython(exp);
-  return vscode.window.withProgress(
-    { location: { viewId: MODULES_VIEW_ID }, title: `Inspecting ${exp.model} with PyTorch` },
-    () => loadExperimentModel(exp, { text, python }),
+  return vscode.window.withProgress({ location: { viewId: MODULES_VIEW_ID }, title: `Inspecting ${exp.model} with PyTorch` }, () =>
+    loadExperimentModel(exp, { text, python }),
   );
 }
 

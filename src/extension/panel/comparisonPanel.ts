@@ -60,12 +60,22 @@ export class ComparisonPanel implements vscode.Disposable {
       ComparisonPanel.current.panel.reveal(undefined, false);
       return ComparisonPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(COMPARISON_VIEW_TYPE, 'Run comparison', vscode.ViewColumn.Beside, ComparisonPanel.webviewOptions(context));
+    const panel = vscode.window.createWebviewPanel(
+      COMPARISON_VIEW_TYPE,
+      'Run comparison',
+      vscode.ViewColumn.Beside,
+      ComparisonPanel.webviewOptions(context),
+    );
     return new ComparisonPanel(panel, context, source, options);
   }
 
   /** Restores a panel VS Code kept across a reload (WebviewPanelSerializer). */
-  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, source: RunsSource, options: PanelOptions = {}): ComparisonPanel {
+  static revive(
+    panel: vscode.WebviewPanel,
+    context: vscode.ExtensionContext,
+    source: RunsSource,
+    options: PanelOptions = {},
+  ): ComparisonPanel {
     ComparisonPanel.current?.panel.dispose();
     return new ComparisonPanel(panel, context, source, options);
   }
@@ -108,7 +118,11 @@ export class ComparisonPanel implements vscode.Disposable {
     this.runs.sync();
     // What is on disk now, even where a file event was missed (runs written by another process
     // while the watcher was busy); new runs arrive through onDidChange.
-    source.refresh?.().catch((e: unknown) => this.log(`comparison panel: re-reading the run folders failed: ${e instanceof Error ? e.message : String(e)}`));
+    source
+      .refresh?.()
+      .catch((e: unknown) =>
+        this.log(`comparison panel: re-reading the run folders failed: ${e instanceof Error ? e.message : String(e)}`),
+      );
   }
 
   /** The webview is loaded and listening. */
@@ -192,7 +206,11 @@ export class ComparisonPanel implements vscode.Disposable {
 
 /** Registers the serializer that restores the panel after a window reload. The lead adds the
  *  `onWebviewPanel:transferLab.comparison` activation event. */
-export function registerComparisonPanel(context: vscode.ExtensionContext, source: RunsSource, options: PanelOptions = {}): vscode.Disposable[] {
+export function registerComparisonPanel(
+  context: vscode.ExtensionContext,
+  source: RunsSource,
+  options: PanelOptions = {},
+): vscode.Disposable[] {
   return [
     vscode.window.registerWebviewPanelSerializer(COMPARISON_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {

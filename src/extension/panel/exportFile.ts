@@ -6,14 +6,18 @@ const PNG_PREFIX = 'data:image/png;base64,';
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 export const EXPORT_FILTERS: Record<ExportFormat, Record<string, string[]>> = {
-  csv: { 'CSV': ['csv'] },
+  csv: { CSV: ['csv'] },
   png: { 'PNG image': ['png'] },
   svg: { 'SVG image': ['svg'] },
 };
 
 /** "chart-accuracy" + png -> "transfer-lab-chart-accuracy.png"; anything odd in `what` becomes "-". */
 export function exportFileName(what: string, format: ExportFormat): string {
-  const safe = what.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 80) || 'export';
+  const safe =
+    what
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^[-.]+|-+$/g, '')
+      .slice(0, 80) || 'export';
   return `transfer-lab-${safe}.${format}`;
 }
 

@@ -30,9 +30,13 @@ export class RunColorBook {
 
   /** `saved`: what an earlier book gave (anything but palette colours is ignored); `onChange`
    *  gets everything given after each new assignment, to save. */
-  constructor(saved?: unknown, private readonly onChange?: (given: Record<string, string>) => void) {
+  constructor(
+    saved?: unknown,
+    private readonly onChange?: (given: Record<string, string>) => void,
+  ) {
     if (typeof saved === 'object' && saved !== null) {
-      for (const [name, color] of Object.entries(saved)) if (typeof color === 'string' && RUN_PALETTE.includes(color)) this.given.set(name, color);
+      for (const [name, color] of Object.entries(saved))
+        if (typeof color === 'string' && RUN_PALETTE.includes(color)) this.given.set(name, color);
     }
   }
 

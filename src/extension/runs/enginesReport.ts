@@ -33,10 +33,21 @@ export function parseEnginesJson(text: string): { engines: EngineInfo[]; chosen?
   if (!list) throw new Error(`the trainer's "engines --json" output has no engine list: ${text.slice(0, 200)}`);
   const engines: EngineInfo[] = [];
   for (const e of list as Record<string, unknown>[]) {
-    if (typeof e?.name !== 'string' || typeof e.available !== 'boolean') throw new Error(`unexpected engine entry ${JSON.stringify(e).slice(0, 200)}`);
-    engines.push({ name: e.name, available: e.available, reason: typeof e.reason === 'string' ? e.reason : '', from: typeof e.from === 'string' ? e.from : undefined });
+    if (typeof e?.name !== 'string' || typeof e.available !== 'boolean')
+      throw new Error(`unexpected engine entry ${JSON.stringify(e).slice(0, 200)}`);
+    engines.push({
+      name: e.name,
+      available: e.available,
+      reason: typeof e.reason === 'string' ? e.reason : '',
+      from: typeof e.from === 'string' ? e.from : undefined,
+    });
   }
   const chosenRaw = obj.chosen ?? obj.active;
-  const chosen = typeof chosenRaw === 'string' ? chosenRaw : typeof chosenRaw === 'object' && chosenRaw !== null && typeof (chosenRaw as { name?: unknown }).name === 'string' ? (chosenRaw as { name: string }).name : undefined;
+  const chosen =
+    typeof chosenRaw === 'string'
+      ? chosenRaw
+      : typeof chosenRaw === 'object' && chosenRaw !== null && typeof (chosenRaw as { name?: unknown }).name === 'string'
+        ? (chosenRaw as { name: string }).name
+        : undefined;
   return { engines, chosen, ...(typeof obj.error === 'string' ? { error: obj.error } : {}) };
 }

@@ -26,7 +26,9 @@ export function estimateSecondsLeft(i: EtaInput): number | undefined {
   if (perEpoch === undefined) return undefined;
   // What is left of the current epoch: measured when possible, else its share of a mean epoch.
   const currentLeft =
-    frac > 0 && i.currentEpochElapsed !== undefined && recent.length === 0 ? i.currentEpochElapsed / frac - i.currentEpochElapsed : perEpoch * (1 - frac);
+    frac > 0 && i.currentEpochElapsed !== undefined && recent.length === 0
+      ? i.currentEpochElapsed / frac - i.currentEpochElapsed
+      : perEpoch * (1 - frac);
   return Math.max(0, currentLeft + (remainingEpochs - 1) * perEpoch);
 }
 

@@ -33,7 +33,10 @@ export class FolderSync implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
 
-  constructor(private readonly runs: RunRegistry, private readonly host: FolderSyncHost) {}
+  constructor(
+    private readonly runs: RunRegistry,
+    private readonly host: FolderSyncHost,
+  ) {}
 
   watchFolder(folder: vscode.WorkspaceFolder): void {
     const files = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, RUN_FILES_GLOB));
@@ -101,13 +104,21 @@ export class FolderSync implements vscode.Disposable {
     const pid = this.host.childPid(dir);
     if (!record && !problem) {
       // No run.json: the folder was deleted (or never was a run).
-      const exists = await stat(dir).then(() => true, () => false);
+      const exists = await stat(dir).then(
+        () => true,
+        () => false,
+      );
       if (run && !exists && !this.host.holds(dir)) this.host.untrack(run);
       else if (run) await this.runs.readEpochs(run);
       return;
     }
     if (!run) {
-      const sortTime = record?.startedAt ? Date.parse(record.startedAt) : await stat(path.join(dir, 'run.json')).then((s) => s.mtimeMs, () => Date.now());
+      const sortTime = record?.startedAt
+        ? Date.parse(record.startedAt)
+        : await stat(path.join(dir, 'run.json')).then(
+            (s) => s.mtimeMs,
+            () => Date.now(),
+          );
       run = this.runs.track(dir, folder, record ?? brokenRecord(dir, problem!), sortTime);
       run.problem = problem;
       await this.runs.readEpochs(run);

@@ -10,7 +10,10 @@ import { describeFreeze, FreezeValueError, parseFreezeValues, sameFreeze, standa
 
 export async function pickFreezeValues(experiment: Experiment): Promise<{ values: FreezeSpec[] } | { refused: string }> {
   // The model as this experiment's data shapes it (input size, channels, classes).
-  const { summary, diagnostics } = await loadExperimentModel(experiment, experiment.torchvision ? { python: await hostPython(experiment) } : {});
+  const { summary, diagnostics } = await loadExperimentModel(
+    experiment,
+    experiment.torchvision ? { python: await hostPython(experiment) } : {},
+  );
   if (!summary) {
     const msg = `Cannot start a freeze sweep: ${formatDiagnostics(diagnostics.filter((d) => d.severity === 'error'))}`;
     void vscode.window.showErrorMessage(msg);
@@ -19,9 +22,20 @@ export async function pickFreezeValues(experiment: Experiment): Promise<{ values
   const moduleCount = summary.modules.length;
   const standard = standardFreezeChoices(summary);
   type Item = vscode.QuickPickItem & { freeze?: FreezeSpec; custom?: boolean };
-  const items: Item[] = standard.map((c) => ({ label: describeFreeze(c.freeze), description: c.label, detail: c.detail, picked: true, freeze: c.freeze }));
+  const items: Item[] = standard.map((c) => ({
+    label: describeFreeze(c.freeze),
+    description: c.label,
+    detail: c.detail,
+    picked: true,
+    freeze: c.freeze,
+  }));
   if (experiment.freeze !== undefined && !standard.some((c) => sameFreeze(c.freeze, experiment.freeze))) {
-    items.push({ label: describeFreeze(experiment.freeze), description: 'as in the experiment file', picked: false, freeze: experiment.freeze });
+    items.push({
+      label: describeFreeze(experiment.freeze),
+      description: 'as in the experiment file',
+      picked: false,
+      freeze: experiment.freeze,
+    });
   }
   items.push({ label: '$(edit) Custom freeze values…', description: 'type module counts or lists, e.g. 5 [0, 3]', custom: true });
   const chosen = await vscode.window.showQuickPick(items, {
@@ -34,7 +48,8 @@ export async function pickFreezeValues(experiment: Experiment): Promise<{ values
   if (chosen.some((c) => c.custom)) {
     const text = await vscode.window.showInputBox({
       title: 'Custom freeze values',
-      prompt: 'N freezes modules 0…N-1 (YOLOv5 --freeze N); [a, b, …] freezes exactly those modules or layers. Separate values with spaces.',
+      prompt:
+        'N freezes modules 0…N-1 (YOLOv5 --freeze N); [a, b, …] freezes exactly those modules or layers. Separate values with spaces.',
       placeHolder: moduleCount !== undefined ? `e.g. 3 ${Math.max(1, moduleCount - 2)} [0, 2]` : 'e.g. 3 [0, 2]',
       validateInput: (t) => {
         try {

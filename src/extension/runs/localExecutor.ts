@@ -33,7 +33,10 @@ export class LocalExecutor implements RunExecutor, vscode.Disposable {
   private readonly launchEnvironments = new Set<(experimentFile: string) => Promise<Record<string, string>>>();
   private disposed = false;
 
-  constructor(private readonly host: PidFollowHost, private readonly trainerScript: string) {
+  constructor(
+    private readonly host: PidFollowHost,
+    private readonly trainerScript: string,
+  ) {
     this.pids = new PidFollow(host, this.queue, () => this.pump());
   }
 
@@ -94,7 +97,11 @@ export class LocalExecutor implements RunExecutor, vscode.Disposable {
       if (dep && (depStatus === 'queued' || depStatus === 'running' || this.host.isActive(dep))) continue;
       if (depStatus !== 'finished') {
         this.queue.cancel(name);
-        void this.host.markEnded(run, 'failed', `it starts from the weights of run ${path.basename(job.after)}, which ${dep ? `ended ${depStatus}` : 'was deleted'}; resume or re-run that one first`);
+        void this.host.markEnded(
+          run,
+          'failed',
+          `it starts from the weights of run ${path.basename(job.after)}, which ${dep ? `ended ${depStatus}` : 'was deleted'}; resume or re-run that one first`,
+        );
       }
     }
     const ready = (e: { job: LaunchRequest }) => {
@@ -126,7 +133,15 @@ export class LocalExecutor implements RunExecutor, vscode.Disposable {
     const extraEnv: Record<string, string> = {};
     for (const provide of this.launchEnvironments) Object.assign(extraEnv, await provide(req.experiment));
     const args = trainArgs(
-      { trainerScript: this.trainerScript, experiment: req.experiment, name: run.record.name, runsDir: path.dirname(run.dir), freeze: req.freeze, sweep: req.sweep, resume: req.resume },
+      {
+        trainerScript: this.trainerScript,
+        experiment: req.experiment,
+        name: run.record.name,
+        runsDir: path.dirname(run.dir),
+        freeze: req.freeze,
+        sweep: req.sweep,
+        resume: req.resume,
+      },
       config,
     );
     // The trainer creates a new run's folder itself and refuses an existing one: the placeholder
@@ -137,7 +152,11 @@ export class LocalExecutor implements RunExecutor, vscode.Disposable {
     }
     run.stopping = false;
     run.batch = undefined;
-    this.host.logs.attach(run.dir, run.record.name, `${req.resume ? 'resuming' : 'starting'}: ${runtime.command} ${args.join(' ')}  (cwd ${run.folder}, Node from ${runtime.source})`);
+    this.host.logs.attach(
+      run.dir,
+      run.record.name,
+      `${req.resume ? 'resuming' : 'starting'}: ${runtime.command} ${args.join(' ')}  (cwd ${run.folder}, Node from ${runtime.source})`,
+    );
     const child: Partial<Child> & { stderrTail: string[] } = { stderrTail: [] };
     const proc = new TrainerProcess(
       { command: runtime.command, args, cwd: run.folder, env: { ...trainerEnv(runtime, config), ...extraEnv } },
@@ -159,7 +178,12 @@ export class LocalExecutor implements RunExecutor, vscode.Disposable {
     child.process = proc;
     this.children.set(run.dir, child as Child);
     run.attachment = 'child';
-    run.record = { ...run.record, status: 'running', pid: proc.pid, startedAt: run.record.startedAt && req.resume ? run.record.startedAt : new Date().toISOString() };
+    run.record = {
+      ...run.record,
+      status: 'running',
+      pid: proc.pid,
+      startedAt: run.record.startedAt && req.resume ? run.record.startedAt : new Date().toISOString(),
+    };
     run.epochStartedAt = Date.now();
     this.host.changed(run);
   }
@@ -179,24 +203,36 @@ export class LocalExecutor implements RunExecutor, vscode.Disposable {
       disk = undefined;
     }
     await this.host.readEpochs(run);
-    const how = result.error ? `could not start the trainer: ${result.error.message}` : result.signal ? `killed by ${result.signal}` : `exit code ${result.code}`;
+    const how = result.error
+      ? `could not start the trainer: ${result.error.message}`
+      : result.signal
+        ? `killed by ${result.signal}`
+        : `exit code ${result.code}`;
     const end = child.endEvent;
     if (disk && disk.status !== 'running' && disk.status !== 'queued') {
       // The trainer recorded how it ended.
       run.record = disk;
-      const message = disk.status === 'failed' ? disk.error ?? end?.error ?? stderrMessage(child) ?? how : undefined;
+      const message = disk.status === 'failed' ? (disk.error ?? end?.error ?? stderrMessage(child) ?? how) : undefined;
       this.host.logs.note(run.dir, run.record.name, `process ended (${how}); run ${disk.status}`);
       this.host.ended(run, disk.status, message);
     } else if (disk && (await this.host.settleCompleted(run, disk))) {
       // killed after saving its last epoch: settled as finished
     } else if (run.stopping) {
-      await this.host.markEnded(run, 'stopped', result.signal === 'SIGKILL' ? `killed after transferLab.stopTimeoutSeconds without recording a checkpoint (${how})` : undefined);
+      await this.host.markEnded(
+        run,
+        'stopped',
+        result.signal === 'SIGKILL' ? `killed after transferLab.stopTimeoutSeconds without recording a checkpoint (${how})` : undefined,
+      );
     } else if (result.code === 0 && end && end.status !== 'running') {
       await this.host.markEnded(run, end.status, end.error);
     } else if (result.error) {
       await this.host.markEnded(run, 'failed', `${how}. Check the transferLab.nodePath setting (empty: node on PATH).`);
     } else {
-      await this.host.markEnded(run, 'failed', end?.error ?? stderrMessage(child) ?? `the trainer ended (${how}) without recording an outcome`);
+      await this.host.markEnded(
+        run,
+        'failed',
+        end?.error ?? stderrMessage(child) ?? `the trainer ended (${how}) without recording an outcome`,
+      );
     }
     run.stopping = false;
     this.host.changed(run);

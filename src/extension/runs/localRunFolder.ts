@@ -8,7 +8,14 @@ import { RUN_RECORD_FILE } from '../../shared/runFolder/contract';
 import { readRunRecord } from '../../shared/runFolder/readRecord';
 
 export async function hasCheckpoint(dir: string): Promise<boolean> {
-  for (const name of CHECKPOINT_FILES) if (await stat(path.join(dir, 'weights', 'last', name)).then(() => true, () => false)) return true;
+  for (const name of CHECKPOINT_FILES)
+    if (
+      await stat(path.join(dir, 'weights', 'last', name)).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
   return hasYolov5Checkpoint(dir);
 }
 

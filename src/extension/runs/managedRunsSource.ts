@@ -50,7 +50,10 @@ export class ManagedRunsSource implements RunsSource, vscode.Disposable {
   }
 
   selectedForComparison(): string[] {
-    return this.manager.list().filter((r) => this.manager.isChecked(r)).map((r) => r.record.name);
+    return this.manager
+      .list()
+      .filter((r) => this.manager.isChecked(r))
+      .map((r) => r.record.name);
   }
 
   async readEpochs(run: string): Promise<EpochMetrics[]> {
@@ -65,8 +68,16 @@ export class ManagedRunsSource implements RunsSource, vscode.Disposable {
     const want = new Set(runs);
     const all = this.manager.list();
     void this.manager
-      .setChecked(all.filter((r) => want.has(r.record.name)), true)
-      .then(() => this.manager.setChecked(all.filter((r) => !want.has(r.record.name)), false));
+      .setChecked(
+        all.filter((r) => want.has(r.record.name)),
+        true,
+      )
+      .then(() =>
+        this.manager.setChecked(
+          all.filter((r) => !want.has(r.record.name)),
+          false,
+        ),
+      );
   }
 
   dispose(): void {

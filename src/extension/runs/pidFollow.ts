@@ -23,7 +23,11 @@ export interface PidFollowHost extends ExecutorHost {
 export class PidFollow {
   private readonly timers = new Map<string, ReturnType<typeof setInterval>>();
 
-  constructor(private readonly host: PidFollowHost, private readonly queue: RunQueue<LaunchRequest>, private readonly pump: () => void) {}
+  constructor(
+    private readonly host: PidFollowHost,
+    private readonly queue: RunQueue<LaunchRequest>,
+    private readonly pump: () => void,
+  ) {}
 
   has(dir: string): boolean {
     return this.timers.has(dir);
@@ -34,7 +38,10 @@ export class PidFollow {
     if (this.timers.has(run.dir)) return;
     run.attachment = 'pid';
     this.queue.adopt(run.dir);
-    this.timers.set(run.dir, setInterval(() => void this.poll(run), FOLLOW_POLL_MS));
+    this.timers.set(
+      run.dir,
+      setInterval(() => void this.poll(run), FOLLOW_POLL_MS),
+    );
     this.host.changed(run);
   }
 
@@ -57,7 +64,8 @@ export class PidFollow {
     await this.host.readEpochs(run);
     if (run.record.status === 'running') {
       if (!(await this.host.settleCompleted(run, run.record))) {
-        if (run.stopping) await this.host.markEnded(run, 'stopped', `stopped from the editor (process ${run.record.pid} did not record it)`);
+        if (run.stopping)
+          await this.host.markEnded(run, 'stopped', `stopped from the editor (process ${run.record.pid} did not record it)`);
         else await this.host.markEnded(run, 'failed', `process ${run.record.pid} ended without recording how the run ended; see train.log`);
       }
     } else {

@@ -17,7 +17,10 @@ export type PretrainStep = { after?: string; pretrain?: string } | { refused: st
 /** Missing weights are what pretraining is for; any other failure to reach them (permission, a
  *  file in the path) is the user's to fix, so it rejects and the launch shows its message. */
 async function exists(p: string): Promise<boolean> {
-  return unlessMissing(access(p).then(() => true), false);
+  return unlessMissing(
+    access(p).then(() => true),
+    false,
+  );
 }
 
 export async function pretrainFirst(manager: RunsManager, prep: Prepared): Promise<PretrainStep> {
@@ -46,6 +49,8 @@ export async function pretrainFirst(manager: RunsManager, prep: Prepared): Promi
     return { refused: msg };
   }
   const run = await manager.enqueue(prep.folder, runsDir, name, { experiment: pre.file, freeze: pre.freeze });
-  void vscode.window.showInformationMessage(`The pretrained weights ${vscode.workspace.asRelativePath(weights)} do not exist yet: pretraining run ${name} (${path.basename(pre.file)}) goes first.`);
+  void vscode.window.showInformationMessage(
+    `The pretrained weights ${vscode.workspace.asRelativePath(weights)} do not exist yet: pretraining run ${name} (${path.basename(pre.file)}) goes first.`,
+  );
   return { after: run.dir, pretrain: name };
 }

@@ -14,7 +14,10 @@ export interface ProcStat {
 export function parseProcStat(line: string): ProcStat | undefined {
   const close = line.lastIndexOf(')');
   if (close < 0) return undefined;
-  const rest = line.slice(close + 2).trim().split(/\s+/);
+  const rest = line
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   // rest[0] is field 3, so field k is rest[k - 3].
   if (rest.length < 20) return undefined;
   return { state: rest[0], pgrp: Number(rest[2]), startTime: rest[19] };

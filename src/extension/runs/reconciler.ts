@@ -11,7 +11,11 @@ import type { SlurmExecutor } from './slurm/slurmExecutor';
 import { readRunRecord } from '../../shared/runFolder/readRecord';
 
 export class Reconciler {
-  constructor(private readonly runs: RunRegistry, private readonly local: LocalExecutor, private readonly slurm: SlurmExecutor) {}
+  constructor(
+    private readonly runs: RunRegistry,
+    private readonly local: LocalExecutor,
+    private readonly slurm: SlurmExecutor,
+  ) {}
 
   /** Every run read at start-up (or once the workspace is trusted). */
   async reconcileAll(): Promise<void> {
@@ -28,7 +32,12 @@ export class Reconciler {
     if (!vscode.workspace.isTrusted) return;
     queuedOnDisk.sort((a, b) => a.sortTime - b.sortTime);
     for (const run of queuedOnDisk) {
-      this.local.enqueue(run.dir, { experiment: run.record.experiment, freeze: run.record.freeze, sweep: run.record.sweep, resume: await hasCheckpoint(run.dir) });
+      this.local.enqueue(run.dir, {
+        experiment: run.record.experiment,
+        freeze: run.record.freeze,
+        sweep: run.record.sweep,
+        resume: await hasCheckpoint(run.dir),
+      });
     }
     this.local.pump();
   }
@@ -41,7 +50,10 @@ export class Reconciler {
       return;
     }
     const pid = run.record.pid;
-    const check = pid === undefined ? { state: 'dead' as const } : await checkRunProcess({ pid, name: run.record.name, pidStartTime: run.record.pidStartTime });
+    const check =
+      pid === undefined
+        ? { state: 'dead' as const }
+        : await checkRunProcess({ pid, name: run.record.name, pidStartTime: run.record.pidStartTime });
     if (check.state === 'alive') {
       this.local.follow(run);
       return;

@@ -62,7 +62,9 @@ export function registerRuns(context: vscode.ExtensionContext, experimentFiles: 
     statusBar,
     runsSource,
     vscode.commands.registerCommand('transferLab.startRun', () => commands.startRun()),
-    vscode.commands.registerCommand('transferLab.startSweep', (args?: unknown) => commands.startSweep(isSweepArgs(args) ? args : undefined)),
+    vscode.commands.registerCommand('transferLab.startSweep', (args?: unknown) =>
+      commands.startSweep(isSweepArgs(args) ? args : undefined),
+    ),
     vscode.commands.registerCommand('transferLab.stopRun', (arg?: unknown) => commands.stopRun(arg)),
     vscode.commands.registerCommand('transferLab.stopAllRuns', () => commands.stopAllRuns()),
     vscode.commands.registerCommand('transferLab.resumeRun', (arg?: unknown) => commands.resumeRun(arg)),

@@ -53,7 +53,11 @@ export class RunCommands {
     try {
       pre = await pretrainFirst(this.manager, prep);
       if ('refused' in pre) return pre;
-      run = await this.manager.enqueue(prep.folder, runsDirOf(prep.uri.fsPath), name, { experiment: prep.uri.fsPath, freeze, after: pre.after });
+      run = await this.manager.enqueue(prep.folder, runsDirOf(prep.uri.fsPath), name, {
+        experiment: prep.uri.fsPath,
+        freeze,
+        after: pre.after,
+      });
     } catch (e) {
       return this.fail('Cannot start the run', e);
     }
@@ -96,7 +100,9 @@ export class RunCommands {
     if (refused) return { refused };
     const prep = await prepareExperiment(this.files, 'start a freeze sweep');
     if ('refused' in prep) return prep;
-    const unknown = allowUnknownKeys ? undefined : refuseUnknownKeys(prep.experiment, 'start a freeze sweep', () => this.startSweep(args, true));
+    const unknown = allowUnknownKeys
+      ? undefined
+      : refuseUnknownKeys(prep.experiment, 'start a freeze sweep', () => this.startSweep(args, true));
     if (unknown) return unknown;
     let values: FreezeSpec[] | undefined;
     if (args && Array.isArray(args.freeze)) values = args.freeze;
@@ -115,7 +121,10 @@ export class RunCommands {
       if ('refused' in pre) return pre;
       // Local runs queue one after another; on Slurm the sweep is one job array.
       const after = pre.after;
-      const items = values.map((freeze) => ({ name: sweepRunName(sweep, freeze), req: { experiment: prep.uri.fsPath, freeze, sweep, after } }));
+      const items = values.map((freeze) => ({
+        name: sweepRunName(sweep, freeze),
+        req: { experiment: prep.uri.fsPath, freeze, sweep, after },
+      }));
       const runs = await this.manager.enqueueSweep(prep.folder, runsDirOf(prep.uri.fsPath), items);
       names.push(...runs.map((r) => r.record.name));
     } catch (e) {

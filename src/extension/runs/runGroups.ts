@@ -10,8 +10,7 @@ export interface GroupableRun {
 }
 
 export type RunsTreeNode<R extends GroupableRun = import('./runsManager').RunState> =
-  | { kind: 'sweep'; folder: string; sweep: string; runs: R[] }
-  | { kind: 'run'; run: R };
+  { kind: 'sweep'; folder: string; sweep: string; runs: R[] } | { kind: 'run'; run: R };
 
 /** Runs outside sweeps as rows, each sweep as one row holding its runs (in the order queued). */
 export function topLevel<R extends GroupableRun>(runs: R[]): RunsTreeNode<R>[] {
@@ -35,4 +34,3 @@ export function topLevel<R extends GroupableRun>(runs: R[]): RunsTreeNode<R>[] {
   for (const s of sweeps.values()) s.runs.sort((a, b) => a.sortTime - b.sortTime || a.record.name.localeCompare(b.record.name));
   return out;
 }
-

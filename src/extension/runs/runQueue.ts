@@ -28,7 +28,7 @@ export class RunQueue<T> {
   take(max: number, ready: (e: QueueEntry<T>) => boolean = () => true): QueueEntry<T>[] {
     const limit = Math.max(1, Math.floor(max));
     const out: QueueEntry<T>[] = [];
-    for (let i = 0; i < this.waiting.length && this.active.size < limit; ) {
+    for (let i = 0; i < this.waiting.length && this.active.size < limit;) {
       const e = this.waiting[i];
       if (!ready(e)) {
         i++;

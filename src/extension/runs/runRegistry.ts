@@ -45,7 +45,10 @@ export class RunRegistry implements vscode.Disposable {
   private readonly _onDidChangeChecked = new vscode.EventEmitter<void>();
   readonly onDidChangeChecked = this._onDidChangeChecked.event;
 
-  constructor(private readonly state: vscode.Memento, readonly logs: RunLogs) {
+  constructor(
+    private readonly state: vscode.Memento,
+    readonly logs: RunLogs,
+  ) {
     this.unchecked = new Set(state.get<string[]>(UNCHECKED_KEY, []));
   }
 
@@ -175,7 +178,14 @@ export class RunRegistry implements vscode.Disposable {
     this.logs.event(run.dir, run.record.name, e);
     switch (e.type) {
       case 'start':
-        run.record = { ...run.record, engine: e.engine, device: e.device, epochs: e.epochs, trainableParams: e.trainableParams, totalParams: e.totalParams };
+        run.record = {
+          ...run.record,
+          engine: e.engine,
+          device: e.device,
+          epochs: e.epochs,
+          trainableParams: e.trainableParams,
+          totalParams: e.totalParams,
+        };
         run.epochStartedAt = Date.now();
         break;
       case 'batch':
@@ -220,7 +230,11 @@ export class RunRegistry implements vscode.Disposable {
     const done = await completedRecord(run.dir, record).catch(() => undefined);
     if (!done) return false;
     run.record = done;
-    this.logs.note(run.dir, done.name, `process ${record.pid ?? '?'} ended after saving its last epoch (${done.epochsDone}) but before recording that the run finished: marked finished`);
+    this.logs.note(
+      run.dir,
+      done.name,
+      `process ${record.pid ?? '?'} ended after saving its last epoch (${done.epochsDone}) but before recording that the run finished: marked finished`,
+    );
     await this.markEnded(run, 'finished', undefined, done.endedAt);
     return true;
   }

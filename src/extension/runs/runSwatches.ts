@@ -9,7 +9,10 @@ export class RunSwatches {
   private ready: Promise<void> | undefined;
 
   /** `colors`: the book the comparison panel colours from too, so a row and its lines match. */
-  constructor(storage: vscode.Uri, readonly colors: RunColorBook = new RunColorBook()) {
+  constructor(
+    storage: vscode.Uri,
+    readonly colors: RunColorBook = new RunColorBook(),
+  ) {
     this.folder = vscode.Uri.joinPath(storage, 'run-colors');
   }
 

@@ -48,9 +48,19 @@ export class RunsManager implements vscode.Disposable {
   /** Resolves once the run folders present at start-up are read and reconciled. */
   readonly ready: Promise<void>;
 
-  constructor(trainerScript: string, state: vscode.Memento, readonly logs: RunLogs) {
+  constructor(
+    trainerScript: string,
+    state: vscode.Memento,
+    readonly logs: RunLogs,
+  ) {
     this.runs = new RunRegistry(state, logs);
-    ({ onDidChange: this.onDidChange, onDidAppendEpochs: this.onDidAppendEpochs, onDidRemove: this.onDidRemove, onDidEnd: this.onDidEnd, onDidChangeChecked: this.onDidChangeChecked } = this.runs);
+    ({
+      onDidChange: this.onDidChange,
+      onDidAppendEpochs: this.onDidAppendEpochs,
+      onDidRemove: this.onDidRemove,
+      onDidEnd: this.onDidEnd,
+      onDidChangeChecked: this.onDidChangeChecked,
+    } = this.runs);
     const host = this.executorHost();
     this.local = new LocalExecutor(host, trainerScript);
     this.slurm = new SlurmExecutor(host, { trainerScript, engine: (folder) => readRunsConfig(vscode.Uri.file(folder)).engine });
@@ -124,7 +134,10 @@ export class RunsManager implements vscode.Disposable {
 
   /** Runs queued in this window, in launch order. */
   queued(): RunState[] {
-    return this.local.queuedDirs().map((d) => this.runs.byDir(d)).filter((r): r is Tracked => r !== undefined);
+    return this.local
+      .queuedDirs()
+      .map((d) => this.runs.byDir(d))
+      .filter((r): r is Tracked => r !== undefined);
   }
 
   isActive(run: RunState): boolean {
@@ -164,7 +177,13 @@ export class RunsManager implements vscode.Disposable {
     await this.assertNew(dir, name, runsDir);
     const target = await executorFor(req.experiment, vscode.Uri.file(folder));
     if (target.kind === 'slurm') return (await this.slurm.submit(folder, runsDir, [{ name, req }], target))[0];
-    const record: RunRecord = { name, status: 'queued', experiment: req.experiment, freeze: req.freeze, ...(req.sweep ? { sweep: req.sweep } : {}) };
+    const record: RunRecord = {
+      name,
+      status: 'queued',
+      experiment: req.experiment,
+      freeze: req.freeze,
+      ...(req.sweep ? { sweep: req.sweep } : {}),
+    };
     await writeRunRecord(dir, record);
     // Queued before the row is announced, so a view that asks sees it active.
     this.local.enqueue(dir, req);
@@ -187,7 +206,14 @@ export class RunsManager implements vscode.Disposable {
   }
 
   private async assertNew(dir: string, name: string, runsDir: string): Promise<void> {
-    if (this.runs.byDir(dir) || (await stat(dir).then(() => true, () => false))) throw new Error(`a run named ${name} already exists in ${runsDir}`);
+    if (
+      this.runs.byDir(dir) ||
+      (await stat(dir).then(
+        () => true,
+        () => false,
+      ))
+    )
+      throw new Error(`a run named ${name} already exists in ${runsDir}`);
   }
 
   /** Queues a stopped or failed run again, continuing from its last checkpoint when it has one. */
@@ -264,7 +290,9 @@ export class RunsManager implements vscode.Disposable {
 
 export class UntrustedError extends Error {
   constructor() {
-    super('This workspace is in Restricted Mode: Transfer Lab starts and stops no training processes until you trust it (Manage Workspace Trust).');
+    super(
+      'This workspace is in Restricted Mode: Transfer Lab starts and stops no training processes until you trust it (Manage Workspace Trust).',
+    );
     this.name = 'UntrustedError';
   }
 }

@@ -24,11 +24,17 @@ export class RunsStatusBar implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private shown = false;
 
-  constructor(private readonly manager: RunsManager, feed: RunsFeed) {
+  constructor(
+    private readonly manager: RunsManager,
+    feed: RunsFeed,
+  ) {
     this.item.name = 'Transfer Lab Runs';
     this.item.command = 'transferLab.openComparison';
     // The feed ticks at least once a second while something runs: the ETA moves with the clock.
-    this.disposables.push(this.item, feed.onDidTick(() => this.update()));
+    this.disposables.push(
+      this.item,
+      feed.onDidTick(() => this.update()),
+    );
     this.update();
   }
 

@@ -30,7 +30,11 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeNode>, vscode.D
 
   private swatchReady = false;
 
-  constructor(private readonly manager: RunsManager, private readonly feed: RunsFeed, private readonly swatches?: RunSwatches) {
+  constructor(
+    private readonly manager: RunsManager,
+    private readonly feed: RunsFeed,
+    private readonly swatches?: RunSwatches,
+  ) {
     this.view = vscode.window.createTreeView('transferLab.runs', {
       treeDataProvider: this,
       manageCheckboxStateManually: true,
@@ -78,7 +82,10 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeNode>, vscode.D
         this._onDidChangeTreeData.fire(undefined);
         return;
       }
-      const sweep = run.record.sweep !== undefined && this.drawnStatus.get(run.dir) !== run.record.status ? this.sweepNodes.get(sweepKey(run.folder, run.record.sweep)) : undefined;
+      const sweep =
+        run.record.sweep !== undefined && this.drawnStatus.get(run.dir) !== run.record.status
+          ? this.sweepNodes.get(sweepKey(run.folder, run.record.sweep))
+          : undefined;
       nodes.add(sweep ?? node);
     }
     if (nodes.size > 0) this._onDidChangeTreeData.fire([...nodes]);
@@ -116,7 +123,9 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeNode>, vscode.D
 
   getParent(node: RunsTreeNode): RunsTreeNode | undefined {
     if (node.kind === 'sweep' || !node.run.record.sweep) return undefined;
-    const sweep = topLevel(this.manager.list()).find((n): n is SweepNode => n.kind === 'sweep' && n.sweep === node.run.record.sweep && n.folder === node.run.folder);
+    const sweep = topLevel(this.manager.list()).find(
+      (n): n is SweepNode => n.kind === 'sweep' && n.sweep === node.run.record.sweep && n.folder === node.run.folder,
+    );
     return sweep && this.sweepNode(sweep);
   }
 
@@ -151,7 +160,9 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeNode>, vscode.D
     item.iconPath = new vscode.ThemeIcon(node.runs.some((r) => r.record.status === 'running') ? 'sync~spin' : 'run-all');
     item.contextValue = 'sweep';
     item.tooltip = `Freeze sweep ${node.sweep}: ${node.runs.map((r) => describeFreeze(r.record.freeze)).join(', ')}`;
-    item.checkboxState = node.runs.every((r) => this.manager.isChecked(r)) ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked;
+    item.checkboxState = node.runs.every((r) => this.manager.isChecked(r))
+      ? vscode.TreeItemCheckboxState.Checked
+      : vscode.TreeItemCheckboxState.Unchecked;
     return item;
   }
 
@@ -167,10 +178,12 @@ export class RunsTree implements vscode.TreeDataProvider<RunsTreeNode>, vscode.D
     const icon = STATUS_ICON[run.record.status];
     // A finished or stopped run shows its comparison colour (the status is in the description);
     // running, queued and failed runs keep their status icon.
-    const swatch = this.swatchReady && (run.record.status === 'finished' || run.record.status === 'stopped') && !run.stopping
-      ? this.swatches?.icons(this.manager.list().map((r) => r.record.name)).get(run.record.name)
-      : undefined;
-    item.iconPath = swatch ?? new vscode.ThemeIcon(run.stopping ? 'loading~spin' : icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
+    const swatch =
+      this.swatchReady && (run.record.status === 'finished' || run.record.status === 'stopped') && !run.stopping
+        ? this.swatches?.icons(this.manager.list().map((r) => r.record.name)).get(run.record.name)
+        : undefined;
+    item.iconPath =
+      swatch ?? new vscode.ThemeIcon(run.stopping ? 'loading~spin' : icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.contextValue = `run-${run.record.status}`;
     item.tooltip = runTooltip(run);
     item.checkboxState = {
@@ -200,11 +213,19 @@ function runTooltip(run: RunState): vscode.MarkdownString {
     ['freeze', describeFreeze(r.freeze).replace(/^freeze /, '')],
     ['engine', r.engine],
     ['device', r.device],
-    ['best val/accuracy', (() => {
-      const b = bestAccuracy(run);
-      return b === undefined ? undefined : formatAccuracy(b);
-    })()],
-    ['trainable parameters', r.trainableParams !== undefined && r.totalParams !== undefined ? `${r.trainableParams.toLocaleString('en-US')} of ${r.totalParams.toLocaleString('en-US')}` : undefined],
+    [
+      'best val/accuracy',
+      (() => {
+        const b = bestAccuracy(run);
+        return b === undefined ? undefined : formatAccuracy(b);
+      })(),
+    ],
+    [
+      'trainable parameters',
+      r.trainableParams !== undefined && r.totalParams !== undefined
+        ? `${r.trainableParams.toLocaleString('en-US')} of ${r.totalParams.toLocaleString('en-US')}`
+        : undefined,
+    ],
     ['sweep', r.sweep],
     ['experiment', r.experiment ? path.basename(r.experiment) : undefined],
     ['started', r.startedAt],

@@ -24,7 +24,8 @@ export async function showEngines(trainerScript: string, files: ExperimentFiles)
   // Probing loads engine packages from the workspace's node_modules: code from the workspace.
   const refused = refuseUntrusted();
   if (refused) return { refused };
-  const folderUri = (files.current && vscode.workspace.getWorkspaceFolder(files.current)?.uri) ?? vscode.workspace.workspaceFolders?.[0]?.uri;
+  const folderUri =
+    (files.current && vscode.workspace.getWorkspaceFolder(files.current)?.uri) ?? vscode.workspace.workspaceFolders?.[0]?.uri;
   if (!folderUri) return { refused: 'no workspace folder' };
   const config = readRunsConfig(folderUri);
   let report: EnginesReport;
@@ -35,7 +36,11 @@ export async function showEngines(trainerScript: string, files: ExperimentFiles)
       runEngines(runtime.command, args, folderUri.fsPath, trainerEnv(runtime, config)),
     );
     const parsed = parseEnginesJson(out);
-    const chosen = parsed.chosen ?? (config.engine === 'auto' ? parsed.engines.find((e) => e.available)?.name : parsed.engines.find((e) => e.name === config.engine && e.available)?.name);
+    const chosen =
+      parsed.chosen ??
+      (config.engine === 'auto'
+        ? parsed.engines.find((e) => e.available)?.name
+        : parsed.engines.find((e) => e.name === config.engine && e.available)?.name);
     report = { engines: parsed.engines, chosen, setting: config.engine, ...(parsed.error ? { error: parsed.error } : {}) };
   } catch (e) {
     const msg = `Cannot list the training engines: ${(e as Error).message}`;
@@ -51,7 +56,13 @@ type Item = vscode.QuickPickItem & { action?: () => unknown };
 async function pickFromReport(report: EnginesReport, folder: vscode.Uri): Promise<void> {
   const items: Item[] = report.engines.map((e) => ({
     label: `${e.available ? '$(check)' : '$(circle-slash)'} ${e.name}`,
-    description: [e.name === report.chosen ? 'used by runs' : undefined, e.available ? 'available' : 'not available', e.from ? `from ${e.from}` : undefined].filter(Boolean).join(' · '),
+    description: [
+      e.name === report.chosen ? 'used by runs' : undefined,
+      e.available ? 'available' : 'not available',
+      e.from ? `from ${e.from}` : undefined,
+    ]
+      .filter(Boolean)
+      .join(' · '),
     detail: e.reason,
     action: e.available
       ? () => vscode.workspace.getConfiguration('transferLab').update('engine', e.name, vscode.ConfigurationTarget.Workspace)
@@ -68,7 +79,8 @@ async function pickFromReport(report: EnginesReport, folder: vscode.Uri): Promis
   if (!gpu?.available) {
     items.push({
       label: `$(cloud-download) Install ${GPU_PACKAGE} in this workspace…`,
-      detail: 'Runs npm install in a terminal. Needs an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1 on Linux x64 or Windows x64, and access to Google storage for libtensorflow.',
+      detail:
+        'Runs npm install in a terminal. Needs an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1 on Linux x64 or Windows x64, and access to Google storage for libtensorflow.',
       action: () => {
         const terminal = vscode.window.createTerminal({ name: `Install ${GPU_PACKAGE}`, cwd: folder });
         terminal.show();
@@ -78,7 +90,7 @@ async function pickFromReport(report: EnginesReport, folder: vscode.Uri): Promis
   }
   const pick = await vscode.window.showQuickPick(items, {
     title: `Training engines — transferLab.engine: ${report.setting}; runs use ${report.chosen ?? `none (${report.error ?? 'no engine available'})`}`,
-    placeHolder: 'Pick an available engine to use it for this workspace\'s runs',
+    placeHolder: "Pick an available engine to use it for this workspace's runs",
     matchOnDetail: true,
   });
   await pick?.action?.();

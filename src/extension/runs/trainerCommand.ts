@@ -57,7 +57,9 @@ export async function resolveNodeRuntime(nodePath: string, editorExecPath = proc
   if (configured) {
     const resolved = path.isAbsolute(configured) ? configured : await findOnPath(configured);
     if (!resolved || !(await isExecutable(resolved))) {
-      throw new RuntimeError(`transferLab.nodePath is "${configured}", which is not an executable file. Fix the setting or clear it to use node on PATH.`);
+      throw new RuntimeError(
+        `transferLab.nodePath is "${configured}", which is not an executable file. Fix the setting or clear it to use node on PATH.`,
+      );
     }
     return { command: resolved, env: {}, source: 'setting' };
   }
@@ -80,7 +82,17 @@ export interface TrainInvocation {
 
 export function trainArgs(inv: TrainInvocation, settings: RunSettings): string[] {
   // Unknown keys in the experiment were shown, and the launch refused until the user chose to go on.
-  const args = [inv.trainerScript, 'train', inv.experiment, '--name', inv.name, '--json', '--runs-dir', inv.runsDir, '--allow-unknown-keys'];
+  const args = [
+    inv.trainerScript,
+    'train',
+    inv.experiment,
+    '--name',
+    inv.name,
+    '--json',
+    '--runs-dir',
+    inv.runsDir,
+    '--allow-unknown-keys',
+  ];
   if (inv.freeze !== undefined) args.push('--freeze', freezeArg(inv.freeze));
   if (inv.sweep) args.push('--sweep', inv.sweep);
   if (settings.engine && settings.engine !== 'auto') args.push('--engine', settings.engine);
@@ -88,7 +100,12 @@ export function trainArgs(inv: TrainInvocation, settings: RunSettings): string[]
   return args;
 }
 
-export function trainerEnv(runtime: NodeRuntime, settings: RunSettings & { maxConcurrentRuns?: number }, base: NodeJS.ProcessEnv = process.env, cpus = os.availableParallelism?.() ?? os.cpus().length): NodeJS.ProcessEnv {
+export function trainerEnv(
+  runtime: NodeRuntime,
+  settings: RunSettings & { maxConcurrentRuns?: number },
+  base: NodeJS.ProcessEnv = process.env,
+  cpus = os.availableParallelism?.() ?? os.cpus().length,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, ...runtime.env };
   if (settings.cudaVisibleDevices.trim()) env.CUDA_VISIBLE_DEVICES = settings.cudaVisibleDevices.trim();
   // The setting when it is not the default (`auto`, which leaves a variable set for the editor in force).

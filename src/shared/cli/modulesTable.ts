@@ -60,7 +60,8 @@ export async function modulesReport(exp: Experiment, spec?: FreezeSpec): Promise
   report.trainable = state.trainableParams;
   report.total = state.totalParams;
   // The cost model is fitted to the tfjs engines' kernels; a torchvision model trains on PyTorch only.
-  if (summary.kind !== 'torchvision') report.cost = estimateCost(summary, freeze, exp.train.batch, usesYolov5(exp) ? { noPrefixCache: YOLOV5_NO_PREFIX_CACHE } : {});
+  if (summary.kind !== 'torchvision')
+    report.cost = estimateCost(summary, freeze, exp.train.batch, usesYolov5(exp) ? { noPrefixCache: YOLOV5_NO_PREFIX_CACHE } : {});
   return report;
 }
 
@@ -85,14 +86,19 @@ export function formatModulesTable(report: ModulesReport): string {
   const numeric = [true, false, false, true, false, false];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: string[]) =>
-    cells.map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+    cells
+      .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
   if (report.modules.length) {
     const frozen = report.total - report.trainable;
     const pct = report.total ? ((100 * frozen) / report.total).toFixed(1) : '0.0';
     out.push('');
     out.push(`freeze: ${JSON.stringify(report.freeze)}`);
-    out.push(`trainable: ${report.trainable.toLocaleString('en-US')} of ${report.total.toLocaleString('en-US')} parameters (${pct}% frozen)`);
+    out.push(
+      `trainable: ${report.trainable.toLocaleString('en-US')} of ${report.total.toLocaleString('en-US')} parameters (${pct}% frozen)`,
+    );
     if (report.cost) out.push(...formatCostLines(report.cost));
   }
   for (const d of report.diagnostics) {
@@ -104,7 +110,7 @@ export function formatModulesTable(report: ModulesReport): string {
 
 /** `--freeze` values: "10", "0,1,2", "[0, 'model.3.bn']", "model.3.bn". Throws with a usage hint. */
 export function parseFreezeArg(s: string): FreezeSpec {
-  const usage = "use a count (--freeze 10), indices (--freeze 0,1,2) or a list with names (--freeze \"[0, 'model.3.bn']\")";
+  const usage = 'use a count (--freeze 10), indices (--freeze 0,1,2) or a list with names (--freeze "[0, \'model.3.bn\']")';
   const text = s.trim();
   if (!text) throw new Error(`--freeze needs a value: ${usage}`);
   if (/^\d+$/.test(text)) return Number(text);
@@ -119,7 +125,11 @@ export function parseFreezeArg(s: string): FreezeSpec {
     if (!Array.isArray(v)) throw new Error(`--freeze ${s}: not a list; ${usage}`);
     items = v;
   } else {
-    items = text.split(',').map((x) => x.trim()).filter((x) => x.length).map((x) => (/^-?\d+$/.test(x) ? Number(x) : x.replace(/^['"]|['"]$/g, '')));
+    items = text
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x.length)
+      .map((x) => (/^-?\d+$/.test(x) ? Number(x) : x.replace(/^['"]|['"]$/g, '')));
   }
   return items.map((x) => {
     if (typeof x === 'number' && Number.isInteger(x) && x >= 0) return x;

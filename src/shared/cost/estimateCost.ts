@@ -96,7 +96,14 @@ export interface CostReport {
   unknown: Array<{ name: string; reason: string }>;
 }
 
-function stepUnits(flops: number, passes: number, callsPerStep: number, trainable: number, trainableTensors: number, batch: number): number {
+function stepUnits(
+  flops: number,
+  passes: number,
+  callsPerStep: number,
+  trainable: number,
+  trainableTensors: number,
+  batch: number,
+): number {
   const calls = callsPerStep + STEP_CALLS + OPTIMIZER_CALLS * trainableTensors;
   return flops + ELEMENT_COST * (passes + (OPTIMIZER_PASSES * trainable) / batch) + (CALL_COST * calls) / batch;
 }
@@ -123,11 +130,18 @@ export function estimateCost(model: ModelSummary, spec: FreezeSpec, batch = 32, 
       needsGrad.set(m.index, r.outNeedsGrad);
       if (r.unknown) unknown.push({ name: m.name, reason: r.unknown });
       return {
-        index: m.index, name: m.name, trainableParams: r.trainable,
-        forwardFlops: r.work.forward, backwardFlops: r.work.inputGradient + r.work.weightGradient,
-        inputGradientFlops: r.work.inputGradient, weightGradientFlops: r.work.weightGradient,
-        elementPasses: r.work.passes, kernelCalls: r.work.calls,
-        activationBytes: 4 * r.work.activationElements, cached: false, tensors: r.trainableTensors,
+        index: m.index,
+        name: m.name,
+        trainableParams: r.trainable,
+        forwardFlops: r.work.forward,
+        backwardFlops: r.work.inputGradient + r.work.weightGradient,
+        inputGradientFlops: r.work.inputGradient,
+        weightGradientFlops: r.work.weightGradient,
+        elementPasses: r.work.passes,
+        kernelCalls: r.work.calls,
+        activationBytes: 4 * r.work.activationElements,
+        cached: false,
+        tensors: r.trainableTensors,
       };
     });
     return { modules, unknown };
@@ -142,7 +156,14 @@ export function estimateCost(model: ModelSummary, spec: FreezeSpec, batch = 32, 
       forwardFlops,
       backwardFlops,
       activationBytes: t((m) => m.activationBytes),
-      stepUnits: stepUnits(forwardFlops + backwardFlops, t((m) => m.elementPasses), t((m) => m.kernelCalls), trainable, t((m) => m.tensors), batch),
+      stepUnits: stepUnits(
+        forwardFlops + backwardFlops,
+        t((m) => m.elementPasses),
+        t((m) => m.kernelCalls),
+        trainable,
+        t((m) => m.tensors),
+        batch,
+      ),
     };
   };
 

@@ -8,10 +8,24 @@ import type { LayerInfo, ModelSummary, ModuleInfo } from '../model/types';
 
 /** Element passes and kernel calls of a layer kind: [forward, backward]. */
 const PASSES = {
-  batchNormTrain: [6, 14], batchNormFrozen: [1, 3], silu: [2, 5], relu: [1, 2], pool: [1, 2], copy: [1, 1], bias: [1, 1],
+  batchNormTrain: [6, 14],
+  batchNormFrozen: [1, 3],
+  silu: [2, 5],
+  relu: [1, 2],
+  pool: [1, 2],
+  copy: [1, 1],
+  bias: [1, 1],
 } as const;
 const CALLS = {
-  conv: [1, 3], dense: [1, 3], batchNormTrain: [8, 30], batchNormFrozen: [1, 4], silu: [2, 5], relu: [1, 2], pool: [1, 1], copy: [1, 1], bias: [1, 1],
+  conv: [1, 3],
+  dense: [1, 3],
+  batchNormTrain: [8, 30],
+  batchNormFrozen: [1, 4],
+  silu: [2, 5],
+  relu: [1, 2],
+  pool: [1, 1],
+  copy: [1, 1],
+  bias: [1, 1],
 } as const;
 
 /** Parameters that multiply activations (as opposed to biases and batch-norm scales). */
@@ -20,7 +34,10 @@ const CONV_TYPES = /conv/i;
 const NORM_TYPES = /batchnorm/i;
 const DENSE_TYPES = /^(linear|dense)$/i;
 
-interface Spatial { h: number; w: number }
+interface Spatial {
+  h: number;
+  w: number;
+}
 type Pair = readonly [number, number];
 
 export interface LayerWork {
@@ -64,7 +81,11 @@ function px(sp: Spatial | undefined): number | undefined {
 
 /** Cost of one module given which parameters are trainable and whether its input carries a gradient. */
 export function moduleWork(
-  kind: ModelSummary['kind'], m: ModuleInfo, inputs: Array<number[] | undefined>, inputNeedsGrad: boolean, prefixes: readonly string[],
+  kind: ModelSummary['kind'],
+  m: ModuleInfo,
+  inputs: Array<number[] | undefined>,
+  inputNeedsGrad: boolean,
+  prefixes: readonly string[],
 ): ModuleWork {
   const counter = new WorkCounter(kind, m, inputs, inputNeedsGrad);
   counter.layers(prefixes);
@@ -86,7 +107,12 @@ class WorkCounter {
   private lastPixels: number | undefined;
 
   /** `needs`: whether the activation flowing through the module carries a gradient. */
-  constructor(private readonly kind: ModelSummary['kind'], private readonly m: ModuleInfo, private readonly inputs: Array<number[] | undefined>, public needs: boolean) {
+  constructor(
+    private readonly kind: ModelSummary['kind'],
+    private readonly m: ModuleInfo,
+    private readonly inputs: Array<number[] | undefined>,
+    public needs: boolean,
+  ) {
     this.out = spatialOf(m.outShape);
     this.firstIn = spatialOf(inputs[0]);
     this.outElements = elements(m.outShape);
@@ -138,7 +164,8 @@ class WorkCounter {
       work.inputGradient += flops;
       work.calls += 1;
     }
-    if (layer.params.some((p) => lastPart(p.name) === 'bias')) this.elementwise(outChannels * pixels, PASSES.bias, CALLS.bias, layerTrainable);
+    if (layer.params.some((p) => lastPart(p.name) === 'bias'))
+      this.elementwise(outChannels * pixels, PASSES.bias, CALLS.bias, layerTrainable);
     this.needs = this.needs || layerTrainable;
   }
 

@@ -31,14 +31,20 @@ export function prefixCacheRules(model: ModelSummary, layerFrozen: (layer: Layer
   if (model.kind !== 'yolov5-yaml') return { applies: false, reason: 'only YOLOv5-style YAML models can cache a frozen prefix' };
   let k = 0;
   while (k < model.modules.length && model.modules[k].layers.every((l) => l.params.length === 0 || layerFrozen(l))) k++;
-  if (k === 0 || !model.modules.slice(0, k).some((m) => m.params > 0)) return { applies: false, reason: 'no frozen modules at the start of the model' };
+  if (k === 0 || !model.modules.slice(0, k).some((m) => m.params > 0))
+    return { applies: false, reason: 'no frozen modules at the start of the model' };
   if (k >= model.modules.length) return { applies: false, reason: 'every module is frozen' };
   const dropout = model.modules.slice(0, k).find((m) => m.type === 'Dropout');
   if (dropout) return { applies: false, reason: `${dropout.name} (Dropout) in the frozen prefix makes it random per step` };
   const boundary = new Set<number>();
   for (const m of model.modules.slice(k)) for (const i of moduleInputIndices(m)) if (i < k) boundary.add(i);
   if (boundary.has(-1)) return { applies: false, reason: 'a trainable module reads the input image directly' };
-  return { applies: true, reason: `modules ${model.modules[0].name}–${model.modules[k - 1].name} train nothing: their outputs are computed once`, start: k, boundary: [...boundary].sort((a, b) => a - b) };
+  return {
+    applies: true,
+    reason: `modules ${model.modules[0].name}–${model.modules[k - 1].name} train nothing: their outputs are computed once`,
+    start: k,
+    boundary: [...boundary].sort((a, b) => a - b),
+  };
 }
 
 /** Whether the trainer would cache the frozen prefix for this spec (before its dataset-size budget). */

@@ -6,7 +6,10 @@ import { UserError } from '../userError';
 
 /** Thrown by loadExperiment; the message names file:line:column and the fix for each error. */
 export class ExperimentError extends UserError {
-  constructor(readonly file: string, readonly diagnostics: FileDiagnostic[]) {
+  constructor(
+    readonly file: string,
+    readonly diagnostics: FileDiagnostic[],
+  ) {
     super(formatDiagnostics(diagnostics.filter((d) => d.severity === 'error')));
     this.name = 'ExperimentError';
   }

@@ -31,10 +31,15 @@ export async function loadExperiment(file: string, options?: ParseExperimentOpti
     text = await readFile(abs, 'utf8');
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (e as Error).message;
-    throw new ExperimentError(abs, [{
-      file: abs, line: 1, column: 1, severity: 'error',
-      message: `cannot read the experiment file: ${reason}. Check the path, or create one with the "New Experiment" command.`,
-    }]);
+    throw new ExperimentError(abs, [
+      {
+        file: abs,
+        line: 1,
+        column: 1,
+        severity: 'error',
+        message: `cannot read the experiment file: ${reason}. Check the path, or create one with the "New Experiment" command.`,
+      },
+    ]);
   }
   const { experiment, diagnostics } = parseExperiment(text, abs, options);
   if (!experiment) throw new ExperimentError(abs, diagnostics);
@@ -63,7 +68,10 @@ export function parseExperiment(
 function readExperiment(ctx: ParseContext, extraSections: ExperimentSection[]): Experiment | undefined {
   const root = ctx.doc.value;
   if (root === undefined || root === null) {
-    ctx.error([], 'the experiment file is empty: add at least `model: model.yaml` and a `data:` section (the "New Experiment" command writes a commented example)');
+    ctx.error(
+      [],
+      'the experiment file is empty: add at least `model: model.yaml` and a `data:` section (the "New Experiment" command writes a commented example)',
+    );
     return undefined;
   }
   if (!isObject(root)) {

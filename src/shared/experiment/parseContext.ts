@@ -20,11 +20,20 @@ export class ParseContext {
   /** The experiment file's folder: relative paths in the file resolve against it. */
   readonly dir: string;
 
-  constructor(readonly doc: YamlDocument, readonly file: string) {
+  constructor(
+    readonly doc: YamlDocument,
+    readonly file: string,
+  ) {
     this.dir = path.dirname(file);
   }
 
-  report(severity: 'error' | 'warning', p: YamlPath, message: string, part: 'key' | 'value' = 'value', code?: FileDiagnostic['code']): void {
+  report(
+    severity: 'error' | 'warning',
+    p: YamlPath,
+    message: string,
+    part: 'key' | 'value' = 'value',
+    code?: FileDiagnostic['code'],
+  ): void {
     this.diagnostics.push({ file: this.file, ...positionOf(this.doc, p, part), severity, message, ...(code ? { code } : {}) });
   }
 
@@ -77,7 +86,11 @@ export class ParseContext {
     for (const key of Object.keys(obj)) {
       if (known.includes(key)) continue;
       const hint = closest(key, known);
-      this.error([...p, key], `unknown key '${key}' in ${p.join('.')}${hint ? `; did you mean '${hint}'?` : ''} (allowed: ${known.join(', ')})`, 'key');
+      this.error(
+        [...p, key],
+        `unknown key '${key}' in ${p.join('.')}${hint ? `; did you mean '${hint}'?` : ''} (allowed: ${known.join(', ')})`,
+        'key',
+      );
     }
   }
 }

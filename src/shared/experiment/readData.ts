@@ -12,7 +12,10 @@ export const FOLDER_KEYS = ['source', 'path', 'strict'];
 export function readData(ctx: ParseContext, root: Obj): DataSpec | undefined {
   const d = root.data;
   if (d === undefined) {
-    ctx.error([], 'missing required key `data:`; add e.g. `data: {source: mnist, classes: [0, 1, 2, 3, 4]}` or `data: {source: folder, path: images}`');
+    ctx.error(
+      [],
+      'missing required key `data:`; add e.g. `data: {source: mnist, classes: [0, 1, 2, 3, 4]}` or `data: {source: folder, path: images}`',
+    );
     return undefined;
   }
   if (!isObject(d)) {
@@ -29,9 +32,13 @@ export function readData(ctx: ParseContext, root: Obj): DataSpec | undefined {
 function mnistData(ctx: ParseContext, d: Obj): DataSpec | undefined {
   ctx.unknownKeys(d, ['data'], MNIST_KEYS);
   const classes = readClasses(ctx, d.classes);
-  const limit = d.limit === undefined ? undefined : ctx.int(['data', 'limit'], d.limit, 1, undefined, 'the number of training labels to use, e.g. `limit: 1000`');
+  const limit =
+    d.limit === undefined
+      ? undefined
+      : ctx.int(['data', 'limit'], d.limit, 1, undefined, 'the number of training labels to use, e.g. `limit: 1000`');
   const valFraction = d.valFraction === undefined ? undefined : ctx.fraction(['data', 'valFraction'], d.valFraction);
-  if (!classes || (d.limit !== undefined && limit === undefined) || (d.valFraction !== undefined && valFraction === undefined)) return undefined;
+  if (!classes || (d.limit !== undefined && limit === undefined) || (d.valFraction !== undefined && valFraction === undefined))
+    return undefined;
   const spec: DataSpec = { source: 'mnist', classes };
   if (limit !== undefined) spec.limit = limit;
   if (valFraction !== undefined) spec.valFraction = valFraction;

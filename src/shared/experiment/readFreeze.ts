@@ -9,7 +9,8 @@ import type { FreezeSpec } from './types';
 export function readFreeze(ctx: ParseContext, v: unknown): FreezeSpec | undefined {
   if (v === undefined) return 0;
   const p = ['freeze'];
-  const hint = 'write a module count (`freeze: 10` freezes model.0–model.9) or a list of module indices and layer names (`freeze: [0, 1, \'model.3.bn\']`)';
+  const hint =
+    "write a module count (`freeze: 10` freezes model.0–model.9) or a list of module indices and layer names (`freeze: [0, 1, 'model.3.bn']`)";
   if (typeof v === 'number') {
     if (Number.isInteger(v) && v >= 0) return v;
     ctx.error(p, `freeze must be a whole number ≥ 0, got ${v}; ${hint}`);

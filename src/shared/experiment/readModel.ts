@@ -22,19 +22,28 @@ export function readModel(ctx: ParseContext, root: Obj): ModelSettings {
   const misuse = torchvisionWeightsMisuse(root);
   if (misuse) ctx.error(['weights'], misuse);
   const model = torchvisionRef ? tv?.model : modelPath(ctx, root);
-  const weights = torchvisionRef || misuse ? tv?.weights : ctx.optionalPath(root, ['weights'], 'the pretrained weights (a model.json or a run\'s weights folder)');
+  const weights =
+    torchvisionRef || misuse
+      ? tv?.weights
+      : ctx.optionalPath(root, ['weights'], "the pretrained weights (a model.json or a run's weights folder)");
   const pretrain = pretrainPath(ctx, root);
   return { model, weights, pretrain, torchvision: tv?.spec, failed: Boolean(misuse) };
 }
 
 function modelPath(ctx: ParseContext, root: Obj): string | undefined {
   if (root.model === undefined) {
-    ctx.error([], 'missing required key `model:`; add e.g. `model: model.yaml` (a YOLOv5-style architecture YAML), the path of a TensorFlow.js model.json, or `model: torchvision:resnet18`');
+    ctx.error(
+      [],
+      'missing required key `model:`; add e.g. `model: model.yaml` (a YOLOv5-style architecture YAML), the path of a TensorFlow.js model.json, or `model: torchvision:resnet18`',
+    );
     return undefined;
   }
   const p = ctx.optionalPath(root, ['model'], 'an architecture YAML (.yaml/.yml) or a TensorFlow.js model.json');
   if (p !== undefined && !/\.(ya?ml|json)$/i.test(p)) {
-    ctx.error(['model'], `model must name a .yaml/.yml architecture file, a TensorFlow.js model.json or a torchvision builder (\`torchvision:resnet18\`), got '${String(root.model)}'`);
+    ctx.error(
+      ['model'],
+      `model must name a .yaml/.yml architecture file, a TensorFlow.js model.json or a torchvision builder (\`torchvision:resnet18\`), got '${String(root.model)}'`,
+    );
     return undefined;
   }
   return p;
@@ -47,7 +56,11 @@ function pretrainPath(ctx: ParseContext, root: Obj): string | undefined {
     return undefined;
   }
   if (p !== undefined && root.weights === undefined) {
-    ctx.warning(['pretrain'], 'pretrain is set but weights is not: add `weights:` with the path where the pretrain run writes its weights (e.g. runs/<name>/weights/best/model.json)', 'key');
+    ctx.warning(
+      ['pretrain'],
+      'pretrain is set but weights is not: add `weights:` with the path where the pretrain run writes its weights (e.g. runs/<name>/weights/best/model.json)',
+      'key',
+    );
   }
   return p;
 }

@@ -13,7 +13,8 @@ import { EXPERIMENT_SECTIONS } from './sections';
 export const CORE_KEYS = ['name', 'model', 'weights', 'pretrain', 'python', 'data', 'train', 'freeze'] as const;
 
 const NESTED_KEYS: ReadonlyArray<[section: string, keys: readonly string[]]> = [
-  ['train', TRAIN_KEYS], ['data', [...MNIST_KEYS, ...FOLDER_KEYS]],
+  ['train', TRAIN_KEYS],
+  ['data', [...MNIST_KEYS, ...FOLDER_KEYS]],
 ];
 
 /** The fixed sections (sections.ts) plus those a caller adds, by key; a caller's wins. */
@@ -51,7 +52,13 @@ export function readOtherKeys(ctx: ParseContext, root: Obj, sections: Map<string
       continue;
     }
     const known = [...CORE_KEYS, ...sections.keys()];
-    ctx.report('warning', [key], `unknown key '${key}' is ignored${didYouMean(key, known)} (known keys: ${known.join(', ')})`, 'key', 'unknown-key');
+    ctx.report(
+      'warning',
+      [key],
+      `unknown key '${key}' is ignored${didYouMean(key, known)} (known keys: ${known.join(', ')})`,
+      'key',
+      'unknown-key',
+    );
   }
   return extra;
 }

@@ -19,4 +19,3 @@ export interface SectionReporter {
   /** Resolves a path written in the section against the experiment file's folder. */
   resolvePath(p: string): string;
 }
-

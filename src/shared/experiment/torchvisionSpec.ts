@@ -40,7 +40,10 @@ export function readTorchvisionSettings(root: Record<string, unknown>, dir: stri
   const builder = model.slice(TORCHVISION_PREFIX.length).trim();
   let ok = true;
   if (!BUILDER.test(builder)) {
-    error(['model'], `'${model}' does not name a torchvision builder: write the name of a torchvision.models classification builder after 'torchvision:', e.g. \`model: torchvision:resnet18\``);
+    error(
+      ['model'],
+      `'${model}' does not name a torchvision builder: write the name of a torchvision.models classification builder after 'torchvision:', e.g. \`model: torchvision:resnet18\``,
+    );
     ok = false;
   }
   const spec: TorchvisionModel = { builder };
@@ -49,7 +52,10 @@ export function readTorchvisionSettings(root: Record<string, unknown>, dir: stri
   if (isTorchvisionRef(w)) {
     const name = w.trim().slice(TORCHVISION_PREFIX.length).trim();
     if (!WEIGHTS_NAME.test(name)) {
-      error(['weights'], `'${w}' does not name torchvision weights: write \`weights: torchvision:DEFAULT\` (the builder's best weights) or an enum name such as torchvision:IMAGENET1K_V1`);
+      error(
+        ['weights'],
+        `'${w}' does not name torchvision weights: write \`weights: torchvision:DEFAULT\` (the builder's best weights) or an enum name such as torchvision:IMAGENET1K_V1`,
+      );
       ok = false;
     } else {
       spec.weights = { kind: 'torchvision', name };
@@ -57,7 +63,10 @@ export function readTorchvisionSettings(root: Record<string, unknown>, dir: stri
     }
   } else if (w !== undefined && w !== null) {
     if (typeof w !== 'string' || !STATE_DICT.test(w.trim())) {
-      error(['weights'], `weights for ${model} must be \`torchvision:DEFAULT\` (torchvision's pretrained weights) or the path of a PyTorch state dict (.pt or .pth) relative to this file; got ${show(w)}`);
+      error(
+        ['weights'],
+        `weights for ${model} must be \`torchvision:DEFAULT\` (torchvision's pretrained weights) or the path of a PyTorch state dict (.pt or .pth) relative to this file; got ${show(w)}`,
+      );
       ok = false;
     } else {
       const file = path.resolve(dir, w.trim());

@@ -17,9 +17,11 @@ export function unknownKeys(exp: Pick<Experiment, 'warnings'>): FileDiagnostic[]
 /** What the refusal says: every key at its file:line:column, then how to go on. */
 export function unknownKeysMessage(found: FileDiagnostic[], override: string): string {
   const one = found.length === 1;
-  return `${found[0].file} has ${one ? 'a key' : `${found.length} keys`} that training would ignore:\n`
-    + `${found.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}\n`
-    + `Fix or remove ${one ? 'it' : 'them'}, or ${override}.`;
+  return (
+    `${found[0].file} has ${one ? 'a key' : `${found.length} keys`} that training would ignore:\n` +
+    `${found.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}\n` +
+    `Fix or remove ${one ? 'it' : 'them'}, or ${override}.`
+  );
 }
 
 export class UnknownKeysError extends UserError {

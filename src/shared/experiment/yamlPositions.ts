@@ -6,8 +6,16 @@ import type { Event, ScalarEvent } from 'js-yaml';
 import type { FileDiagnostic } from './types';
 
 // Event and style ids, mirrored as literals: js-yaml's EVENT_ID / SCALAR_STYLE are runtime objects.
-const DOCUMENT = 1, SEQUENCE = 2, MAPPING = 3, SCALAR = 4, ALIAS = 5, POP = 6;
-const SINGLE_QUOTED = 2, DOUBLE_QUOTED = 3, LITERAL_BLOCK = 4, FOLDED_BLOCK = 5;
+const DOCUMENT = 1,
+  SEQUENCE = 2,
+  MAPPING = 3,
+  SCALAR = 4,
+  ALIAS = 5,
+  POP = 6;
+const SINGLE_QUOTED = 2,
+  DOUBLE_QUOTED = 3,
+  LITERAL_BLOCK = 4,
+  FOLDED_BLOCK = 5;
 const FLOW = 2;
 
 export type YamlPath = ReadonlyArray<string | number>;
@@ -61,7 +69,9 @@ export function parseYamlDocument(text: string, file: string): { doc?: YamlDocum
     const pos = offsetToPosition(lineStarts, second ?? 0);
     return {
       error: {
-        file, ...pos, severity: 'error',
+        file,
+        ...pos,
+        severity: 'error',
         message: 'the file holds more than one YAML document (`---`); keep a single document per file',
       },
     };
@@ -86,7 +96,10 @@ export function yamlErrorDiagnostic(e: unknown, file: string): FileDiagnostic {
     const line = e.mark ? e.mark.line + 1 : 1;
     const column = e.mark ? e.mark.column + 1 : 1;
     return {
-      file, line, column, severity: 'error',
+      file,
+      line,
+      column,
+      severity: 'error',
       message: `YAML syntax error: ${e.reason}. Fix the YAML at this place (indentation, brackets, quotes or a duplicated key).`,
     };
   }
@@ -96,7 +109,10 @@ export function yamlErrorDiagnostic(e: unknown, file: string): FileDiagnostic {
 
 class TreeBuilder {
   private i = 0;
-  constructor(private readonly events: Event[], private readonly text: string) {}
+  constructor(
+    private readonly events: Event[],
+    private readonly text: string,
+  ) {}
 
   document(): YamlNode | undefined {
     const ev = this.events;
@@ -204,7 +220,8 @@ export function computeLineStarts(text: string): number[] {
 
 /** 1-based line and column of a zero-based offset. */
 export function offsetToPosition(lineStarts: number[], offset: number): Position {
-  let lo = 0, hi = lineStarts.length - 1;
+  let lo = 0,
+    hi = lineStarts.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     if (lineStarts[mid] <= offset) lo = mid;

@@ -36,7 +36,13 @@ export async function modelInputFor(exp: Experiment, text?: string): Promise<Mod
     if (!isMissing(e)) {
       const at = settingLocation(doc, exp.file, ['data', 'path']) ?? { line: 1, column: 1 };
       const why = explainFileError(e) ?? `cannot list ${path.join(exp.data.path, 'train')}: ${e instanceof Error ? e.message : String(e)}.`;
-      input.notes.push({ file: exp.file, line: at.line, column: at.column, severity: 'warning', message: `${why} The classes are not counted from it; the model file's own class count is used.` });
+      input.notes.push({
+        file: exp.file,
+        line: at.line,
+        column: at.column,
+        severity: 'warning',
+        message: `${why} The classes are not counted from it; the model file's own class count is used.`,
+      });
     }
   }
   return input;
@@ -51,8 +57,18 @@ export async function loadExperimentModel(
   if (exp.torchvision) {
     // Asked of the user's torchvision (a Python process, cached): see ../torchvision/inspect.ts.
     const doc = yamlPositions(opts.text ?? (await readFile(exp.file, 'utf8').catch(() => '')), exp.file);
-    const at = { file: exp.file, model: settingLocation(doc, exp.file, ['model']), weights: settingLocation(doc, exp.file, ['weights']), imgsz: input.imgszAt };
-    const { summary, diagnostics } = await inspectTorchvision(exp.torchvision, { numClasses: input.nc, imgsz: input.imgsz, python: { experiment: exp.python, ...opts.python }, at });
+    const at = {
+      file: exp.file,
+      model: settingLocation(doc, exp.file, ['model']),
+      weights: settingLocation(doc, exp.file, ['weights']),
+      imgsz: input.imgszAt,
+    };
+    const { summary, diagnostics } = await inspectTorchvision(exp.torchvision, {
+      numClasses: input.nc,
+      imgsz: input.imgsz,
+      python: { experiment: exp.python, ...opts.python },
+      at,
+    });
     return { summary, diagnostics: [...input.notes, ...diagnostics] };
   }
   const { summary, diagnostics } = await loadModelSummary(exp.model, { ...input, verifyWeights: opts.verifyWeights });

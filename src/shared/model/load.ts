@@ -27,12 +27,32 @@ export async function loadModelSummary(
 ): Promise<{ summary?: ModelSummary; diagnostics: FileDiagnostic[] }> {
   if (isTorchvisionRef(modelPath)) {
     // Reached only by code that builds models without PyTorch (the tfjs engines): say which can.
-    return { diagnostics: [{ file: modelPath, line: 1, column: 1, severity: 'error', message: `${modelPath} is a torchvision model: only the \`torch\` engine (PyTorch with torchvision) builds it; run with --engine torch (transferLab.engine: torch) on a Python with torch and torchvision` }] };
+    return {
+      diagnostics: [
+        {
+          file: modelPath,
+          line: 1,
+          column: 1,
+          severity: 'error',
+          message: `${modelPath} is a torchvision model: only the \`torch\` engine (PyTorch with torchvision) builds it; run with --engine torch (transferLab.engine: torch) on a Python with torch and torchvision`,
+        },
+      ],
+    };
   }
   const file = path.resolve(modelPath);
   const ext = path.extname(file).toLowerCase();
   if (ext !== '.yaml' && ext !== '.yml' && ext !== '.json') {
-    return { diagnostics: [{ file, line: 1, column: 1, severity: 'error', message: `unsupported model file '${path.basename(file)}': use a YOLOv5-style architecture .yaml or a TensorFlow.js model.json` }] };
+    return {
+      diagnostics: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          severity: 'error',
+          message: `unsupported model file '${path.basename(file)}': use a YOLOv5-style architecture .yaml or a TensorFlow.js model.json`,
+        },
+      ],
+    };
   }
   let text: string;
   try {
@@ -40,7 +60,17 @@ export async function loadModelSummary(
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'the file does not exist' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
-    return { diagnostics: [{ file, line: 1, column: 1, severity: 'error', message: `cannot read the model file: ${reason}. Check \`model:\` in the experiment.` }] };
+    return {
+      diagnostics: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          severity: 'error',
+          message: `cannot read the model file: ${reason}. Check \`model:\` in the experiment.`,
+        },
+      ],
+    };
   }
   if (ext === '.json') {
     const { summary, manifest, diagnostics } = parseTfjsModel(text, file);

@@ -25,7 +25,10 @@ const USUAL_IMGSZ = 640;
 export type SizeCulprit = 'width_multiple' | 'depth_multiple' | 'imgsz' | 'number' | 'module';
 
 export class SizeLimitError extends UserError {
-  constructor(message: string, readonly culprit: SizeCulprit) {
+  constructor(
+    message: string,
+    readonly culprit: SizeCulprit,
+  ) {
     super(message);
     this.name = 'SizeLimitError';
   }
@@ -58,9 +61,13 @@ export class SizeGuard {
   repeats(m: ModuleRef, n0: number, n: number): void {
     if (n <= MAX_REPEATS) return;
     const culprit: SizeCulprit = this.s.gd > 1 && n0 <= MAX_REPEATS ? 'depth_multiple' : 'number';
-    const cause = culprit === 'depth_multiple' ? `depth_multiple ${this.s.gd} turns its number ${n0} into ${count(n)}` : `its number is ${count(n0)}`;
-    throw new SizeLimitError(`${this.ref(m)} would repeat its block ${count(n)} times, over the limit of ${count(MAX_REPEATS)} `
-      + `(YOLOv5x repeats a block at most 12 times): ${cause}. ${this.fix(culprit)}`, culprit);
+    const cause =
+      culprit === 'depth_multiple' ? `depth_multiple ${this.s.gd} turns its number ${n0} into ${count(n)}` : `its number is ${count(n0)}`;
+    throw new SizeLimitError(
+      `${this.ref(m)} would repeat its block ${count(n)} times, over the limit of ${count(MAX_REPEATS)} ` +
+        `(YOLOv5x repeats a block at most 12 times): ${cause}. ${this.fix(culprit)}`,
+      culprit,
+    );
   }
 
   /** After a module is counted (nothing allocated): the model's parameters and activations so far. */
@@ -68,29 +75,54 @@ export class SizeGuard {
     this.params += params;
     if (!(this.params <= MAX_PARAMS)) {
       const { gw, gd } = this.s;
-      const culprit: SizeCulprit = gw > 1 && this.params / gw ** 2 <= MAX_PARAMS ? 'width_multiple'
-        : gd > 1 && this.params / gd <= MAX_PARAMS ? 'depth_multiple' : 'module';
+      const culprit: SizeCulprit =
+        gw > 1 && this.params / gw ** 2 <= MAX_PARAMS
+          ? 'width_multiple'
+          : gd > 1 && this.params / gd <= MAX_PARAMS
+            ? 'depth_multiple'
+            : 'module';
       const widest = Math.max(0, ...layers.map((l) => l.params[0]?.shape[0] ?? 0));
-      const cause = culprit === 'width_multiple' ? `width_multiple ${gw} widens its layers to ${count(widest)} channels`
-        : culprit === 'depth_multiple' ? `depth_multiple ${gd} multiplies every block's repeats` : `its widest layer has ${count(widest)} output channels`;
-      throw new SizeLimitError(`${this.ref(m)} takes the model to ${count(this.params)} parameters (${count(params)} in this module), over the limit of `
-        + `${count(MAX_PARAMS)} (4 GB of float32 weights, 16 GB to train them with Adam; YOLOv5x6 has 141M): ${cause}. ${this.fix(culprit)}`, culprit);
+      const cause =
+        culprit === 'width_multiple'
+          ? `width_multiple ${gw} widens its layers to ${count(widest)} channels`
+          : culprit === 'depth_multiple'
+            ? `depth_multiple ${gd} multiplies every block's repeats`
+            : `its widest layer has ${count(widest)} output channels`;
+      throw new SizeLimitError(
+        `${this.ref(m)} takes the model to ${count(this.params)} parameters (${count(params)} in this module), over the limit of ` +
+          `${count(MAX_PARAMS)} (4 GB of float32 weights, 16 GB to train them with Adam; YOLOv5x6 has 141M): ${cause}. ${this.fix(culprit)}`,
+        culprit,
+      );
     }
     const values = keptValues(layers, outShape);
     this.values += values;
     if (!(this.values <= MAX_ACTIVATION_VALUES)) {
       const { gw, gd, imgsz = 0 } = this.s;
-      const culprit: SizeCulprit = imgsz > USUAL_IMGSZ && this.values * (USUAL_IMGSZ / imgsz) ** 2 <= MAX_ACTIVATION_VALUES ? 'imgsz'
-        : gw > 1 && this.values / gw <= MAX_ACTIVATION_VALUES ? 'width_multiple'
-          : gd > 1 && this.values / gd <= MAX_ACTIVATION_VALUES ? 'depth_multiple'
-            : imgsz > USUAL_IMGSZ ? 'imgsz' : 'module';
+      const culprit: SizeCulprit =
+        imgsz > USUAL_IMGSZ && this.values * (USUAL_IMGSZ / imgsz) ** 2 <= MAX_ACTIVATION_VALUES
+          ? 'imgsz'
+          : gw > 1 && this.values / gw <= MAX_ACTIVATION_VALUES
+            ? 'width_multiple'
+            : gd > 1 && this.values / gd <= MAX_ACTIVATION_VALUES
+              ? 'depth_multiple'
+              : imgsz > USUAL_IMGSZ
+                ? 'imgsz'
+                : 'module';
       const shape = outShape?.join('×') ?? '?';
-      const cause = culprit === 'imgsz' ? `${this.s.imgszSetting} ${imgsz} makes its output ${shape}`
-        : culprit === 'width_multiple' ? `width_multiple ${gw} makes its output ${shape}`
-          : culprit === 'depth_multiple' ? `depth_multiple ${gd} multiplies every block's repeats` : `its output is ${shape}`;
-      throw new SizeLimitError(`${this.ref(m)} takes the activations one image keeps for training to at least ${count(this.values)} values `
-        + `(${bytes(4 * this.values)} as float32; ${count(values)} in this module), over the limit of ${count(MAX_ACTIVATION_VALUES)} (${bytes(4 * MAX_ACTIVATION_VALUES)}) `
-        + `at batch size 1: ${cause}. ${this.fix(culprit)}`, culprit);
+      const cause =
+        culprit === 'imgsz'
+          ? `${this.s.imgszSetting} ${imgsz} makes its output ${shape}`
+          : culprit === 'width_multiple'
+            ? `width_multiple ${gw} makes its output ${shape}`
+            : culprit === 'depth_multiple'
+              ? `depth_multiple ${gd} multiplies every block's repeats`
+              : `its output is ${shape}`;
+      throw new SizeLimitError(
+        `${this.ref(m)} takes the activations one image keeps for training to at least ${count(this.values)} values ` +
+          `(${bytes(4 * this.values)} as float32; ${count(values)} in this module), over the limit of ${count(MAX_ACTIVATION_VALUES)} (${bytes(4 * MAX_ACTIVATION_VALUES)}) ` +
+          `at batch size 1: ${cause}. ${this.fix(culprit)}`,
+        culprit,
+      );
     }
   }
 
@@ -100,11 +132,16 @@ export class SizeGuard {
 
   private fix(culprit: SizeCulprit): string {
     switch (culprit) {
-      case 'width_multiple': return 'Lower width_multiple: YOLOv5 uses 0.25 (yolov5n) to 1.25 (yolov5x).';
-      case 'depth_multiple': return 'Lower depth_multiple: YOLOv5 uses 0.33 (yolov5n) to 1.33 (yolov5x).';
-      case 'imgsz': return `Lower ${this.s.imgszSetting}: YOLOv5 trains at 640 px (its P6 models at 1280).`;
-      case 'number': return 'Lower the number (2nd column) of this row.';
-      case 'module': return 'Lower the channel arguments of this row (or the class count).';
+      case 'width_multiple':
+        return 'Lower width_multiple: YOLOv5 uses 0.25 (yolov5n) to 1.25 (yolov5x).';
+      case 'depth_multiple':
+        return 'Lower depth_multiple: YOLOv5 uses 0.33 (yolov5n) to 1.33 (yolov5x).';
+      case 'imgsz':
+        return `Lower ${this.s.imgszSetting}: YOLOv5 trains at 640 px (its P6 models at 1280).`;
+      case 'number':
+        return 'Lower the number (2nd column) of this row.';
+      case 'module':
+        return 'Lower the channel arguments of this row (or the class count).';
     }
   }
 }
@@ -133,7 +170,13 @@ function count(n: number): string {
 }
 
 function bytes(n: number): string {
-  const units: Array<[number, string]> = [[1e15, 'PB'], [1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB']];
-  for (const [scale, unit] of units) if (n >= scale) return `${n / scale >= 1000 ? (n / scale).toExponential(1) : (n / scale).toPrecision(3)} ${unit}`;
+  const units: Array<[number, string]> = [
+    [1e15, 'PB'],
+    [1e12, 'TB'],
+    [1e9, 'GB'],
+    [1e6, 'MB'],
+  ];
+  for (const [scale, unit] of units)
+    if (n >= scale) return `${n / scale >= 1000 ? (n / scale).toExponential(1) : (n / scale).toPrecision(3)} ${unit}`;
   return `${Math.round(n)} B`;
 }

@@ -41,7 +41,10 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export function parseTfjsModel(text: string, file: string): { summary?: ModelSummary; manifest?: TfjsWeightGroup[]; diagnostics: FileDiagnostic[] } {
+export function parseTfjsModel(
+  text: string,
+  file: string,
+): { summary?: ModelSummary; manifest?: TfjsWeightGroup[]; diagnostics: FileDiagnostic[] } {
   const diagnostics: FileDiagnostic[] = [];
   const lineStarts = computeLineStarts(text);
   const err = (offset: number, message: string, severity: 'error' | 'warning' = 'error') =>
@@ -51,7 +54,12 @@ export function parseTfjsModel(text: string, file: string): { summary?: ModelSum
   try {
     json = JSON.parse(text);
   } catch (e) {
-    diagnostics.push({ file, ...jsonErrorPosition(text, lineStarts), severity: 'error', message: `model.json is not valid JSON (${(e as Error).message.split('\n')[0]}); re-export the model` });
+    diagnostics.push({
+      file,
+      ...jsonErrorPosition(text, lineStarts),
+      severity: 'error',
+      message: `model.json is not valid JSON (${(e as Error).message.split('\n')[0]}); re-export the model`,
+    });
     return { diagnostics };
   }
   if (!isObj(json)) {
@@ -59,13 +67,19 @@ export function parseTfjsModel(text: string, file: string): { summary?: ModelSum
     return { diagnostics };
   }
   if (json.format === 'graph-model') {
-    err(text.indexOf('"format"'), 'this is a TensorFlow.js graph model (from a SavedModel); it has no layers to freeze. Convert the Keras model with `--output_format tfjs_layers_model`');
+    err(
+      text.indexOf('"format"'),
+      'this is a TensorFlow.js graph model (from a SavedModel); it has no layers to freeze. Convert the Keras model with `--output_format tfjs_layers_model`',
+    );
     return { diagnostics };
   }
   let topology: unknown = json.modelTopology ?? (json.class_name ? json : undefined);
   if (isObj(topology) && isObj(topology.model_config)) topology = topology.model_config; // converter output
   if (!isObj(topology)) {
-    err(0, 'model.json has no modelTopology: it is not a TensorFlow.js layers model (save it with model.save or convert it as tfjs_layers_model)');
+    err(
+      0,
+      'model.json has no modelTopology: it is not a TensorFlow.js layers model (save it with model.save or convert it as tfjs_layers_model)',
+    );
     return { diagnostics };
   }
   const layers: RawLayer[] = [];
@@ -269,7 +283,9 @@ export async function verifyWeightFiles(file: string, text: string, manifest: Tf
         missing = true;
         const why = isMissing(e) ? undefined : (explainFileError(e) ?? (e instanceof Error ? e.message : String(e)));
         diagnostics.push({
-          file, ...at, severity: 'error',
+          file,
+          ...at,
+          severity: 'error',
           message: why
             ? `weights file '${p}' next to ${path.basename(file)} cannot be read: ${why}`
             : `weights file '${p}' is missing next to ${path.basename(file)}; copy it back or re-export the model`,
@@ -279,7 +295,9 @@ export async function verifyWeightFiles(file: string, text: string, manifest: Tf
     if (!missing && sized && actual !== expected) {
       const at = offsetToPosition(lineStarts, Math.max(0, text.indexOf(JSON.stringify(g.paths[0] ?? ''))));
       diagnostics.push({
-        file, ...at, severity: 'error',
+        file,
+        ...at,
+        severity: 'error',
         message: `weights group ${gi + 1} (${g.paths.join(', ')}) holds ${actual} bytes but its ${g.weights.length} weights need ${expected}: the file is truncated or belongs to another model; re-export the model`,
       });
     }

@@ -38,7 +38,10 @@ export class LayerCollector {
 
   /** nn.BatchNorm2d / BatchNorm1d: weight and bias (running mean/var are buffers, not counted). */
   batchNorm(name: string, c: number, type = 'BatchNorm2d'): void {
-    this.add(name, type, [['weight', [c]], ['bias', [c]]]);
+    this.add(name, type, [
+      ['weight', [c]],
+      ['bias', [c]],
+    ]);
   }
 
   /** nn.Linear: weight [out, in], bias [out]. */

@@ -62,7 +62,11 @@ export function parseYoloModel(text: string, file: string, opts: ModelOptions = 
 class YoloParser {
   private readonly diagnostics: FileDiagnostic[] = [];
 
-  constructor(private readonly doc: YamlDocument, private readonly file: string, private readonly opts: ModelOptions) {}
+  constructor(
+    private readonly doc: YamlDocument,
+    private readonly file: string,
+    private readonly opts: ModelOptions,
+  ) {}
 
   private err(p: YamlPath, message: string, severity: 'error' | 'warning' = 'error'): void {
     this.diagnostics.push({ file: this.file, ...positionOf(this.doc, p), severity, message });
@@ -101,7 +105,11 @@ class YoloParser {
 
   private anchorsPerLevel(anchors: unknown): number {
     if (anchors === undefined) return 0;
-    if (Array.isArray(anchors) && anchors.length && anchors.every((a) => Array.isArray(a) && a.length % 2 === 0 && a.length && a.every((x) => typeof x === 'number'))) {
+    if (
+      Array.isArray(anchors) &&
+      anchors.length &&
+      anchors.every((a) => Array.isArray(a) && a.length % 2 === 0 && a.length && a.every((x) => typeof x === 'number'))
+    ) {
       return (anchors[0] as unknown[]).length / 2;
     }
     if (Number.isInteger(anchors) && (anchors as number) > 0) return anchors as number;
@@ -129,9 +137,26 @@ class YoloParser {
   /** Every row in order (indices run on from backbone into head), then the summary. */
   private modules(h: Header, sections: Array<['backbone' | 'head', unknown[]]>): Result {
     const imgsz = this.opts.imgsz;
-    const guard = new SizeGuard({ gd: h.gd, gw: h.gw, imgsz, imgszSetting: this.opts.imgszAt?.setting ?? 'imgsz', modelFile: path.basename(this.file) });
+    const guard = new SizeGuard({
+      gd: h.gd,
+      gw: h.gw,
+      imgsz,
+      imgszSetting: this.opts.imgszAt?.setting ?? 'imgsz',
+      modelFile: path.basename(this.file),
+    });
     const input: Shape = { c: h.inCh, h: imgsz, w: imgsz, flat: false };
-    const model: ModelContext = { gd: h.gd, gw: h.gw, chMul: h.chMul, nc: h.nc, anchors: h.anchors, no: h.no, imgsz, input, shapes: [], guard };
+    const model: ModelContext = {
+      gd: h.gd,
+      gw: h.gw,
+      chMul: h.chMul,
+      nc: h.nc,
+      anchors: h.anchors,
+      no: h.no,
+      imgsz,
+      input,
+      shapes: [],
+      guard,
+    };
     const modules: ModuleInfo[] = [];
     let backboneLength = 0;
     let i = 0;
@@ -175,7 +200,8 @@ class YoloParser {
 
   /** Reported at the setting to change: the multiple's line, the experiment's image size, or the row. */
   private sizeError(e: SizeLimitError, where: YamlPath): { diagnostics: FileDiagnostic[] } {
-    const p = e.culprit === 'width_multiple' || e.culprit === 'depth_multiple' ? [e.culprit] : e.culprit === 'number' ? [...where, 1] : where;
+    const p =
+      e.culprit === 'width_multiple' || e.culprit === 'depth_multiple' ? [e.culprit] : e.culprit === 'number' ? [...where, 1] : where;
     const at = (e.culprit === 'imgsz' ? this.opts.imgszAt : undefined) ?? { file: this.file, ...positionOf(this.doc, p) };
     this.diagnostics.push({ file: at.file, line: at.line, column: at.column, severity: 'error', message: e.message, code: 'size-limit' });
     return { diagnostics: this.diagnostics };
@@ -189,7 +215,10 @@ class YoloParser {
     const v = y[key];
     if (v === undefined) return 1;
     if (typeof v === 'number' && v > 0 && Number.isFinite(v)) return v;
-    this.err([key], `${key} must be a positive number (YOLOv5s uses ${key === 'depth_multiple' ? '0.33' : '0.50'}); got ${JSON.stringify(v)}`);
+    this.err(
+      [key],
+      `${key} must be a positive number (YOLOv5s uses ${key === 'depth_multiple' ? '0.33' : '0.50'}); got ${JSON.stringify(v)}`,
+    );
     return undefined;
   }
 

@@ -25,7 +25,8 @@ export function substituteArgs(args: unknown[], nc: number | undefined, anchors:
   return args.map((a) => {
     if (typeof a !== 'string') return a;
     if (a === 'nc') {
-      if (nc === undefined) throw new ArgError('uses `nc` but the class count is unknown: add `nc: <classes>` at the top of the model YAML');
+      if (nc === undefined)
+        throw new ArgError('uses `nc` but the class count is unknown: add `nc: <classes>` at the top of the model YAML');
       return nc;
     }
     if (a === 'anchors') return anchors;
@@ -36,7 +37,8 @@ export function substituteArgs(args: unknown[], nc: number | undefined, anchors:
 
 export function num(args: unknown[], i: number, what: string): number {
   const v = args[i];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgError(`args[${i}] (${what}) must be a number, got ${JSON.stringify(v) ?? 'nothing'}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new ArgError(`args[${i}] (${what}) must be a number, got ${JSON.stringify(v) ?? 'nothing'}`);
   return v;
 }
 
@@ -52,14 +54,16 @@ export function int(args: unknown[], i: number, what: string, min: number): numb
 export function optInt(rest: unknown[], i: number, def: number, what: string, min = 1): number {
   const v = rest[i];
   if (v === undefined || v === null) return def;
-  if (!Number.isInteger(v) || (v as number) < min) throw new ArgError(`args[${i + 1}] (${what}) must be a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(v) || (v as number) < min)
+    throw new ArgError(`args[${i + 1}] (${what}) must be a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
   return v as number;
 }
 
 export function optIntOrNull(rest: unknown[], i: number, what: string): number | null {
   const v = rest[i];
   if (v === undefined || v === null) return null;
-  if (!Number.isInteger(v) || (v as number) < 0) throw new ArgError(`args[${i + 1}] (${what}) must be a whole number ≥ 0 or None, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(v) || (v as number) < 0)
+    throw new ArgError(`args[${i + 1}] (${what}) must be a whole number ≥ 0 or None, got ${JSON.stringify(v)}`);
   return v as number;
 }
 

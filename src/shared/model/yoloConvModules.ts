@@ -161,7 +161,8 @@ function c3({ L, p, type, c1, c2, n, rest, same }: ConvCall): Shape {
 export function buildConvRow(row: RowContext): BuiltRow {
   const { type, args, index } = row;
   const x = singleInput(row);
-  if (x.flat) throw new ArgError(`${type} needs an image-shaped input but module ${index}'s input is flat (after Flatten/GlobalAvgPool/Dense)`);
+  if (x.flat)
+    throw new ArgError(`${type} needs an image-shaped input but module ${index}'s input is flat (after Flatten/GlobalAvgPool/Dense)`);
   const c1 = x.c;
   let c2 = num(args, 0, 'output channels');
   if (c2 <= 0) throw new ArgError(`args[0] (output channels) must be positive, got ${c2}`);
@@ -174,12 +175,20 @@ export function buildConvRow(row: RowContext): BuiltRow {
     repeatsInside = n;
     n = 1;
   }
-  if (n > 1 && c1 !== c2) throw new ArgError(`repeating ${type} ${n} times needs equal input and output channels (${c1} → ${c2}); use separate rows`);
+  if (n > 1 && c1 !== c2)
+    throw new ArgError(`repeating ${type} ${n} times needs equal input and output channels (${c1} → ${c2}); use separate rows`);
   const rest = args.slice(1);
   const builder = CONV_BUILDERS[type];
   const build = (p: string, cur: Shape = x): Shape =>
     builder({
-      L: row.L, p, type, c1, c2, n: repeatsInside, rest, x: cur,
+      L: row.L,
+      p,
+      type,
+      c1,
+      c2,
+      n: repeatsInside,
+      rest,
+      x: cur,
       out: (h, w) => spatial({ ...cur, c: c2 }, h, w, type, row.imgsz),
       same: () => ({ ...cur, c: c2 }),
     });

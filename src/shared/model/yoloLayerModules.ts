@@ -23,7 +23,9 @@ const LAYER_BUILDERS: Record<string, (row: RowContext) => BuiltRow> = {
     const first = inputs[0];
     for (const s of inputs) {
       if (s.h !== first.h || s.w !== first.w) {
-        throw new ArgError(`Concat inputs differ in size (${sizeText(first)} vs ${sizeText(s)}) at imgsz ${row.imgsz}; use an imgsz divisible by the model's largest stride (32 for YOLOv5)`);
+        throw new ArgError(
+          `Concat inputs differ in size (${sizeText(first)} vs ${sizeText(s)}) at imgsz ${row.imgsz}; use an imgsz divisible by the model's largest stride (32 for YOLOv5)`,
+        );
       }
     }
     if (n !== 1) throw new ArgError('Concat cannot repeat; set number to 1');
@@ -39,7 +41,11 @@ const LAYER_BUILDERS: Record<string, (row: RowContext) => BuiltRow> = {
     const shape = repeat(row.n, row.name, () => {
       if (typeof size === 'number') return { ...x, h: x.h === undefined ? undefined : size, w: x.w === undefined ? undefined : size };
       if (typeof scale !== 'number' || scale <= 0) throw new ArgError('Upsample needs [None, scale, mode], e.g. [None, 2, "nearest"]');
-      return { ...x, h: x.h === undefined ? undefined : Math.floor(x.h * scale), w: x.w === undefined ? undefined : Math.floor(x.w * scale) };
+      return {
+        ...x,
+        h: x.h === undefined ? undefined : Math.floor(x.h * scale),
+        w: x.w === undefined ? undefined : Math.floor(x.w * scale),
+      };
     });
     return { outArgs: [size, scale, args[2] ?? 'nearest'], shape };
   },
@@ -62,13 +68,15 @@ const LAYER_BUILDERS: Record<string, (row: RowContext) => BuiltRow> = {
     const { args, n } = row;
     const x = singleInput(row);
     if (!x.flat) throw new ArgError('Dense needs a flat input: put Flatten or GlobalAvgPool before it');
-    if (Number.isNaN(x.c)) throw new ArgError('Dense after Flatten needs a known input size: set train.imgsz (or put GlobalAvgPool before it)');
+    if (Number.isNaN(x.c))
+      throw new ArgError('Dense after Flatten needs a known input size: set train.imgsz (or put GlobalAvgPool before it)');
     const out = int(args, 0, 'output size (use nc for the class count)', 1);
     const act = args[1] === undefined || args[1] === null ? null : args[1];
     if (act !== null && (typeof act !== 'string' || !ACTIVATIONS.has(act.toLowerCase()))) {
       throw new ArgError(`activation must be one of ${[...ACTIVATIONS].join(', ')}; got ${JSON.stringify(act)}`);
     }
-    if (n > 1 && x.c !== out) throw new ArgError(`repeating Dense ${n} times needs equal input and output sizes (${x.c} → ${out}); use separate rows`);
+    if (n > 1 && x.c !== out)
+      throw new ArgError(`repeating Dense ${n} times needs equal input and output sizes (${x.c} → ${out}); use separate rows`);
     const shape = repeat(n, row.name, (prefix) => {
       row.L.linear(prefix, x.c, out);
       return { c: out, flat: true };
@@ -121,9 +129,10 @@ function contractOrExpand(row: RowContext): BuiltRow {
   const x = singleInput(row);
   const g = args.length ? int(args, 0, 'gain', 1) : 2;
   if (type === 'Expand' && x.c % (g * g) !== 0) throw new ArgError(`Expand needs channels divisible by gain² (${x.c} by ${g * g})`);
-  const shape = type === 'Contract'
-    ? { ...x, c: x.c * g * g, h: div(x.h, g), w: div(x.w, g) }
-    : { ...x, c: x.c / (g * g), h: mul(x.h, g), w: mul(x.w, g) };
+  const shape =
+    type === 'Contract'
+      ? { ...x, c: x.c * g * g, h: div(x.h, g), w: div(x.w, g) }
+      : { ...x, c: x.c / (g * g), h: mul(x.h, g), w: mul(x.w, g) };
   return { outArgs: [g], shape };
 }
 
@@ -135,7 +144,12 @@ function pool(row: RowContext): BuiltRow {
   const s = args[1] === undefined || args[1] === null ? k : int(args, 1, 'stride', 1);
   const pad = args[2] === undefined || args[2] === null ? 0 : int(args, 2, 'padding', 0);
   if (pad * 2 > k) throw new ArgError(`padding ${pad} must be at most half the kernel size ${k}`);
-  const shape = repeat(row.n, row.name, (_prefix, cur = x) => spatial(cur, convSize(cur.h, k, s, pad), convSize(cur.w, k, s, pad), type, row.imgsz), x);
+  const shape = repeat(
+    row.n,
+    row.name,
+    (_prefix, cur = x) => spatial(cur, convSize(cur.h, k, s, pad), convSize(cur.w, k, s, pad), type, row.imgsz),
+    x,
+  );
   return { outArgs: [k, s, pad], shape };
 }
 
@@ -144,7 +158,8 @@ function detect({ L, name, args, inputs, n }: RowContext): BuiltRow {
   const nc = int(args, 0, 'classes (nc)', 1);
   let anchors = args[1];
   if (anchors === undefined || anchors === null) throw new ArgError('Detect needs [nc, anchors]; add `anchors:` at the top of the file');
-  if (Number.isInteger(anchors)) anchors = Array.from({ length: inputs.length }, () => Array.from({ length: (anchors as number) * 2 }, (_, k) => k));
+  if (Number.isInteger(anchors))
+    anchors = Array.from({ length: inputs.length }, () => Array.from({ length: (anchors as number) * 2 }, (_, k) => k));
   if (!Array.isArray(anchors) || !anchors.length || !anchors.every((a) => Array.isArray(a) && a.length >= 2 && a.length % 2 === 0)) {
     throw new ArgError('Detect anchors must be a list of [w, h, …] lists, one per input');
   }
@@ -155,7 +170,13 @@ function detect({ L, name, args, inputs, n }: RowContext): BuiltRow {
   if (n !== 1) throw new ArgError('Detect cannot repeat; set number to 1');
   const na = (anchors[0] as unknown[]).length / 2;
   const no = nc + 5;
-  T.detect(L, name, no, na, inputs.map((s) => s.c));
+  T.detect(
+    L,
+    name,
+    no,
+    na,
+    inputs.map((s) => s.c),
+  );
   const known = inputs.every((s) => s.h !== undefined && s.w !== undefined);
   const shape: Shape = { c: no, flat: false };
   if (known) shape.boxes = inputs.reduce((a, s) => a + na * s.h! * s.w!, 0);

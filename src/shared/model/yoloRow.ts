@@ -13,16 +13,41 @@ import type { ModuleInfo } from './types';
 
 /** Module names accepted in the `module` column, mapped to the canonical type stored in ModuleInfo. */
 const MODULE_ALIASES: Record<string, string> = {
-  Conv: 'Conv', DWConv: 'DWConv', GhostConv: 'GhostConv', Focus: 'Focus', CrossConv: 'CrossConv',
-  Bottleneck: 'Bottleneck', GhostBottleneck: 'GhostBottleneck', SPP: 'SPP', SPPF: 'SPPF',
-  C3: 'C3', C3x: 'C3x', C3Ghost: 'C3Ghost', BottleneckCSP: 'BottleneckCSP',
-  'nn.ConvTranspose2d': 'ConvTranspose2d', DWConvTranspose2d: 'DWConvTranspose2d',
-  'nn.BatchNorm2d': 'BatchNorm2d', BatchNorm: 'BatchNorm',
-  Concat: 'Concat', Detect: 'Detect', Contract: 'Contract', Expand: 'Expand',
-  'nn.Upsample': 'Upsample', Upsample: 'Upsample',
-  MaxPool: 'MaxPool', 'nn.MaxPool2d': 'MaxPool', AvgPool: 'AvgPool', 'nn.AvgPool2d': 'AvgPool',
-  GlobalAvgPool: 'GlobalAvgPool', Flatten: 'Flatten', 'nn.Flatten': 'Flatten',
-  Dense: 'Dense', Linear: 'Dense', Dropout: 'Dropout', 'nn.Dropout': 'Dropout', Classify: 'Classify',
+  Conv: 'Conv',
+  DWConv: 'DWConv',
+  GhostConv: 'GhostConv',
+  Focus: 'Focus',
+  CrossConv: 'CrossConv',
+  Bottleneck: 'Bottleneck',
+  GhostBottleneck: 'GhostBottleneck',
+  SPP: 'SPP',
+  SPPF: 'SPPF',
+  C3: 'C3',
+  C3x: 'C3x',
+  C3Ghost: 'C3Ghost',
+  BottleneckCSP: 'BottleneckCSP',
+  'nn.ConvTranspose2d': 'ConvTranspose2d',
+  DWConvTranspose2d: 'DWConvTranspose2d',
+  'nn.BatchNorm2d': 'BatchNorm2d',
+  BatchNorm: 'BatchNorm',
+  Concat: 'Concat',
+  Detect: 'Detect',
+  Contract: 'Contract',
+  Expand: 'Expand',
+  'nn.Upsample': 'Upsample',
+  Upsample: 'Upsample',
+  MaxPool: 'MaxPool',
+  'nn.MaxPool2d': 'MaxPool',
+  AvgPool: 'AvgPool',
+  'nn.AvgPool2d': 'AvgPool',
+  GlobalAvgPool: 'GlobalAvgPool',
+  Flatten: 'Flatten',
+  'nn.Flatten': 'Flatten',
+  Dense: 'Dense',
+  Linear: 'Dense',
+  Dropout: 'Dropout',
+  'nn.Dropout': 'Dropout',
+  Classify: 'Classify',
 };
 
 export const SUPPORTED_MODULES = Object.keys(MODULE_ALIASES);
@@ -57,7 +82,8 @@ export function buildRow(i: number, row: unknown, line: number, model: ModelCont
   if (!type) {
     throw new ArgError(`unknown module '${mRaw}'; supported: ${SUPPORTED_MODULES.join(', ')}`);
   }
-  if (!Number.isInteger(nRaw) || (nRaw as number) < 1) throw new ArgError(`number (2nd column) must be a whole number ≥ 1, got ${JSON.stringify(nRaw)}`);
+  if (!Number.isInteger(nRaw) || (nRaw as number) < 1)
+    throw new ArgError(`number (2nd column) must be a whole number ≥ 1, got ${JSON.stringify(nRaw)}`);
   if (!Array.isArray(argsRaw)) throw new ArgError(`args (4th column) must be a list, e.g. [64, 3, 2]; got ${JSON.stringify(argsRaw)}`);
 
   const inputs = resolveFrom(i, fromRaw, model);
@@ -70,8 +96,19 @@ export function buildRow(i: number, row: unknown, line: number, model: ModelCont
   const args = substituteArgs(argsRaw as unknown[], model.nc, model.anchors);
   const L = new LayerCollector();
   const ctx = {
-    index: i, name: `model.${i}`, type, inputs, multi: Array.isArray(fromRaw), n, args, L,
-    nc: model.nc, imgsz: model.imgsz, gw: model.gw, chMul: model.chMul, no: model.no,
+    index: i,
+    name: `model.${i}`,
+    type,
+    inputs,
+    multi: Array.isArray(fromRaw),
+    n,
+    args,
+    L,
+    nc: model.nc,
+    imgsz: model.imgsz,
+    gw: model.gw,
+    chMul: model.chMul,
+    no: model.no,
   };
   const { shape, outArgs } = CONV_FAMILY.has(type) ? buildConvRow(ctx) : buildLayerRow(ctx);
   const info: Omit<ModuleInfo, 'section' | 'line'> = {
@@ -100,8 +137,10 @@ function resolveFrom(i: number, fromRaw: unknown, model: ModelContext): Shape[] 
     const idx = (f as number) < 0 ? i + (f as number) : (f as number);
     if (idx >= i) {
       // Module 0 has no earlier module, module 1 exactly one: no "modules 0–-1" or "0–0".
-      const earlier = i === 0 ? 'module 0 is the first module: its from must be -1 (the input image)'
-        : `module ${i} can only take input from ${i === 1 ? 'module 0' : `modules 0–${i - 1}`} (or -1 for the previous one)`;
+      const earlier =
+        i === 0
+          ? 'module 0 is the first module: its from must be -1 (the input image)'
+          : `module ${i} can only take input from ${i === 1 ? 'module 0' : `modules 0–${i - 1}`} (or -1 for the previous one)`;
       throw new ArgError(`from ${f} ${idx === i ? `is module ${i} itself` : 'points forward'}: ${earlier}`);
     }
     if (idx < 0) {

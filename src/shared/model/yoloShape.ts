@@ -35,7 +35,9 @@ export function repeat(n: number, p: string, build: (prefix: string, cur?: Shape
 /** `x` with a new spatial size; a size below 1 is the model's mistake at this imgsz, said so. */
 export function spatial(x: Shape, h: number | undefined, w: number | undefined, type: string, imgsz: number | undefined): Shape {
   if ((h !== undefined && h < 1) || (w !== undefined && w < 1)) {
-    throw new ArgError(`${type} shrinks the ${sizeText(x)} input to nothing at imgsz ${imgsz}; use a larger train.imgsz or fewer stride-2 layers`);
+    throw new ArgError(
+      `${type} shrinks the ${sizeText(x)} input to nothing at imgsz ${imgsz}; use a larger train.imgsz or fewer stride-2 layers`,
+    );
   }
   return { ...x, h, w };
 }

@@ -20,7 +20,10 @@
 import type { RunRecord } from '../runFolder/contract';
 import { scoreMetricOf, type ScoreMetric } from './measures';
 
-export type ComparedRecord = Pick<RunRecord, 'name' | 'status' | 'freeze' | 'experiment' | 'sweep' | 'data' | 'model' | 'trainer' | 'startedAt'>;
+export type ComparedRecord = Pick<
+  RunRecord,
+  'name' | 'status' | 'freeze' | 'experiment' | 'sweep' | 'data' | 'model' | 'trainer' | 'startedAt'
+>;
 
 /** Nothing frozen: `freeze: 0` or an empty list. */
 export function freezesNothing(f: number | Array<number | string>): boolean {
@@ -99,8 +102,15 @@ export function groupForComparison(records: readonly ComparedRecord[], chosen?: 
     runs.sort(freezeOrder);
     const first = runs[0];
     const g: ComparisonGroup = {
-      key, experiment: first.experiment, data: first.data, sweep: first.sweep, metric: scoreMetricOf(first),
-      runs: runs.map((r) => r.name), baseline: undefined, baselineFrom: undefined, note: undefined,
+      key,
+      experiment: first.experiment,
+      data: first.data,
+      sweep: first.sweep,
+      metric: scoreMetricOf(first),
+      runs: runs.map((r) => r.name),
+      baseline: undefined,
+      baselineFrom: undefined,
+      note: undefined,
     };
     if (picked && comparableKey(picked) === comparableKey(first)) {
       g.baseline = picked.name;
@@ -121,6 +131,9 @@ export function groupForComparison(records: readonly ComparedRecord[], chosen?: 
     }
     groups.push(g);
   }
-  groups.sort((a, b) => compareText(a.experiment, b.experiment) || compareText(a.data, b.data) || compareText(a.sweep, b.sweep) || compareText(a.key, b.key));
+  groups.sort(
+    (a, b) =>
+      compareText(a.experiment, b.experiment) || compareText(a.data, b.data) || compareText(a.sweep, b.sweep) || compareText(a.key, b.key),
+  );
   return groups;
 }

@@ -140,7 +140,8 @@ export function webviewMessageProblem(x: unknown): string | undefined {
       if (!FORMATS.includes(x.format as ExportFormat)) return `export: "format" is ${JSON.stringify(x.format)}, expected csv, png or svg`;
       if (typeof x.what !== 'string' || x.what === '') return 'export: "what" is not a name';
       if (typeof x.data !== 'string') return 'export: "data" is not a string';
-      if (x.format === 'png' && !x.data.startsWith('data:image/png;base64,')) return 'export: png "data" is not a data:image/png;base64 URL';
+      if (x.format === 'png' && !x.data.startsWith('data:image/png;base64,'))
+        return 'export: png "data" is not a data:image/png;base64 URL';
       return undefined;
     case 'openRun':
       return typeof x.run === 'string' ? undefined : 'openRun: "run" is not a string';

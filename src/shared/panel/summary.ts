@@ -3,7 +3,15 @@
 // runs are compared with which baseline is comparability.ts's; what each figure is, measures.ts's.
 import type { RunRecord, RunStatus } from '../runFolder/contract';
 import { groupForComparison, type ComparisonGroup } from './comparability';
-import { deviceMemoryKind, MEMORY_LABEL, memoryValue, scoreMetricOf, sharedMemoryMeasure, type MemoryMeasure, type ScoreMetric } from './measures';
+import {
+  deviceMemoryKind,
+  MEMORY_LABEL,
+  memoryValue,
+  scoreMetricOf,
+  sharedMemoryMeasure,
+  type MemoryMeasure,
+  type ScoreMetric,
+} from './measures';
 import type { SeriesColumns, Value } from './series';
 
 export interface RunSummary {
@@ -117,7 +125,10 @@ export class RunSummaryBuilder {
       secondsPerEpoch: this.secsN && this.total !== null ? this.total / this.secsN : null,
       meanImagesPerSecond: this.ipsN ? this.ipsSum / this.ipsN : null,
       peakTensorBytes: this.peakTensor,
-      peakRssBytes: device === 'rss' && this.peakDevice !== null && (this.peakRss === null || this.peakDevice > this.peakRss) ? this.peakDevice : this.peakRss,
+      peakRssBytes:
+        device === 'rss' && this.peakDevice !== null && (this.peakRss === null || this.peakDevice > this.peakRss)
+          ? this.peakDevice
+          : this.peakRss,
       peakGpuMemoryBytes: device === 'gpu' ? this.peakDevice : null,
     };
   }
@@ -142,7 +153,10 @@ export interface SummaryDelta {
 
 export function compareToBaseline(row: RunSummary, base: RunSummary): SummaryDelta {
   const scorePt = row.metric === base.metric && row.best !== null && base.best !== null ? (row.best - base.best) * 100 : null;
-  const speedup = row.secondsPerEpoch !== null && base.secondsPerEpoch !== null && row.secondsPerEpoch > 0 ? base.secondsPerEpoch / row.secondsPerEpoch : null;
+  const speedup =
+    row.secondsPerEpoch !== null && base.secondsPerEpoch !== null && row.secondsPerEpoch > 0
+      ? base.secondsPerEpoch / row.secondsPerEpoch
+      : null;
   const memory = sharedMemoryMeasure([row, base]);
   const a = memory === null ? null : memoryValue(row, memory);
   const b = memory === null ? null : memoryValue(base, memory);
@@ -187,7 +201,10 @@ export function isBaseline(table: Pick<SummaryTable, 'groups'>, run: string): bo
 /** Groups, order, baselines and deltas for summaries already built (the webview builds them incrementally). */
 export function tabulate(runs: ReadonlyArray<{ record: RunRecord; summary: RunSummary }>, chosen?: string): SummaryTable {
   const byName = new Map(runs.map((r) => [r.record.name, r.summary]));
-  const groups = groupForComparison(runs.map((r) => r.record), chosen);
+  const groups = groupForComparison(
+    runs.map((r) => r.record),
+    chosen,
+  );
   const rows: RunSummary[] = [];
   const baselineOf = new Map<string, string>();
   const deltas = new Map<string, SummaryDelta>();
@@ -206,5 +223,8 @@ export function tabulate(runs: ReadonlyArray<{ record: RunRecord; summary: RunSu
 
 /** The summary of `runs`, with deltas against each group's baseline (or the user's `baseline`). */
 export function buildSummary(runs: ReadonlyArray<{ record: RunRecord; cols: SeriesColumns }>, baseline?: string): SummaryTable {
-  return tabulate(runs.map((r) => ({ record: r.record, summary: summarizeRun(r.record, r.cols) })), baseline);
+  return tabulate(
+    runs.map((r) => ({ record: r.record, summary: summarizeRun(r.record, r.cols) })),
+    baseline,
+  );
 }

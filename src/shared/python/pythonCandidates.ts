@@ -42,7 +42,7 @@ export const SYSTEM_PYTHON = '/usr/bin/python3';
 export async function pythonCandidates(o: PythonLookup): Promise<PythonCandidate[]> {
   const env = o.env ?? process.env;
   const experiment = o.experiment?.trim();
-  if (experiment) return [{ python: experiment, kind: 'experiment', source: o.experimentSource ?? 'the experiment\'s python:' }];
+  if (experiment) return [{ python: experiment, kind: 'experiment', source: o.experimentSource ?? "the experiment's python:" }];
   const setting = (o.setting ?? env[TORCH_PYTHON_ENV])?.trim();
   if (o.useSetting && setting) return [{ python: setting, kind: 'setting', source: 'transferLab.python' }];
   const out: PythonCandidate[] = [];
@@ -51,6 +51,7 @@ export async function pythonCandidates(o: PythonLookup): Promise<PythonCandidate
   const name = process.platform === 'win32' ? 'python' : 'python3';
   const onPath = await findExecutable(name, env.PATH ?? env.Path ?? '');
   if (onPath && onPath !== editor) out.push({ python: onPath, kind: 'path', source: 'PATH' });
-  if (o.systemPython && process.platform !== 'win32' && !out.some((c) => c.python === SYSTEM_PYTHON)) out.push({ python: SYSTEM_PYTHON, kind: 'system', source: 'the system Python' });
+  if (o.systemPython && process.platform !== 'win32' && !out.some((c) => c.python === SYSTEM_PYTHON))
+    out.push({ python: SYSTEM_PYTHON, kind: 'system', source: 'the system Python' });
   return out;
 }

@@ -17,7 +17,8 @@ export const CHECKPOINT_FILES = ['model.json', 'torchvision.json'] as const;
 /** The epoch a weights folder's model.json (or torchvision.json) holds (Transfer Lab's `userDefinedMetadata.transferLab.epoch`). */
 export function checkpointEpoch(modelJson: string): number | undefined {
   try {
-    const meta = (JSON.parse(modelJson) as { userDefinedMetadata?: { transferLab?: { epoch?: unknown } } }).userDefinedMetadata?.transferLab;
+    const meta = (JSON.parse(modelJson) as { userDefinedMetadata?: { transferLab?: { epoch?: unknown } } }).userDefinedMetadata
+      ?.transferLab;
     return typeof meta?.epoch === 'number' ? meta.epoch : undefined;
   } catch {
     return undefined;
@@ -57,7 +58,10 @@ export async function completedRecord(dir: string, record: RunRecord): Promise<R
   const last = await lastCheckpoint(dir);
   if (!last || last.epoch < record.epochs) return undefined;
   const { epochs } = await readMetrics(path.join(dir, METRICS_FILE)).catch(() => ({ epochs: [] }));
-  const accuracies = epochs.filter((m) => m.epoch <= last.epoch).map((m) => m['val/accuracy']).filter((a) => Number.isFinite(a));
+  const accuracies = epochs
+    .filter((m) => m.epoch <= last.epoch)
+    .map((m) => m['val/accuracy'])
+    .filter((a) => Number.isFinite(a));
   const done: RunRecord = { ...record, status: 'finished', epochsDone: last.epoch, endedAt: last.writtenAt.toISOString() };
   if (accuracies.length) done.bestAccuracy = Math.max(...accuracies);
   delete done.error;

@@ -3,7 +3,18 @@
 // Slurm follower act only on events whose fields have the types the contract promises. A line
 // that is not a valid event is not an event: callers keep it as plain text.
 import type { ProgressEvent } from './contract';
-import { epochMetricsProblem, fieldsProblem, isObject, num, numOrNull, oneOf, optional, RUN_STATUSES, str, type FieldChecks } from './shapes';
+import {
+  epochMetricsProblem,
+  fieldsProblem,
+  isObject,
+  num,
+  numOrNull,
+  oneOf,
+  optional,
+  RUN_STATUSES,
+  str,
+  type FieldChecks,
+} from './shapes';
 
 /** A table of field checks per event type, keyed by the union's `type`s and, within each, by every
  *  field of that event but `type` (optional ones included): adding an event type, or a field to

@@ -8,7 +8,8 @@ import { DISK_FULL_FILE, METRICS_FILE, RUN_RECORD_FILE, type RunRecord } from '.
 import { RunFolderError } from './runFolderError';
 import { runRecordProblem } from './shapes';
 
-const DISK_FULL_DEFAULT = 'the disk was full: the trainer stopped and could not record it in run.json; weights/last holds its last checkpoint. Free some space, then resume the run';
+const DISK_FULL_DEFAULT =
+  'the disk was full: the trainer stopped and could not record it in run.json; weights/last holds its last checkpoint. Free some space, then resume the run';
 
 /** run.json's text as a RunRecord, or a RunFolderError naming `file` and what is wrong. The writer
  *  replaces run.json atomically, so a torn or partial file is a real error, not a race. */
@@ -17,7 +18,10 @@ export function parseRunRecord(file: string, text: string): RunRecord {
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new RunFolderError(`is not valid JSON (${(e as Error).message}); the trainer writes it, delete the run folder if it is left over from a crash`, file);
+    throw new RunFolderError(
+      `is not valid JSON (${(e as Error).message}); the trainer writes it, delete the run folder if it is left over from a crash`,
+      file,
+    );
   }
   const problem = runRecordProblem(parsed);
   if (problem) throw new RunFolderError(`${problem}; it does not follow the run folder contract`, file);
@@ -112,7 +116,13 @@ export function readableFolder(dir: string): string | undefined {
 /** `readableFolder` without blocking (the host). */
 export async function readableFolderAsync(dir: string): Promise<string | undefined> {
   for (const d of [dir, oldCopyOf(dir)]) {
-    if (await fs.access(d).then(() => true, () => false)) return d;
+    if (
+      await fs.access(d).then(
+        () => true,
+        () => false,
+      )
+    )
+      return d;
   }
   return undefined;
 }

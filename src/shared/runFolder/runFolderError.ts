@@ -4,7 +4,10 @@ import { UserError } from '../userError';
 
 export class RunFolderError extends UserError {
   /** `file`, when given, is the file at fault and starts the message ("…/run.json: is not valid JSON"). */
-  constructor(message: string, readonly file?: string) {
+  constructor(
+    message: string,
+    readonly file?: string,
+  ) {
     super(file === undefined ? message : `${file}: ${message}`);
     this.name = 'RunFolderError';
   }

@@ -127,7 +127,9 @@ const RUN_RECORD: FieldChecks<RunRecord> = {
   trainableParams: optional(num),
   totalParams: optional(num),
   weightsSha256: optional(str),
-  cache: optional(object<NonNullable<RunRecord['cache']>>({ used: (v) => (typeof v === 'boolean' ? undefined : 'expected true or false'), reason: str })),
+  cache: optional(
+    object<NonNullable<RunRecord['cache']>>({ used: (v) => (typeof v === 'boolean' ? undefined : 'expected true or false'), reason: str }),
+  ),
   bestAccuracy: optional(num),
   error: optional(str),
   trainer: optional(oneOf(['yolov5'])),

@@ -12,7 +12,7 @@ import { diskFullAt } from '../system/diskFull';
  *  first; the next call then fails with ENOSPC instead of leaving a silently truncated file. */
 export function writeAll(fd: number, data: string | Uint8Array): void {
   const buf = typeof data === 'string' ? Buffer.from(data) : data;
-  for (let done = 0; done < buf.length; ) done += writeSync(fd, buf, done, buf.length - done);
+  for (let done = 0; done < buf.length;) done += writeSync(fd, buf, done, buf.length - done);
 }
 
 /** `file` created (or emptied) with `data`, on disk before this returns. */

@@ -53,7 +53,10 @@ export function parseFreezeValues(text: string, moduleCount?: number): FreezeSpe
     let value: FreezeSpec;
     if (tok.startsWith('[')) {
       if (!tok.endsWith(']')) throw new FreezeValueError(`"${tok}" has no closing "]"`);
-      const items = tok.slice(1, -1).split(/[\s,]+/).filter((s) => s.length > 0);
+      const items = tok
+        .slice(1, -1)
+        .split(/[\s,]+/)
+        .filter((s) => s.length > 0);
       if (items.length === 0) throw new FreezeValueError('"[]" freezes nothing: write 0 for that');
       value = items.map((i) => parseItem(i.replace(/^["']|["']$/g, ''), tok));
     } else {
@@ -80,7 +83,11 @@ function checkRange(value: FreezeSpec, moduleCount: number): void {
 /** Whether a value (from a command argument, say) is a FreezeSpec. */
 export function isFreezeSpec(x: unknown): x is FreezeSpec {
   if (typeof x === 'number') return Number.isInteger(x) && x >= 0;
-  return Array.isArray(x) && x.length > 0 && x.every((i) => (typeof i === 'number' && Number.isInteger(i) && i >= 0) || (typeof i === 'string' && LAYER_NAME.test(i)));
+  return (
+    Array.isArray(x) &&
+    x.length > 0 &&
+    x.every((i) => (typeof i === 'number' && Number.isInteger(i) && i >= 0) || (typeof i === 'string' && LAYER_NAME.test(i)))
+  );
 }
 
 export function sameFreeze(a: FreezeSpec, b: FreezeSpec): boolean {

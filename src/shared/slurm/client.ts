@@ -9,7 +9,12 @@ import type { Submission } from './jobScript';
 export type SlurmErrorKind = 'not-installed' | 'unreachable' | 'rejected' | 'failed';
 
 export class SlurmError extends Error {
-  constructor(readonly kind: SlurmErrorKind, message: string, readonly command: string, readonly stderr = '') {
+  constructor(
+    readonly kind: SlurmErrorKind,
+    message: string,
+    readonly command: string,
+    readonly stderr = '',
+  ) {
     super(message);
     this.name = 'SlurmError';
   }
@@ -40,7 +45,8 @@ export interface SlurmClientOptions {
   timeoutMs?: number;
 }
 
-const UNREACHABLE = /Unable to contact slurm controller|connect failure|Connection refused|Socket timed out|Zero Bytes were transmitted|Communication connection failure|Munge (en|de)code failed|auth\/munge|Unable to establish controller machine/i;
+const UNREACHABLE =
+  /Unable to contact slurm controller|connect failure|Connection refused|Socket timed out|Zero Bytes were transmitted|Communication connection failure|Munge (en|de)code failed|auth\/munge|Unable to establish controller machine/i;
 
 interface Run {
   stdout: string;
@@ -69,20 +75,29 @@ export class SlurmClient {
       const notFound = (e: NodeJS.ErrnoException) =>
         new SlurmError(
           'not-installed',
-          `${command} was not found on PATH (${e.code}): Slurm's client commands must be installed where ${input === undefined ? 'runs are followed' : 'runs are submitted'} — `
-            + 'on a cluster, open the workspace on a login node (Remote - SSH); on Debian/Ubuntu: apt-get install slurm-client. '
-            + 'Or train on this machine (transferLab.executor local, or leave out --slurm).',
+          `${command} was not found on PATH (${e.code}): Slurm's client commands must be installed where ${input === undefined ? 'runs are followed' : 'runs are submitted'} — ` +
+            'on a cluster, open the workspace on a login node (Remote - SSH); on Debian/Ubuntu: apt-get install slurm-client. ' +
+            'Or train on this machine (transferLab.executor local, or leave out --slurm).',
           command,
         );
       const timedOut = () =>
-        new SlurmError('unreachable', `${command} did not answer within ${Math.round(this.timeoutMs / 1000)} s: the Slurm controller is not reachable from here`, command);
+        new SlurmError(
+          'unreachable',
+          `${command} did not answer within ${Math.round(this.timeoutMs / 1000)} s: the Slurm controller is not reachable from here`,
+          command,
+        );
       if (input === undefined) {
-        execFile(command, args, { env: this.env, timeout: this.timeoutMs, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-          const e = err as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
-          if (e && typeof e.code === 'string') return reject(notFound(e));
-          if (e?.killed) return reject(timedOut());
-          resolve({ stdout, stderr, code: e ? (typeof e.code === 'number' ? e.code : 1) : 0 });
-        });
+        execFile(
+          command,
+          args,
+          { env: this.env, timeout: this.timeoutMs, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+          (err, stdout, stderr) => {
+            const e = err as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
+            if (e && typeof e.code === 'string') return reject(notFound(e));
+            if (e?.killed) return reject(timedOut());
+            resolve({ stdout, stderr, code: e ? (typeof e.code === 'number' ? e.code : 1) : 0 });
+          },
+        );
         return;
       }
       // sbatch reads the batch script from stdin.
@@ -114,7 +129,12 @@ export class SlurmClient {
   private failure(command: string, r: Run, what: string): SlurmError {
     const text = r.stderr.trim() || r.stdout.trim() || `exit code ${r.code}`;
     if (UNREACHABLE.test(text)) {
-      return new SlurmError('unreachable', `the Slurm controller is not reachable (${command}: ${oneLine(text)}). Check that slurmctld runs and that SLURM_CONF / the munge daemon are right for this machine; the run is kept as it is.`, command, r.stderr);
+      return new SlurmError(
+        'unreachable',
+        `the Slurm controller is not reachable (${command}: ${oneLine(text)}). Check that slurmctld runs and that SLURM_CONF / the munge daemon are right for this machine; the run is kept as it is.`,
+        command,
+        r.stderr,
+      );
     }
     return new SlurmError(command === 'sbatch' ? 'rejected' : 'failed', `${what}: ${oneLine(text)}`, command, r.stderr);
   }
@@ -141,7 +161,14 @@ export class SlurmClient {
     for (const line of r.stdout.split('\n')) {
       const [id, state, reason, node, timeLimit] = line.trim().split('|');
       if (!id || !state) continue;
-      out.set(id, { id, state, reason: reason || 'None', ...(node ? { node } : {}), ...(timeLimit ? { timeLimit } : {}), source: 'squeue' });
+      out.set(id, {
+        id,
+        state,
+        reason: reason || 'None',
+        ...(node ? { node } : {}),
+        ...(timeLimit ? { timeLimit } : {}),
+        source: 'squeue',
+      });
     }
     return out;
   }
@@ -160,7 +187,9 @@ export class SlurmClient {
       const shown = f.ArrayJobId && f.ArrayTaskId && f.ArrayTaskId !== 'N/A' ? `${f.ArrayJobId}_${f.ArrayTaskId}` : f.JobId;
       if (shown !== id && f.JobId !== id) continue;
       return {
-        id, state: f.JobState, reason: f.Reason ?? 'None',
+        id,
+        state: f.JobState,
+        reason: f.Reason ?? 'None',
         ...(f.NodeList && f.NodeList !== '(null)' ? { node: f.NodeList } : {}),
         ...(f.ExitCode ? { exitCode: f.ExitCode } : {}),
         ...(f.TimeLimit ? { timeLimit: f.TimeLimit } : {}),
@@ -179,7 +208,15 @@ export class SlurmClient {
         const [jid, state, reason, node, exitCode, timeLimit] = line.trim().split('|');
         if (jid !== id || !state) continue;
         // sacct writes "CANCELLED by 1000".
-        return { id, state: state.split(' ')[0], reason: reason || 'None', ...(node && node !== 'None assigned' ? { node } : {}), ...(exitCode ? { exitCode } : {}), ...(timeLimit ? { timeLimit } : {}), source: 'sacct' };
+        return {
+          id,
+          state: state.split(' ')[0],
+          reason: reason || 'None',
+          ...(node && node !== 'None assigned' ? { node } : {}),
+          ...(exitCode ? { exitCode } : {}),
+          ...(timeLimit ? { timeLimit } : {}),
+          source: 'sacct',
+        };
       }
       return undefined;
     }
@@ -205,7 +242,15 @@ export class SlurmClient {
       if (task === undefined ? g.JobId === id : g.ArrayJobId === array && g.ArrayTaskId === task) f = g; // the last one wins (a requeue logs again)
     }
     if (!f?.JobState) return undefined;
-    return { id, state: f.JobState, reason: 'None', ...(f.NodeList && f.NodeList !== '(null)' ? { node: f.NodeList } : {}), ...(f.ExitCode ? { exitCode: f.ExitCode } : {}), ...(f.TimeLimit ? { timeLimit: f.TimeLimit } : {}), source: 'jobcomp' };
+    return {
+      id,
+      state: f.JobState,
+      reason: 'None',
+      ...(f.NodeList && f.NodeList !== '(null)' ? { node: f.NodeList } : {}),
+      ...(f.ExitCode ? { exitCode: f.ExitCode } : {}),
+      ...(f.TimeLimit ? { timeLimit: f.TimeLimit } : {}),
+      source: 'jobcomp',
+    };
   }
 
   private jobCompLoc: Promise<string | undefined> | undefined;
@@ -266,7 +311,11 @@ export function submissionEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Pro
 
 /** Slurm's lines as one, without the `sbatch: error: ` prefixes. */
 function oneLine(s: string): string {
-  return s.split('\n').map((l) => l.trim().replace(/^\w+: error:\s*/, '')).filter((l) => l.length > 0).join('; ');
+  return s
+    .split('\n')
+    .map((l) => l.trim().replace(/^\w+: error:\s*/, ''))
+    .filter((l) => l.length > 0)
+    .join('; ');
 }
 
 /** `Key=Value Key2=Value2` (scontrol -o, jobcomp/filetxt). */

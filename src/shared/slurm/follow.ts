@@ -10,7 +10,11 @@ import type { RunOutcome } from './jobState';
 export class Backoff {
   private delay: number;
 
-  constructor(private readonly minMs = 1_000, private readonly maxMs = 15_000, private readonly factor = 1.6) {
+  constructor(
+    private readonly minMs = 1_000,
+    private readonly maxMs = 15_000,
+    private readonly factor = 1.6,
+  ) {
     this.delay = minMs;
   }
 
@@ -32,7 +36,10 @@ export class OutputTail {
   private started = false;
 
   /** `fromTail`: start at most this many bytes before the current end (a long log reattached). */
-  constructor(readonly file: string, private readonly fromTail?: number) {}
+  constructor(
+    readonly file: string,
+    private readonly fromTail?: number,
+  ) {}
 
   async read(): Promise<string[]> {
     let handle: import('node:fs/promises').FileHandle;
@@ -96,7 +103,11 @@ export async function lastLines(file: string, max = 5, maxBytes = 16_384): Promi
     const buf = Buffer.allocUnsafe(size - from);
     const { bytesRead } = await handle.read(buf, 0, size - from, from);
     // Event lines are the trainer's; the interesting ones here are the shell's and Slurm's.
-    const lines = buf.toString('utf8', 0, bytesRead).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('{'));
+    const lines = buf
+      .toString('utf8', 0, bytesRead)
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('{'));
     return lines.slice(-max).join('\n') || undefined;
   } finally {
     await handle.close();
@@ -115,7 +126,7 @@ export function finalRecord(record: RunRecord, jobId: string, info: JobInfo | un
       jobId,
       state: info?.state ?? prev?.state ?? 'UNKNOWN',
       ...(info?.reason && info.reason !== 'None' ? { reason: info.reason } : {}),
-      ...(info?.node ?? prev?.node ? { node: info?.node ?? prev?.node } : {}),
+      ...((info?.node ?? prev?.node) ? { node: info?.node ?? prev?.node } : {}),
     },
   };
   if (outcome.message) out.error = outcome.message;

@@ -71,7 +71,11 @@ export class SlurmFollower<J extends FollowedJob> {
   private nextPoll = 0;
   private unreachable: string | undefined;
 
-  constructor(private readonly client: Pick<SlurmClient, 'states'>, private readonly hooks: FollowerHooks<J>, o: FollowerOptions) {
+  constructor(
+    private readonly client: Pick<SlurmClient, 'states'>,
+    private readonly hooks: FollowerHooks<J>,
+    o: FollowerOptions,
+  ) {
     this.backoff = new Backoff(o.minPollMs, o.maxPollMs);
     this.now = o.now ?? Date.now;
   }
@@ -157,7 +161,8 @@ export class SlurmFollower<J extends FollowedJob> {
     }
     for (const job of jobs) {
       const info = infos.get(job.jobId);
-      const newInfo = info !== undefined && (info.state !== job.info?.state || info.reason !== job.info?.reason || info.node !== job.info?.node);
+      const newInfo =
+        info !== undefined && (info.state !== job.info?.state || info.reason !== job.info?.reason || info.node !== job.info?.node);
       if (newInfo) {
         changed = true;
         job.info = info;
@@ -171,7 +176,8 @@ export class SlurmFollower<J extends FollowedJob> {
       const phase = jobPhase(info, record, job.overSince, this.now());
       if (phase.phase === 'active') continue;
       changed = true;
-      if (phase.phase === 'grace') job.overSince = phase.since; // look again soon
+      if (phase.phase === 'grace')
+        job.overSince = phase.since; // look again soon
       else await this.finish(job, info, record);
     }
     return changed;
@@ -190,9 +196,22 @@ export class SlurmFollower<J extends FollowedJob> {
 /** The outcome of a job that is over, and the run.json that records it. */
 async function settledEnd(job: FollowedJob, info: JobInfo | undefined, record: RunRecord | undefined): Promise<JobSettled> {
   if (!record) {
-    return { ...(info ? { info } : {}), outcome: { status: 'failed', message: `${path.join(job.dir, 'run.json')} is missing: the run folder was removed while job ${job.jobId} ${info ? info.state.toLowerCase() : 'ran'}` } };
+    return {
+      ...(info ? { info } : {}),
+      outcome: {
+        status: 'failed',
+        message: `${path.join(job.dir, 'run.json')} is missing: the run folder was removed while job ${job.jobId} ${info ? info.state.toLowerCase() : 'ran'}`,
+      },
+    };
   }
   const outputFile = jobOutputFile(job.dir, job.jobId);
-  const outcome = jobOutcome({ jobId: job.jobId, info, record, stopRequested: job.stopRequested, outputFile, outputTail: await lastLines(outputFile) });
+  const outcome = jobOutcome({
+    jobId: job.jobId,
+    info,
+    record,
+    stopRequested: job.stopRequested,
+    outputFile,
+    outputTail: await lastLines(outputFile),
+  });
   return { ...(info ? { info } : {}), outcome, record: finalRecord(record, job.jobId, info, outcome) };
 }

@@ -61,8 +61,22 @@ export function jobOutputFile(runDir: string, jobId: string): string {
 
 export const JOB_SCRIPT_FILE = 'slurm-job.sh';
 
-function trainerArgs(call: TrainerCall, run: { name: string; freeze?: string; sweep?: string; resume?: boolean }, quote: (s: string) => string = shellQuote): string[] {
-  const a = [shellQuote(call.node), shellQuote(call.trainer), 'train', shellQuote(call.experiment), '--name', quote(run.name), '--json', '--runs-dir', shellQuote(call.runsDir)];
+function trainerArgs(
+  call: TrainerCall,
+  run: { name: string; freeze?: string; sweep?: string; resume?: boolean },
+  quote: (s: string) => string = shellQuote,
+): string[] {
+  const a = [
+    shellQuote(call.node),
+    shellQuote(call.trainer),
+    'train',
+    shellQuote(call.experiment),
+    '--name',
+    quote(run.name),
+    '--json',
+    '--runs-dir',
+    shellQuote(call.runsDir),
+  ];
   if (run.freeze !== undefined) a.push('--freeze', quote(run.freeze));
   if (run.sweep) a.push('--sweep', shellQuote(run.sweep));
   if (call.engine && call.engine !== 'auto') a.push('--engine', shellQuote(call.engine));
@@ -77,7 +91,10 @@ export function buildSubmission(spec: JobSpec): Submission {
   if (spec.runs.length === 0) throw new Error('a Slurm submission needs at least one run');
   const { call, options } = spec;
   const args = ['--parsable', `--job-name=${spec.jobName}`];
-  const lines = ['#!/bin/sh', `# Transfer Lab: ${spec.runs.length === 1 ? `run ${spec.runs[0].name}` : `freeze sweep ${spec.runs[0].sweep ?? spec.jobName}, ${spec.runs.length} runs as a job array`} of ${call.experiment}`];
+  const lines = [
+    '#!/bin/sh',
+    `# Transfer Lab: ${spec.runs.length === 1 ? `run ${spec.runs[0].name}` : `freeze sweep ${spec.runs[0].sweep ?? spec.jobName}, ${spec.runs.length} runs as a job array`} of ${call.experiment}`,
+  ];
   if (spec.runs.length === 1) {
     const dir = path.join(call.runsDir, spec.runs[0].name);
     args.push(`--chdir=${dir}`, `--output=${jobOutputFile(dir, '%j')}`);

@@ -30,7 +30,20 @@ export interface SlurmOptions {
   trainer?: string;
 }
 
-export const SLURM_OPTION_KEYS = ['partition', 'gpus', 'gpuType', 'cpus', 'memory', 'time', 'account', 'qos', 'extraArgs', 'setup', 'node', 'trainer'] as const;
+export const SLURM_OPTION_KEYS = [
+  'partition',
+  'gpus',
+  'gpuType',
+  'cpus',
+  'memory',
+  'time',
+  'account',
+  'qos',
+  'extraArgs',
+  'setup',
+  'node',
+  'trainer',
+] as const;
 
 /** Later sources win field by field; `extraArgs` add up (settings first). Empty strings and
  *  empty lists count as "not set". */

@@ -34,7 +34,10 @@ export function readExecutorValue(value: unknown, report: SectionReporter = QUIE
 export function readSlurmSection(value: unknown, report: SectionReporter = QUIET): SlurmOptions | undefined {
   if (value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
-    report.error([], `slurm must be a mapping of sbatch settings (partition:, gpus:, cpus:, memory:, time:, account:, qos:, extraArgs:, setup:, node:), got ${show(value)}`);
+    report.error(
+      [],
+      `slurm must be a mapping of sbatch settings (partition:, gpus:, cpus:, memory:, time:, account:, qos:, extraArgs:, setup:, node:), got ${show(value)}`,
+    );
     return undefined;
   }
   const s = value as Obj;
@@ -66,7 +69,10 @@ export function readSlurmSection(value: unknown, report: SectionReporter = QUIET
   for (const key of Object.keys(s)) {
     if ((SLURM_OPTION_KEYS as readonly string[]).includes(key)) continue;
     const hint = closest(key, SLURM_OPTION_KEYS);
-    report.error([key], `unknown key '${key}' in slurm${hint ? `; did you mean '${hint}'?` : ''} (allowed: ${SLURM_OPTION_KEYS.join(', ')}; other sbatch options go in extraArgs)`);
+    report.error(
+      [key],
+      `unknown key '${key}' in slurm${hint ? `; did you mean '${hint}'?` : ''} (allowed: ${SLURM_OPTION_KEYS.join(', ')}; other sbatch options go in extraArgs)`,
+    );
     ok = false;
   }
   name('partition', 'a partition name (sinfo lists them)');
@@ -83,14 +89,21 @@ export function readSlurmSection(value: unknown, report: SectionReporter = QUIET
   if (s.time !== undefined) {
     const v = typeof s.time === 'number' ? String(s.time) : s.time;
     if (typeof v === 'string' && isSlurmTime(v)) out.time = v.trim();
-    else fail('time', `slurm.time must be a Slurm time limit like "2:00:00" (h:m:s), "1-00:00:00" (days) or 90 (minutes); got ${show(s.time)}. Quote h:m:s values.`);
+    else
+      fail(
+        'time',
+        `slurm.time must be a Slurm time limit like "2:00:00" (h:m:s), "1-00:00:00" (days) or 90 (minutes); got ${show(s.time)}. Quote h:m:s values.`,
+      );
   }
   if (s.extraArgs !== undefined) {
     const v = s.extraArgs;
     if (Array.isArray(v) && v.every((a) => typeof a === 'string')) {
       const bad = v.findIndex((a) => !a.startsWith('-'));
       if (bad >= 0) {
-        report.error(['extraArgs', bad], `slurm.extraArgs[${bad}] is '${v[bad]}': each entry is one sbatch option starting with - (write --constraint=a100, not two entries)`);
+        report.error(
+          ['extraArgs', bad],
+          `slurm.extraArgs[${bad}] is '${v[bad]}': each entry is one sbatch option starting with - (write --constraint=a100, not two entries)`,
+        );
         ok = false;
       } else out.extraArgs = v as string[];
     } else fail('extraArgs', `slurm.extraArgs must be a list of sbatch options, e.g. ["--constraint=a100", "--exclusive"]; got ${show(v)}`);

@@ -31,11 +31,15 @@ function recorded(record: RunRecord): boolean {
  * and run.json (`record`, undefined when unreadable or gone). `since`: when the job was first seen
  * over without a recorded outcome (the `since` of the last 'grace' answer), `now`: the time now.
  */
-export function jobPhase(info: JobInfo | undefined, record: RunRecord | undefined, since: number | undefined, now: number, graceMs = RECORD_GRACE_MS): JobPhase {
+export function jobPhase(
+  info: JobInfo | undefined,
+  record: RunRecord | undefined,
+  since: number | undefined,
+  now: number,
+  graceMs = RECORD_GRACE_MS,
+): JobPhase {
   if (info && !isTerminalState(info.state)) return { phase: 'active' };
-  const waitsForRecord = info
-    ? GRACEFUL_ENDS.has(info.state) && record?.status === 'running'
-    : record !== undefined && !recorded(record);
+  const waitsForRecord = info ? GRACEFUL_ENDS.has(info.state) && record?.status === 'running' : record !== undefined && !recorded(record);
   if (!waitsForRecord) return { phase: 'settle' };
   const start = since ?? now;
   return now - start < graceMs ? { phase: 'grace', since: start } : { phase: 'settle' };

@@ -41,11 +41,21 @@ export async function submitRuns(client: SlurmClient, req: SubmitRequest): Promi
       delete rec.error;
       delete rec.endedAt;
     } else {
-      rec = { name: run.name, status: 'queued', experiment: req.experiment, freeze: req.freezes[i], ...(run.sweep ? { sweep: run.sweep } : {}) };
+      rec = {
+        name: run.name,
+        status: 'queued',
+        experiment: req.experiment,
+        freeze: req.freezes[i],
+        ...(run.sweep ? { sweep: run.sweep } : {}),
+      };
     }
     await writeRunRecord(dirs[i], rec);
     // What was submitted, for the user to read or resubmit by hand.
-    await writeFile(path.join(dirs[i], JOB_SCRIPT_FILE), sub.script.replace('\n', `\n# submitted as: sbatch ${sub.args.join(' ')}\n`), 'utf8');
+    await writeFile(
+      path.join(dirs[i], JOB_SCRIPT_FILE),
+      sub.script.replace('\n', `\n# submitted as: sbatch ${sub.args.join(' ')}\n`),
+      'utf8',
+    );
     queued.push(rec);
   }
 
@@ -77,7 +87,11 @@ export async function submitRuns(client: SlurmClient, req: SubmitRequest): Promi
       (c: unknown) => `cancelling it failed too (${c instanceof Error ? c.message : String(c)}): remove it with scancel ${jobId}`,
     );
     await restore(`job ${jobId} was submitted held but could not be released (${why}); ${cancelled}`);
-    throw new SlurmError(e instanceof SlurmError ? e.kind : 'failed', `job ${jobId} could not be released: ${why}; ${cancelled}`, 'scontrol');
+    throw new SlurmError(
+      e instanceof SlurmError ? e.kind : 'failed',
+      `job ${jobId} could not be released: ${why}; ${cancelled}`,
+      'scontrol',
+    );
   }
   return { jobId, jobIds, records };
 }

@@ -3,7 +3,10 @@
 import { UserError } from '../userError';
 
 export class DiskFullError extends UserError {
-  constructor(readonly file: string, readonly code: string) {
+  constructor(
+    readonly file: string,
+    readonly code: string,
+  ) {
     super(`disk full at ${file} (${code}: ${code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on device'})`);
     this.name = 'DiskFullError';
   }

@@ -6,9 +6,23 @@ import { statSync } from 'node:fs';
 import * as path from 'node:path';
 
 const ACTIONS: Record<string, string> = {
-  mkdir: 'create the folder', open: 'open', read: 'read', write: 'write', rename: 'replace', copyfile: 'copy into',
-  scandir: 'list the folder', opendir: 'list the folder', stat: 'read', lstat: 'read', unlink: 'delete', rmdir: 'delete the folder',
-  rm: 'delete', access: 'reach', chmod: 'change the permissions of', symlink: 'link', utime: 'touch',
+  mkdir: 'create the folder',
+  open: 'open',
+  read: 'read',
+  write: 'write',
+  rename: 'replace',
+  copyfile: 'copy into',
+  scandir: 'list the folder',
+  opendir: 'list the folder',
+  stat: 'read',
+  lstat: 'read',
+  unlink: 'delete',
+  rmdir: 'delete the folder',
+  rm: 'delete',
+  access: 'reach',
+  chmod: 'change the permissions of',
+  symlink: 'link',
+  utime: 'touch',
 };
 
 function meaning(code: string, inTheWay: string | undefined): string | undefined {

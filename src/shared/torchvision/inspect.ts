@@ -48,8 +48,24 @@ export function inspectScriptPath(): string {
   return path.resolve(__dirname, '..', INSPECT_SCRIPT);
 }
 
-interface InspectedModule { index: number; name: string; label: string; type: string; params: number; outShape?: number[]; layers: LayerInfo[] }
-export interface Inspection { builder: string; torchvision: string; classifierIndex: number; numClasses: number; input: number[]; totalParams: number; modules: InspectedModule[] }
+interface InspectedModule {
+  index: number;
+  name: string;
+  label: string;
+  type: string;
+  params: number;
+  outShape?: number[];
+  layers: LayerInfo[];
+}
+export interface Inspection {
+  builder: string;
+  torchvision: string;
+  classifierIndex: number;
+  numClasses: number;
+  input: number[];
+  totalParams: number;
+  modules: InspectedModule[];
+}
 
 function isNumberArray(v: unknown): v is number[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'number');
@@ -57,21 +73,42 @@ function isNumberArray(v: unknown): v is number[] {
 
 function isLayer(v: unknown): v is LayerInfo {
   const l = v as LayerInfo;
-  return typeof l?.name === 'string' && typeof l.type === 'string' && Array.isArray(l.params)
-    && l.params.every((p) => typeof p?.name === 'string' && isNumberArray(p.shape) && typeof p.count === 'number');
+  return (
+    typeof l?.name === 'string' &&
+    typeof l.type === 'string' &&
+    Array.isArray(l.params) &&
+    l.params.every((p) => typeof p?.name === 'string' && isNumberArray(p.shape) && typeof p.count === 'number')
+  );
 }
 
 function isInspection(v: unknown): v is Inspection {
   const x = v as Inspection;
-  return typeof x?.builder === 'string' && typeof x.classifierIndex === 'number' && typeof x.totalParams === 'number' && Array.isArray(x.modules)
-    && x.modules.every((m) => typeof m?.index === 'number' && typeof m.name === 'string' && typeof m.label === 'string' && typeof m.type === 'string'
-      && typeof m.params === 'number' && (m.outShape === undefined || isNumberArray(m.outShape)) && Array.isArray(m.layers) && m.layers.every(isLayer));
+  return (
+    typeof x?.builder === 'string' &&
+    typeof x.classifierIndex === 'number' &&
+    typeof x.totalParams === 'number' &&
+    Array.isArray(x.modules) &&
+    x.modules.every(
+      (m) =>
+        typeof m?.index === 'number' &&
+        typeof m.name === 'string' &&
+        typeof m.label === 'string' &&
+        typeof m.type === 'string' &&
+        typeof m.params === 'number' &&
+        (m.outShape === undefined || isNumberArray(m.outShape)) &&
+        Array.isArray(m.layers) &&
+        m.layers.every(isLayer),
+    )
+  );
 }
 
 /** Inspections running now, by cache key: a burst of edits waits for one Python, not one each. */
 const running = new Map<string, Promise<Inspection | { kind: string; message: string }>>();
 
-export async function inspectTorchvision(model: TorchvisionModel, opts: TorchvisionInspectOptions): Promise<{ summary?: ModelSummary; diagnostics: FileDiagnostic[] }> {
+export async function inspectTorchvision(
+  model: TorchvisionModel,
+  opts: TorchvisionInspectOptions,
+): Promise<{ summary?: ModelSummary; diagnostics: FileDiagnostic[] }> {
   const diag = (where: SettingLocation | undefined, message: string): { diagnostics: FileDiagnostic[] } => {
     const loc = where ?? opts.at.model ?? { file: opts.at.file, line: 1, column: 1 };
     return { diagnostics: [{ file: loc.file, line: loc.line, column: loc.column, severity: 'error', message }] };
@@ -79,14 +116,23 @@ export async function inspectTorchvision(model: TorchvisionModel, opts: Torchvis
   const label = `torchvision:${model.builder}`;
   let probe;
   try {
-    probe = await findTorchvisionPython({ experiment: opts.python?.experiment, setting: opts.python?.setting, editor: opts.python?.editor, env: opts.env });
+    probe = await findTorchvisionPython({
+      experiment: opts.python?.experiment,
+      setting: opts.python?.setting,
+      editor: opts.python?.editor,
+      env: opts.env,
+    });
   } catch (e) {
     if (e instanceof TorchPythonError) return diag(opts.at.model, `${label} needs PyTorch: ${e.message}`);
     throw e;
   }
   const script = inspectScriptPath();
   const scriptText = await readFile(script, 'utf8').catch(() => undefined);
-  if (scriptText === undefined) return diag(opts.at.model, `cannot inspect ${label}: the inspection script ${script} is missing from this installation of Transfer Lab`);
+  if (scriptText === undefined)
+    return diag(
+      opts.at.model,
+      `cannot inspect ${label}: the inspection script ${script} is missing from this installation of Transfer Lab`,
+    );
   const numClasses = opts.numClasses ?? 1000;
   const input = [3, opts.imgsz, opts.imgsz];
   const dir = inspectCacheDir(opts.env);
@@ -97,22 +143,35 @@ export async function inspectTorchvision(model: TorchvisionModel, opts: Torchvis
   else {
     let pending = running.get(key);
     if (!pending) {
-      pending = runInspection(probe.command, script, model, numClasses, input).then(async (r) => {
-        if (isInspection(r)) await writeInspectCache(dir, key, r);
-        return r;
-      }).finally(() => running.delete(key));
+      pending = runInspection(probe.command, script, model, numClasses, input)
+        .then(async (r) => {
+          if (isInspection(r)) await writeInspectCache(dir, key, r);
+          return r;
+        })
+        .finally(() => running.delete(key));
       running.set(key, pending);
     }
     result = await pending;
   }
   if (!isInspection(result)) {
-    const where = result.kind.startsWith('weights') || result.kind === 'unknown-weights' ? opts.at.weights : result.kind === 'input-size' ? opts.at.imgsz : opts.at.model;
+    const where =
+      result.kind.startsWith('weights') || result.kind === 'unknown-weights'
+        ? opts.at.weights
+        : result.kind === 'input-size'
+          ? opts.at.imgsz
+          : opts.at.model;
     return diag(where, `${label}: ${result.message} (Python: ${probe.command}, torchvision ${probe.torchvision})`);
   }
   return { summary: toSummary(label, result), diagnostics: [] };
 }
 
-async function runInspection(python: string, script: string, model: TorchvisionModel, numClasses: number, input: number[]): Promise<Inspection | { kind: string; message: string }> {
+async function runInspection(
+  python: string,
+  script: string,
+  model: TorchvisionModel,
+  numClasses: number,
+  input: number[],
+): Promise<Inspection | { kind: string; message: string }> {
   const args = [script, 'inspect', '--name', model.builder, '--num-classes', String(numClasses), '--input', input.join(',')];
   if (model.weights) args.push('--weights', model.weights.kind === 'file' ? model.weights.path : model.weights.name);
   const r = await runPython(python, args, INSPECT_TIMEOUT_MS);
@@ -131,9 +190,22 @@ async function runInspection(python: string, script: string, model: TorchvisionM
 
 function toSummary(file: string, x: Inspection): ModelSummary {
   const modules: ModuleInfo[] = x.modules.map((m) => ({
-    index: m.index, name: m.name, type: m.type, label: m.label, layers: m.layers, params: m.params,
+    index: m.index,
+    name: m.name,
+    type: m.type,
+    label: m.label,
+    layers: m.layers,
+    params: m.params,
     ...(m.outShape ? { outShape: m.outShape } : {}),
     section: m.index < x.classifierIndex ? 'backbone' : 'head',
   }));
-  return { kind: 'torchvision', file, modules, totalParams: x.totalParams, backboneLength: x.classifierIndex, nc: x.numClasses, inputShape: [x.input[1], x.input[2], x.input[0]] };
+  return {
+    kind: 'torchvision',
+    file,
+    modules,
+    totalParams: x.totalParams,
+    backboneLength: x.classifierIndex,
+    nc: x.numClasses,
+    inputShape: [x.input[1], x.input[2], x.input[0]],
+  };
 }

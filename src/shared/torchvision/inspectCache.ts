@@ -14,13 +14,18 @@ import type { TorchvisionModel } from '../experiment/types';
 import type { TorchPythonProbe } from './python';
 
 export function inspectCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.TRANSFER_LAB_CACHE_DIR?.trim() || path.join(env.XDG_CACHE_HOME?.trim() || path.join(os.homedir(), '.cache'), 'transfer-lab');
+  const base =
+    env.TRANSFER_LAB_CACHE_DIR?.trim() || path.join(env.XDG_CACHE_HOME?.trim() || path.join(os.homedir(), '.cache'), 'transfer-lab');
   return path.join(base, 'torchvision');
 }
 
 /** The cache key; a local state dict counts by path, size and modification time. */
 export async function inspectCacheKey(
-  probe: TorchPythonProbe, scriptText: string, model: TorchvisionModel, numClasses: number, input: number[],
+  probe: TorchPythonProbe,
+  scriptText: string,
+  model: TorchvisionModel,
+  numClasses: number,
+  input: number[],
 ): Promise<string> {
   let weights: unknown = null;
   if (model.weights?.kind === 'torchvision') weights = model.weights.name;
@@ -29,8 +34,17 @@ export async function inspectCacheKey(
     weights = { path: model.weights.path, size: st?.size ?? null, mtimeMs: st?.mtimeMs ?? null };
   }
   const parts = {
-    v: 1, executable: probe.executable, command: probe.command, python: probe.python, torch: probe.torch, torchvision: probe.torchvision,
-    script: createHash('sha256').update(scriptText).digest('hex'), builder: model.builder, weights, numClasses, input,
+    v: 1,
+    executable: probe.executable,
+    command: probe.command,
+    python: probe.python,
+    torch: probe.torch,
+    torchvision: probe.torchvision,
+    script: createHash('sha256').update(scriptText).digest('hex'),
+    builder: model.builder,
+    weights,
+    numClasses,
+    input,
   };
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
 }

@@ -24,13 +24,17 @@ export interface TorchPythonProbe extends TorchPython {
 
 /** A problem with the Python side, worded for the user; `python` says which interpreter was tried. */
 export class TorchPythonError extends Error {
-  constructor(message: string, readonly python?: TorchPython) {
+  constructor(
+    message: string,
+    readonly python?: TorchPython,
+  ) {
     super(message);
     this.name = 'TorchPythonError';
   }
 }
 
-const INSTALL = 'Install PyTorch and torchvision for it (Debian/Ubuntu: `sudo apt install python3-torch python3-torchvision` for /usr/bin/python3; elsewhere `<python> -m pip install torch torchvision`), or name a Python that has them: the experiment\'s `python:`, the transferLab.python setting, or the Python extension\'s interpreter.';
+const INSTALL =
+  "Install PyTorch and torchvision for it (Debian/Ubuntu: `sudo apt install python3-torch python3-torchvision` for /usr/bin/python3; elsewhere `<python> -m pip install torch torchvision`), or name a Python that has them: the experiment's `python:`, the transferLab.python setting, or the Python extension's interpreter.";
 
 const PROBE = [
   'import json, sys',
@@ -64,15 +68,27 @@ export async function probeTorchPython(py: TorchPython): Promise<TorchPythonProb
   }
   const missing = (['torch', 'torchvision'] as const).filter((p) => typeof parsed![p] !== 'string');
   if (missing.length) {
-    throw new TorchPythonError(`torchvision models are built by PyTorch, and ${py.command} (${py.source}, Python ${String(parsed.python)}) has no ${missing.join(' and no ')}. ${INSTALL}`, py);
+    throw new TorchPythonError(
+      `torchvision models are built by PyTorch, and ${py.command} (${py.source}, Python ${String(parsed.python)}) has no ${missing.join(' and no ')}. ${INSTALL}`,
+      py,
+    );
   }
-  return { ...py, executable: parsed.executable, python: String(parsed.python), torch: String(parsed.torch), torchvision: String(parsed.torchvision) };
+  return {
+    ...py,
+    executable: parsed.executable,
+    python: String(parsed.python),
+    torch: String(parsed.torch),
+    torchvision: String(parsed.torchvision),
+  };
 }
 
 /** The first candidate with torch and torchvision; throws TorchPythonError naming every one tried. */
 export async function findTorchvisionPython(lookup: Omit<PythonLookup, 'useSetting' | 'systemPython'>): Promise<TorchPythonProbe> {
   const list = await pythonCandidates({ ...lookup, useSetting: true, systemPython: true });
-  if (list.length === 0) throw new TorchPythonError(`Python not found: no python3 on PATH, no interpreter selected in the Python extension, no transferLab.python. ${INSTALL}`);
+  if (list.length === 0)
+    throw new TorchPythonError(
+      `Python not found: no python3 on PATH, no interpreter selected in the Python extension, no transferLab.python. ${INSTALL}`,
+    );
   const why: string[] = [];
   for (const c of list) {
     try {

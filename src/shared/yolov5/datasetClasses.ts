@@ -58,7 +58,8 @@ function classesOf(d: { nc?: unknown; names?: unknown }, file: string): DatasetC
   }
   if (names?.length) {
     const out: DatasetClasses = { nc: names.length, names, file };
-    if (yamlNc !== undefined && yamlNc !== names.length) out.problem = `${file} says nc: ${yamlNc} but lists ${names.length} names; YOLOv5 v7.0 uses the ${names.length} names`;
+    if (yamlNc !== undefined && yamlNc !== names.length)
+      out.problem = `${file} says nc: ${yamlNc} but lists ${names.length} names; YOLOv5 v7.0 uses the ${names.length} names`;
     return out;
   }
   if (yamlNc !== undefined) return { nc: yamlNc, file };

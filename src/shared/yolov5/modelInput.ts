@@ -27,7 +27,9 @@ export async function yolov5ModelInput(exp: Experiment, doc: YamlDocument | unde
   };
   // The experiment parser reports a broken yolov5: section at its lines; counted here with train.py's defaults.
   const settings = readYolov5Section(exp.extra?.[YOLOV5_KEY], {
-    error: () => undefined, warning: () => undefined, resolvePath: (p) => path.resolve(path.dirname(exp.file), p),
+    error: () => undefined,
+    warning: () => undefined,
+    resolvePath: (p) => path.resolve(path.dirname(exp.file), p),
   });
   let nc: number | undefined;
   if (settings?.extra.includes('--single-cls')) nc = 1;
@@ -35,15 +37,22 @@ export async function yolov5ModelInput(exp: Experiment, doc: YamlDocument | unde
     const classes = await yolov5DatasetClasses(settings.folder, settings.data ?? YOLOV5_DEFAULT_DATA);
     nc = classes.nc;
     if (classes.problem) {
-      note([YOLOV5_KEY, 'data'], nc === undefined
-        ? `class count not read (${classes.problem}): the parameter counts use the nc of ${path.basename(exp.model)}, which YOLOv5 replaces with the dataset's`
-        : classes.problem);
+      note(
+        [YOLOV5_KEY, 'data'],
+        nc === undefined
+          ? `class count not read (${classes.problem}): the parameter counts use the nc of ${path.basename(exp.model)}, which YOLOv5 replaces with the dataset's`
+          : classes.problem,
+      );
     }
   }
   const img = settings?.img ?? YOLOV5_DEFAULT_IMG;
   const gs = Math.max(await maxStride(exp.model, nc), 32);
   const imgsz = Math.max(Math.ceil(img / gs) * gs, 2 * gs);
-  if (imgsz !== img) note([YOLOV5_KEY, 'img'], `yolov5.img ${img} is not a multiple of the model's largest stride ${gs} (or is under ${2 * gs}): YOLOv5 trains at ${imgsz}, and the shapes shown are for ${imgsz}`);
+  if (imgsz !== img)
+    note(
+      [YOLOV5_KEY, 'img'],
+      `yolov5.img ${img} is not a multiple of the model's largest stride ${gs} (or is under ${2 * gs}): YOLOv5 trains at ${imgsz}, and the shapes shown are for ${imgsz}`,
+    );
   const imgszAt = settingLocation(doc, exp.file, [YOLOV5_KEY, 'img']);
   return { ch: 3, imgsz, notes, ...(nc !== undefined ? { nc } : {}), ...(imgszAt ? { imgszAt } : {}) };
 }

@@ -59,9 +59,9 @@ export const RESERVED_ARGS: Record<string, string> = {
   '--project': 'Transfer Lab puts each run in runs/<name>/ beside the experiment',
   '--name': 'Transfer Lab names the run',
   '--exist-ok': 'Transfer Lab passes it itself',
-  '--freeze': 'use the experiment\'s `freeze:` (the Modules view checkboxes)',
+  '--freeze': "use the experiment's `freeze:` (the Modules view checkboxes)",
   '--resume': 'use the Resume Run command',
-  '--cfg': 'use the experiment\'s `model:` (the YOLOv5 model YAML)',
+  '--cfg': "use the experiment's `model:` (the YOLOv5 model YAML)",
   '--data': 'use `yolov5.data`',
   '--weights': 'use `yolov5.weights`',
   '--hyp': 'use `yolov5.hyp`',
@@ -103,7 +103,8 @@ export function readYolov5Section(value: unknown, report: Reporter): Yolov5Setti
     return undefined;
   };
   for (const key of Object.keys(value)) {
-    if (!(KEYS as readonly string[]).includes(key)) fail([key], `unknown key '${key}' in yolov5 (allowed: ${KEYS.join(', ')}); more train.py arguments go in \`extra: [--flag, value]\``);
+    if (!(KEYS as readonly string[]).includes(key))
+      fail([key], `unknown key '${key}' in yolov5 (allowed: ${KEYS.join(', ')}); more train.py arguments go in \`extra: [--flag, value]\``);
   }
   const text = (key: 'folder' | 'python' | 'data' | 'weights' | 'hyp', what: string): string | undefined => {
     const v = value[key];
@@ -115,11 +116,18 @@ export function readYolov5Section(value: unknown, report: Reporter): Yolov5Setti
     const v = value[key];
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'number' && Number.isInteger(v) && (v >= min || (allowMinusOne && v === -1))) return v;
-    return fail([key], `yolov5.${key} must be a whole number ≥ ${min}${allowMinusOne ? ' (or -1 for YOLOv5\'s autobatch)' : ''}, ${example}; got ${show(v)}`);
+    return fail(
+      [key],
+      `yolov5.${key} must be a whole number ≥ ${min}${allowMinusOne ? " (or -1 for YOLOv5's autobatch)" : ''}, ${example}; got ${show(v)}`,
+    );
   };
 
   const folderText = text('folder', 'the path of the YOLOv5 checkout (the folder holding train.py), relative to this file');
-  if (value.folder === undefined) fail([], 'yolov5 needs `folder:` — the YOLOv5 checkout holding train.py (git clone https://github.com/ultralytics/yolov5), relative to this file');
+  if (value.folder === undefined)
+    fail(
+      [],
+      'yolov5 needs `folder:` — the YOLOv5 checkout holding train.py (git clone https://github.com/ultralytics/yolov5), relative to this file',
+    );
   let python = text('python', 'the Python interpreter (a path, or a command such as python3)');
   if (python !== undefined && /[\\/]/.test(python)) python = report.resolvePath(python);
   const data = text('data', 'the dataset YAML as train.py --data takes it, e.g. coco128.yaml');
@@ -139,15 +147,28 @@ export function readYolov5Section(value: unknown, report: Reporter): Yolov5Setti
   if (img !== undefined) settings.img = img;
   if (epochs !== undefined) settings.epochs = epochs;
   if (batch !== undefined) settings.batch = batch;
-  if (settings.weights === undefined) report.warning([], 'yolov5 has no `weights:`: train.py starts from its default (yolov5s.pt); name the pretrained weights to transfer from, e.g. `weights: yolov5s.pt`');
+  if (settings.weights === undefined)
+    report.warning(
+      [],
+      'yolov5 has no `weights:`: train.py starts from its default (yolov5s.pt); name the pretrained weights to transfer from, e.g. `weights: yolov5s.pt`',
+    );
   return settings;
 }
 
 function readExtra(v: unknown, fail: (p: YamlPath, m: string) => undefined): string[] | undefined {
   if (v === undefined || v === null) return [];
   // A string is split on spaces (no quoting: nothing runs through a shell).
-  const items: unknown[] = typeof v === 'string' ? v.trim().split(/\s+/).filter((s) => s.length > 0) : Array.isArray(v) ? v : [];
-  if (typeof v !== 'string' && !Array.isArray(v)) return fail(['extra'], `yolov5.extra must be a list of train.py arguments, e.g. [--device, '0', --cache]; got ${show(v)}`);
+  const items: unknown[] =
+    typeof v === 'string'
+      ? v
+          .trim()
+          .split(/\s+/)
+          .filter((s) => s.length > 0)
+      : Array.isArray(v)
+        ? v
+        : [];
+  if (typeof v !== 'string' && !Array.isArray(v))
+    return fail(['extra'], `yolov5.extra must be a list of train.py arguments, e.g. [--device, '0', --cache]; got ${show(v)}`);
   const out: string[] = [];
   for (let i = 0; i < items.length; i++) {
     const x = items[i];
@@ -156,7 +177,8 @@ function readExtra(v: unknown, fail: (p: YamlPath, m: string) => undefined): str
       out.push(String(x));
       continue;
     }
-    if (typeof x !== 'string' || x === '') return fail(at, `yolov5.extra[${i}] must be a text or a number (one train.py argument), got ${show(x)}`);
+    if (typeof x !== 'string' || x === '')
+      return fail(at, `yolov5.extra[${i}] must be a text or a number (one train.py argument), got ${show(x)}`);
     const flag = x.split('=')[0];
     if (flag in RESERVED_ARGS) return fail(at, `${flag} cannot go in yolov5.extra: ${RESERVED_ARGS[flag]}`);
     out.push(x);
@@ -166,7 +188,10 @@ function readExtra(v: unknown, fail: (p: YamlPath, m: string) => undefined): str
 
 function checkTrainer(value: unknown, report: SectionReporter): void {
   if (value === YOLOV5_TRAINER || value === BUILTIN_TRAINER) return;
-  report.error([], `trainer must be ${YOLOV5_TRAINER} (YOLOv5's train.py, configured in a yolov5: section) or ${BUILTIN_TRAINER} (the default), got ${show(value)}`);
+  report.error(
+    [],
+    `trainer must be ${YOLOV5_TRAINER} (YOLOv5's train.py, configured in a yolov5: section) or ${BUILTIN_TRAINER} (the default), got ${show(value)}`,
+  );
 }
 
 /** `trainer:` — which program trains the experiment. */
@@ -199,7 +224,9 @@ export class Yolov5SettingsError extends UserError {
 export function yolov5SettingsOf(exp: Pick<Experiment, 'extra' | 'file'>): Yolov5Settings {
   const value = exp.extra?.[YOLOV5_KEY];
   if (value === undefined) {
-    throw new Yolov5SettingsError(`${exp.file}: \`trainer: yolov5\` needs a yolov5: section with at least \`folder:\` (the YOLOv5 checkout holding train.py)`);
+    throw new Yolov5SettingsError(
+      `${exp.file}: \`trainer: yolov5\` needs a yolov5: section with at least \`folder:\` (the YOLOv5 checkout holding train.py)`,
+    );
   }
   const errors: string[] = [];
   const dir = path.dirname(exp.file);

@@ -32,15 +32,27 @@ function oneExperiment(positionals: string[], command: string): string {
 }
 
 const train: Command = {
-  usage: 'train <experiment.yaml> [--name N] [--freeze SPEC] [--engine NAME] [--resume] [--runs-dir DIR] [--json] [--epochs N] [--no-cache] [--sweep NAME] [--allow-unknown-keys] [--stop-with-parent]',
-  summary: 'train one run of an experiment into runs/<name>/; refuses an experiment with keys it does not know '
-    + '(a typo such as frezee: would be ignored) unless --allow-unknown-keys; --stop-with-parent: stop, resumable, '
-    + 'when the pipe on stdin closes, as `sweep` starts its runs',
+  usage:
+    'train <experiment.yaml> [--name N] [--freeze SPEC] [--engine NAME] [--resume] [--runs-dir DIR] [--json] [--epochs N] [--no-cache] [--sweep NAME] [--allow-unknown-keys] [--stop-with-parent]',
+  summary:
+    'train one run of an experiment into runs/<name>/; refuses an experiment with keys it does not know ' +
+    '(a typo such as frezee: would be ignored) unless --allow-unknown-keys; --stop-with-parent: stop, resumable, ' +
+    'when the pipe on stdin closes, as `sweep` starts its runs',
   async run(argv) {
-    const a = parseArgs(argv, { values: ['name', 'freeze', 'engine', 'runs-dir', 'epochs', 'sweep'], switches: ['resume', 'json', 'no-cache', ALLOW_UNKNOWN_KEYS, 'stop-with-parent'] }, 'train');
+    const a = parseArgs(
+      argv,
+      {
+        values: ['name', 'freeze', 'engine', 'runs-dir', 'epochs', 'sweep'],
+        switches: ['resume', 'json', 'no-cache', ALLOW_UNKNOWN_KEYS, 'stop-with-parent'],
+      },
+      'train',
+    );
     const experimentFile = oneExperiment(a.positionals, 'train');
     const stopWithParent = a.switches.has('stop-with-parent');
-    if (stopWithParent && !stdinIsParentPipe()) throw new UsageError('--stop-with-parent needs stdin to be a pipe from the process that starts the trainer: the trainer stops when that pipe closes');
+    if (stopWithParent && !stdinIsParentPipe())
+      throw new UsageError(
+        '--stop-with-parent needs stdin to be a pipe from the process that starts the trainer: the trainer stops when that pipe closes',
+      );
     const reporter = makeReporter(a.switches.has('json'));
     try {
       const options = {
@@ -115,4 +127,9 @@ const modules: Command = {
  * Every command, in help order. New commands (e.g. `sweep`, freeze sweeps over one experiment)
  * are added here: `commands.sweep = sweep;` with a module of their own under src/trainer/.
  */
-export const commands: Record<string, Command> = { train: withSlurm(train, trainOnSlurm), engines, modules, sweep: withSlurm(sweep, sweepOnSlurm) };
+export const commands: Record<string, Command> = {
+  train: withSlurm(train, trainOnSlurm),
+  engines,
+  modules,
+  sweep: withSlurm(sweep, sweepOnSlurm),
+};

@@ -42,7 +42,10 @@ export class TtyReporter implements Reporter {
   private epochs = 0;
   private started = Date.now();
 
-  constructor(private readonly out: NodeJS.WriteStream = process.stdout, private readonly err: NodeJS.WriteStream = process.stderr) {}
+  constructor(
+    private readonly out: NodeJS.WriteStream = process.stdout,
+    private readonly err: NodeJS.WriteStream = process.stderr,
+  ) {}
 
   private clearBar(): void {
     if (this.barShown) this.err.write('\r\x1b[2K');
@@ -54,22 +57,30 @@ export class TtyReporter implements Reporter {
       case 'start':
         this.epochs = e.epochs;
         this.started = Date.now();
-        this.out.write(`${e.run}: ${e.engine} on ${e.device}, ${e.trainableParams.toLocaleString('en-US')} of ${e.totalParams.toLocaleString('en-US')} parameters trainable\n`);
-        this.out.write(`${'epoch'.padStart(9)} ${'train/loss'.padStart(10)} ${'val/loss'.padStart(9)} ${'val/acc'.padStart(8)} ${'img/s'.padStart(8)} ${'sec'.padStart(6)} ${'peak'.padStart(7)}\n`);
+        this.out.write(
+          `${e.run}: ${e.engine} on ${e.device}, ${e.trainableParams.toLocaleString('en-US')} of ${e.totalParams.toLocaleString('en-US')} parameters trainable\n`,
+        );
+        this.out.write(
+          `${'epoch'.padStart(9)} ${'train/loss'.padStart(10)} ${'val/loss'.padStart(9)} ${'val/acc'.padStart(8)} ${'img/s'.padStart(8)} ${'sec'.padStart(6)} ${'peak'.padStart(7)}\n`,
+        );
         break;
       case 'batch': {
         const width = Math.max(10, Math.min(40, (this.err.columns ?? 80) - 50));
         const done = Math.round((e.batch / e.batches) * width);
         const bar = `${'█'.repeat(done)}${'░'.repeat(width - done)}`;
-        this.err.write(`\r\x1b[2K${e.epoch}/${this.epochs} ${bar} ${e.batch}/${e.batches} loss ${fmt(e.loss)} ${((Date.now() - this.started) / 1000).toFixed(0)}s`);
+        this.err.write(
+          `\r\x1b[2K${e.epoch}/${this.epochs} ${bar} ${e.batch}/${e.batches} loss ${fmt(e.loss)} ${((Date.now() - this.started) / 1000).toFixed(0)}s`,
+        );
         this.barShown = true;
         break;
       }
       case 'epoch': {
         this.clearBar();
         const m: EpochMetrics = e.metrics;
-        this.out.write(`${`${m.epoch}/${this.epochs}`.padStart(9)} ${fmt(m['train/loss']).padStart(10)} ${fmt(m['val/loss']).padStart(9)} ${fmt(m['val/accuracy']).padStart(8)} `
-          + `${fmt(m.images_per_second, 0).padStart(8)} ${fmt(m.epoch_seconds, 1).padStart(6)} ${mb(m.peak_tensor_bytes).padStart(7)}\n`);
+        this.out.write(
+          `${`${m.epoch}/${this.epochs}`.padStart(9)} ${fmt(m['train/loss']).padStart(10)} ${fmt(m['val/loss']).padStart(9)} ${fmt(m['val/accuracy']).padStart(8)} ` +
+            `${fmt(m.images_per_second, 0).padStart(8)} ${fmt(m.epoch_seconds, 1).padStart(6)} ${mb(m.peak_tensor_bytes).padStart(7)}\n`,
+        );
         break;
       }
       case 'log':

@@ -43,11 +43,19 @@ export function splitSlurmArgs(argv: string[]): { own: string[]; sbatch: string[
   const sbatch = i < 0 ? [] : argv.slice(i + 1);
   const detach = own.includes('--detach') || sbatch.includes('--detach');
   const bad = sbatch.find((a) => !a.startsWith('-') && !sbatch[sbatch.indexOf(a) - 1]?.startsWith('-'));
-  if (bad !== undefined) throw new UsageError(`'${bad}' after --slurm is not an sbatch option: the experiment file and the command's own options go before --slurm`);
+  if (bad !== undefined)
+    throw new UsageError(
+      `'${bad}' after --slurm is not an sbatch option: the experiment file and the command's own options go before --slurm`,
+    );
   return { own: own.filter((a) => a !== '--detach'), sbatch: sbatch.filter((a) => a !== '--detach'), detach };
 }
 
-export function trainerCall(exp: Experiment, runsDir: string, o: SlurmOptions, extra: { engine?: string; epochs?: number; noCache?: boolean; allowUnknownKeys?: boolean }): TrainerCall {
+export function trainerCall(
+  exp: Experiment,
+  runsDir: string,
+  o: SlurmOptions,
+  extra: { engine?: string; epochs?: number; noCache?: boolean; allowUnknownKeys?: boolean },
+): TrainerCall {
   return {
     node: o.node ?? 'node',
     trainer: o.trainer ?? path.resolve(process.argv[1]),
@@ -64,7 +72,11 @@ export function trainerCall(exp: Experiment, runsDir: string, o: SlurmOptions, e
 
 export async function trainOnSlurm(argv: string[]): Promise<number> {
   const { own, sbatch, detach } = splitSlurmArgs(argv);
-  const a = parseArgs(own, { values: ['name', 'freeze', 'engine', 'runs-dir', 'epochs', 'sweep'], switches: ['resume', 'json', 'no-cache', ALLOW_UNKNOWN_KEYS] }, 'train');
+  const a = parseArgs(
+    own,
+    { values: ['name', 'freeze', 'engine', 'runs-dir', 'epochs', 'sweep'], switches: ['resume', 'json', 'no-cache', ALLOW_UNKNOWN_KEYS] },
+    'train',
+  );
   if (a.positionals.length !== 1) throw new UsageError(`'train' needs exactly one experiment file, got ${a.positionals.length}`);
   const exp = await loadExperiment(a.positionals[0]);
   const allowUnknownKeys = a.switches.has(ALLOW_UNKNOWN_KEYS);
@@ -86,12 +98,17 @@ export async function trainOnSlurm(argv: string[]): Promise<number> {
     if (!name) throw new UsageError(`nothing to resume: no run of ${exp.file} in ${runsDir}`);
     const prev = await readRunRecord(path.join(runsDir, name));
     if (!prev) throw new UsageError(`nothing to resume: ${path.join(runsDir, name, 'run.json')} does not exist`);
-    if (prev.status === 'running' || prev.status === 'queued') throw new UsageError(`run ${name} is ${prev.status}${prev.executor?.kind === 'slurm' ? ` (job ${prev.executor.jobId})` : ''}: stop it before resuming`);
+    if (prev.status === 'running' || prev.status === 'queued')
+      throw new UsageError(
+        `run ${name} is ${prev.status}${prev.executor?.kind === 'slurm' ? ` (job ${prev.executor.jobId})` : ''}: stop it before resuming`,
+      );
     freeze = prev.freeze;
   } else {
     name ??= uniqueRunName(runsDir, defaultRunName(exp.file, exp.name));
     if (existsSync(path.join(runsDir, name))) {
-      throw new UsageError(`run folder ${path.join(runsDir, name)} already exists: pick another --name, or add --resume to continue that run`);
+      throw new UsageError(
+        `run folder ${path.join(runsDir, name)} already exists: pick another --name, or add --resume to continue that run`,
+      );
     }
   }
   const reporter = makeReporter(a.switches.has('json'));
@@ -99,12 +116,21 @@ export async function trainOnSlurm(argv: string[]): Promise<number> {
   for (const w of warningLines(exp)) log('warn', w);
   const client = new SlurmClient({ env: submissionEnv() });
   const epochs = a.values.has('epochs') ? positiveInt(a.values.get('epochs')!, '--epochs') : undefined;
-  const call = trainerCall(exp, runsDir, options, { engine: a.values.get('engine'), epochs, noCache: a.switches.has('no-cache'), allowUnknownKeys });
+  const call = trainerCall(exp, runsDir, options, {
+    engine: a.values.get('engine'),
+    epochs,
+    noCache: a.switches.has('no-cache'),
+    allowUnknownKeys,
+  });
   try {
     let submitted;
     try {
       submitted = await submitRuns(client, {
-        call, options, jobName: name, experiment: exp.file, freezes: [freeze],
+        call,
+        options,
+        jobName: name,
+        experiment: exp.file,
+        freezes: [freeze],
         runs: [{ name, freeze: freezeArg(freeze), ...(a.values.has('sweep') ? { sweep: a.values.get('sweep') } : {}), resume }],
       });
     } catch (e) {
@@ -113,22 +139,31 @@ export async function trainOnSlurm(argv: string[]): Promise<number> {
       reporter.event({ type: 'end', run: name, status: 'failed', error: e.message });
       return 1;
     }
-    log('info', `job ${submitted.jobId} submitted (${describeSlurmOptions(options)}): run ${name} in ${path.join(runsDir, name)}, output in ${jobOutputFile(path.join(runsDir, name), submitted.jobId)}`);
+    log(
+      'info',
+      `job ${submitted.jobId} submitted (${describeSlurmOptions(options)}): run ${name} in ${path.join(runsDir, name)}, output in ${jobOutputFile(path.join(runsDir, name), submitted.jobId)}`,
+    );
     if (detach) return 0;
     const stop = { requested: false, cancelled: false };
     const off = onSignals(stop, (m) => log('warn', m));
     const run = followed(name, runsDir, submitted.jobId);
     try {
-      await followJobs(client, [run], {
-        event: (_r, e) => reporter.event(e),
-        state: (r, info) => log('info', `job ${r.jobId}: ${describeJobState(info.state, info.reason, info.node)}`),
-        log,
-        ended: (r) => {
-          const o = r.outcome!;
-          if (o.message) log(o.status === 'failed' ? 'error' : 'warn', o.message);
-          if (!r.sawEnd || o.message) reporter.event({ type: 'end', run: r.name, status: o.status, ...(o.message ? { error: o.message } : {}) });
+      await followJobs(
+        client,
+        [run],
+        {
+          event: (_r, e) => reporter.event(e),
+          state: (r, info) => log('info', `job ${r.jobId}: ${describeJobState(info.state, info.reason, info.node)}`),
+          log,
+          ended: (r) => {
+            const o = r.outcome!;
+            if (o.message) log(o.status === 'failed' ? 'error' : 'warn', o.message);
+            if (!r.sawEnd || o.message)
+              reporter.event({ type: 'end', run: r.name, status: o.status, ...(o.message ? { error: o.message } : {}) });
+          },
         },
-      }, stop);
+        stop,
+      );
     } finally {
       off();
     }

@@ -38,7 +38,11 @@ function listNames(dir: string): string[] {
 export async function sweepOnSlurm(argv: string[]): Promise<number> {
   const { own, sbatch, detach } = splitSlurmArgs(argv);
   const { values: freezeValues, rest } = takeRepeated(own, 'freeze');
-  const a = parseArgs(rest, { values: ['engine', 'runs-dir', 'epochs', 'name'], switches: ['json', 'no-cache', ALLOW_UNKNOWN_KEYS] }, 'sweep');
+  const a = parseArgs(
+    rest,
+    { values: ['engine', 'runs-dir', 'epochs', 'name'], switches: ['json', 'no-cache', ALLOW_UNKNOWN_KEYS] },
+    'sweep',
+  );
   if (a.positionals.length !== 1) throw new UsageError(`'sweep' needs exactly one experiment file, got ${a.positionals.length}`);
   const allowUnknownKeys = a.switches.has(ALLOW_UNKNOWN_KEYS);
   const custom = freezeValues.map((v) => {
@@ -57,9 +61,13 @@ export async function sweepOnSlurm(argv: string[]): Promise<number> {
   const existing = listNames(runsDir);
   let sweep = a.values.get('name');
   if (sweep !== undefined) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(sweep) || sweep.length > 80) throw new UsageError(`--name '${sweep}' must start with a letter or digit and contain only letters, digits, '.', '_' and '-'`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(sweep) || sweep.length > 80)
+      throw new UsageError(`--name '${sweep}' must start with a letter or digit and contain only letters, digits, '.', '_' and '-'`);
     const taken = plan.map((p) => sweepRunName(sweep!, p.freeze)).filter((n) => existing.includes(n));
-    if (taken.length) throw new UsageError(`${taken.map((n) => path.join(runsDir, n)).join(', ')} already exist${taken.length === 1 ? 's' : ''}: pick another --name`);
+    if (taken.length)
+      throw new UsageError(
+        `${taken.map((n) => path.join(runsDir, n)).join(', ')} already exist${taken.length === 1 ? 's' : ''}: pick another --name`,
+      );
   } else {
     sweep = sweepName(new Date(), (s) => existing.some((n) => n === s || n.startsWith(`${s}-`)));
   }
@@ -79,29 +87,59 @@ export async function sweepOnSlurm(argv: string[]): Promise<number> {
     if (exp.weights && !weightsExist(exp.weights)) {
       const target = pretrainRunFor(exp.weights);
       if (!exp.pretrain || !target) {
-        throw new Error(`${exp.file}: weights ${exp.weights} do not exist${exp.pretrain ? ', and pretraining cannot make them there (a run writes runs/<name>/weights/best)' : ', and the experiment has no pretrain: naming the experiment that makes them'}`);
+        throw new Error(
+          `${exp.file}: weights ${exp.weights} do not exist${exp.pretrain ? ', and pretraining cannot make them there (a run writes runs/<name>/weights/best)' : ', and the experiment has no pretrain: naming the experiment that makes them'}`,
+        );
       }
       const preExp = await loadExperiment(exp.pretrain);
       const prev = await readRunRecord(path.join(target.runsDir, target.name)).catch(() => undefined);
       if (prev && prev.status !== 'stopped' && prev.status !== 'failed') {
-        throw new Error(`weights ${exp.weights} do not exist, and the pretraining run ${path.join(target.runsDir, target.name)} is ${prev.status}; wait for it or delete it`);
+        throw new Error(
+          `weights ${exp.weights} do not exist, and the pretraining run ${path.join(target.runsDir, target.name)} is ${prev.status}; wait for it or delete it`,
+        );
       }
       const preOptions = mergeSlurmOptions(experimentSlurmOptions(preExp), { extraArgs: sbatch });
       const s = await submitRuns(client, {
-        call: trainerCall(preExp, target.runsDir, preOptions, { engine: a.values.get('engine'), allowUnknownKeys }), options: preOptions, jobName: target.name,
-        experiment: preExp.file, freezes: [preExp.freeze], runs: [{ name: target.name, ...(prev ? { resume: true } : {}) }],
+        call: trainerCall(preExp, target.runsDir, preOptions, { engine: a.values.get('engine'), allowUnknownKeys }),
+        options: preOptions,
+        jobName: target.name,
+        experiment: preExp.file,
+        freezes: [preExp.freeze],
+        runs: [{ name: target.name, ...(prev ? { resume: true } : {}) }],
       });
       after = s.jobId;
       pre = followed(target.name, target.runsDir, s.jobId);
-      progress.log('info', `pretrained weights ${exp.weights} do not exist yet: pretraining run ${target.name} is job ${s.jobId}; the sweep's job array starts after it completes`);
+      progress.log(
+        'info',
+        `pretrained weights ${exp.weights} do not exist yet: pretraining run ${target.name} is job ${s.jobId}; the sweep's job array starts after it completes`,
+      );
     }
     const submitted = await submitRuns(client, {
-      call: trainerCall(exp, runsDir, options, { engine: a.values.get('engine'), epochs, noCache: a.switches.has('no-cache'), allowUnknownKeys }),
-      options, jobName: sweep, experiment: exp.file, freezes: plan.map((p) => p.freeze), ...(after ? { after } : {}),
+      call: trainerCall(exp, runsDir, options, {
+        engine: a.values.get('engine'),
+        epochs,
+        noCache: a.switches.has('no-cache'),
+        allowUnknownKeys,
+      }),
+      options,
+      jobName: sweep,
+      experiment: exp.file,
+      freezes: plan.map((p) => p.freeze),
+      ...(after ? { after } : {}),
       runs: plan.map((p) => ({ name: p.run, freeze: freezeArg(p.freeze), sweep })),
     });
-    progress.sweep({ type: 'sweep-start', sweep, experiment: exp.file, runsDir, runs: plan, ...(pre ? { pretrain: { run: pre.name, experiment: exp.pretrain!, runsDir: path.dirname(pre.dir), resume: false } } : {}) });
-    progress.log('info', `freeze sweep ${sweep}: job array ${submitted.jobId} with ${plan.length} tasks (${describeSlurmOptions(options)})`);
+    progress.sweep({
+      type: 'sweep-start',
+      sweep,
+      experiment: exp.file,
+      runsDir,
+      runs: plan,
+      ...(pre ? { pretrain: { run: pre.name, experiment: exp.pretrain!, runsDir: path.dirname(pre.dir), resume: false } } : {}),
+    });
+    progress.log(
+      'info',
+      `freeze sweep ${sweep}: job array ${submitted.jobId} with ${plan.length} tasks (${describeSlurmOptions(options)})`,
+    );
     if (detach) {
       progress.sweep({ type: 'sweep-end', sweep, status: 'finished' });
       return 0;
@@ -129,25 +167,39 @@ export async function sweepOnSlurm(argv: string[]): Promise<number> {
     if (announced.has(r.name)) return;
     announced.add(r.name);
     const p = plan.find((x) => x.run === r.name);
-    progress.sweep({ type: 'sweep-run', sweep: sweep!, run: r.name, role: p ? 'sweep' : 'pretrain', index: ++index, of: runs.length, freeze: p?.freeze ?? 0 });
+    progress.sweep({
+      type: 'sweep-run',
+      sweep: sweep!,
+      run: r.name,
+      role: p ? 'sweep' : 'pretrain',
+      index: ++index,
+      of: runs.length,
+      freeze: p?.freeze ?? 0,
+    });
   };
   try {
-    await followJobs(client, runs, {
-      event: (r, e) => {
-        announce(r);
-        progress.run(e);
+    await followJobs(
+      client,
+      runs,
+      {
+        event: (r, e) => {
+          announce(r);
+          progress.run(e);
+        },
+        state: (r, info) => {
+          if (info.state !== 'PENDING') announce(r);
+          progress.log('info', `job ${r.jobId} (${r.name}): ${describeJobState(info.state, info.reason, info.node)}`);
+        },
+        log: (level, m) => progress.log(level, m),
+        ended: (r) => {
+          const o = r.outcome!;
+          if (o.message) progress.log(o.status === 'failed' ? 'error' : 'warn', `${r.name}: ${o.message}`);
+          if (!r.sawEnd || o.message)
+            progress.run({ type: 'end', run: r.name, status: o.status, ...(o.message ? { error: o.message } : {}) });
+        },
       },
-      state: (r, info) => {
-        if (info.state !== 'PENDING') announce(r);
-        progress.log('info', `job ${r.jobId} (${r.name}): ${describeJobState(info.state, info.reason, info.node)}`);
-      },
-      log: (level, m) => progress.log(level, m),
-      ended: (r) => {
-        const o = r.outcome!;
-        if (o.message) progress.log(o.status === 'failed' ? 'error' : 'warn', `${r.name}: ${o.message}`);
-        if (!r.sawEnd || o.message) progress.run({ type: 'end', run: r.name, status: o.status, ...(o.message ? { error: o.message } : {}) });
-      },
-    }, stop);
+      stop,
+    );
   } finally {
     off();
   }

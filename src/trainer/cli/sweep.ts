@@ -78,7 +78,10 @@ export async function runSweep(o: SweepOptions): Promise<number> {
     }
     sweep = o.name;
     const taken = plan.map((p) => sweepRunName(sweep, p.freeze)).filter((n) => existing.includes(n));
-    if (taken.length) throw new UsageError(`${taken.map((n) => path.join(runsDir, n)).join(', ')} already exist${taken.length === 1 ? 's' : ''}: pick another --name, or leave it out for a new sweep-<time> name`);
+    if (taken.length)
+      throw new UsageError(
+        `${taken.map((n) => path.join(runsDir, n)).join(', ')} already exist${taken.length === 1 ? 's' : ''}: pick another --name, or leave it out for a new sweep-<time> name`,
+      );
   } else {
     sweep = sweepName(new Date(), (s) => existing.some((n) => n === s || n.startsWith(`${s}-`)));
   }
@@ -90,7 +93,10 @@ export async function runSweep(o: SweepOptions): Promise<number> {
   const onSignal = (sig: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = sig;
-    o.progress.log('warn', `${sig} received: ${current ? `run ${current.run} stops after its current batch (weights/last saved, marked stopped); ` : ''}the sweep's remaining runs are not started`);
+    o.progress.log(
+      'warn',
+      `${sig} received: ${current ? `run ${current.run} stops after its current batch (weights/last saved, marked stopped); ` : ''}the sweep's remaining runs are not started`,
+    );
     // A terminal's Ctrl+C reaches the child too (same process group); a signal sent to this
     // process alone (a parent, `timeout`) is passed on. The trainer ignores a repeated signal.
     current?.child.kill(sig);
@@ -103,7 +109,9 @@ export async function runSweep(o: SweepOptions): Promise<number> {
     const allow = o.allowUnknownKeys ? [`--${ALLOW_UNKNOWN_KEYS}`] : [];
     // stdin: a pipe this process never writes to. If it dies, even by kill -9, the run sees the pipe
     // close and stops as on SIGTERM, so it does not train on with no sweep after it.
-    const child = spawn(process.execPath, [o.trainerScript, 'train', ...args, ...allow, '--json', '--stop-with-parent'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [o.trainerScript, 'train', ...args, ...allow, '--json', '--stop-with-parent'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     child.stdin!.on('error', () => undefined); // never written; only its closing matters
     current = { child, run };
     return await followChild(child, run, o.progress).finally(() => {
@@ -140,8 +148,15 @@ export async function runSweep(o: SweepOptions): Promise<number> {
 }
 
 async function finish(
-  o: SweepOptions, exp: Experiment, sweep: string, runsDir: string, outcomes: ChildOutcome[], runs: SweepRunPlan[],
-  weights: SweepPretrain | undefined, status: SweepTable['status'], stopping: NodeJS.Signals | undefined,
+  o: SweepOptions,
+  exp: Experiment,
+  sweep: string,
+  runsDir: string,
+  outcomes: ChildOutcome[],
+  runs: SweepRunPlan[],
+  weights: SweepPretrain | undefined,
+  status: SweepTable['status'],
+  stopping: NodeJS.Signals | undefined,
 ): Promise<number> {
   const inputs: SweepRunInput[] = [];
   for (const r of runs) {
@@ -158,7 +173,11 @@ async function finish(
   const table = buildSweepTable({ sweep, experiment: exp.file, status, ...(weights ? { pretrain: weights } : {}), runs: inputs });
   if (weights) {
     const other = table.runs.filter((r) => r.weightsSha256 !== null && r.weightsSha256 !== weights.weightsSha256);
-    for (const r of other) o.progress.log('warn', `${r.run} started from other weights (sha256 ${r.weightsSha256!.slice(0, 12)}…) than ${rel(weights.weights)}: ${weights.weights} changed during the sweep`);
+    for (const r of other)
+      o.progress.log(
+        'warn',
+        `${r.run} started from other weights (sha256 ${r.weightsSha256!.slice(0, 12)}…) than ${rel(weights.weights)}: ${weights.weights} changed during the sweep`,
+      );
   }
   o.progress.sweep({ type: 'sweep-end', sweep, status });
   o.progress.close();
@@ -168,13 +187,19 @@ async function finish(
 }
 
 export const sweep: Command = {
-  usage: 'sweep <experiment.yaml> [--freeze SPEC ...] [--json] [--engine NAME] [--epochs N] [--runs-dir DIR] [--name PREFIX] [--no-cache] [--allow-unknown-keys]',
-  summary: 'freeze sweep: one run per freeze value (default: nothing, backbone, all but head) from the same pretrained weights, '
-    + 'pretraining first when they are missing; then the comparison table (--json: one JSON object). Progress goes to stderr; '
-    + '--epochs applies to the sweep\'s runs, not to pretraining; like train, refuses unknown experiment keys unless --allow-unknown-keys',
+  usage:
+    'sweep <experiment.yaml> [--freeze SPEC ...] [--json] [--engine NAME] [--epochs N] [--runs-dir DIR] [--name PREFIX] [--no-cache] [--allow-unknown-keys]',
+  summary:
+    'freeze sweep: one run per freeze value (default: nothing, backbone, all but head) from the same pretrained weights, ' +
+    'pretraining first when they are missing; then the comparison table (--json: one JSON object). Progress goes to stderr; ' +
+    "--epochs applies to the sweep's runs, not to pretraining; like train, refuses unknown experiment keys unless --allow-unknown-keys",
   async run(argv) {
     const { values: freezeValues, rest } = takeRepeated(argv, 'freeze');
-    const a = parseArgs(rest, { values: ['engine', 'runs-dir', 'epochs', 'name'], switches: ['json', 'no-cache', ALLOW_UNKNOWN_KEYS] }, 'sweep');
+    const a = parseArgs(
+      rest,
+      { values: ['engine', 'runs-dir', 'epochs', 'name'], switches: ['json', 'no-cache', ALLOW_UNKNOWN_KEYS] },
+      'sweep',
+    );
     if (a.positionals.length !== 1) throw new UsageError(`'sweep' needs exactly one experiment file, got ${a.positionals.length}`);
     try {
       requestedEngine(a.values.get('engine')); // a misspelt engine fails here, not once per run
@@ -188,7 +213,9 @@ export const sweep: Command = {
         throw new UsageError((err as Error).message);
       }
     });
-    const progress: SweepProgress = process.stderr.isTTY ? new TtySweepProgress(process.stderr) : new JsonLinesSweepProgress(process.stderr);
+    const progress: SweepProgress = process.stderr.isTTY
+      ? new TtySweepProgress(process.stderr)
+      : new JsonLinesSweepProgress(process.stderr);
     try {
       return await runSweep({
         experimentFile: a.positionals[0],

@@ -36,9 +36,14 @@ export function followChild(child: ChildProcess, run: string, progress: SweepPro
     child.on('close', (code, signal) => {
       const text = stderr.trim();
       // The trainer reports through its events; stderr only carries what it could not say there.
-      if (text && !(end?.error && text.includes(end.error))) progress.run({ type: 'log', run, level: end?.status === 'finished' ? 'warn' : 'error', message: text });
+      if (text && !(end?.error && text.includes(end.error)))
+        progress.run({ type: 'log', run, level: end?.status === 'finished' ? 'warn' : 'error', message: text });
       if (end) resolve(end);
-      else resolve({ status: 'failed', error: `the trainer exited with ${signal ? `signal ${signal}` : `code ${code}`} before the run ended${text ? `: ${text.split('\n').pop()}` : ''}` });
+      else
+        resolve({
+          status: 'failed',
+          error: `the trainer exited with ${signal ? `signal ${signal}` : `code ${code}`} before the run ended${text ? `: ${text.split('\n').pop()}` : ''}`,
+        });
     });
   });
 }

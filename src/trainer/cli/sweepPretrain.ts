@@ -38,7 +38,11 @@ export type PretrainResult = { ran: boolean; weights?: SweepPretrain } | { stopp
  * path points into.
  */
 export async function pretrainFirst(
-  exp: Experiment, runsDir: string, o: PretrainOptions, sweep: string, runs: SweepRunPlan[],
+  exp: Experiment,
+  runsDir: string,
+  o: PretrainOptions,
+  sweep: string,
+  runs: SweepRunPlan[],
   train: (run: string, args: string[]) => Promise<ChildOutcome>,
 ): Promise<PretrainResult> {
   const start = (pretrain?: Extract<SweepEvent, { type: 'sweep-start' }>['pretrain']): void =>
@@ -46,12 +50,18 @@ export async function pretrainFirst(
   const weights = exp.weights;
   if (!weights) {
     start();
-    o.progress.log('warn', `${rel(exp.file)} has no weights: every run starts from random weights, so frozen modules keep random features; set weights: (and pretrain:) to compare transfer learning`);
+    o.progress.log(
+      'warn',
+      `${rel(exp.file)} has no weights: every run starts from random weights, so frozen modules keep random features; set weights: (and pretrain:) to compare transfer learning`,
+    );
     return { ran: false };
   }
   if (isTorchvisionRef(weights)) {
     start();
-    o.progress.log('info', `every run starts from torchvision's ${weights.slice(TORCHVISION_PREFIX.length)} weights of ${exp.model} (torchvision's own cache), no pretraining`);
+    o.progress.log(
+      'info',
+      `every run starts from torchvision's ${weights.slice(TORCHVISION_PREFIX.length)} weights of ${exp.model} (torchvision's own cache), no pretraining`,
+    );
     return { ran: false };
   }
   const target = pretrainRunFor(weights);
@@ -61,14 +71,21 @@ export async function pretrainFirst(
   if (weightsExist(weights)) {
     start();
     const d = described(false);
-    o.progress.log('info', `pretrained weights ${rel(weights)} exist (sha256 ${d.weightsSha256.slice(0, 12)}…): every run starts from them, no pretraining`);
+    o.progress.log(
+      'info',
+      `pretrained weights ${rel(weights)} exist (sha256 ${d.weightsSha256.slice(0, 12)}…): every run starts from them, no pretraining`,
+    );
     return { ran: false, weights: d };
   }
   if (!exp.pretrain) {
-    return { failed: `${exp.file}: weights ${weights} do not exist, and the experiment has no pretrain: naming the experiment that makes them; train that first or fix weights:` };
+    return {
+      failed: `${exp.file}: weights ${weights} do not exist, and the experiment has no pretrain: naming the experiment that makes them; train that first or fix weights:`,
+    };
   }
   if (!target) {
-    return { failed: `${exp.file}: weights ${weights} do not exist, and pretraining (${exp.pretrain}) cannot make them there: a run writes runs/<name>/weights/best. Point weights: at such a folder.` };
+    return {
+      failed: `${exp.file}: weights ${weights} do not exist, and pretraining (${exp.pretrain}) cannot make them there: a run writes runs/<name>/weights/best. Point weights: at such a folder.`,
+    };
   }
   let preExp: Experiment;
   try {
@@ -88,21 +105,36 @@ export async function pretrainFirst(
     const alive = rec?.status === 'running' && rec.pid !== undefined && isAlive(rec.pid);
     if (rec && (rec.status === 'stopped' || (rec.status === 'running' && !alive))) resume = true;
     else {
-      const why = !rec ? 'has no run.json' : alive ? `is still running (pid ${rec.pid})` : `is ${rec.status}${rec.error ? ` (${rec.error})` : ''} without weights/best`;
-      return { failed: `weights ${weights} do not exist, and the pretraining run folder ${dir} ${why}. ${alive ? 'Wait for it, or stop it' : 'Delete that folder'}, then start the sweep again.` };
+      const why = !rec
+        ? 'has no run.json'
+        : alive
+          ? `is still running (pid ${rec.pid})`
+          : `is ${rec.status}${rec.error ? ` (${rec.error})` : ''} without weights/best`;
+      return {
+        failed: `weights ${weights} do not exist, and the pretraining run folder ${dir} ${why}. ${alive ? 'Wait for it, or stop it' : 'Delete that folder'}, then start the sweep again.`,
+      };
     }
   }
   start({ run: target.name, experiment: preExp.file, runsDir: target.runsDir, resume });
-  o.progress.log('info', `pretrained weights ${rel(weights)} do not exist yet: ${resume ? 'resuming' : 'running'} pretraining run ${target.name} `
-    + `(${rel(preExp.file)}) first, into ${rel(dir)}; every run of the sweep then starts from its weights/best`);
+  o.progress.log(
+    'info',
+    `pretrained weights ${rel(weights)} do not exist yet: ${resume ? 'resuming' : 'running'} pretraining run ${target.name} ` +
+      `(${rel(preExp.file)}) first, into ${rel(dir)}; every run of the sweep then starts from its weights/best`,
+  );
   o.progress.sweep({ type: 'sweep-run', sweep, run: target.name, role: 'pretrain', index: 1, of: runs.length + 1, freeze: preExp.freeze });
   const args = [preExp.file, '--name', target.name, '--runs-dir', target.runsDir];
   if (resume) args.push('--resume');
   if (o.engine) args.push('--engine', o.engine);
   const outcome = await train(target.name, args);
   if (outcome.status === 'stopped') return { stopped: true };
-  if (outcome.status !== 'finished') return { failed: `pretraining run ${target.name} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}; see ${path.join(dir, 'train.log')}` };
-  if (!weightsExist(weights)) return { failed: `pretraining run ${target.name} finished but ${weights} does not exist: does weights: in ${exp.file} point at runs/${target.name}/weights/best?` };
+  if (outcome.status !== 'finished')
+    return {
+      failed: `pretraining run ${target.name} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}; see ${path.join(dir, 'train.log')}`,
+    };
+  if (!weightsExist(weights))
+    return {
+      failed: `pretraining run ${target.name} finished but ${weights} does not exist: does weights: in ${exp.file} point at runs/${target.name}/weights/best?`,
+    };
   const d = described(true);
   o.progress.log('info', `pretraining done: weights ${rel(weights)} (sha256 ${d.weightsSha256.slice(0, 12)}…)`);
   return { ran: true, weights: d };

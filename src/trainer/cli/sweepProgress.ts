@@ -69,7 +69,9 @@ export class TtySweepProgress implements SweepProgress {
       const what = e.role === 'pretrain' ? 'pretraining' : `freeze ${formatFreeze(e.freeze)}`;
       this.err.write(`\n[${e.index}/${e.of}] ${e.run} (${what})\n`);
     } else if (e.type === 'sweep-start') {
-      this.err.write(`sweep ${e.sweep}: ${e.runs.length} runs into ${e.runsDir}${e.pretrain ? `, after pretraining run ${e.pretrain.run}` : ''}\n`);
+      this.err.write(
+        `sweep ${e.sweep}: ${e.runs.length} runs into ${e.runsDir}${e.pretrain ? `, after pretraining run ${e.pretrain.run}` : ''}\n`,
+      );
     }
   }
 

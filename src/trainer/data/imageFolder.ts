@@ -53,7 +53,8 @@ function loadSplit(root: string, split: 'train' | 'val', classes: string[], o: L
         decoded++;
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
-        if (o.strict) throw new DataError(`corrupt image ${file}: ${reason} (fix or delete it, or set data.strict: false to skip such files)`);
+        if (o.strict)
+          throw new DataError(`corrupt image ${file}: ${reason} (fix or delete it, or set data.strict: false to skip such files)`);
         o.skipped.push({ file, reason });
       }
     }
@@ -83,7 +84,10 @@ export function loadImageFolder(spec: FolderData, imgsz: number, channels: 1 | 3
   const missing = classes.filter((c) => !valClasses.includes(c));
   const extra = valClasses.filter((c) => !classes.includes(c));
   if (missing.length > 0 || extra.length > 0) {
-    const parts = [missing.length ? `missing in val/: ${missing.join(', ')}` : '', extra.length ? `only in val/: ${extra.join(', ')}` : ''].filter((s) => s);
+    const parts = [
+      missing.length ? `missing in val/: ${missing.join(', ')}` : '',
+      extra.length ? `only in val/: ${extra.join(', ')}` : '',
+    ].filter((s) => s);
     throw new DataError(`train/ and val/ under ${root} must have the same class folders (${parts.join('; ')})`);
   }
   const skipped: Dataset['skipped'] = [];
@@ -96,7 +100,8 @@ export function loadImageFolder(spec: FolderData, imgsz: number, channels: 1 | 3
     train,
     val,
     skipped,
-    description: `image folder ${root}: ${classes.length} classes, ${train.count} train, ${val.count} val, ${imgsz}x${imgsz}x${channels}`
-      + (skipped.length ? `, ${skipped.length} corrupt file(s) skipped` : ''),
+    description:
+      `image folder ${root}: ${classes.length} classes, ${train.count} train, ${val.count} val, ${imgsz}x${imgsz}x${channels}` +
+      (skipped.length ? `, ${skipped.length} corrupt file(s) skipped` : ''),
   };
 }

@@ -11,9 +11,9 @@ export function dataChannels(spec: DataSpec, modelChannels?: number): 1 | 3 {
 
 export function loadDataset(spec: DataSpec, imgsz: number, seed: number, modelChannels?: number): Dataset {
   if (spec.source === 'external') {
-    throw new DataError(`this experiment has no data: section: its data is read by the ${spec.section} trainer (\`trainer: ${spec.section}\`), not by Transfer Lab's own trainer`);
+    throw new DataError(
+      `this experiment has no data: section: its data is read by the ${spec.section} trainer (\`trainer: ${spec.section}\`), not by Transfer Lab's own trainer`,
+    );
   }
-  return spec.source === 'mnist'
-    ? loadMnist(spec, imgsz, seed)
-    : loadImageFolder(spec, imgsz, dataChannels(spec, modelChannels), seed);
+  return spec.source === 'mnist' ? loadMnist(spec, imgsz, seed) : loadImageFolder(spec, imgsz, dataChannels(spec, modelChannels), seed);
 }

@@ -31,7 +31,8 @@ function readDigit(source: DigitSource, digit: number): Float32Array {
   if (source.kind === 'pack') {
     const file = path.join(source.folder, `${digit}.u8`);
     const bytes = readFileSync(file);
-    if (bytes.length % PIXELS !== 0) throw new DataError(`${file} is not a packed mnist digit file (size not a multiple of ${PIXELS}); rebuild with npm run compile`);
+    if (bytes.length % PIXELS !== 0)
+      throw new DataError(`${file} is not a packed mnist digit file (size not a multiple of ${PIXELS}); rebuild with npm run compile`);
     return Float32Array.from(bytes, (i) => source.palette[i]);
   }
   const file = path.join(source.folder, `${digit}.json`);
@@ -57,7 +58,8 @@ export function loadMnist(spec: MnistData, imgsz: number, seed: number): Dataset
     seen.add(d);
   }
   const valFraction = spec.valFraction ?? 0.2;
-  if (!(valFraction > 0 && valFraction < 1)) throw new DataError(`data.valFraction must be between 0 and 1 (exclusive), got ${valFraction}`);
+  if (!(valFraction > 0 && valFraction < 1))
+    throw new DataError(`data.valFraction must be between 0 and 1 (exclusive), got ${valFraction}`);
 
   const source = digitSource();
   const random = seededRandom(seed);

@@ -18,8 +18,13 @@ function nhwc(x: tf.Tensor4D, dataFormat: 'NHWC' | 'NCHW'): tf.Tensor4D {
 
 /** Conv2DBackpropFilter: the filter gradient of a dilation-1 conv (tfjs has no gradient for dilated conv2d). */
 export function conv2dFilterGradient(
-  x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number],
-  strides: Pair, pad: Pad, dataFormat: 'NHWC' | 'NCHW' = 'NHWC', rounding?: Rounding,
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  strides: Pair,
+  pad: Pad,
+  dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
+  rounding?: Rounding,
 ): tf.Tensor4D {
   const xs = nhwc(x, dataFormat);
   const dys = nhwc(dy, dataFormat);
@@ -35,11 +40,16 @@ export function conv2dFilterGradient(
 
 /** Conv2DBackpropInput as a forward conv of the zero-dilated output gradient with the flipped filter. */
 export function conv2dInputGradient(
-  inputShape: [number, number, number, number], dy: tf.Tensor4D, filter: tf.Tensor4D,
-  strides: Pair, pad: Pad, dataFormat: 'NHWC' | 'NCHW' = 'NHWC', rounding?: Rounding,
+  inputShape: [number, number, number, number],
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  strides: Pair,
+  pad: Pad,
+  dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
+  rounding?: Rounding,
 ): tf.Tensor4D {
-  const inNhwc: [number, number, number, number] = dataFormat === 'NCHW'
-    ? [inputShape[0], inputShape[2], inputShape[3], inputShape[1]] : inputShape;
+  const inNhwc: [number, number, number, number] =
+    dataFormat === 'NCHW' ? [inputShape[0], inputShape[2], inputShape[3], inputShape[1]] : inputShape;
   const dys = nhwc(dy, dataFormat);
   const info = tf.backend_util.computeConv2DInfo(inNhwc, filter.shape, strides, 1, pad, rounding);
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w } = info;
@@ -53,8 +63,13 @@ export function conv2dInputGradient(
 
 /** DepthwiseConv2dNativeBackpropFilter: a depthwise conv over (batch, channel) pairs, summed over the batch. */
 export function depthwiseFilterGradient(
-  x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number],
-  strides: Pair, dilations: Pair, pad: Pad, rounding?: Rounding,
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  strides: Pair,
+  dilations: Pair,
+  pad: Pad,
+  rounding?: Rounding,
 ): tf.Tensor4D {
   const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, dilations, pad, rounding, true);
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
@@ -73,8 +88,13 @@ export function depthwiseFilterGradient(
 
 /** DepthwiseConv2dNativeBackpropInput: a depthwise conv of the zero-dilated dy with the flipped filter. */
 export function depthwiseInputGradient(
-  inputShape: [number, number, number, number], dy: tf.Tensor4D, filter: tf.Tensor4D,
-  strides: Pair, dilations: Pair, pad: Pad, rounding?: Rounding,
+  inputShape: [number, number, number, number],
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  strides: Pair,
+  dilations: Pair,
+  pad: Pad,
+  rounding?: Rounding,
 ): tf.Tensor4D {
   const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape, strides, dilations, pad, rounding, true);
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;

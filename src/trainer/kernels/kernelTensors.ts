@@ -16,7 +16,12 @@ export function wrap(info: tf.TensorInfo): tf.Tensor {
 export function padOrCrop(x: tf.Tensor4D, axis: 1 | 2, before: number, length: number): tf.Tensor4D {
   let t = x;
   if (before > 0) {
-    const pads: Array<[number, number]> = [[0, 0], [0, 0], [0, 0], [0, 0]];
+    const pads: Array<[number, number]> = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ];
     pads[axis] = [before, 0];
     t = tf.pad(t, pads);
   } else if (before < 0) {
@@ -26,7 +31,12 @@ export function padOrCrop(x: tf.Tensor4D, axis: 1 | 2, before: number, length: n
   }
   const have = t.shape[axis];
   if (have < length) {
-    const pads: Array<[number, number]> = [[0, 0], [0, 0], [0, 0], [0, 0]];
+    const pads: Array<[number, number]> = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ];
     pads[axis] = [0, length - have];
     t = tf.pad(t, pads);
   } else if (have > length) {
@@ -42,7 +52,14 @@ export function dilateSpatial(x: tf.Tensor4D, strideH: number, strideW: number):
   if (strideH === 1 && strideW === 1) return x;
   const [n, h, w, c] = x.shape;
   const expanded = tf.reshape(x, [n, h, 1, w, 1, c]);
-  const padded = tf.pad(expanded, [[0, 0], [0, 0], [0, strideH - 1], [0, 0], [0, strideW - 1], [0, 0]]);
+  const padded = tf.pad(expanded, [
+    [0, 0],
+    [0, 0],
+    [0, strideH - 1],
+    [0, 0],
+    [0, strideW - 1],
+    [0, 0],
+  ]);
   const flat = tf.reshape(padded, [n, h * strideH, w * strideW, c]) as tf.Tensor4D;
   return tf.slice(flat, [0, 0, 0, 0], [n, (h - 1) * strideH + 1, (w - 1) * strideW + 1, c]);
 }

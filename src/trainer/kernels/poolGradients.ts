@@ -14,16 +14,38 @@ type Pair = number | [number, number];
  * does. Non-overlapping windows (filter = stride) take a vectorised path; others loop over the
  * filter's positions.
  */
-export function maxPoolGradient(dy: tf.Tensor4D, x: tf.Tensor4D, y: tf.Tensor4D, filterSize: Pair, strides: Pair, pad: Pad, rounding?: 'floor' | 'round' | 'ceil'): tf.Tensor4D {
+export function maxPoolGradient(
+  dy: tf.Tensor4D,
+  x: tf.Tensor4D,
+  y: tf.Tensor4D,
+  filterSize: Pair,
+  strides: Pair,
+  pad: Pad,
+  rounding?: 'floor' | 'round' | 'ceil',
+): tf.Tensor4D {
   const info = tf.backend_util.computePool2DInfo(x.shape, filterSize, strides, 1, pad, rounding);
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, inHeight: h, inWidth: w } = info;
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    outHeight: ho,
+    outWidth: wo,
+    inHeight: h,
+    inWidth: w,
+  } = info;
   const { top, left } = info.padInfo;
   const [n, , , c] = x.shape;
   // x padded with -Infinity (padding never wins a max) to exactly the rows and columns windows read.
   const needH = (ho - 1) * sh + kh;
   const needW = (wo - 1) * sw + kw;
   const padded = (t: tf.Tensor4D, value: number): tf.Tensor4D => {
-    const extra: Array<[number, number]> = [[0, 0], [Math.max(0, top), Math.max(0, needH - h - top)], [Math.max(0, left), Math.max(0, needW - w - left)], [0, 0]];
+    const extra: Array<[number, number]> = [
+      [0, 0],
+      [Math.max(0, top), Math.max(0, needH - h - top)],
+      [Math.max(0, left), Math.max(0, needW - w - left)],
+      [0, 0],
+    ];
     const p = extra.some(([a, b]) => a > 0 || b > 0) ? tf.pad(t, extra, value) : t;
     return tf.slice(p, [0, Math.max(0, -top), Math.max(0, -left), 0], [n, needH, needW, c]);
   };
@@ -75,7 +97,12 @@ export function resizeNearestGradient(images: tf.Tensor4D, dy: tf.Tensor4D, alig
   const cols = nearestSourceIndex(w, ow, alignCorners, halfPixelCenters);
   const sh = oh / h;
   const sw = ow / w;
-  if (Number.isInteger(sh) && Number.isInteger(sw) && rows.every((s, r) => s === Math.floor(r / sh)) && cols.every((s, q) => s === Math.floor(q / sw))) {
+  if (
+    Number.isInteger(sh) &&
+    Number.isInteger(sw) &&
+    rows.every((s, r) => s === Math.floor(r / sh)) &&
+    cols.every((s, q) => s === Math.floor(q / sw))
+  ) {
     // Integer upsampling (YOLOv5's Upsample): each input pixel owns an sh × sw block.
     return tf.sum(tf.reshape(dy, [n, h, sh, w, sw, c]), [2, 4]);
   }

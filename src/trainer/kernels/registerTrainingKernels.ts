@@ -22,50 +22,96 @@ interface Replacement {
 const replacements: Replacement[] = [
   {
     kernelName: tf.Conv2DBackpropFilter,
-    kernelFunc: ({ inputs, attrs }) => tf.tidy(() => {
-      const a = attrs as Attrs<tf.Conv2DBackpropFilterAttrs>;
-      return conv2dFilterGradient(wrap(inputs.x!) as tf.Tensor4D, wrap(inputs.dy!) as tf.Tensor4D,
-        a.filterShape, a.strides, a.pad, a.dataFormat, a.dimRoundingMode);
-    }),
+    kernelFunc: ({ inputs, attrs }) =>
+      tf.tidy(() => {
+        const a = attrs as Attrs<tf.Conv2DBackpropFilterAttrs>;
+        return conv2dFilterGradient(
+          wrap(inputs.x!) as tf.Tensor4D,
+          wrap(inputs.dy!) as tf.Tensor4D,
+          a.filterShape,
+          a.strides,
+          a.pad,
+          a.dataFormat,
+          a.dimRoundingMode,
+        );
+      }),
   },
   {
     kernelName: tf.Conv2DBackpropInput,
-    kernelFunc: ({ inputs, attrs }) => tf.tidy(() => {
-      const a = attrs as Attrs<tf.Conv2DBackpropInputAttrs>;
-      return conv2dInputGradient(a.inputShape, wrap(inputs.dy!) as tf.Tensor4D, wrap(inputs.filter!) as tf.Tensor4D,
-        a.strides, a.pad, a.dataFormat, a.dimRoundingMode);
-    }),
+    kernelFunc: ({ inputs, attrs }) =>
+      tf.tidy(() => {
+        const a = attrs as Attrs<tf.Conv2DBackpropInputAttrs>;
+        return conv2dInputGradient(
+          a.inputShape,
+          wrap(inputs.dy!) as tf.Tensor4D,
+          wrap(inputs.filter!) as tf.Tensor4D,
+          a.strides,
+          a.pad,
+          a.dataFormat,
+          a.dimRoundingMode,
+        );
+      }),
   },
   {
     kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
-    kernelFunc: ({ inputs, attrs }) => tf.tidy(() => {
-      const a = attrs as Attrs<tf.DepthwiseConv2dNativeBackpropFilterAttrs>;
-      return depthwiseFilterGradient(wrap(inputs.x!) as tf.Tensor4D, wrap(inputs.dy!) as tf.Tensor4D,
-        a.filterShape, a.strides, a.dilations, a.pad, a.dimRoundingMode);
-    }),
+    kernelFunc: ({ inputs, attrs }) =>
+      tf.tidy(() => {
+        const a = attrs as Attrs<tf.DepthwiseConv2dNativeBackpropFilterAttrs>;
+        return depthwiseFilterGradient(
+          wrap(inputs.x!) as tf.Tensor4D,
+          wrap(inputs.dy!) as tf.Tensor4D,
+          a.filterShape,
+          a.strides,
+          a.dilations,
+          a.pad,
+          a.dimRoundingMode,
+        );
+      }),
   },
   {
     kernelName: tf.DepthwiseConv2dNativeBackpropInput,
-    kernelFunc: ({ inputs, attrs }) => tf.tidy(() => {
-      const a = attrs as Attrs<tf.DepthwiseConv2dNativeBackpropInputAttrs>;
-      return depthwiseInputGradient(a.inputShape, wrap(inputs.dy!) as tf.Tensor4D, wrap(inputs.filter!) as tf.Tensor4D,
-        a.strides, a.dilations, a.pad, a.dimRoundingMode);
-    }),
+    kernelFunc: ({ inputs, attrs }) =>
+      tf.tidy(() => {
+        const a = attrs as Attrs<tf.DepthwiseConv2dNativeBackpropInputAttrs>;
+        return depthwiseInputGradient(
+          a.inputShape,
+          wrap(inputs.dy!) as tf.Tensor4D,
+          wrap(inputs.filter!) as tf.Tensor4D,
+          a.strides,
+          a.dilations,
+          a.pad,
+          a.dimRoundingMode,
+        );
+      }),
   },
   {
     kernelName: tf.MaxPoolGrad,
-    kernelFunc: ({ inputs, attrs }) => tf.tidy(() => {
-      const a = attrs as Attrs<tf.MaxPoolGradAttrs>;
-      return maxPoolGradient(wrap(inputs.dy!) as tf.Tensor4D, wrap(inputs.input!) as tf.Tensor4D, wrap(inputs.output!) as tf.Tensor4D,
-        a.filterSize, a.strides, a.pad, a.dimRoundingMode);
-    }),
+    kernelFunc: ({ inputs, attrs }) =>
+      tf.tidy(() => {
+        const a = attrs as Attrs<tf.MaxPoolGradAttrs>;
+        return maxPoolGradient(
+          wrap(inputs.dy!) as tf.Tensor4D,
+          wrap(inputs.input!) as tf.Tensor4D,
+          wrap(inputs.output!) as tf.Tensor4D,
+          a.filterSize,
+          a.strides,
+          a.pad,
+          a.dimRoundingMode,
+        );
+      }),
   },
   {
     kernelName: tf.ResizeNearestNeighborGrad,
-    kernelFunc: ({ inputs, attrs }) => tf.tidy(() => {
-      const a = attrs as Attrs<tf.ResizeNearestNeighborGradAttrs>;
-      return resizeNearestGradient(wrap(inputs.images!) as tf.Tensor4D, wrap(inputs.dy!) as tf.Tensor4D, a.alignCorners, a.halfPixelCenters);
-    }),
+    kernelFunc: ({ inputs, attrs }) =>
+      tf.tidy(() => {
+        const a = attrs as Attrs<tf.ResizeNearestNeighborGradAttrs>;
+        return resizeNearestGradient(
+          wrap(inputs.images!) as tf.Tensor4D,
+          wrap(inputs.dy!) as tf.Tensor4D,
+          a.alignCorners,
+          a.halfPixelCenters,
+        );
+      }),
   },
 ];
 
@@ -77,23 +123,27 @@ const replacements: Replacement[] = [
  */
 const SPECIFIC: Record<string, Record<string, tf.KernelFunc>> = {
   wasm: {
-    [tf.Conv2DBackpropFilter]: ({ inputs, attrs, backend }) => tf.tidy(() => {
-      const a = attrs as Attrs<tf.Conv2DBackpropFilterAttrs>;
-      const x = wrap(inputs.x!) as tf.Tensor4D;
-      const dy = wrap(inputs.dy!) as tf.Tensor4D;
-      if (a.dataFormat === 'NCHW' || !isWasmBackend(backend)) {
-        return conv2dFilterGradient(x, dy, a.filterShape, a.strides, a.pad, a.dataFormat, a.dimRoundingMode);
-      }
-      return conv2dFilterGradientWasm(backend, x, dy, a.filterShape, a.strides, a.pad, a.dimRoundingMode);
-    }),
-    [tf.Conv2DBackpropInput]: ({ inputs, attrs, backend }) => tf.tidy(() => {
-      const a = attrs as Attrs<tf.Conv2DBackpropInputAttrs>;
-      const dy = wrap(inputs.dy!) as tf.Tensor4D;
-      const filter = wrap(inputs.filter!) as tf.Tensor4D;
-      const fast = a.dataFormat !== 'NCHW' && isWasmBackend(backend)
-        ? conv2dInputGradientWasm(backend, a.inputShape, dy, filter, a.strides, a.pad, a.dimRoundingMode) : undefined;
-      return fast ?? conv2dInputGradient(a.inputShape, dy, filter, a.strides, a.pad, a.dataFormat, a.dimRoundingMode);
-    }),
+    [tf.Conv2DBackpropFilter]: ({ inputs, attrs, backend }) =>
+      tf.tidy(() => {
+        const a = attrs as Attrs<tf.Conv2DBackpropFilterAttrs>;
+        const x = wrap(inputs.x!) as tf.Tensor4D;
+        const dy = wrap(inputs.dy!) as tf.Tensor4D;
+        if (a.dataFormat === 'NCHW' || !isWasmBackend(backend)) {
+          return conv2dFilterGradient(x, dy, a.filterShape, a.strides, a.pad, a.dataFormat, a.dimRoundingMode);
+        }
+        return conv2dFilterGradientWasm(backend, x, dy, a.filterShape, a.strides, a.pad, a.dimRoundingMode);
+      }),
+    [tf.Conv2DBackpropInput]: ({ inputs, attrs, backend }) =>
+      tf.tidy(() => {
+        const a = attrs as Attrs<tf.Conv2DBackpropInputAttrs>;
+        const dy = wrap(inputs.dy!) as tf.Tensor4D;
+        const filter = wrap(inputs.filter!) as tf.Tensor4D;
+        const fast =
+          a.dataFormat !== 'NCHW' && isWasmBackend(backend)
+            ? conv2dInputGradientWasm(backend, a.inputShape, dy, filter, a.strides, a.pad, a.dimRoundingMode)
+            : undefined;
+        return fast ?? conv2dInputGradient(a.inputShape, dy, filter, a.strides, a.pad, a.dataFormat, a.dimRoundingMode);
+      }),
     [tf.MaxPoolGrad]: ({ inputs, attrs, backend }) => {
       const a = attrs as Attrs<tf.MaxPoolGradAttrs>;
       if (!isWasmBackend(backend)) throw new Error('MaxPoolGrad: the wasm kernel got another backend');
@@ -121,14 +171,19 @@ const WRAP_ON: Record<string, Record<string, (stock: tf.KernelFunc) => tf.Kernel
     // Identity copies the data: 37 copies per step of the reference CNN. Tensors are immutable, so
     // a clone can share the data (reference-counted, as wasm's Reshape and cpu's Identity do).
     [tf.Identity]: (stock) => (args) => {
-      const { backend, inputs: { x } } = args;
+      const {
+        backend,
+        inputs: { x },
+      } = args;
       if (x!.dtype === 'string' || !isWasmBackend(backend)) return stock(args);
       backend.incRef(x!.dataId);
       return { dataId: x!.dataId, shape: x!.shape, dtype: x!.dtype };
     },
     [tf.Tile]: (stock) => (args) => {
       const backend = args.backend;
-      return (isWasmBackend(backend) ? tileWasm(backend, args.inputs.x!, (args.attrs as Attrs<tf.TileAttrs>).reps) : undefined) ?? stock(args);
+      return (
+        (isWasmBackend(backend) ? tileWasm(backend, args.inputs.x!, (args.attrs as Attrs<tf.TileAttrs>).reps) : undefined) ?? stock(args)
+      );
     },
     [tf.Sum]: (stock) => (args) => {
       const a = args.attrs as Attrs<tf.SumAttrs>;
@@ -147,7 +202,10 @@ const WRAP_ON: Record<string, Record<string, (stock: tf.KernelFunc) => tf.Kernel
   },
 };
 
-const ours = new WeakSet<tf.KernelFunc>([...replacements.map((r) => r.kernelFunc), ...Object.values(SPECIFIC).flatMap((m) => Object.values(m))]);
+const ours = new WeakSet<tf.KernelFunc>([
+  ...replacements.map((r) => r.kernelFunc),
+  ...Object.values(SPECIFIC).flatMap((m) => Object.values(m)),
+]);
 
 /**
  * Registers the missing (and known slow or wrong) backprop kernels for `backendName`.

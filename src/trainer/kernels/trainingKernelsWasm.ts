@@ -10,13 +10,56 @@ export interface TrainingKernels {
   maxPool2x2Grad(x: number, dy: number, dx: number, n: number, ho: number, wo: number, c: number): void;
   sumRows(x: number, out: number, rows: number, cols: number): void;
   reluGrad(dy: number, y: number, out: number, size: number): void;
-  filterGradSmallC(x: number, dy: number, dW: number, n: number, h: number, w: number, c: number,
-    kh: number, kw: number, top: number, left: number, ho: number, wo: number, co: number): void;
-  patchesT(x: number, out: number, n: number, h: number, w: number, c: number, kh: number, kw: number,
-    sh: number, sw: number, top: number, left: number, ho: number, wo: number): void;
-  adam(w: number, m: number, v: number, g: number, wOut: number, mOut: number, vOut: number, size: number,
-    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
-    oneMinusAccBeta1: number, oneMinusAccBeta2: number, negLr: number, epsilon: number): void;
+  filterGradSmallC(
+    x: number,
+    dy: number,
+    dW: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    kh: number,
+    kw: number,
+    top: number,
+    left: number,
+    ho: number,
+    wo: number,
+    co: number,
+  ): void;
+  patchesT(
+    x: number,
+    out: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+    ho: number,
+    wo: number,
+  ): void;
+  adam(
+    w: number,
+    m: number,
+    v: number,
+    g: number,
+    wOut: number,
+    mOut: number,
+    vOut: number,
+    size: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    oneMinusAccBeta1: number,
+    oneMinusAccBeta2: number,
+    negLr: number,
+    epsilon: number,
+  ): void;
 }
 
 const PLAIN = 'training-kernels.wasm';

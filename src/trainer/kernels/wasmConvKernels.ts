@@ -20,8 +20,13 @@ type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
 /** Conv2DBackpropFilter (NHWC, dilation 1, any stride and padding) on the wasm backend. */
 export function conv2dFilterGradientWasm(
-  backend: WasmBackendLike, x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number],
-  strides: Pair, pad: Pad, rounding?: Rounding,
+  backend: WasmBackendLike,
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  strides: Pair,
+  pad: Pad,
+  rounding?: Rounding,
 ): tf.Tensor4D {
   const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, rounding);
   const [n, h, w, c] = x.shape;
@@ -29,15 +34,44 @@ export function conv2dFilterGradientWasm(
   if (c <= 4 && sh === 1 && sw === 1 && co % 8 === 0) {
     // Few input channels (a first layer): direct sums, no patch matrix and no GEMM packing.
     const dW = allocate(backend, [kh, kw, c, co]);
-    trainingKernels(backend).filterGradSmallC(4 * offsetOf(backend, x), 4 * offsetOf(backend, dy), 4 * offsetOf(backend, dW),
-      n, h, w, c, kh, kw, info.padInfo.top, info.padInfo.left, ho, wo, co);
+    trainingKernels(backend).filterGradSmallC(
+      4 * offsetOf(backend, x),
+      4 * offsetOf(backend, dy),
+      4 * offsetOf(backend, dW),
+      n,
+      h,
+      w,
+      c,
+      kh,
+      kw,
+      info.padInfo.top,
+      info.padInfo.left,
+      ho,
+      wo,
+      co,
+    );
     return dW as tf.Tensor4D;
   }
   const k = kh * kw * c;
   const m = n * ho * wo;
   const xT = tf.transpose(x, [3, 0, 1, 2]); // channel-first: each channel a contiguous plane
   const patches = allocate(backend, [k, m]);
-  trainingKernels(backend).patchesT(4 * offsetOf(backend, xT), 4 * offsetOf(backend, patches), n, h, w, c, kh, kw, sh, sw, info.padInfo.top, info.padInfo.left, ho, wo);
+  trainingKernels(backend).patchesT(
+    4 * offsetOf(backend, xT),
+    4 * offsetOf(backend, patches),
+    n,
+    h,
+    w,
+    c,
+    kh,
+    kw,
+    sh,
+    sw,
+    info.padInfo.top,
+    info.padInfo.left,
+    ho,
+    wo,
+  );
   // A matMul, not a 1×1 conv: the wasm conv transposes and copies its (here fresh, M×Co) filter
   // before XNNPACK packs it, the matMul packs it directly (measured 9 vs 14 ms per step).
   const dW = tf.matMul(patches as tf.Tensor2D, tf.reshape(dy, [m, co]) as tf.Tensor2D);
@@ -66,11 +100,25 @@ export function flipTransposeFilterWasm(backend: WasmBackendLike, filter: tf.Ten
  * stride-1 convolution this identity covers (the caller then falls back to the general version).
  */
 export function conv2dInputGradientWasm(
-  backend: WasmBackendLike, inputShape: [number, number, number, number], dy: tf.Tensor4D, filter: tf.Tensor4D,
-  strides: Pair, pad: Pad, rounding?: Rounding,
+  backend: WasmBackendLike,
+  inputShape: [number, number, number, number],
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  strides: Pair,
+  pad: Pad,
+  rounding?: Rounding,
 ): tf.Tensor4D | undefined {
   const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape, strides, 1, pad, rounding);
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: h, inWidth: w, outHeight: ho, outWidth: wo } = info;
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    inHeight: h,
+    inWidth: w,
+    outHeight: ho,
+    outWidth: wo,
+  } = info;
   if (sh !== 1 || sw !== 1) return undefined;
   const top = kh - 1 - info.padInfo.top;
   const left = kw - 1 - info.padInfo.left;
@@ -78,7 +126,12 @@ export function conv2dInputGradientWasm(
   const right = w + kw - 1 - wo - left;
   if (top < 0 || left < 0 || bottom < 0 || right < 0) return undefined;
   const flipped = flipTransposeFilterWasm(backend, filter);
-  return tf.conv2d(dy, flipped, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  return tf.conv2d(dy, flipped, 1, [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ]);
 }
 
 /**
@@ -86,7 +139,13 @@ export function conv2dInputGradientWasm(
  * of its window in row-major order (TensorFlow's rule); padding never wins. Returns dx.
  */
 export function maxPoolGradientWasm(
-  backend: WasmBackendLike, dy: tf.TensorInfo, x: tf.TensorInfo, filterSize: Pair, strides: Pair, pad: Pad, rounding?: Rounding,
+  backend: WasmBackendLike,
+  dy: tf.TensorInfo,
+  x: tf.TensorInfo,
+  filterSize: Pair,
+  strides: Pair,
+  pad: Pad,
+  rounding?: Rounding,
 ): tf.TensorInfo {
   const shape = x.shape as [number, number, number, number];
   const info = tf.backend_util.computePool2DInfo(shape, filterSize, strides, 1, pad, rounding);

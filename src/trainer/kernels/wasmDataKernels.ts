@@ -71,7 +71,13 @@ export function leadingAxes(axis: number | number[], rank: number): number | und
 }
 
 /** Sum (or mean) of a float32 tensor over its leading axes, in row order (float32 accumulation, as the stock kernel). */
-export function reduceLeadingWasm(backend: WasmBackendLike, x: tf.TensorInfo, axis: number | number[], keepDims: boolean, mean: boolean): tf.TensorInfo | undefined {
+export function reduceLeadingWasm(
+  backend: WasmBackendLike,
+  x: tf.TensorInfo,
+  axis: number | number[],
+  keepDims: boolean,
+  mean: boolean,
+): tf.TensorInfo | undefined {
   if (x.dtype !== 'float32') return undefined;
   const k = leadingAxes(axis, x.shape.length);
   if (k === undefined) return undefined;
@@ -95,7 +101,7 @@ export function matMulUntransposed(a: tf.Tensor, b: tf.Tensor, transposeA: boole
   if (!single(a) || !single(b)) return undefined;
   const as2 = tf.reshape(a, a.shape.slice(-2) as [number, number]) as tf.Tensor2D;
   const bs2 = tf.reshape(b, b.shape.slice(-2) as [number, number]) as tf.Tensor2D;
-  const out = tf.matMul(transposeA ? tf.transpose(as2) as tf.Tensor2D : as2, transposeB ? tf.transpose(bs2) as tf.Tensor2D : bs2);
+  const out = tf.matMul(transposeA ? (tf.transpose(as2) as tf.Tensor2D) : as2, transposeB ? (tf.transpose(bs2) as tf.Tensor2D) : bs2);
   // The kernel's output keeps the batch dimension of rank-3 inputs.
   return a.rank === 3 || b.rank === 3 ? tf.reshape(out, [1, ...out.shape]) : out;
 }

@@ -46,8 +46,10 @@ export function buildYoloModel(summary: ModelSummary, inputShape: [number, numbe
   const last = outputs[outputs.length - 1];
   const lastModule = summary.modules[summary.modules.length - 1];
   if (last.shape.length !== 2 || last.shape[1] !== nc) {
-    throw new ModelBuildError(`the last module ${lastModule.name} (${lastModule.type}) outputs [${last.shape.slice(1).join(', ')}]; `
-      + `a classifier for ${nc} classes must end in Classify [nc] or Dense [nc] (after Flatten or GlobalAvgPool)`);
+    throw new ModelBuildError(
+      `the last module ${lastModule.name} (${lastModule.type}) outputs [${last.shape.slice(1).join(', ')}]; ` +
+        `a classifier for ${nc} classes must end in Classify [nc] or Dense [nc] (after Flatten or GlobalAvgPool)`,
+    );
   }
   const model = tf.model({ inputs: input, outputs: last, name: 'transfer_lab' });
   return { model, builder, outputs };

@@ -49,7 +49,12 @@ export function countParams(model: tf.LayersModel): { trainable: number; total: 
  * Applies `spec` to `model`. `tfLayer(name)` finds the tfjs layer for one of the summary's layer
  * names. Throws FreezeError on a spec the model rejects (index out of range, unknown name).
  */
-export function applyFreeze(model: tf.LayersModel, summary: ModelSummary, spec: FreezeSpec, tfLayer: (name: string) => tf.layers.Layer | undefined): FreezeResult {
+export function applyFreeze(
+  model: tf.LayersModel,
+  summary: ModelSummary,
+  spec: FreezeSpec,
+  tfLayer: (name: string) => tf.layers.Layer | undefined,
+): FreezeResult {
   const diags = validateFreeze(summary, spec, { file: 'freeze', line: 1, column: 1 });
   const errors = diags.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new FreezeError(errors.map((d) => d.message).join('; '));
@@ -66,7 +71,8 @@ export function applyFreeze(model: tf.LayersModel, summary: ModelSummary, spec: 
       layer.trainable = !frozen.has(l.name);
     }
   }
-  if (missing.length > 0) throw new FreezeError(`the built model has no layer for ${missing.join(', ')}: the model file and the trainer disagree`);
+  if (missing.length > 0)
+    throw new FreezeError(`the built model has no layer for ${missing.join(', ')}: the model file and the trainer disagree`);
   const state = frozenState(summary, spec);
   const counts = countParams(model);
   const warnings = diags.filter((d) => d.severity === 'warning').map((d) => d.message);

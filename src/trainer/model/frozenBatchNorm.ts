@@ -9,7 +9,9 @@ type BatchNormalization = ReturnType<typeof tf.layers.batchNormalization>;
 type BnArgs = Parameters<typeof tf.layers.batchNormalization>[0];
 type Kwargs = Record<string, unknown>;
 
-const StockBatchNormalization = Object.getPrototypeOf(tf.layers.batchNormalization({})).constructor as new (args?: BnArgs) => BatchNormalization;
+const StockBatchNormalization = Object.getPrototypeOf(tf.layers.batchNormalization({})).constructor as new (
+  args?: BnArgs,
+) => BatchNormalization;
 
 export class FreezableBatchNormalization extends StockBatchNormalization {
   static className = 'BatchNormalization';
@@ -24,7 +26,9 @@ let registered = false;
 /** Makes `BatchNormalization` in saved models deserialize to the freezable class. Idempotent. */
 export function registerFreezableBatchNorm(): void {
   if (registered) return;
-  tf.serialization.registerClass(FreezableBatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+  tf.serialization.registerClass(
+    FreezableBatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+  );
   registered = true;
 }
 

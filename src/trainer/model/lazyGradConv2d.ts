@@ -28,19 +28,29 @@ interface ConvInternals {
 /** Activations fused into the kernel whose derivative the gradient below computes from the output. */
 const FUSED = new Set(['linear', 'relu']);
 
-const StockConv2D = Object.getPrototypeOf(tf.layers.conv2d({ filters: 1, kernelSize: 1 })).constructor as new (args: ConvArgs) => Conv2DLayer;
+const StockConv2D = Object.getPrototypeOf(tf.layers.conv2d({ filters: 1, kernelSize: 1 })).constructor as new (
+  args: ConvArgs,
+) => Conv2DLayer;
 
 export class LazyGradConv2D extends StockConv2D {
   static className = 'Conv2D';
 
   call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     const self = this as unknown as ConvInternals;
-    if (self.dataFormat !== 'channelsLast' || self.padding === 'causal' || self.dilationRate.some((d) => d !== 1)) return super.call(inputs, kwargs);
+    if (self.dataFormat !== 'channelsLast' || self.padding === 'causal' || self.dilationRate.some((d) => d !== 1))
+      return super.call(inputs, kwargs);
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const name = self.activation?.getClassName() ?? 'linear';
       const fused = FUSED.has(name);
-      const attrs = { strides: self.strides, pad: self.padding, dataFormat: 'NHWC', dilations: [1, 1], activation: fused ? name : 'linear', leakyreluAlpha: 0 };
+      const attrs = {
+        strides: self.strides,
+        pad: self.padding,
+        dataFormat: 'NHWC',
+        dilations: [1, 1],
+        activation: fused ? name : 'linear',
+        leakyreluAlpha: 0,
+      };
       const conv: tf.NamedTensorMap = { x, filter: self.kernel.read() };
       if (self.bias) conv.bias = self.bias.read();
       const y = tf.engine().runKernel(tf.FusedConv2D, conv, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
@@ -64,17 +74,31 @@ function registerFusedConv2DGradient(): void {
       const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
       const a = attrs as unknown as tf.FusedConv2DAttrs;
       if (a.dataFormat !== 'NHWC' || !FUSED.has(a.activation ?? 'linear')) {
-        throw new Error(`FusedConv2D gradient: ${a.dataFormat} with activation ${a.activation} is not supported (Transfer Lab's conv layer never records it)`);
+        throw new Error(
+          `FusedConv2D gradient: ${a.dataFormat} with activation ${a.activation} is not supported (Transfer Lab's conv layer never records it)`,
+        );
       }
       // ReLU passes the gradient where its output is positive (where its input was).
       const backend = tf.backend();
-      const g = (a.activation !== 'relu' ? dy
-        : isWasmBackend(backend) && (dy as tf.Tensor).dtype === 'float32' ? reluGradWasm(backend, dy as tf.Tensor, y)
-          : tf.mul(dy as tf.Tensor, tf.step(y))) as tf.Tensor4D;
+      const g = (
+        a.activation !== 'relu'
+          ? dy
+          : isWasmBackend(backend) && (dy as tf.Tensor).dtype === 'float32'
+            ? reluGradWasm(backend, dy as tf.Tensor, y)
+            : tf.mul(dy as tf.Tensor, tf.step(y))
+      ) as tf.Tensor4D;
       const conv = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dimRoundingMode: a.dimRoundingMode } as const;
       return {
-        x: () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter }, { ...conv, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
-        filter: () => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy: g }, { ...conv, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        x: () =>
+          tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter }, {
+            ...conv,
+            inputShape: x.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        filter: () =>
+          tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy: g }, {
+            ...conv,
+            filterShape: filter.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor,
         bias: () => tf.sum(g, [0, 1, 2]),
       };
     },

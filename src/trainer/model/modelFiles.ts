@@ -38,10 +38,13 @@ export function resolveModelJson(p: string): string {
   try {
     isDir = statSync(p).isDirectory();
   } catch {
-    throw new WeightsFileError(`weights ${p} do not exist: point weights: at a model.json or a run's weights/best folder (run the pretraining experiment first)`);
+    throw new WeightsFileError(
+      `weights ${p} do not exist: point weights: at a model.json or a run's weights/best folder (run the pretraining experiment first)`,
+    );
   }
   const file = isDir ? path.join(p, MODEL_JSON) : p;
-  if (!existsSync(file)) throw new WeightsFileError(`${p} has no ${MODEL_JSON}: point weights: at a run's weights/best folder or a TensorFlow.js model.json`);
+  if (!existsSync(file))
+    throw new WeightsFileError(`${p} has no ${MODEL_JSON}: point weights: at a run's weights/best folder or a TensorFlow.js model.json`);
   return file;
 }
 
@@ -73,7 +76,10 @@ export function readWeightData(file: string, json = readModelJson(file)): { spec
   }
   const all = Buffer.concat(buffers);
   const expected = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * bytesPerElement(w), 0);
-  if (all.length < expected) throw new WeightsFileError(`${file}: the weight files hold ${all.length} bytes but the manifest needs ${expected}; the files are truncated`);
+  if (all.length < expected)
+    throw new WeightsFileError(
+      `${file}: the weight files hold ${all.length} bytes but the manifest needs ${expected}; the files are truncated`,
+    );
   return { specs, data: all.buffer.slice(all.byteOffset, all.byteOffset + all.length) as ArrayBuffer };
 }
 
@@ -126,12 +132,18 @@ export interface OptimizerState {
 }
 
 /** The files of a weights folder: model.json, weights.bin and (with an optimizer) optimizer.bin. */
-export async function modelFolderFiles(model: tf.LayersModel, metadata: TransferLabMetadata, optimizer?: tf.Optimizer | OptimizerState): Promise<Record<string, Uint8Array | string>> {
+export async function modelFolderFiles(
+  model: tf.LayersModel,
+  metadata: TransferLabMetadata,
+  optimizer?: tf.Optimizer | OptimizerState,
+): Promise<Record<string, Uint8Array | string>> {
   let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+    }),
+  );
   if (!artifacts?.weightData || !artifacts.weightSpecs) throw new Error('tfjs returned no weights when saving the model');
   const files: Record<string, Uint8Array | string> = { [WEIGHTS_BIN]: toBytes(artifacts.weightData) };
   const meta: TransferLabMetadata = { ...metadata };

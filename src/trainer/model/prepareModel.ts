@@ -55,12 +55,19 @@ function resizeTfjsHead(model: tf.LayersModel, classes: number, notes: string[])
   let d = layers.length - 1;
   while (d >= 0 && layers[d].weights.length === 0) d--;
   if (d < 0 || layers[d].getClassName() !== 'Dense') {
-    throw new ModelBuildError(`the model's last layer with weights (${layers[Math.max(d, 0)].name}) is not Dense: cannot resize the classifier to ${classes} classes`);
+    throw new ModelBuildError(
+      `the model's last layer with weights (${layers[Math.max(d, 0)].name}) is not Dense: cannot resize the classifier to ${classes} classes`,
+    );
   }
   const dense = layers[d];
   const cfg = dense.getConfig() as Record<string, unknown>;
   if (cfg.units === classes) return model;
-  const fresh = tf.layers.dense({ units: classes, activation: cfg.activation as 'linear', useBias: cfg.useBias as boolean, name: dense.name });
+  const fresh = tf.layers.dense({
+    units: classes,
+    activation: cfg.activation as 'linear',
+    useBias: cfg.useBias as boolean,
+    name: dense.name,
+  });
   let out = fresh.apply(dense.input as tf.SymbolicTensor) as tf.SymbolicTensor;
   for (const after of layers.slice(d + 1)) out = after.apply(out) as tf.SymbolicTensor;
   notes.push(`classifier head ${dense.name} replaced: ${cfg.units} → ${classes} classes (trains from scratch)`);
@@ -89,8 +96,10 @@ export async function prepareModel(o: PrepareOptions): Promise<PreparedModel> {
     model = await loadLayersModelFile(o.modelFile);
     const inShape = model.inputs[0].shape.slice(1);
     if (inShape.length !== 3 || inShape.some((d, i) => d != null && d !== o.imageShape[i])) {
-      throw new ModelBuildError(`image size mismatch: ${o.modelFile} expects input ${inShape.map((d) => d ?? '?').join('x')} but the data gives ${o.imageShape.join('x')}; `
-        + 'set train.imgsz to the model\'s input size (and use RGB images for 3 channels)');
+      throw new ModelBuildError(
+        `image size mismatch: ${o.modelFile} expects input ${inShape.map((d) => d ?? '?').join('x')} but the data gives ${o.imageShape.join('x')}; ` +
+          "set train.imgsz to the model's input size (and use RGB images for 3 channels)",
+      );
     }
     model = resizeTfjsHead(model, o.classes, notes);
     output = isSoftmax(model.layers[model.layers.length - 1]) ? 'probabilities' : 'logits';
@@ -102,8 +111,10 @@ export async function prepareModel(o: PrepareOptions): Promise<PreparedModel> {
   if (o.resumeFrom) {
     pretrained = loadPretrained(model, o.resumeFrom);
     if (pretrained.mismatched.length > 0 || pretrained.missing.length > 0 || pretrained.headReplaced) {
-      throw new ModelBuildError(`cannot resume: ${o.resumeFrom} does not match the model (${pretrained.mismatched.length} shape mismatches, `
-        + `${pretrained.missing.length} missing weights); the experiment's model or data changed since the run started`);
+      throw new ModelBuildError(
+        `cannot resume: ${o.resumeFrom} does not match the model (${pretrained.mismatched.length} shape mismatches, ` +
+          `${pretrained.missing.length} missing weights); the experiment's model or data changed since the run started`,
+      );
     }
   } else if (o.weights) {
     pretrained = loadPretrained(model, o.weights, o.classNames);

@@ -53,13 +53,23 @@ export function loadPretrained(model: tf.LayersModel, weightsPath: string, class
         used.add(key);
         const want = w.shape as number[];
         if (layer === head && otherClasses) {
-          report.headReplaced = { layer: fromTfName(layer.name), fileClasses: fileClasses.length, classes: classes.length, reason: 'names' };
+          report.headReplaced = {
+            layer: fromTfName(layer.name),
+            fileClasses: fileClasses.length,
+            classes: classes.length,
+            reason: 'names',
+          };
           continue;
         }
         if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
           const isHeadOutput = layer === head && want[want.length - 1] !== t.shape[t.shape.length - 1];
           if (isHeadOutput) {
-            report.headReplaced = { layer: fromTfName(layer.name), fileClasses: t.shape[t.shape.length - 1], classes: want[want.length - 1], reason: 'count' };
+            report.headReplaced = {
+              layer: fromTfName(layer.name),
+              fileClasses: t.shape[t.shape.length - 1],
+              classes: want[want.length - 1],
+              reason: 'count',
+            };
           } else {
             report.mismatched.push({ name: paramNameOfWeight(key), model: want, file: t.shape });
           }
@@ -69,7 +79,9 @@ export function loadPretrained(model: tf.LayersModel, weightsPath: string, class
         report.loaded++;
       }
     }
-    report.unused = Object.keys(weights).filter((k) => !used.has(k)).map(paramNameOfWeight);
+    report.unused = Object.keys(weights)
+      .filter((k) => !used.has(k))
+      .map(paramNameOfWeight);
   } finally {
     for (const t of Object.values(weights)) t.dispose();
   }
@@ -82,11 +94,14 @@ export function describePretrained(r: PretrainedReport): { info: string[]; warn:
   const warn: string[] = [];
   if (r.headReplaced) {
     const h = r.headReplaced;
-    info.push(h.reason === 'names'
-      ? `classifier head ${h.layer} replaced: the weights were trained on classes ${r.metadata?.classes.join(', ')}, this data has others (trains from scratch)`
-      : `classifier head ${h.layer} replaced: ${h.fileClasses} → ${h.classes} classes (trains from scratch)`);
+    info.push(
+      h.reason === 'names'
+        ? `classifier head ${h.layer} replaced: the weights were trained on classes ${r.metadata?.classes.join(', ')}, this data has others (trains from scratch)`
+        : `classifier head ${h.layer} replaced: ${h.fileClasses} → ${h.classes} classes (trains from scratch)`,
+    );
   }
-  for (const m of r.mismatched) warn.push(`pretrained ${m.name} has shape [${m.file.join(', ')}], the model needs [${m.model.join(', ')}]: left untrained`);
+  for (const m of r.mismatched)
+    warn.push(`pretrained ${m.name} has shape [${m.file.join(', ')}], the model needs [${m.model.join(', ')}]: left untrained`);
   if (r.missing.length > 0) warn.push(`pretrained file has no weights for ${r.missing.join(', ')}: left untrained`);
   if (r.unused.length > 0) warn.push(`pretrained weights not used by this model: ${r.unused.join(', ')}`);
   return { info, warn };

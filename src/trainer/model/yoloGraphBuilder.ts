@@ -12,7 +12,20 @@ type Layer = tf.layers.Layer;
 type Sym = tf.SymbolicTensor;
 export type Pair = [number, number];
 
-export const ACTIVATION: Record<string, string> = { silu: 'swish', swish: 'swish', relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid', tanh: 'tanh', elu: 'elu', selu: 'selu', gelu: 'gelu', softmax: 'linear', linear: 'linear', none: 'linear' };
+export const ACTIVATION: Record<string, string> = {
+  silu: 'swish',
+  swish: 'swish',
+  relu: 'relu',
+  relu6: 'relu6',
+  sigmoid: 'sigmoid',
+  tanh: 'tanh',
+  elu: 'elu',
+  selu: 'selu',
+  gelu: 'gelu',
+  softmax: 'linear',
+  linear: 'linear',
+  none: 'linear',
+};
 
 export function pair(k: unknown, def: number): Pair {
   if (Array.isArray(k)) return [Number(k[0]), Number(k[1] ?? k[0])];
@@ -63,7 +76,15 @@ export class YoloGraphBuilder {
     if (p[0] === 0 && p[1] === 0) return { x, padding: 'valid' };
     const torch = (n: number, i: 0 | 1): number => Math.floor((n + 2 * p[i] - d * (k[i] - 1) - 1) / s[i]) + 1;
     if (h != null && w != null && torch(h, 0) === Math.ceil(h / s[0]) && torch(w, 1) === Math.ceil(w / s[1])) return { x, padding: 'same' };
-    const padLayer = this.layer(`${name}.pad`, (n) => tf.layers.zeroPadding2d({ padding: [[p[0], p[0]], [p[1], p[1]]], name: n }));
+    const padLayer = this.layer(`${name}.pad`, (n) =>
+      tf.layers.zeroPadding2d({
+        padding: [
+          [p[0], p[0]],
+          [p[1], p[1]],
+        ],
+        name: n,
+      }),
+    );
     return { x: this.apply(padLayer, x), padding: 'valid' };
   }
 
@@ -72,34 +93,74 @@ export class YoloGraphBuilder {
     const c1 = x.shape[3]!;
     const { x: xp, padding } = this.padded(name, x, k, s, p, d);
     if (g === 1) {
-      const l = this.layer(name, (n) => conv2d({
-        filters: c2, kernelSize: k, strides: s, padding, dilationRate: d, useBias: bias, name: n,
-        kernelInitializer: tf.initializers.heNormal({ seed: this.nextSeed() }),
-      }), true);
+      const l = this.layer(
+        name,
+        (n) =>
+          conv2d({
+            filters: c2,
+            kernelSize: k,
+            strides: s,
+            padding,
+            dilationRate: d,
+            useBias: bias,
+            name: n,
+            kernelInitializer: tf.initializers.heNormal({ seed: this.nextSeed() }),
+          }),
+        true,
+      );
       return this.apply(l, xp);
     }
     if (g === c1 && c2 % c1 === 0) {
-      const l = this.layer(name, (n) => tf.layers.depthwiseConv2d({
-        kernelSize: k, depthMultiplier: c2 / c1, strides: s, padding, dilationRate: d, useBias: bias, name: n,
-        depthwiseInitializer: tf.initializers.heNormal({ seed: this.nextSeed() }),
-      }), true);
+      const l = this.layer(
+        name,
+        (n) =>
+          tf.layers.depthwiseConv2d({
+            kernelSize: k,
+            depthMultiplier: c2 / c1,
+            strides: s,
+            padding,
+            dilationRate: d,
+            useBias: bias,
+            name: n,
+            depthwiseInitializer: tf.initializers.heNormal({ seed: this.nextSeed() }),
+          }),
+        true,
+      );
       return this.apply(l, xp);
     }
-    throw new ModelBuildError(`${name}: grouped convolution (groups ${g}, ${c1} → ${c2} channels) is not available in TensorFlow.js; use groups 1 or groups = input channels`);
+    throw new ModelBuildError(
+      `${name}: grouped convolution (groups ${g}, ${c1} → ${c2} channels) is not available in TensorFlow.js; use groups 1 or groups = input channels`,
+    );
   }
 
   bn(name: string, x: Sym): Sym {
     // PyTorch BatchNorm2d momentum 0.03 (YOLOv5) = Keras momentum 0.97; YOLOv5 eps 1e-3.
-    return this.apply(this.layer(name, (n) => batchNorm({ axis: -1, momentum: 0.97, epsilon: 1e-3, name: n }), true), x);
+    return this.apply(
+      this.layer(name, (n) => batchNorm({ axis: -1, momentum: 0.97, epsilon: 1e-3, name: n }), true),
+      x,
+    );
   }
 
   act(name: string, x: Sym, activation: string): Sym {
     if (activation === 'linear') return x;
-    return this.apply(this.layer(name, (n) => tf.layers.activation({ activation: activation as 'relu', name: n })), x);
+    return this.apply(
+      this.layer(name, (n) => tf.layers.activation({ activation: activation as 'relu', name: n })),
+      x,
+    );
   }
 
   /** YOLOv5 Conv: Conv2d(bias=False) + BatchNorm2d + SiLU (or no activation when act=False). */
-  conv(p: string, x: Sym, c2: number, k: Pair | number = 1, s: Pair | number = 1, pad: Pair | null = null, g = 1, d = 1, act: string | false = 'swish'): Sym {
+  conv(
+    p: string,
+    x: Sym,
+    c2: number,
+    k: Pair | number = 1,
+    s: Pair | number = 1,
+    pad: Pair | null = null,
+    g = 1,
+    d = 1,
+    act: string | false = 'swish',
+  ): Sym {
     const kk = pair(k, 1);
     const ss = pair(s, 1);
     const pp: Pair = pad ?? [Math.floor((d * (kk[0] - 1) + 1) / 2), Math.floor((d * (kk[1] - 1) + 1) / 2)];
@@ -109,16 +170,25 @@ export class YoloGraphBuilder {
   }
 
   add(name: string, a: Sym, b: Sym): Sym {
-    return this.apply(this.layer(name, (n) => tf.layers.add({ name: n })), [a, b]);
+    return this.apply(
+      this.layer(name, (n) => tf.layers.add({ name: n })),
+      [a, b],
+    );
   }
 
   concat(name: string, xs: Sym[]): Sym {
-    return this.apply(this.layer(name, (n) => tf.layers.concatenate({ axis: -1, name: n })), xs);
+    return this.apply(
+      this.layer(name, (n) => tf.layers.concatenate({ axis: -1, name: n })),
+      xs,
+    );
   }
 
   maxPool(name: string, x: Sym, k: number, s: number, p: number): Sym {
     const { x: xp, padding } = this.padded(name, x, [k, k], [s, s], [p, p]);
-    return this.apply(this.layer(name, (n) => tf.layers.maxPooling2d({ poolSize: k, strides: s, padding, name: n })), xp);
+    return this.apply(
+      this.layer(name, (n) => tf.layers.maxPooling2d({ poolSize: k, strides: s, padding, name: n })),
+      xp,
+    );
   }
 
   bottleneck(p: string, x: Sym, c2: number, shortcut: boolean, g: number, e: number): Sym {
@@ -150,7 +220,10 @@ export class YoloGraphBuilder {
     let y = this.ghostConv(`${p}.conv.0`, x, c_, 1, 1, 1);
     if (s === 2) y = this.dwConv(`${p}.conv.1`, y, c_, k, s, 1, false);
     y = this.ghostConv(`${p}.conv.2`, y, c2, 1, 1, 1, false);
-    const sc = s === 2 ? this.conv(`${p}.shortcut.1`, this.dwConv(`${p}.shortcut.0`, x, x.shape[3]!, k, s, 1, false), c2, 1, 1, null, 1, 1, false) : x;
+    const sc =
+      s === 2
+        ? this.conv(`${p}.shortcut.1`, this.dwConv(`${p}.shortcut.0`, x, x.shape[3]!, k, s, 1, false), c2, 1, 1, null, 1, 1, false)
+        : x;
     return this.add(`${p}.add`, y, sc);
   }
 }

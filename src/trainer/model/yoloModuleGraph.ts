@@ -68,7 +68,10 @@ export function buildModule(b: YoloGraphBuilder, m: ModuleInfo, inputs: Sym[], n
         throw new ModelBuildError(`${p}: Upsample needs an integer scale factor ([None, 2, "nearest"]) to train in TensorFlow.js`);
       }
       const interpolation = a[2] === 'bilinear' ? 'bilinear' : 'nearest';
-      return b.apply(b.layer(`${p}.up`, (n) => tf.layers.upSampling2d({ size: [scale, scale], interpolation, name: n })), single);
+      return b.apply(
+        b.layer(`${p}.up`, (n) => tf.layers.upSampling2d({ size: [scale, scale], interpolation, name: n })),
+        single,
+      );
     }
     case 'MaxPool':
       return repeated((q, x) => b.maxPool(q, x, Number(a[0]), optNum(a[1], Number(a[0])), optNum(a[2], 0)));
@@ -78,37 +81,78 @@ export function buildModule(b: YoloGraphBuilder, m: ModuleInfo, inputs: Sym[], n
         const s = optNum(a[1], k);
         const pd = optNum(a[2], 0);
         const { x: xp, padding } = b.padded(q, x, [k, k], [s, s], [pd, pd]);
-        return b.apply(b.layer(q, (n) => tf.layers.averagePooling2d({ poolSize: k, strides: s, padding, name: n })), xp);
+        return b.apply(
+          b.layer(q, (n) => tf.layers.averagePooling2d({ poolSize: k, strides: s, padding, name: n })),
+          xp,
+        );
       });
     case 'GlobalAvgPool':
-      return b.apply(b.layer(`${p}.pool`, (n) => tf.layers.globalAveragePooling2d({ name: n })), single);
+      return b.apply(
+        b.layer(`${p}.pool`, (n) => tf.layers.globalAveragePooling2d({ name: n })),
+        single,
+      );
     case 'Flatten':
-      return single.shape.length === 2 ? single : b.apply(b.layer(`${p}.flat`, (n) => tf.layers.flatten({ name: n })), single);
+      return single.shape.length === 2
+        ? single
+        : b.apply(
+            b.layer(`${p}.flat`, (n) => tf.layers.flatten({ name: n })),
+            single,
+          );
     case 'Dense':
       return repeated((q, x) => {
         const act = ACTIVATION[String(a[2] ?? 'linear').toLowerCase()] ?? 'linear';
-        const y = b.apply(b.layer(q, (n) => tf.layers.dense({
-          units: Number(a[1]), name: n, kernelInitializer: tf.initializers.glorotUniform({ seed: b.nextSeed() }),
-        }), true), x);
+        const y = b.apply(
+          b.layer(
+            q,
+            (n) =>
+              tf.layers.dense({
+                units: Number(a[1]),
+                name: n,
+                kernelInitializer: tf.initializers.glorotUniform({ seed: b.nextSeed() }),
+              }),
+            true,
+          ),
+          x,
+        );
         return b.act(`${q}.act`, y, act);
       });
     case 'Dropout':
-      return b.apply(b.layer(`${p}.drop`, (n) => tf.layers.dropout({ rate: Number(a[0]), name: n })), single);
+      return b.apply(
+        b.layer(`${p}.drop`, (n) => tf.layers.dropout({ rate: Number(a[0]), name: n })),
+        single,
+      );
     case 'BatchNorm':
     case 'BatchNorm2d':
       return repeated((q, x) => b.bn(q, x));
     case 'Classify': {
       // Classify(c1, c2, k, s): Conv(c1, 1280, k, s) → global average pool → Dropout(0) → Linear(1280, c2)
       const x = b.conv(`${p}.conv`, single, 1280, optNum(a[2], 1), optNum(a[3], 1));
-      const pooled = b.apply(b.layer(`${p}.pool`, (n) => tf.layers.globalAveragePooling2d({ name: n })), x);
-      return b.apply(b.layer(`${p}.linear`, (n) => tf.layers.dense({
-        units: Number(a[1] ?? nc), name: n, kernelInitializer: tf.initializers.glorotUniform({ seed: b.nextSeed() }),
-      }), true), pooled);
+      const pooled = b.apply(
+        b.layer(`${p}.pool`, (n) => tf.layers.globalAveragePooling2d({ name: n })),
+        x,
+      );
+      return b.apply(
+        b.layer(
+          `${p}.linear`,
+          (n) =>
+            tf.layers.dense({
+              units: Number(a[1] ?? nc),
+              name: n,
+              kernelInitializer: tf.initializers.glorotUniform({ seed: b.nextSeed() }),
+            }),
+          true,
+        ),
+        pooled,
+      );
     }
     case 'Detect':
-      throw new ModelBuildError(`${p} is a Detect head (object detection): the trainer trains image classifiers; end the model with Classify [nc] or Dense [nc]`);
+      throw new ModelBuildError(
+        `${p} is a Detect head (object detection): the trainer trains image classifiers; end the model with Classify [nc] or Dense [nc]`,
+      );
     default:
-      throw new ModelBuildError(`${p}: module ${m.type} cannot be trained in TensorFlow.js yet; supported: Conv, DWConv, GhostConv, CrossConv, Bottleneck, GhostBottleneck, C3, C3x, C3Ghost, BottleneckCSP, SPP, SPPF, Concat, Upsample, MaxPool, AvgPool, GlobalAvgPool, Flatten, Dense, Dropout, BatchNorm, Classify`);
+      throw new ModelBuildError(
+        `${p}: module ${m.type} cannot be trained in TensorFlow.js yet; supported: Conv, DWConv, GhostConv, CrossConv, Bottleneck, GhostBottleneck, C3, C3x, C3Ghost, BottleneckCSP, SPP, SPPF, Concat, Upsample, MaxPool, AvgPool, GlobalAvgPool, Flatten, Dense, Dropout, BatchNorm, Classify`,
+      );
   }
 }
 

@@ -57,14 +57,20 @@ export function wantedThreads(env: NodeJS.ProcessEnv = process.env): number {
  */
 export const THREADS_MIN_STEP_FLOPS = 50e6;
 
-export interface ThreadsChoice { threads: number; reason: string }
+export interface ThreadsChoice {
+  threads: number;
+  reason: string;
+}
 
 /**
  * The CPUs this run may use, and where that number comes from: Slurm's allocation inside a job (one
  * CPU per task unless --cpus-per-task), else what the editor gave it (it keeps one core for itself,
  * and runs started together share the rest), else the CPUs this process may run on.
  */
-export function runCpus(env: NodeJS.ProcessEnv = process.env, machine = os.availableParallelism?.() ?? os.cpus().length): { cpus: number; from: string } {
+export function runCpus(
+  env: NodeJS.ProcessEnv = process.env,
+  machine = os.availableParallelism?.() ?? os.cpus().length,
+): { cpus: number; from: string } {
   if (env.SLURM_JOB_ID) {
     const perTask = Number(env.SLURM_CPUS_PER_TASK);
     const cpus = Number.isInteger(perTask) && perTask >= 1 ? perTask : 1;
@@ -73,7 +79,10 @@ export function runCpus(env: NodeJS.ProcessEnv = process.env, machine = os.avail
   const share = Number(env[CPUS_ENV]);
   if (Number.isInteger(share) && share >= 1) {
     const cpus = Math.min(share, machine);
-    return { cpus, from: `${cpus} CPU${cpus === 1 ? '' : 's'} from the editor (it keeps one of the machine's ${machine}; runs started together share the rest)` };
+    return {
+      cpus,
+      from: `${cpus} CPU${cpus === 1 ? '' : 's'} from the editor (it keeps one of the machine's ${machine}; runs started together share the rest)`,
+    };
   }
   return { cpus: machine, from: `${machine} CPU${machine === 1 ? '' : 's'}` };
 }
@@ -91,12 +100,17 @@ export function autoThreadsRequested(env: NodeJS.ProcessEnv = process.env): bool
  * itself (runCpus): the pool's threads spin between kernels, and on a 2-core machine a trainer on
  * both cores starved code-server enough to time out integration tests.
  */
-export function chooseWasmThreads(stepFlops: number | undefined, cpus: { cpus: number; from: string }, env: NodeJS.ProcessEnv = process.env): ThreadsChoice {
+export function chooseWasmThreads(
+  stepFlops: number | undefined,
+  cpus: { cpus: number; from: string },
+  env: NodeJS.ProcessEnv = process.env,
+): ThreadsChoice {
   if (!autoThreadsRequested(env)) return { threads: wantedThreads(env), reason: 'set by TRANSFER_LAB_WASM_THREADS' };
   if (cpus.cpus < 2) return { threads: 1, reason: 'one CPU for the run' };
   if (stepFlops === undefined) return { threads: 1, reason: 'the cost of a step could not be predicted' };
   const mflop = `${stepFlops < 10e6 ? (stepFlops / 1e6).toPrecision(2) : (stepFlops / 1e6).toFixed(0)} MFLOP`;
-  if (stepFlops < THREADS_MIN_STEP_FLOPS) return { threads: 1, reason: `a step is ${mflop}: too little work to share (threads pay from ${THREADS_MIN_STEP_FLOPS / 1e6} MFLOP)` };
+  if (stepFlops < THREADS_MIN_STEP_FLOPS)
+    return { threads: 1, reason: `a step is ${mflop}: too little work to share (threads pay from ${THREADS_MIN_STEP_FLOPS / 1e6} MFLOP)` };
   return { threads: Math.min(cpus.cpus, 4), reason: `a step is ${mflop}` };
 }
 
@@ -114,7 +128,9 @@ export async function setWasmBackendThreaded(threads: number, wasmDir: string | 
   const glue = findThreadedGlue(wasmDir);
   if (!glue || typeof SharedArrayBuffer === 'undefined') {
     setThreadsCount(1);
-    const reason = glue ? 'SharedArrayBuffer is not available in this Node' : `${THREADED_GLUE} is missing next to the wasm binaries and in @tensorflow/tfjs-backend-wasm/wasm-out`;
+    const reason = glue
+      ? 'SharedArrayBuffer is not available in this Node'
+      : `${THREADED_GLUE} is missing next to the wasm binaries and in @tensorflow/tfjs-backend-wasm/wasm-out`;
     return { ok: await tf.setBackend('wasm'), threads: 1, reason };
   }
   const dir = path.join(os.tmpdir(), `transfer-lab-wasm-${process.getuid?.() ?? 'user'}`);

@@ -2,10 +2,32 @@
 // it, logging, appending metrics, saving weights, written so that a crash at any moment leaves
 // every file readable: run.json through the run folder module's atomic writer and read back by its
 // reader, metrics.jsonl and results.csv fsync'd per epoch, weights folders swapped in whole.
-import { appendFileSync, closeSync, copyFileSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { CHECKPOINT_FILES, checkpointEpoch } from '../../shared/runFolder/completedRun';
-import { DISK_FULL_FILE, EXPERIMENT_SNAPSHOT, METRICS_FILE, RESULTS_CSV, RUN_RECORD_FILE, TRAIN_LOG, type EpochMetrics, type RunRecord } from '../../shared/runFolder/contract';
+import {
+  DISK_FULL_FILE,
+  EXPERIMENT_SNAPSHOT,
+  METRICS_FILE,
+  RESULTS_CSV,
+  RUN_RECORD_FILE,
+  TRAIN_LOG,
+  type EpochMetrics,
+  type RunRecord,
+} from '../../shared/runFolder/contract';
 import { readableFolder, readRunRecordSync } from '../../shared/runFolder/readRecord';
 import { RunFolderError } from '../../shared/runFolder/runFolderError';
 import { writeAll, writeFileAtomic, writeRunRecordSync } from '../../shared/runFolder/writeRecord';
@@ -15,8 +37,22 @@ import { DurableLines, writeFolderAtomic } from './atomicFiles';
 import { diskFullAt, isDiskFull } from '../../shared/system/diskFull';
 
 /** results.csv columns, in order (YOLOv5 style: one row per epoch). */
-export const CSV_COLUMNS: Array<keyof EpochMetrics> = ['epoch', 'train/loss', 'val/loss', 'val/accuracy', 'val/top5', 'lr', 'epoch_seconds',
-  'images_per_second', 'tensor_bytes', 'peak_tensor_bytes', 'rss_bytes', 'device_util', 'device_memory_bytes', 'time'];
+export const CSV_COLUMNS: Array<keyof EpochMetrics> = [
+  'epoch',
+  'train/loss',
+  'val/loss',
+  'val/accuracy',
+  'val/top5',
+  'lr',
+  'epoch_seconds',
+  'images_per_second',
+  'tensor_bytes',
+  'peak_tensor_bytes',
+  'rss_bytes',
+  'device_util',
+  'device_memory_bytes',
+  'time',
+];
 
 /** Run names become folder names: letters, digits, `.`, `_`, `-`. */
 export function checkRunName(name: string): void {
@@ -97,7 +133,10 @@ function csvCell(v: unknown): string {
 /** What every run folder keeps whichever program trains into it (the built-in trainer, YOLOv5's
  *  train.py): run.json, rewritten atomically on each change, train.log, and the experiment snapshot. */
 export abstract class RunRecordFolder {
-  protected constructor(readonly dir: string, public record: RunRecord) {}
+  protected constructor(
+    readonly dir: string,
+    public record: RunRecord,
+  ) {}
 
   get name(): string {
     return this.record.name;
@@ -105,7 +144,12 @@ export abstract class RunRecordFolder {
 
   /** Makes `runsDir/name` holding the experiment snapshot. An existing folder is refused unless
    *  `reusable` says it was only reserved for this run. */
-  protected static makeFolder(runsDir: string, name: string, experimentFile: string, reusable: (dir: string) => boolean = () => false): string {
+  protected static makeFolder(
+    runsDir: string,
+    name: string,
+    experimentFile: string,
+    reusable: (dir: string) => boolean = () => false,
+  ): string {
     checkRunName(name);
     const dir = path.join(runsDir, name);
     if (existsSync(dir) && !reusable(dir)) {
@@ -221,7 +265,10 @@ export class RunFolder extends RunRecordFolder {
     const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
     const kept = parseMetricsText(text).metrics.filter((m) => m.epoch <= epochs);
     writeFileAtomic(file, kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
-    writeFileAtomic(path.join(this.dir, RESULTS_CSV), [CSV_COLUMNS.join(','), ...kept.map((m) => CSV_COLUMNS.map((c) => csvCell(m[c])).join(','))].join('\n') + '\n');
+    writeFileAtomic(
+      path.join(this.dir, RESULTS_CSV),
+      [CSV_COLUMNS.join(','), ...kept.map((m) => CSV_COLUMNS.map((c) => csvCell(m[c])).join(','))].join('\n') + '\n',
+    );
     this.openStreams();
     return kept;
   }

@@ -25,7 +25,10 @@ export class StopRequests {
   }
 
   /** `onFirst` gets why the run stops ("SIGTERM received", "the process that started this run … is gone"). */
-  constructor(private readonly onFirst: (why: string) => void, options: { stopWithParent?: boolean } = {}) {
+  constructor(
+    private readonly onFirst: (why: string) => void,
+    options: { stopWithParent?: boolean } = {},
+  ) {
     if (options.stopWithParent) this.unwatchParent = watchParentPipe((why) => this.request('SIGTERM', why));
     process.on('SIGINT', this.handler);
     process.on('SIGTERM', this.handler);

@@ -12,7 +12,14 @@ export interface SweepRunPlan {
 }
 
 export type SweepEvent =
-  | { type: 'sweep-start'; sweep: string; experiment: string; runsDir: string; runs: SweepRunPlan[]; pretrain?: { run: string; experiment: string; runsDir: string; resume: boolean } }
+  | {
+      type: 'sweep-start';
+      sweep: string;
+      experiment: string;
+      runsDir: string;
+      runs: SweepRunPlan[];
+      pretrain?: { run: string; experiment: string; runsDir: string; resume: boolean };
+    }
   | { type: 'sweep-run'; sweep: string; run: string; role: 'pretrain' | 'sweep'; index: number; of: number; freeze: FreezeSpec }
   | { type: 'sweep-end'; sweep: string; status: 'finished' | 'stopped' | 'failed' };
 

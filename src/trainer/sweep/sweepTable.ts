@@ -87,7 +87,7 @@ export function buildSweepTable(input: SweepTableInput): SweepTable {
       error: r.record.error ?? null,
       baseline: summary.baselineOf.get(s.run) ?? null,
       delta: summary.deltas.get(s.run) ?? null,
-      note: g && g.baseline === undefined && summary.groups.length > 1 ? g.note ?? null : null,
+      note: g && g.baseline === undefined && summary.groups.length > 1 ? (g.note ?? null) : null,
     };
   });
   const withEngine = input.runs.find((r) => r.record.engine);
@@ -101,8 +101,7 @@ export function buildSweepTable(input: SweepTableInput): SweepTable {
     pretrain: input.pretrain ?? null,
     runs: rows,
     baseline: main?.baseline ?? null,
-    metric: rows.length ? uniformMetric(rows.map((r) => r.metric)) ?? null : null,
+    metric: rows.length ? (uniformMetric(rows.map((r) => r.metric)) ?? null) : null,
     memory: sharedMemoryMeasure(rows),
   };
 }
-

@@ -2,7 +2,14 @@
 // legend saying what each figure is: which score (accuracy, or mAP@0.5 for YOLOv5 runs), which
 // memory (GPU, RSS or tensors) and which run the deltas are against.
 import { formatBytes, formatCount, formatPercent } from '../../shared/panel/format';
-import { MEMORY_DESCRIPTION, MEMORY_MEASURES, MEMORY_SHORT, memoryValue, SCORE_SHORT, type MemoryMeasure } from '../../shared/panel/measures';
+import {
+  MEMORY_DESCRIPTION,
+  MEMORY_MEASURES,
+  MEMORY_SHORT,
+  memoryValue,
+  SCORE_SHORT,
+  type MemoryMeasure,
+} from '../../shared/panel/measures';
 import { formatFreeze } from '../../shared/freezeText';
 import type { SweepRow, SweepTable } from './sweepTable';
 
@@ -34,8 +41,20 @@ const RIGHT = new Set([3, 4, 5, 6, 7, 8, 9, 10, 11]);
 /** The table as aligned text columns, with a legend saying what each figure is. */
 export function formatSweepTable(t: SweepTable): string {
   const score = t.metric ? SCORE_SHORT[t.metric] : '';
-  const headers = ['freeze', 'what', 'status', 'trainable', score ? `best ${score}` : 'best', 's/epoch', 'epochs s', 'wall s',
-    t.memory ? `peak ${MEMORY_SHORT[t.memory]}` : 'peak mem', score ? `Δ ${score}` : 'Δ best', 'speed-up', 'Δ mem'];
+  const headers = [
+    'freeze',
+    'what',
+    'status',
+    'trainable',
+    score ? `best ${score}` : 'best',
+    's/epoch',
+    'epochs s',
+    'wall s',
+    t.memory ? `peak ${MEMORY_SHORT[t.memory]}` : 'peak mem',
+    score ? `Δ ${score}` : 'Δ best',
+    'speed-up',
+    'Δ mem',
+  ];
   const body = t.runs.map((r) => {
     const base = r.run === t.baseline || (r.baseline === null && t.runs.some((o) => o.baseline === r.run));
     const d = r.delta;
@@ -43,7 +62,9 @@ export function formatSweepTable(t: SweepTable): string {
       formatFreeze(r.freeze),
       r.label,
       r.status,
-      r.trainableParams === null ? '–' : `${formatCount(r.trainableParams)}${r.totalParams !== null ? ` / ${formatCount(r.totalParams)}` : ''}`,
+      r.trainableParams === null
+        ? '–'
+        : `${formatCount(r.trainableParams)}${r.totalParams !== null ? ` / ${formatCount(r.totalParams)}` : ''}`,
       `${formatPercent(r.best)}${t.metric ? '' : ` ${r.metric}`}`,
       fixed(r.secondsPerEpoch, 2),
       fixed(r.totalSeconds, 1),
@@ -55,25 +76,36 @@ export function formatSweepTable(t: SweepTable): string {
     ];
   });
   const widths = headers.map((h, c) => Math.max(h.length, ...body.map((row) => row[c].length)));
-  const line = (cells: string[]) => cells.map((s, c) => (RIGHT.has(c) ? s.padStart(widths[c]) : s.padEnd(widths[c]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((s, c) => (RIGHT.has(c) ? s.padStart(widths[c]) : s.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
   const out: string[] = [];
   out.push(`sweep ${t.sweep}: ${t.status}${t.engine ? `, engine ${t.engine}${t.device ? ` on ${t.device}` : ''}` : ''}`);
   if (t.pretrain) {
-    out.push(`pretrained weights ${t.pretrain.weights} (sha256 ${t.pretrain.weightsSha256.slice(0, 12)}…, ${t.pretrain.ran ? `made by run ${t.pretrain.run} in this sweep` : t.pretrain.run ? `reused from run ${t.pretrain.run}` : 'reused'})`);
+    out.push(
+      `pretrained weights ${t.pretrain.weights} (sha256 ${t.pretrain.weightsSha256.slice(0, 12)}…, ${t.pretrain.ran ? `made by run ${t.pretrain.run} in this sweep` : t.pretrain.run ? `reused from run ${t.pretrain.run}` : 'reused'})`,
+    );
   }
   out.push('', line(headers), line(widths.map((w) => '-'.repeat(w))), ...body.map(line));
   for (const r of t.runs) if (r.error) out.push(`${r.run}: ${r.error}`);
   // Runs split off by a changed experiment (other data or model) are compared within their own group only.
   for (const r of t.runs) {
-    if (r.baseline !== null && r.baseline !== t.baseline) out.push(`${r.run}: Δ vs ${r.baseline} (same data and model; not ${t.baseline ?? 'the others'})`);
+    if (r.baseline !== null && r.baseline !== t.baseline)
+      out.push(`${r.run}: Δ vs ${r.baseline} (same data and model; not ${t.baseline ?? 'the others'})`);
     if (r.note) out.push(`${r.run}: not compared: ${r.note}`);
   }
   out.push('');
   const metricName = t.metric ?? 'the best score (accuracy, or mAP@0.5 for detection)';
   const memory = t.memory ? MEMORY_DESCRIPTION[t.memory] : 'peak memory on the best measure both runs have (GPU, else RSS, else tensors)';
-  out.push(t.baseline
-    ? `Δ vs ${t.baseline} (nothing frozen): ${metricName} in points, speed-up = its s/epoch ÷ this s/epoch, memory = change of ${memory}.`
-    : 'No run freezes nothing, so there is no baseline to compare against (add --freeze 0).');
-  out.push('s/epoch and epochs s: training + validation per epoch; wall s: the whole run (engine start, data loading, frozen-prefix cache, epochs).');
+  out.push(
+    t.baseline
+      ? `Δ vs ${t.baseline} (nothing frozen): ${metricName} in points, speed-up = its s/epoch ÷ this s/epoch, memory = change of ${memory}.`
+      : 'No run freezes nothing, so there is no baseline to compare against (add --freeze 0).',
+  );
+  out.push(
+    's/epoch and epochs s: training + validation per epoch; wall s: the whole run (engine start, data loading, frozen-prefix cache, epochs).',
+  );
   return out.join('\n');
 }

@@ -6,7 +6,15 @@ import * as path from 'node:path';
 
 export const TFJS_GPU_LIBRARIES = ['libcudart.so.11.0', 'libcudnn.so.8'] as const;
 
-const SYSTEM_DIRS = ['/usr/local/cuda/lib64', '/usr/local/cuda-11.2/lib64', '/usr/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/usr/local/lib'];
+const SYSTEM_DIRS = [
+  '/usr/local/cuda/lib64',
+  '/usr/local/cuda-11.2/lib64',
+  '/usr/lib/x86_64-linux-gnu',
+  '/usr/lib64',
+  '/usr/lib',
+  '/lib/x86_64-linux-gnu',
+  '/usr/local/lib',
+];
 
 /** Which of the libraries are on no library path (Linux only; elsewhere nothing is checked). */
 export function missingCudaLibraries(env: NodeJS.ProcessEnv = process.env, exists: (f: string) => boolean = existsSync): string[] {

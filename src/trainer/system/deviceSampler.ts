@@ -21,7 +21,10 @@ export class DeviceSampler {
   private lastGpuQuery = 0;
   private querying = false;
 
-  constructor(private readonly useGpu: boolean, private readonly intervalMs = 1000) {
+  constructor(
+    private readonly useGpu: boolean,
+    private readonly intervalMs = 1000,
+  ) {
     this.reset();
   }
 

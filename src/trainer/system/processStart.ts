@@ -7,7 +7,10 @@ export function processStartTime(pid: number | 'self' = 'self'): string | undefi
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const close = stat.lastIndexOf(')');
-    const rest = stat.slice(close + 2).trim().split(/\s+/);
+    const rest = stat
+      .slice(close + 2)
+      .trim()
+      .split(/\s+/);
     return close >= 0 && rest.length > 19 ? rest[19] : undefined;
   } catch {
     return undefined;

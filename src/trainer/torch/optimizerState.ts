@@ -14,11 +14,12 @@ export function adamStateFromFile(file: string, names: string[], shapes: number[
   const buf = readFileSync(file);
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
   let at = 1;
-  const take = (suffix: string): Array<{ name: string; tensor: tf.Tensor }> => shapes.map((shape, i) => {
-    const t = tf.tensor(all.subarray(at, at + size(shape)), shape);
-    at += size(shape);
-    return { name: `${names[i]}/${suffix}`, tensor: t };
-  });
+  const take = (suffix: string): Array<{ name: string; tensor: tf.Tensor }> =>
+    shapes.map((shape, i) => {
+      const t = tf.tensor(all.subarray(at, at + size(shape)), shape);
+      at += size(shape);
+      return { name: `${names[i]}/${suffix}`, tensor: t };
+    });
   const weights = [{ name: 'iter', tensor: tf.scalar(Math.round(all[0]), 'int32') }, ...take('m'), ...take('v')];
   if (at !== all.length) throw new Error(`${file}: optimizer state of ${all.length} floats, expected ${at}`);
   return { className: 'Adam', weights };
@@ -29,7 +30,8 @@ export function adamStateFromFile(file: string, names: string[], shapes: number[
  * cannot be used instead (another optimizer, other variables).
  */
 export function adamStateToFile(state: OptimizerState, kind: 'adam' | 'sgd', names: string[], out: string): string | undefined {
-  if (kind !== 'adam' || state.className !== 'Adam') return `is ${state.className}, the experiment uses ${kind === 'adam' ? 'Adam' : 'SGD'}`;
+  if (kind !== 'adam' || state.className !== 'Adam')
+    return `is ${state.className}, the experiment uses ${kind === 'adam' ? 'Adam' : 'SGD'}`;
   const byName = new Map(state.weights.map((w) => [w.name, w.tensor]));
   const iter = byName.get('iter');
   const parts: tf.Tensor[] = [];

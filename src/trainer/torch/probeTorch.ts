@@ -54,10 +54,12 @@ export function torchVersionOk(version: string): boolean {
 
 function judge(out: ProbeOutput): Omit<TorchProbe, 'python' | 'source'> {
   if (!out.torch) return { available: false, reason: `no PyTorch (${out.error ?? 'import torch failed'})` };
-  if (!torchVersionOk(out.torch)) return { available: false, torch: out.torch, reason: `PyTorch ${out.torch} is older than ${MIN_TORCH.join('.')}` };
+  if (!torchVersionOk(out.torch))
+    return { available: false, torch: out.torch, reason: `PyTorch ${out.torch} is older than ${MIN_TORCH.join('.')}` };
   const device = out.cuda ? 'cuda' : out.mps ? 'mps' : 'cpu';
-  const deviceName = device === 'cuda' ? out.cudaDevices?.[0] ?? 'CUDA device' : device === 'mps' ? 'Apple GPU (MPS)' : 'CPU';
-  const devices = device === 'cuda' ? `CUDA: ${out.cudaDevices?.join(', ')}` : device === 'mps' ? 'MPS' : 'CPU only (no CUDA or MPS device)';
+  const deviceName = device === 'cuda' ? (out.cudaDevices?.[0] ?? 'CUDA device') : device === 'mps' ? 'Apple GPU (MPS)' : 'CPU';
+  const devices =
+    device === 'cuda' ? `CUDA: ${out.cudaDevices?.join(', ')}` : device === 'mps' ? 'MPS' : 'CPU only (no CUDA or MPS device)';
   return { available: true, torch: out.torch, device, deviceName, reason: `PyTorch ${out.torch} on ${devices}` };
 }
 
@@ -79,10 +81,19 @@ export function probeTorch(configured?: string, env: NodeJS.ProcessEnv = process
           continue;
         }
         const verdict = judge(out);
-        if (verdict.available) return { ...verdict, python: c.python, source: c.source, reason: `${verdict.reason}, Python ${out.pythonVersion} at ${c.python} (${c.source})` };
+        if (verdict.available)
+          return {
+            ...verdict,
+            python: c.python,
+            source: c.source,
+            reason: `${verdict.reason}, Python ${out.pythonVersion} at ${c.python} (${c.source})`,
+          };
         why.push(`${c.python} (${c.source}): ${verdict.reason}`);
       }
-      return { available: false, reason: `${why.join('; ')}; install PyTorch >= ${MIN_TORCH.join('.')} (pip install torch, or apt install python3-torch) or point transferLab.python at a Python that has it` };
+      return {
+        available: false,
+        reason: `${why.join('; ')}; install PyTorch >= ${MIN_TORCH.join('.')} (pip install torch, or apt install python3-torch) or point transferLab.python at a Python that has it`,
+      };
     })();
     cache.set(key, p);
   }

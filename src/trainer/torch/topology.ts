@@ -41,7 +41,14 @@ export function modelTopology(model: tf.LayersModel): Topology {
     layers: model.layers.map((layer) => {
       const k = kerasByName.get(layer.name);
       if (!k) throw new ModelBuildError(`layer ${layer.name} is missing from the model's topology`);
-      return { name: layer.name, class_name: k.class_name, config: k.config, nodes: nodeInputs(k), trainable: layer.trainable, weights: layer.weights.map((w) => w.shape as number[]) };
+      return {
+        name: layer.name,
+        class_name: k.class_name,
+        config: k.config,
+        nodes: nodeInputs(k),
+        trainable: layer.trainable,
+        weights: layer.weights.map((w) => w.shape as number[]),
+      };
     }),
     input: `${String(keras.config.input_layers[0][0])}:0`,
     output: `${String(keras.config.output_layers[0][0])}:${Number(keras.config.output_layers[0][1])}`,

@@ -47,7 +47,10 @@ export abstract class TorchWorkerSteps implements StepEngine {
   private cpu = { seconds: 0, wall: 0 };
   private util?: EngineMemory['device'];
 
-  protected constructor(protected readonly worker: TorchWorker, protected readonly o: TorchWorkerOptions) {
+  protected constructor(
+    protected readonly worker: TorchWorker,
+    protected readonly o: TorchWorkerOptions,
+  ) {
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'transfer-lab-torch-'));
   }
 
@@ -61,7 +64,12 @@ export abstract class TorchWorkerSteps implements StepEngine {
   abstract weightFiles(meta: TransferLabMetadata, withOptimizer: boolean): Promise<Record<string, Uint8Array | string>>;
   abstract restoreOptimizer(file: string): Promise<void>;
 
-  async epoch(order: number[], batch: number, onBatch: (b: number, batches: number, loss: number) => Promise<void>, stopRequested: () => boolean): Promise<EpochResult> {
+  async epoch(
+    order: number[],
+    batch: number,
+    onBatch: (b: number, batches: number, loss: number) => Promise<void>,
+    stopRequested: () => boolean,
+  ): Promise<EpochResult> {
     let nonFinite: EpochResult['nonFinite'];
     let stopSent = false;
     const pending: Array<Promise<void>> = [];
@@ -104,7 +112,12 @@ export abstract class TorchWorkerSteps implements StepEngine {
     this.cpu = { seconds: r.cpuSeconds, wall: r.wallSeconds };
     const cores = Math.max(1, os.cpus().length);
     if (typeof r.util === 'number') this.util = { util: 100 * r.util, memoryBytes: this.peak, source: 'nvidia-smi' };
-    else if (d.wall > 0) this.util = { util: Math.min(100, (100 * d.seconds) / (d.wall * cores)), memoryBytes: typeof r.rssBytes === 'number' ? r.rssBytes : 0, source: 'cpu' };
+    else if (d.wall > 0)
+      this.util = {
+        util: Math.min(100, (100 * d.seconds) / (d.wall * cores)),
+        memoryBytes: typeof r.rssBytes === 'number' ? r.rssBytes : 0,
+        source: 'cpu',
+      };
   }
 
   /** The model's outputs for a whole set in inference mode (parity checks against tfjs). */
@@ -134,7 +147,10 @@ export class TorchSteps extends TorchWorkerSteps {
   /** tfjs names of the trainable variables, in the worker's order (for the optimizer state). */
   private trainableNames: string[] = [];
 
-  private constructor(worker: TorchWorker, private readonly prepared: TorchStepsOptions) {
+  private constructor(
+    worker: TorchWorker,
+    private readonly prepared: TorchStepsOptions,
+  ) {
     super(worker, prepared);
   }
 
@@ -144,12 +160,21 @@ export class TorchSteps extends TorchWorkerSteps {
       const weightsFile = path.join(steps.dir, 'init.f32');
       writeModelWeights(o.prepared.model, weightsFile);
       const init = await steps.worker.request({
-        op: 'init', topology: modelTopology(o.prepared.model), weightsFile, device: o.device, optimizer: o.optimizer, lr: o.lr, seed: o.seed, output: o.prepared.output,
+        op: 'init',
+        topology: modelTopology(o.prepared.model),
+        weightsFile,
+        device: o.device,
+        optimizer: o.optimizer,
+        lr: o.lr,
+        seed: o.seed,
+        output: o.prepared.output,
       });
       steps.trainableNames = o.prepared.model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
       const workerTrainable = init.trainable as string[];
       if (workerTrainable.length !== steps.trainableNames.length) {
-        throw new TorchWorkerError(`the torch worker trains ${workerTrainable.length} weights, the tfjs model ${steps.trainableNames.length}: the engines disagree on the model`);
+        throw new TorchWorkerError(
+          `the torch worker trains ${workerTrainable.length} weights, the tfjs model ${steps.trainableNames.length}: the engines disagree on the model`,
+        );
       }
       await steps.sendData();
       steps.noteUsage(init);

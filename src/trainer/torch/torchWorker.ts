@@ -33,8 +33,12 @@ export class TorchWorker {
     });
     this.child.stdin.on('error', () => undefined); // EPIPE after the worker died: reported by 'exit'
     this.child.on('error', (err) => this.fail(`could not start ${python}: ${err.message}`));
-    this.child.on('exit', (code, signal) => this.fail(`the torch worker (${python}) exited (${signal ?? `code ${code}`})`
-      + (this.stderrTail.length ? `:\n${this.stderrTail.slice(-8).join('\n')}` : '')));
+    this.child.on('exit', (code, signal) =>
+      this.fail(
+        `the torch worker (${python}) exited (${signal ?? `code ${code}`})` +
+          (this.stderrTail.length ? `:\n${this.stderrTail.slice(-8).join('\n')}` : ''),
+      ),
+    );
   }
 
   private fail(why: string): void {

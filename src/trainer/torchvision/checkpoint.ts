@@ -29,7 +29,9 @@ export interface TorchvisionCheckpoint {
 
 export function checkpointJson(builder: string, meta: TransferLabMetadata, optimizer?: 'adam' | 'sgd'): string {
   const c: TorchvisionCheckpoint = {
-    format: FORMAT, builder, stateDict: STATE_DICT_FILE,
+    format: FORMAT,
+    builder,
+    stateDict: STATE_DICT_FILE,
     ...(optimizer ? { optimizer: { file: OPTIMIZER_STATE_FILE, className: optimizer === 'adam' ? 'Adam' : 'SGD' } } : {}),
     userDefinedMetadata: { transferLab: meta },
   };
@@ -42,12 +44,15 @@ export function readCheckpoint(file: string): TorchvisionCheckpoint {
   try {
     c = JSON.parse(readFileSync(file, 'utf8')) as Partial<TorchvisionCheckpoint>;
   } catch (err) {
-    throw new UserError(`${file} is not readable JSON (${(err as Error).message.split('\n')[0]}); the checkpoint is damaged: start a new run`);
+    throw new UserError(
+      `${file} is not readable JSON (${(err as Error).message.split('\n')[0]}); the checkpoint is damaged: start a new run`,
+    );
   }
   if (c.format !== FORMAT || typeof c.builder !== 'string' || typeof c.userDefinedMetadata?.transferLab?.epoch !== 'number') {
     throw new UserError(`${file} is not a Transfer Lab torchvision checkpoint (no format '${FORMAT}', builder and epoch)`);
   }
-  if (!existsSync(path.join(path.dirname(file), STATE_DICT_FILE))) throw new UserError(`${path.join(path.dirname(file), STATE_DICT_FILE)} is missing: the checkpoint is incomplete; start a new run`);
+  if (!existsSync(path.join(path.dirname(file), STATE_DICT_FILE)))
+    throw new UserError(`${path.join(path.dirname(file), STATE_DICT_FILE)} is missing: the checkpoint is incomplete; start a new run`);
   return c as TorchvisionCheckpoint;
 }
 

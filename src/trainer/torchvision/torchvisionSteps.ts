@@ -30,7 +30,10 @@ export interface TorchvisionStart {
 }
 
 export class TorchvisionSteps extends TorchWorkerSteps {
-  private constructor(worker: TorchWorker, private readonly tv: TorchvisionStepsOptions) {
+  private constructor(
+    worker: TorchWorker,
+    private readonly tv: TorchvisionStepsOptions,
+  ) {
     super(worker, tv);
   }
 
@@ -38,14 +41,26 @@ export class TorchvisionSteps extends TorchWorkerSteps {
     const steps = new TorchvisionSteps(new TorchWorker(o.python), o);
     try {
       const init = await steps.worker.request({
-        op: 'initTorchvision', builder: o.builder, weights: o.weights, numClasses: o.numClasses, freeze: o.freeze,
-        device: o.device, optimizer: o.optimizer, lr: o.lr, seed: o.seed,
+        op: 'initTorchvision',
+        builder: o.builder,
+        weights: o.weights,
+        numClasses: o.numClasses,
+        freeze: o.freeze,
+        device: o.device,
+        optimizer: o.optimizer,
+        lr: o.lr,
+        seed: o.seed,
       });
       await steps.sendData();
       steps.noteUsage(init);
       return {
-        steps, device: String(init.device), totalParams: Number(init.totalParams), trainableParams: Number(init.trainableParams),
-        classifier: String(init.classifier), classifierLoaded: init.classifierLoaded === true, frozen: (init.frozen as string[]) ?? [],
+        steps,
+        device: String(init.device),
+        totalParams: Number(init.totalParams),
+        trainableParams: Number(init.trainableParams),
+        classifier: String(init.classifier),
+        classifierLoaded: init.classifierLoaded === true,
+        frozen: (init.frozen as string[]) ?? [],
       };
     } catch (err) {
       steps.dispose();

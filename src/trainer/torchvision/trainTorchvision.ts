@@ -24,7 +24,8 @@ export class TorchvisionEngineError extends UserError {
   }
 }
 
-const INSTALL = 'install PyTorch and torchvision for it (Debian/Ubuntu: `sudo apt install python3-torch python3-torchvision`; elsewhere `<python> -m pip install torch torchvision`) or name a Python that has them (the experiment\'s `python:`, the transferLab.python setting, or the Python extension\'s interpreter)';
+const INSTALL =
+  "install PyTorch and torchvision for it (Debian/Ubuntu: `sudo apt install python3-torch python3-torchvision`; elsewhere `<python> -m pip install torch torchvision`) or name a Python that has them (the experiment's `python:`, the transferLab.python setting, or the Python extension's interpreter)";
 
 /** Throws, naming the Python tried and what to install, unless the torch engine can train `exp`'s torchvision model. */
 export async function checkTorchvisionEngine(exp: Experiment, engineFlag: string | undefined): Promise<void> {
@@ -32,14 +33,22 @@ export async function checkTorchvisionEngine(exp: Experiment, engineFlag: string
   const requested = requestedEngine(engineFlag);
   const probe = await probeTorch(exp.python);
   if (requested && requested !== 'torch') {
-    throw new TorchvisionEngineError(`${exp.file}: ${label} is a PyTorch model: only the torch engine trains it, but the ${engineFlag ? '--engine flag' : 'TRANSFER_LAB_ENGINE environment (the transferLab.engine setting)'} forces '${requested}'; `
-      + `drop it or use --engine torch (PyTorch: ${probe.available ? probe.reason : `not found: ${probe.reason}`})`);
+    throw new TorchvisionEngineError(
+      `${exp.file}: ${label} is a PyTorch model: only the torch engine trains it, but the ${engineFlag ? '--engine flag' : 'TRANSFER_LAB_ENGINE environment (the transferLab.engine setting)'} forces '${requested}'; ` +
+        `drop it or use --engine torch (PyTorch: ${probe.available ? probe.reason : `not found: ${probe.reason}`})`,
+    );
   }
-  if (!probe.available) throw new TorchvisionEngineError(`${exp.file}: ${label} is a PyTorch model, trained only by the torch engine, and no Python with PyTorch was found: ${probe.reason}`);
+  if (!probe.available)
+    throw new TorchvisionEngineError(
+      `${exp.file}: ${label} is a PyTorch model, trained only by the torch engine, and no Python with PyTorch was found: ${probe.reason}`,
+    );
   try {
     await probeTorchPython({ command: probe.python!, source: probe.source ?? '' });
   } catch (e) {
-    if (e instanceof TorchPythonError) throw new TorchvisionEngineError(`${exp.file}: ${label} needs torchvision: ${probe.python} (${probe.source}) has PyTorch ${probe.torch} but no torchvision; ${INSTALL}`);
+    if (e instanceof TorchPythonError)
+      throw new TorchvisionEngineError(
+        `${exp.file}: ${label} needs torchvision: ${probe.python} (${probe.source}) has PyTorch ${probe.torch} but no torchvision; ${INSTALL}`,
+      );
     throw e;
   }
 }
@@ -52,7 +61,13 @@ export interface TorchvisionRunOptions {
   reporter: Reporter;
 }
 
-export async function trainTorchvision(exp: Experiment, run: RunFolder, o: TorchvisionRunOptions, log: Log, stop: StopRequests): Promise<'finished' | 'stopped'> {
+export async function trainTorchvision(
+  exp: Experiment,
+  run: RunFolder,
+  o: TorchvisionRunOptions,
+  log: Log,
+  stop: StopRequests,
+): Promise<'finished' | 'stopped'> {
   const rec = run.record;
   const epochs = rec.epochs ?? exp.train.epochs;
   const engine = await startEngine(exp, run, o.engine, o.noCache, log);
@@ -63,26 +78,71 @@ export async function trainTorchvision(exp: Experiment, run: RunFolder, o: Torch
   const weights = resume.resumeFile ? path.join(path.dirname(resume.resumeFile), STATE_DICT_FILE) : exp.weights;
   const s = exp.train;
   const t = await TorchvisionSteps.start({
-    python: engine.torch.python, device: engine.torch.device, builder: exp.torchvision!.builder, weights, numClasses: dataset.classes.length, freeze: rec.freeze,
-    train: imageFeatureSet(dataset.train, dataset.imageShape), val: imageFeatureSet(dataset.val, dataset.imageShape), optimizer: s.optimizer, lr: s.lr, seed: s.seed, log,
+    python: engine.torch.python,
+    device: engine.torch.device,
+    builder: exp.torchvision!.builder,
+    weights,
+    numClasses: dataset.classes.length,
+    freeze: rec.freeze,
+    train: imageFeatureSet(dataset.train, dataset.imageShape),
+    val: imageFeatureSet(dataset.val, dataset.imageShape),
+    optimizer: s.optimizer,
+    lr: s.lr,
+    seed: s.seed,
+    log,
   });
   const steps = t.steps;
   try {
-    if (weights) log('info', `weights ${weights}${t.classifierLoaded ? '' : ` (classifier ${t.classifier} newly initialised for ${dataset.classes.length} classes)`}`);
+    if (weights)
+      log(
+        'info',
+        `weights ${weights}${t.classifierLoaded ? '' : ` (classifier ${t.classifier} newly initialised for ${dataset.classes.length} classes)`}`,
+      );
     else log('info', `${exp.model} from random weights; classifier ${t.classifier} for ${dataset.classes.length} classes`);
-    log('info', `freeze ${JSON.stringify(rec.freeze)}: ${t.frozen.length ? `frozen children ${t.frozen.join(', ')} (batch norm in inference mode)` : 'nothing frozen'}`);
+    log(
+      'info',
+      `freeze ${JSON.stringify(rec.freeze)}: ${t.frozen.length ? `frozen children ${t.frozen.join(', ')} (batch norm in inference mode)` : 'nothing frozen'}`,
+    );
     log('info', `parameters: ${t.trainableParams.toLocaleString('en-US')} trainable of ${t.totalParams.toLocaleString('en-US')}`);
-    if (t.trainableParams === 0) throw new TrainingError(`freeze ${JSON.stringify(rec.freeze)} freezes every parameter: nothing to train; freeze fewer modules`);
-    const cache = { used: false, reason: 'a torchvision model\'s children are not a chain its frozen prefix can be cut from' };
+    if (t.trainableParams === 0)
+      throw new TrainingError(`freeze ${JSON.stringify(rec.freeze)} freezes every parameter: nothing to train; freeze fewer modules`);
+    const cache = { used: false, reason: "a torchvision model's children are not a chain its frozen prefix can be cut from" };
     log('info', `frozen-prefix cache: not used (${cache.reason})`);
-    const localWeights = exp.weights && !exp.weights.startsWith('torchvision:') && !resume.resumeFile ? { weightsSha256: stateDictSha256(exp.weights) } : {};
+    const localWeights =
+      exp.weights && !exp.weights.startsWith('torchvision:') && !resume.resumeFile ? { weightsSha256: stateDictSha256(exp.weights) } : {};
     run.update({ trainableParams: t.trainableParams, totalParams: t.totalParams, cache, ...localWeights });
-    o.reporter.event({ type: 'start', run: run.name, engine: engine.name, device: engine.device, epochs, trainableParams: t.trainableParams, totalParams: t.totalParams });
+    o.reporter.event({
+      type: 'start',
+      run: run.name,
+      engine: engine.name,
+      device: engine.device,
+      epochs,
+      trainableParams: t.trainableParams,
+      totalParams: t.totalParams,
+    });
     if (resume.resumeFile) await steps.restoreOptimizer(resume.resumeFile);
     return await epochLoop({
-      run, steps, reporter: o.reporter, stop, log, startEpoch: resume.startEpoch, epochs, best: resume.best,
-      trainCount: dataset.train.count, batch: s.batch, evalBatch: evalBatchOf(exp), lr: s.lr, seed: s.seed, gpu: engine.gpu,
-      meta: (epoch, acc) => ({ classes: dataset.classes, epoch, output: 'logits', experiment: exp.file, ...(acc !== undefined ? { valAccuracy: acc } : {}) }),
+      run,
+      steps,
+      reporter: o.reporter,
+      stop,
+      log,
+      startEpoch: resume.startEpoch,
+      epochs,
+      best: resume.best,
+      trainCount: dataset.train.count,
+      batch: s.batch,
+      evalBatch: evalBatchOf(exp),
+      lr: s.lr,
+      seed: s.seed,
+      gpu: engine.gpu,
+      meta: (epoch, acc) => ({
+        classes: dataset.classes,
+        epoch,
+        output: 'logits',
+        experiment: exp.file,
+        ...(acc !== undefined ? { valAccuracy: acc } : {}),
+      }),
     });
   } finally {
     steps.dispose();

@@ -50,15 +50,22 @@ export async function epochLoop(o: EpochLoopOptions): Promise<'finished' | 'stop
     steps.resetPeak();
     sampler.reset();
     const order = permutation(o.trainCount, seededRandom(o.seed * 7919 + epoch));
-    const r = await steps.epoch(order, o.batch, async (b, batches, loss) => {
-      o.reporter.event({ type: 'batch', run: run.name, epoch, batch: b, batches, loss });
-      sampler.tick();
-      await yieldToEventLoop(); // lets SIGINT/SIGTERM handlers run between batches
-    }, () => stop.requested !== undefined);
+    const r = await steps.epoch(
+      order,
+      o.batch,
+      async (b, batches, loss) => {
+        o.reporter.event({ type: 'batch', run: run.name, epoch, batch: b, batches, loss });
+        sampler.tick();
+        await yieldToEventLoop(); // lets SIGINT/SIGTERM handlers run between batches
+      },
+      () => stop.requested !== undefined,
+    );
     if (r.nonFinite) {
       const batches = Math.ceil(o.trainCount / o.batch);
-      throw new TrainingError(`loss became ${r.nonFinite.value} at epoch ${epoch}, batch ${r.nonFinite.batch}/${batches} (lr ${o.lr}): lower train.lr or check the data; `
-        + (epoch > o.startEpoch || o.startEpoch > 1 ? `weights/last keeps epoch ${epoch - 1}` : 'no epoch was finished'));
+      throw new TrainingError(
+        `loss became ${r.nonFinite.value} at epoch ${epoch}, batch ${r.nonFinite.batch}/${batches} (lr ${o.lr}): lower train.lr or check the data; ` +
+          (epoch > o.startEpoch || o.startEpoch > 1 ? `weights/last keeps epoch ${epoch - 1}` : 'no epoch was finished'),
+      );
     }
     if (stop.requested) {
       // Mid-epoch: keep the weights, but the epoch is not finished, so it is not recorded.
@@ -95,8 +102,11 @@ export async function epochLoop(o: EpochLoopOptions): Promise<'finished' | 'stop
     if (improved) run.saveWeights('best', await steps.weightFiles(o.meta(epoch, m['val/accuracy']), false));
     run.saveWeights('last', await steps.weightFiles(o.meta(epoch, m['val/accuracy']), true));
     run.update({ epochsDone: epoch, bestAccuracy: best, deviceSource: device.source });
-    o.log('info', `epoch ${epoch}/${o.epochs}: train/loss ${m['train/loss'].toFixed(4)} val/loss ${m['val/loss'].toFixed(4)} val/accuracy ${m['val/accuracy'].toFixed(4)}`
-      + ` ${m.images_per_second.toFixed(0)} img/s${improved ? ' (best)' : ''}`);
+    o.log(
+      'info',
+      `epoch ${epoch}/${o.epochs}: train/loss ${m['train/loss'].toFixed(4)} val/loss ${m['val/loss'].toFixed(4)} val/accuracy ${m['val/accuracy'].toFixed(4)}` +
+        ` ${m.images_per_second.toFixed(0)} img/s${improved ? ' (best)' : ''}`,
+    );
   }
   if (stop.requested) {
     if (!run.weightsFile('last')) run.saveWeights('last', await steps.weightFiles(o.meta(o.startEpoch - 1), true));

@@ -26,7 +26,11 @@ export function featureBytes(shapes: number[][], count: number): number {
 }
 
 /** Input tensors and one-hot labels for the samples `indices`. Caller disposes. */
-export function batchTensors(set: FeatureSet, indices: ArrayLike<number>, classes: number): { inputs: tf.Tensor[]; labels: tf.Tensor2D; labelIds: Int32Array } {
+export function batchTensors(
+  set: FeatureSet,
+  indices: ArrayLike<number>,
+  classes: number,
+): { inputs: tf.Tensor[]; labels: tf.Tensor2D; labelIds: Int32Array } {
   const n = indices.length;
   const inputs = set.arrays.map((arr, k) => {
     const size = sampleSize(set.shapes[k]);

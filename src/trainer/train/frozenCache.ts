@@ -31,7 +31,10 @@ export function planCache(prepared: PreparedModel, samples: number, disabled: bo
   const shapes = rules.boundary!.map((i) => graph.outputs[i].shape.slice(1) as number[]);
   const bytes = featureBytes(shapes, samples);
   if (bytes > CACHE_BUDGET_BYTES) {
-    return { used: false, reason: `the frozen prefix's outputs would take ${(bytes / 1048576).toFixed(0)} MB (over ${CACHE_BUDGET_BYTES / 1048576} MB)` };
+    return {
+      used: false,
+      reason: `the frozen prefix's outputs would take ${(bytes / 1048576).toFixed(0)} MB (over ${CACHE_BUDGET_BYTES / 1048576} MB)`,
+    };
   }
   return { used: true, reason: rules.reason, start: rules.start, boundary: rules.boundary };
 }
@@ -46,7 +49,13 @@ export function buildHead(prepared: PreparedModel, plan: CachePlan, classes: num
 }
 
 /** Runs the frozen prefix once over a whole set (inference mode, in batches). */
-export async function cacheFeatures(prepared: PreparedModel, plan: CachePlan, images: FeatureSet, batch: number, between?: () => Promise<void>): Promise<FeatureSet> {
+export async function cacheFeatures(
+  prepared: PreparedModel,
+  plan: CachePlan,
+  images: FeatureSet,
+  batch: number,
+  between?: () => Promise<void>,
+): Promise<FeatureSet> {
   const graph = prepared.graph!;
   const prefix = tf.model({ inputs: graph.model.inputs, outputs: plan.boundary!.map((i) => graph.outputs[i]) });
   const shapes = plan.boundary!.map((i) => graph.outputs[i].shape.slice(1) as number[]);

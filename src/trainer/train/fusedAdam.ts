@@ -49,9 +49,24 @@ export class FusedAdam extends tf.AdamOptimizer {
         const mNew = allocate(backend, value.shape);
         const vNew = allocate(backend, value.shape);
         // Byte offsets into the engine's memory: the kernel reads and writes it directly.
-        kernels.adam(4 * offsetOf(backend, value), 4 * offsetOf(backend, m), 4 * offsetOf(backend, v), 4 * offsetOf(backend, g),
-          4 * offsetOf(backend, wNew), 4 * offsetOf(backend, mNew), 4 * offsetOf(backend, vNew), value.size,
-          s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, oneMinusAccBeta1, oneMinusAccBeta2, -s.learningRate, s.epsilon);
+        kernels.adam(
+          4 * offsetOf(backend, value),
+          4 * offsetOf(backend, m),
+          4 * offsetOf(backend, v),
+          4 * offsetOf(backend, g),
+          4 * offsetOf(backend, wNew),
+          4 * offsetOf(backend, mNew),
+          4 * offsetOf(backend, vNew),
+          value.size,
+          s.beta1,
+          1 - s.beta1,
+          s.beta2,
+          1 - s.beta2,
+          oneMinusAccBeta1,
+          oneMinusAccBeta2,
+          -s.learningRate,
+          s.epsilon,
+        );
         m.assign(mNew);
         v.assign(vNew);
         value.assign(wNew);

@@ -59,9 +59,15 @@ export async function runTraining(o: TrainOptions): Promise<number> {
     const started = new Date().toISOString();
     const pidStartTime = processStartTime();
     const base: Partial<RunRecord> = {
-      status: 'running', pid: process.pid, startedAt: started, endedAt: undefined, error: undefined, executor: slurmExecutorFromEnv(process.env) ?? { kind: 'local' },
+      status: 'running',
+      pid: process.pid,
+      startedAt: started,
+      endedAt: undefined,
+      error: undefined,
+      executor: slurmExecutorFromEnv(process.env) ?? { kind: 'local' },
       // What the summary compares runs on (the experiment file may change between runs).
-      data: describeData(exp.data), model: exp.model,
+      data: describeData(exp.data),
+      model: exp.model,
     };
     if (pidStartTime) base.pidStartTime = pidStartTime;
 
@@ -77,14 +83,20 @@ export async function runTraining(o: TrainOptions): Promise<number> {
       if (completed) {
         run = candidate;
         run.update({ ...completed, error: undefined });
-        log('info', `run ${name} had trained and saved all ${completed.epochsDone} epochs (weights/last) but was not recorded as finished (it was ${prev.status}): marked finished`);
+        log(
+          'info',
+          `run ${name} had trained and saved all ${completed.epochsDone} epochs (weights/last) but was not recorded as finished (it was ${prev.status}): marked finished`,
+        );
         rep.event({ type: 'end', run: name, status: 'finished' });
         return 0;
       }
-      if (prev.status === 'finished' && !o.epochs) throw new RunFolderError(`run ${name} already finished its ${prev.epochs} epochs; pass --epochs N to train longer`);
+      if (prev.status === 'finished' && !o.epochs)
+        throw new RunFolderError(`run ${name} already finished its ${prev.epochs} epochs; pass --epochs N to train longer`);
       const target = o.epochs ?? prev.epochs ?? exp.train.epochs;
       if (prev.epochsDone !== undefined && prev.epochsDone >= target) {
-        throw new RunFolderError(`run ${name} already completed ${prev.epochsDone} of ${target} epochs; pass --epochs N (N > ${prev.epochsDone}) to train longer`);
+        throw new RunFolderError(
+          `run ${name} already completed ${prev.epochsDone} of ${target} epochs; pass --epochs N (N > ${prev.epochsDone}) to train longer`,
+        );
       }
       run = candidate;
       if (o.freeze !== undefined && JSON.stringify(o.freeze) !== JSON.stringify(prev.freeze)) {
@@ -98,17 +110,32 @@ export async function runTraining(o: TrainOptions): Promise<number> {
     } else {
       const wanted = o.name ?? uniqueRunName(runsDir, defaultRunName(exp.file, exp.name));
       runName = wanted;
-      run = RunFolder.create(runsDir, wanted, {
-        ...base, status: 'running', experiment: exp.file, freeze: o.freeze ?? exp.freeze,
-        epochs: o.epochs ?? exp.train.epochs, epochsDone: 0, ...(o.sweep ? { sweep: o.sweep } : {}),
-      }, exp.file);
+      run = RunFolder.create(
+        runsDir,
+        wanted,
+        {
+          ...base,
+          status: 'running',
+          experiment: exp.file,
+          freeze: o.freeze ?? exp.freeze,
+          epochs: o.epochs ?? exp.train.epochs,
+          epochsDone: 0,
+          ...(o.sweep ? { sweep: o.sweep } : {}),
+        },
+        exp.file,
+      );
       log('info', `run ${wanted} in ${run.dir} (pid ${process.pid})`);
     }
     for (const w of warningLines(exp)) log('warn', w);
     const result = await train(exp, run, o, log, stop, peak);
     const status: RunStatus = result;
     run.update({ status, endedAt: new Date().toISOString() });
-    log('info', status === 'stopped' ? `stopped after ${run.record.epochsDone} epoch(s); weights/last saved` : `finished ${run.record.epochsDone} epochs`);
+    log(
+      'info',
+      status === 'stopped'
+        ? `stopped after ${run.record.epochsDone} epoch(s); weights/last saved`
+        : `finished ${run.record.epochsDone} epochs`,
+    );
     rep.event({ type: 'end', run: run.name, status });
     return 0;
   } catch (err) {
@@ -121,7 +148,12 @@ export async function runTraining(o: TrainOptions): Promise<number> {
 }
 
 async function train(
-  exp: Experiment, run: RunFolder, o: TrainOptions, log: Log, stop: StopRequests, peak: TensorPeak,
+  exp: Experiment,
+  run: RunFolder,
+  o: TrainOptions,
+  log: Log,
+  stop: StopRequests,
+  peak: TensorPeak,
 ): Promise<'finished' | 'stopped'> {
   if (exp.torchvision) return trainTorchvision(exp, run, o, log, stop);
   const rec = run.record;
@@ -134,17 +166,45 @@ async function train(
   const plan = planCache(prepared, dataset.train.count + dataset.val.count, o.noCache);
   log('info', `frozen-prefix cache: ${plan.used ? 'used' : 'not used'} (${plan.reason})`);
   run.update({
-    trainableParams: fr.trainableParams, totalParams: fr.totalParams, cache: { used: plan.used, reason: plan.reason },
+    trainableParams: fr.trainableParams,
+    totalParams: fr.totalParams,
+    cache: { used: plan.used, reason: plan.reason },
     ...(prepared.pretrained && !resume.resumeFile ? { weightsSha256: prepared.pretrained.sha256 } : {}),
   });
-  o.reporter.event({ type: 'start', run: run.name, engine: engine.name, device: engine.device, epochs, trainableParams: fr.trainableParams, totalParams: fr.totalParams });
+  o.reporter.event({
+    type: 'start',
+    run: run.name,
+    engine: engine.name,
+    device: engine.device,
+    epochs,
+    trainableParams: fr.trainableParams,
+    totalParams: fr.totalParams,
+  });
   const steps = await makeSteps(engine, prepared, dataset, exp, plan, peak, log);
   try {
     if (resume.resumeFile) await steps.restoreOptimizer(resume.resumeFile);
     return await epochLoop({
-      run, steps, reporter: o.reporter, stop, log, startEpoch: resume.startEpoch, epochs, best: resume.best,
-      trainCount: dataset.train.count, batch: exp.train.batch, evalBatch: evalBatchOf(exp), lr: exp.train.lr, seed: exp.train.seed, gpu: engine.gpu,
-      meta: (epoch, acc) => ({ classes: dataset.classes, epoch, output: prepared.output, experiment: exp.file, ...(acc !== undefined ? { valAccuracy: acc } : {}) }),
+      run,
+      steps,
+      reporter: o.reporter,
+      stop,
+      log,
+      startEpoch: resume.startEpoch,
+      epochs,
+      best: resume.best,
+      trainCount: dataset.train.count,
+      batch: exp.train.batch,
+      evalBatch: evalBatchOf(exp),
+      lr: exp.train.lr,
+      seed: exp.train.seed,
+      gpu: engine.gpu,
+      meta: (epoch, acc) => ({
+        classes: dataset.classes,
+        epoch,
+        output: prepared.output,
+        experiment: exp.file,
+        ...(acc !== undefined ? { valAccuracy: acc } : {}),
+      }),
     });
   } finally {
     steps.dispose();

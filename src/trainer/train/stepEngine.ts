@@ -25,7 +25,12 @@ export interface StepEngine {
   /** From now on, train the head on the frozen prefix's outputs, computed once here. */
   cachePrefix(plan: CachePlan, batch: number): Promise<void>;
   /** One epoch over `order`; `onBatch` after each batch; stops early (between batches) once `stopRequested()`. */
-  epoch(order: number[], batch: number, onBatch: (b: number, batches: number, loss: number) => Promise<void>, stopRequested: () => boolean): Promise<EpochResult>;
+  epoch(
+    order: number[],
+    batch: number,
+    onBatch: (b: number, batches: number, loss: number) => Promise<void>,
+    stopRequested: () => boolean,
+  ): Promise<EpochResult>;
   evaluate(batch: number): Promise<EvalResult>;
   /** The files of a weights folder (model.json, weights.bin, optimizer.bin with `withOptimizer`). */
   weightFiles(meta: TransferLabMetadata, withOptimizer: boolean): Promise<Record<string, Uint8Array | string>>;

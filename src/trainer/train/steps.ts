@@ -22,11 +22,22 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
 }
 
 /** One step on a batch; returns the loss (caller disposes). */
-export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, vars: tf.Variable[], output: OutputKind, inputs: tf.Tensor[], labels: tf.Tensor2D): tf.Scalar {
-  return optimizer.minimize(() => {
-    const y = model.apply(inputs.length === 1 ? inputs[0] : inputs, { training: true }) as tf.Tensor;
-    return lossOf(output, labels, y);
-  }, true, vars) as tf.Scalar;
+export function trainStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  vars: tf.Variable[],
+  output: OutputKind,
+  inputs: tf.Tensor[],
+  labels: tf.Tensor2D,
+): tf.Scalar {
+  return optimizer.minimize(
+    () => {
+      const y = model.apply(inputs.length === 1 ? inputs[0] : inputs, { training: true }) as tf.Tensor;
+      return lossOf(output, labels, y);
+    },
+    true,
+    vars,
+  ) as tf.Scalar;
 }
 
 export interface EvalResult {
@@ -37,7 +48,14 @@ export interface EvalResult {
 }
 
 /** Loss, accuracy (and top-5) over a whole set, in batches, in inference mode. */
-export async function evaluate(model: tf.LayersModel, output: OutputKind, set: FeatureSet, classes: number, batch: number, between?: () => Promise<void>): Promise<EvalResult> {
+export async function evaluate(
+  model: tf.LayersModel,
+  output: OutputKind,
+  set: FeatureSet,
+  classes: number,
+  batch: number,
+  between?: () => Promise<void>,
+): Promise<EvalResult> {
   let lossSum = 0;
   let correct = 0;
   let top5 = 0;

@@ -17,8 +17,13 @@ export class TfjsSteps implements StepEngine {
   private vars: tf.Variable[];
 
   constructor(
-    private readonly prepared: PreparedModel, private trainSet: FeatureSet, private valSet: FeatureSet,
-    private readonly classes: number, kind: 'adam' | 'sgd', lr: number, private readonly peak: TensorPeak,
+    private readonly prepared: PreparedModel,
+    private trainSet: FeatureSet,
+    private valSet: FeatureSet,
+    private readonly classes: number,
+    kind: 'adam' | 'sgd',
+    lr: number,
+    private readonly peak: TensorPeak,
     private readonly log: (level: 'info' | 'warn', msg: string) => void,
   ) {
     this.stepModel = prepared.model;
@@ -33,7 +38,12 @@ export class TfjsSteps implements StepEngine {
     this.valSet = await cacheFeatures(this.prepared, plan, this.valSet, batch, yieldToEventLoop);
   }
 
-  async epoch(order: number[], batch: number, onBatch: (b: number, batches: number, loss: number) => Promise<void>, stopRequested: () => boolean): Promise<EpochResult> {
+  async epoch(
+    order: number[],
+    batch: number,
+    onBatch: (b: number, batches: number, loss: number) => Promise<void>,
+    stopRequested: () => boolean,
+  ): Promise<EpochResult> {
     const batches = Math.ceil(order.length / batch);
     let lossSum = 0;
     let seen = 0;
@@ -66,7 +76,10 @@ export class TfjsSteps implements StepEngine {
     if (!state) return;
     const dispose = (): void => tf.dispose(state.weights.map((w) => w.tensor));
     if (state.className !== this.optimizer.getClassName()) {
-      this.log('warn', `optimizer state in ${file} is ${state.className}, the experiment uses ${this.optimizer.getClassName()}: starting it fresh`);
+      this.log(
+        'warn',
+        `optimizer state in ${file} is ${state.className}, the experiment uses ${this.optimizer.getClassName()}: starting it fresh`,
+      );
       return dispose();
     }
     // Slot variables follow the variable list; the names must match this model's variables.

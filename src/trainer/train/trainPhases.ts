@@ -39,20 +39,32 @@ async function predictedStepFlops(exp: Experiment, freeze: FreezeSpec, batch: nu
   }
 }
 
-export async function startEngine(exp: Experiment, run: RunFolder, engineFlag: string | undefined, noCache: boolean, log: Log): Promise<ActiveEngine> {
+export async function startEngine(
+  exp: Experiment,
+  run: RunFolder,
+  engineFlag: string | undefined,
+  noCache: boolean,
+  log: Log,
+): Promise<ActiveEngine> {
   // The step's cost matters only to `auto` threads and to `auto` finding a GPU: predicted (a second
   // read of the model file) only then, and once.
   let predicted: Promise<number | undefined> | undefined;
   // A torchvision model is not sized by the cost model (and needs no threads: it runs on torch).
-  const stepCost = (): Promise<number | undefined> => (predicted ??= exp.torchvision ? Promise.resolve(undefined) : predictedStepFlops(exp, run.record.freeze, exp.train.batch, !noCache));
+  const stepCost = (): Promise<number | undefined> =>
+    (predicted ??= exp.torchvision ? Promise.resolve(undefined) : predictedStepFlops(exp, run.record.freeze, exp.train.batch, !noCache));
   const cpus = runCpus();
   const threads = chooseWasmThreads(autoThreadsRequested() ? await stepCost() : undefined, cpus);
-  const engine = await activateEngine(requestedEngine(engineFlag), { wasmThreads: threads.threads, stepFlops: stepCost, python: exp.python });
+  const engine = await activateEngine(requestedEngine(engineFlag), {
+    wasmThreads: threads.threads,
+    stepFlops: stepCost,
+    python: exp.python,
+  });
   run.update({ engine: engine.name, device: engine.device });
   log('info', `engine ${engine.name} on ${engine.device}`);
   if (engine.torch) log('info', `  torch worker: ${engine.torch.python}, device ${engine.torch.device}`);
   if (engine.name === 'wasm') log('info', `  wasm threads: ${threads.threads} (${threads.reason}; ${cpus.from})`);
-  for (const p of engine.probes) if (p.name !== engine.name) log('info', `  ${p.available ? 'also available' : 'not used'}: ${p.name}: ${p.reason}`);
+  for (const p of engine.probes)
+    if (p.name !== engine.name) log('info', `  ${p.available ? 'also available' : 'not used'}: ${p.name}: ${p.reason}`);
   if (engine.addedKernels.length) log('info', `  training kernels added to ${engine.backend}: ${engine.addedKernels.join(', ')}`);
   return engine;
 }
@@ -78,9 +90,19 @@ export interface ResumePoint {
 export function resumePoint(run: RunFolder, resume: boolean, epochs: number, log: Log): ResumePoint {
   if (!resume) return { startEpoch: 1, best: -Infinity };
   const resumeFile = run.weightsFile('last');
-  if (!resumeFile) throw new RunFolderError(`nothing to resume: ${run.weightsDir('last')} does not exist (the run stopped before its first checkpoint); start a new run`);
-  const done = (path.basename(resumeFile) === TORCHVISION_CHECKPOINT ? readCheckpoint(resumeFile).userDefinedMetadata.transferLab : readMetadata(resumeFile))?.epoch ?? 0;
-  if (done >= epochs) throw new RunFolderError(`run ${run.name} already completed ${done} of ${epochs} epochs; pass --epochs N (N > ${done}) to train longer`);
+  if (!resumeFile)
+    throw new RunFolderError(
+      `nothing to resume: ${run.weightsDir('last')} does not exist (the run stopped before its first checkpoint); start a new run`,
+    );
+  const done =
+    (path.basename(resumeFile) === TORCHVISION_CHECKPOINT
+      ? readCheckpoint(resumeFile).userDefinedMetadata.transferLab
+      : readMetadata(resumeFile)
+    )?.epoch ?? 0;
+  if (done >= epochs)
+    throw new RunFolderError(
+      `run ${run.name} already completed ${done} of ${epochs} epochs; pass --epochs N (N > ${done}) to train longer`,
+    );
   let best = -Infinity;
   for (const m of run.truncateMetricsTo(done)) if (m['val/accuracy'] > best) best = m['val/accuracy'];
   run.update({ epochsDone: done, ...(Number.isFinite(best) ? { bestAccuracy: best } : {}) });
@@ -88,10 +110,22 @@ export function resumePoint(run: RunFolder, resume: boolean, epochs: number, log
   return { resumeFile, startEpoch: done + 1, best };
 }
 
-export async function prepareAndLog(exp: Experiment, dataset: Dataset, freeze: FreezeSpec, resumeFile: string | undefined, log: Log): Promise<PreparedModel> {
+export async function prepareAndLog(
+  exp: Experiment,
+  dataset: Dataset,
+  freeze: FreezeSpec,
+  resumeFile: string | undefined,
+  log: Log,
+): Promise<PreparedModel> {
   const prepared = await prepareModel({
-    modelFile: exp.model, weights: exp.weights, resumeFrom: resumeFile, imageShape: dataset.imageShape,
-    classes: dataset.classes.length, classNames: dataset.classes, seed: exp.train.seed, freeze,
+    modelFile: exp.model,
+    weights: exp.weights,
+    resumeFrom: resumeFile,
+    imageShape: dataset.imageShape,
+    classes: dataset.classes.length,
+    classNames: dataset.classes,
+    seed: exp.train.seed,
+    freeze,
   });
   for (const n of prepared.notes) log('info', n);
   if (prepared.pretrained && !resumeFile) {
@@ -101,25 +135,49 @@ export async function prepareAndLog(exp: Experiment, dataset: Dataset, freeze: F
   }
   const fr = prepared.freeze;
   for (const w of fr.warnings) log('warn', w);
-  log('info', `freeze ${JSON.stringify(freeze)}: ${fr.frozenModules.length ? `frozen modules ${fr.frozenModules.join(', ')}` : 'nothing frozen'}`
-    + (fr.partialModules.length ? `; partly frozen ${fr.partialModules.join(', ')}` : ''));
+  log(
+    'info',
+    `freeze ${JSON.stringify(freeze)}: ${fr.frozenModules.length ? `frozen modules ${fr.frozenModules.join(', ')}` : 'nothing frozen'}` +
+      (fr.partialModules.length ? `; partly frozen ${fr.partialModules.join(', ')}` : ''),
+  );
   log('info', `parameters: ${fr.trainableParams.toLocaleString('en-US')} trainable of ${fr.totalParams.toLocaleString('en-US')}`);
-  if (fr.trainableParams === 0) throw new TrainingError(`freeze ${JSON.stringify(freeze)} freezes every parameter: nothing to train; freeze fewer modules`);
+  if (fr.trainableParams === 0)
+    throw new TrainingError(`freeze ${JSON.stringify(freeze)} freezes every parameter: nothing to train; freeze fewer modules`);
   return prepared;
 }
 
 /** The engine's step engine, with the frozen prefix cached when the plan says so. */
-export async function makeSteps(engine: ActiveEngine, prepared: PreparedModel, dataset: Dataset, exp: Experiment, plan: CachePlan, peak: TensorPeak, log: Log): Promise<StepEngine> {
+export async function makeSteps(
+  engine: ActiveEngine,
+  prepared: PreparedModel,
+  dataset: Dataset,
+  exp: Experiment,
+  plan: CachePlan,
+  peak: TensorPeak,
+  log: Log,
+): Promise<StepEngine> {
   const s = exp.train;
   const trainSet = imageFeatureSet(dataset.train, dataset.imageShape);
   const valSet = imageFeatureSet(dataset.val, dataset.imageShape);
   let steps: StepEngine;
   if (engine.torch) {
-    const t = await TorchSteps.start({ python: engine.torch.python, device: engine.torch.device, prepared, train: trainSet, val: valSet, optimizer: s.optimizer, lr: s.lr, seed: s.seed, log });
+    const t = await TorchSteps.start({
+      python: engine.torch.python,
+      device: engine.torch.device,
+      prepared,
+      train: trainSet,
+      val: valSet,
+      optimizer: s.optimizer,
+      lr: s.lr,
+      seed: s.seed,
+      log,
+    });
     const fr = prepared.freeze;
     if (t.totalParams !== fr.totalParams || t.trainableParams !== fr.trainableParams) {
       t.steps.dispose();
-      throw new TrainingError(`the torch engine counts ${t.trainableParams} trainable of ${t.totalParams} parameters, the model ${fr.trainableParams} of ${fr.totalParams}: the engines disagree; use --engine wasm`);
+      throw new TrainingError(
+        `the torch engine counts ${t.trainableParams} trainable of ${t.totalParams} parameters, the model ${fr.trainableParams} of ${fr.totalParams}: the engines disagree; use --engine wasm`,
+      );
     }
     steps = t.steps;
   } else {
@@ -128,7 +186,10 @@ export async function makeSteps(engine: ActiveEngine, prepared: PreparedModel, d
   if (plan.used) {
     const t0 = Date.now();
     await steps.cachePrefix(plan, evalBatchOf(exp));
-    log('info', `cached the frozen prefix's outputs for ${dataset.train.count + dataset.val.count} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log(
+      'info',
+      `cached the frozen prefix's outputs for ${dataset.train.count + dataset.val.count} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
   return steps;
 }

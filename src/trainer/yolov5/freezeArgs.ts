@@ -45,7 +45,7 @@ export function yolov5FreezeArgs(spec: FreezeSpec): string[] {
   if (layers.length > 0) {
     throw new Yolov5FreezeError(
       `freeze names single layers (${layers.join(', ')}), which YOLOv5's --freeze cannot express: it freezes whole modules only (model.N.). ` +
-        'Freeze or unfreeze whole modules in the Modules view (or write module indices in `freeze:`), or train with Transfer Lab\'s own trainer, which freezes single layers.',
+        "Freeze or unfreeze whole modules in the Modules view (or write module indices in `freeze:`), or train with Transfer Lab's own trainer, which freezes single layers.",
     );
   }
   if (indices.length === 0) return ['0'];
@@ -59,7 +59,8 @@ export function yolov5FreezeArgs(spec: FreezeSpec): string[] {
 /** The parameter-name prefixes YOLOv5 freezes for these `--freeze` values (its own rule, as above). */
 export function yolov5FrozenPrefixes(args: readonly string[]): string[] {
   const values = args.map(Number);
-  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 0)) throw new Yolov5FreezeError(`--freeze takes whole numbers ≥ 0, got ${args.join(' ')}`);
+  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 0))
+    throw new Yolov5FreezeError(`--freeze takes whole numbers ≥ 0, got ${args.join(' ')}`);
   const modules = values.length > 1 ? values : Array.from({ length: values[0] }, (_, i) => i);
   return modules.map((x) => `model.${x}.`);
 }

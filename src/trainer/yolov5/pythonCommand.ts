@@ -22,7 +22,8 @@ export class PythonNotFoundError extends UserError {
   }
 }
 
-const HOW_TO_FIX = 'Install Python 3 with YOLOv5\'s requirements (pip install -r requirements.txt in the YOLOv5 folder), then select that interpreter with the Python extension or set `yolov5.python:` in the experiment.';
+const HOW_TO_FIX =
+  "Install Python 3 with YOLOv5's requirements (pip install -r requirements.txt in the YOLOv5 folder), then select that interpreter with the Python extension or set `yolov5.python:` in the experiment.";
 
 /** A path (resolved already) or a command name, checked. */
 async function check(value: string, source: PythonCommand['source'], envPath: string, where: string): Promise<PythonCommand> {
@@ -35,14 +36,24 @@ async function check(value: string, source: PythonCommand['source'], envPath: st
   throw new PythonNotFoundError(`Python not found: ${where} is '${value}', which is not on PATH. ${HOW_TO_FIX}`);
 }
 
-const SOURCE: Partial<Record<PythonSourceKind, PythonCommand['source']>> = { experiment: 'yolov5.python', editor: 'Python extension', path: 'PATH' };
+const SOURCE: Partial<Record<PythonSourceKind, PythonCommand['source']>> = {
+  experiment: 'yolov5.python',
+  editor: 'Python extension',
+  path: 'PATH',
+};
 
 /** The interpreter for a run (the first of the shared order, without transferLab.python); throws PythonNotFoundError naming the setting to fix. */
-export async function resolvePython(configured: string | undefined, experimentFile: string, env: NodeJS.ProcessEnv = process.env): Promise<PythonCommand> {
+export async function resolvePython(
+  configured: string | undefined,
+  experimentFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PythonCommand> {
   const [c] = await pythonCandidates({ experiment: configured, env });
   if (!c) {
     const name = process.platform === 'win32' ? 'python' : 'python3';
-    throw new PythonNotFoundError(`Python not found: no ${name} on PATH, no interpreter selected in the Python extension, and no yolov5.python in ${experimentFile}. ${HOW_TO_FIX}`);
+    throw new PythonNotFoundError(
+      `Python not found: no ${name} on PATH, no interpreter selected in the Python extension, and no yolov5.python in ${experimentFile}. ${HOW_TO_FIX}`,
+    );
   }
   const where = c.kind === 'experiment' ? `yolov5.python in ${experimentFile}` : 'the interpreter selected in the Python extension';
   return check(c.python, SOURCE[c.kind]!, env.PATH ?? env.Path ?? '', where);

@@ -6,10 +6,19 @@ import { open } from 'node:fs/promises';
 /** Columns of YOLOv5 v6/v7 detection training, in the order it writes them. */
 export const YOLOV5_RESULTS_COLUMNS = [
   'epoch',
-  'train/box_loss', 'train/obj_loss', 'train/cls_loss',
-  'metrics/precision', 'metrics/recall', 'metrics/mAP_0.5', 'metrics/mAP_0.5:0.95',
-  'val/box_loss', 'val/obj_loss', 'val/cls_loss',
-  'x/lr0', 'x/lr1', 'x/lr2',
+  'train/box_loss',
+  'train/obj_loss',
+  'train/cls_loss',
+  'metrics/precision',
+  'metrics/recall',
+  'metrics/mAP_0.5',
+  'metrics/mAP_0.5:0.95',
+  'val/box_loss',
+  'val/obj_loss',
+  'val/cls_loss',
+  'x/lr0',
+  'x/lr1',
+  'x/lr2',
 ] as const;
 
 /** One row, by trimmed column name; nan and inf are null (JSON has neither). */
@@ -38,12 +47,15 @@ function parseCell(cell: string): number | null | undefined {
 export function parseResultsRow(header: readonly string[], line: string, lineNo: number): { row?: ResultsRow; problem?: ResultsProblem } {
   const cells = line.split(',');
   if (cells.length !== header.length) {
-    return { problem: { line: lineNo, message: `has ${cells.length} values for the header's ${header.length} columns; the row is skipped` } };
+    return {
+      problem: { line: lineNo, message: `has ${cells.length} values for the header's ${header.length} columns; the row is skipped` },
+    };
   }
   const row: ResultsRow = {};
   for (let i = 0; i < cells.length; i++) {
     const v = parseCell(cells[i]);
-    if (v === undefined) return { problem: { line: lineNo, message: `column ${header[i]} holds '${cells[i].trim()}', not a number; the row is skipped` } };
+    if (v === undefined)
+      return { problem: { line: lineNo, message: `column ${header[i]} holds '${cells[i].trim()}', not a number; the row is skipped` } };
     row[header[i]] = v;
   }
   if (row.epoch === null || !Number.isInteger(row.epoch) || row.epoch < 0) {

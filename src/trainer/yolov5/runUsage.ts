@@ -23,7 +23,10 @@ export async function readRssBytes(pid: number): Promise<number | undefined> {
 export async function readProcessGroup(pid: number): Promise<number | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).trim().split(/\s+/);
+    const rest = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .trim()
+      .split(/\s+/);
     return rest.length > 2 ? Number(rest[2]) : undefined;
   } catch {
     return undefined;
@@ -65,7 +68,10 @@ export function parseGpuUuids(stdout: string): Map<string, number> {
 
 /** Physical GPU index of YOLOv5's `CUDA:i`: the i-th entry of CUDA_VISIBLE_DEVICES when it lists indices. */
 export function physicalGpuIndex(cudaIndex: number, visible: string | undefined): number {
-  const list = (visible ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const list = (visible ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (list.length > cudaIndex && /^\d+$/.test(list[cudaIndex])) return Number(list[cudaIndex]);
   return cudaIndex;
 }
@@ -103,7 +109,11 @@ export class RunUsage {
   /** Name of the GPU the samples came from, for run.json's device when YOLOv5 did not say. */
   gpuName?: string;
 
-  constructor(private readonly pid: number, private readonly intervalMs = 2000, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(
+    private readonly pid: number,
+    private readonly intervalMs = 2000,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
 
   start(): void {
     void this.sample();
@@ -194,6 +204,9 @@ export class RunUsage {
     const mine = gpus.filter((g) => indices.includes(g.index));
     if (mine.length === 0) return {};
     this.gpuName ??= mine[0].name;
-    return { util: mine.reduce((s, g) => s + g.utilization, 0) / mine.length, gpuMem: used ?? mine.reduce((s, g) => s + g.memoryUsedBytes, 0) };
+    return {
+      util: mine.reduce((s, g) => s + g.utilization, 0) / mine.length,
+      gpuMem: used ?? mine.reduce((s, g) => s + g.memoryUsedBytes, 0),
+    };
   }
 }

@@ -62,7 +62,9 @@ export interface TrainProgress {
 
 const NUM = '([-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?|nan|inf)';
 // '%11s'*2 + '%11.4g'*5 (v7; '%10s' in v6) then tqdm's '{desc}: {percentage:3.0f}%|{bar:10}| {n}/{total} …'
-const PROGRESS = new RegExp(`^\\s*(\\d+)/(\\d+)\\s+(\\S+)\\s+${NUM}\\s+${NUM}\\s+${NUM}\\s+${NUM}\\s+${NUM}:\\s*\\d+%\\|[^|]*\\|\\s*(\\d+)/(\\d+)`);
+const PROGRESS = new RegExp(
+  `^\\s*(\\d+)/(\\d+)\\s+(\\S+)\\s+${NUM}\\s+${NUM}\\s+${NUM}\\s+${NUM}\\s+${NUM}:\\s*\\d+%\\|[^|]*\\|\\s*(\\d+)/(\\d+)`,
+);
 
 /** A training progress-bar redraw of train.py, or undefined for any other line. */
 export function parseTrainProgress(line: string): TrainProgress | undefined {

@@ -62,7 +62,10 @@ export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
     run?.log(level, msg);
     rep.event({ type: 'log', run: runName, level, message: msg });
   };
-  const stop = new StopRequests((why) => log('warn', `${why}: stopping YOLOv5 (as Ctrl+C does); it keeps weights/last.pt of its last finished epoch`), { stopWithParent: o.stopWithParent });
+  const stop = new StopRequests(
+    (why) => log('warn', `${why}: stopping YOLOv5 (as Ctrl+C does); it keeps weights/last.pt of its last finished epoch`),
+    { stopWithParent: o.stopWithParent },
+  );
   try {
     const exp = await loadExperiment(o.experimentFile);
     if (!usesYolov5(exp)) throw new Yolov5SettingsError(`${exp.file} does not say \`trainer: yolov5\`; Transfer Lab's own trainer runs it`);
@@ -71,10 +74,19 @@ export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
     const runsDir = path.resolve(o.runsDir ?? path.join(path.dirname(exp.file), 'runs'));
     const pidStartTime = processStartTime();
     const base: Partial<RunRecord> = {
-      status: 'running', pid: process.pid, startedAt: new Date().toISOString(), endedAt: undefined, error: undefined,
-      executor: { kind: 'local' }, trainer: 'yolov5', engine: 'yolov5', ...(pidStartTime ? { pidStartTime } : {}),
+      status: 'running',
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      endedAt: undefined,
+      error: undefined,
+      executor: { kind: 'local' },
+      trainer: 'yolov5',
+      engine: 'yolov5',
+      ...(pidStartTime ? { pidStartTime } : {}),
       // What the summary compares runs on; the adapter samples GPU memory only through nvidia-smi.
-      data: describeYolov5Data(settings.data), model: exp.model, deviceSource: 'nvidia-smi',
+      data: describeYolov5Data(settings.data),
+      model: exp.model,
+      deviceSource: 'nvidia-smi',
     };
     let freeze: FreezeSpec;
     if (o.resume) {
@@ -83,13 +95,19 @@ export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
       runName = name;
       const prev = candidate.record;
       refuseIfStillRunning(name, prev);
-      if (prev.status === 'finished') throw new RunFolderError(`run ${name} already finished its ${prev.epochs ?? ''} epochs; YOLOv5 has nothing to resume (start a new run)`);
+      if (prev.status === 'finished')
+        throw new RunFolderError(
+          `run ${name} already finished its ${prev.epochs ?? ''} epochs; YOLOv5 has nothing to resume (start a new run)`,
+        );
       if (!existsSync(candidate.lastPt)) {
-        throw new RunFolderError(`nothing to resume: ${candidate.lastPt} does not exist (YOLOv5 writes it at the end of each epoch; this run ended before its first); start a new run`);
+        throw new RunFolderError(
+          `nothing to resume: ${candidate.lastPt} does not exist (YOLOv5 writes it at the end of each epoch; this run ended before its first); start a new run`,
+        );
       }
       run = candidate;
       freeze = prev.freeze;
-      if (o.freeze !== undefined && JSON.stringify(o.freeze) !== JSON.stringify(prev.freeze)) log('warn', `--freeze ${JSON.stringify(o.freeze)} ignored: a resumed run keeps freeze ${JSON.stringify(prev.freeze)}`);
+      if (o.freeze !== undefined && JSON.stringify(o.freeze) !== JSON.stringify(prev.freeze))
+        log('warn', `--freeze ${JSON.stringify(o.freeze)} ignored: a resumed run keeps freeze ${JSON.stringify(prev.freeze)}`);
       if (o.epochs !== undefined) log('warn', `--epochs ${o.epochs} ignored: YOLOv5 resumes with the settings in ${candidate.optYaml}`);
       run.update(base);
       log('info', `resuming run ${name} from ${candidate.lastPt} (pid ${process.pid})`);
@@ -98,14 +116,25 @@ export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
       runName = name;
       freeze = o.freeze ?? exp.freeze;
       const epochs = o.epochs ?? settings.epochs;
-      run = Yolov5RunFolder.create(runsDir, name, {
-        ...base, status: 'running', experiment: exp.file, freeze, epochsDone: 0,
-        ...(epochs !== undefined ? { epochs } : {}), ...(o.sweep ? { sweep: o.sweep } : {}),
-      }, exp.file);
+      run = Yolov5RunFolder.create(
+        runsDir,
+        name,
+        {
+          ...base,
+          status: 'running',
+          experiment: exp.file,
+          freeze,
+          epochsDone: 0,
+          ...(epochs !== undefined ? { epochs } : {}),
+          ...(o.sweep ? { sweep: o.sweep } : {}),
+        },
+        exp.file,
+      );
       log('info', `run ${name} in ${run.dir} (pid ${process.pid})`);
     }
     for (const w of warningLines(exp)) log('warn', w);
-    if (o.engine && o.engine !== 'auto') log('warn', `--engine ${o.engine} is ignored: YOLOv5 picks its own device (add --device to yolov5.extra)`);
+    if (o.engine && o.engine !== 'auto')
+      log('warn', `--engine ${o.engine} is ignored: YOLOv5 picks its own device (add --device to yolov5.extra)`);
     const outcome = await drive(exp, settings, run, freeze, o, log, stop);
     run.update({ status: outcome.status, endedAt: new Date().toISOString(), ...(outcome.error ? { error: outcome.error } : {}) });
     if (outcome.status === 'failed') {
@@ -113,9 +142,12 @@ export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
       rep.event({ type: 'end', run: run.name, status: 'failed', error: outcome.error });
       return 1;
     }
-    log('info', outcome.status === 'stopped'
-      ? `stopped after ${run.record.epochsDone ?? 0} epoch(s); YOLOv5's weights/last.pt holds the last finished one`
-      : `finished ${run.record.epochsDone ?? 0} epoch(s)`);
+    log(
+      'info',
+      outcome.status === 'stopped'
+        ? `stopped after ${run.record.epochsDone ?? 0} epoch(s); YOLOv5's weights/last.pt holds the last finished one`
+        : `finished ${run.record.epochsDone ?? 0} epoch(s)`,
+    );
     rep.event({ type: 'end', run: run.name, status: outcome.status });
     return 0;
   } catch (err) {
@@ -129,16 +161,29 @@ export async function trainWithYolov5(o: Yolov5TrainOptions): Promise<number> {
 async function checkYolov5Folder(folder: string, experimentFile: string): Promise<void> {
   const s = await stat(folder).catch(() => undefined);
   if (!s?.isDirectory()) {
-    throw new Yolov5SettingsError(`yolov5.folder in ${experimentFile} is ${folder}, which is not a folder: point it at a YOLOv5 checkout (git clone https://github.com/ultralytics/yolov5)`);
+    throw new Yolov5SettingsError(
+      `yolov5.folder in ${experimentFile} is ${folder}, which is not a folder: point it at a YOLOv5 checkout (git clone https://github.com/ultralytics/yolov5)`,
+    );
   }
-  if (!(await stat(path.join(folder, 'train.py')).then((f) => f.isFile(), () => false))) {
-    throw new Yolov5SettingsError(`no train.py in ${folder} (yolov5.folder in ${experimentFile}): point it at a YOLOv5 checkout, the folder holding train.py (git clone https://github.com/ultralytics/yolov5)`);
+  if (
+    !(await stat(path.join(folder, 'train.py')).then(
+      (f) => f.isFile(),
+      () => false,
+    ))
+  ) {
+    throw new Yolov5SettingsError(
+      `no train.py in ${folder} (yolov5.folder in ${experimentFile}): point it at a YOLOv5 checkout, the folder holding train.py (git clone https://github.com/ultralytics/yolov5)`,
+    );
   }
 }
 
 /** Trainable and total parameters as YOLOv5 will build the model (the input the Modules view counts
  *  with); a model too large to build is refused here, before train.py tries to allocate it. */
-async function parameterCounts(exp: Experiment, freeze: FreezeSpec, log: (l: 'info' | 'warn', m: string) => void): Promise<{ trainableParams: number; totalParams: number } | undefined> {
+async function parameterCounts(
+  exp: Experiment,
+  freeze: FreezeSpec,
+  log: (l: 'info' | 'warn', m: string) => void,
+): Promise<{ trainableParams: number; totalParams: number } | undefined> {
   const { summary, diagnostics } = await loadExperimentModel(exp);
   const tooLarge = diagnostics.filter((d) => d.code === 'size-limit');
   if (tooLarge.length) throw new Yolov5SettingsError(formatDiagnostics(tooLarge));
@@ -149,12 +194,19 @@ async function parameterCounts(exp: Experiment, freeze: FreezeSpec, log: (l: 'in
 }
 
 async function drive(
-  exp: Experiment, settings: Yolov5Settings, run: Yolov5RunFolder, freeze: FreezeSpec, o: Yolov5TrainOptions,
-  log: (level: 'info' | 'warn' | 'error', msg: string) => void, stop: StopRequests,
+  exp: Experiment,
+  settings: Yolov5Settings,
+  run: Yolov5RunFolder,
+  freeze: FreezeSpec,
+  o: Yolov5TrainOptions,
+  log: (level: 'info' | 'warn' | 'error', msg: string) => void,
+  stop: StopRequests,
 ): Promise<Outcome> {
   const env = o.env ?? process.env;
   if (!/\.ya?ml$/i.test(exp.model)) {
-    throw new Yolov5SettingsError(`trainer: yolov5 needs \`model:\` to be a YOLOv5 model YAML (e.g. ../yolov5/models/yolov5s.yaml), passed to train.py as --cfg; ${exp.file} names ${exp.model}`);
+    throw new Yolov5SettingsError(
+      `trainer: yolov5 needs \`model:\` to be a YOLOv5 model YAML (e.g. ../yolov5/models/yolov5s.yaml), passed to train.py as --cfg; ${exp.file} names ${exp.model}`,
+    );
   }
   // Checked before anything starts, each with what to do about it.
   const freezeArgs = o.resume ? undefined : yolov5FreezeArgs(freeze);

@@ -102,7 +102,11 @@ export class Yolov5Follower {
         void this.reading.then(() => {
           const how = spawnError ? `could not start: ${spawnError.message}` : signal ? `ended by ${signal}` : `exit code ${code}`;
           this.log('info', `train.py ${how}`);
-          if (spawnError) resolve({ status: 'failed', error: `could not start Python (${spawnError.message}): set yolov5.python in the experiment or select an interpreter with the Python extension` });
+          if (spawnError)
+            resolve({
+              status: 'failed',
+              error: `could not start Python (${spawnError.message}): set yolov5.python in the experiment or select an interpreter with the Python extension`,
+            });
           else if (stop.requested) resolve({ status: 'stopped' });
           else if (code === 0) resolve({ status: 'finished' });
           else resolve({ status: 'failed', error: failureMessage(how, this.output.all) });
@@ -122,7 +126,14 @@ export class Yolov5Follower {
     const now = Date.now();
     if (now - this.lastBatchAt < 250 && p.done < p.of) return;
     this.lastBatchAt = now;
-    this.o.reporter.event({ type: 'batch', run: this.run.name, epoch: p.epoch + 1, batch: p.done, batches: p.of, loss: p.losses[0] + p.losses[1] + p.losses[2] });
+    this.o.reporter.event({
+      type: 'batch',
+      run: this.run.name,
+      epoch: p.epoch + 1,
+      batch: p.done,
+      batches: p.of,
+      loss: p.losses[0] + p.losses[1] + p.losses[2],
+    });
   }
 
   private onLine(line: string): void {
@@ -155,8 +166,13 @@ export class Yolov5Follower {
     this.started = true;
     const r = this.run.record;
     this.o.reporter.event({
-      type: 'start', run: r.name, engine: 'yolov5', device: this.device ?? this.usage?.gpuName ?? 'device not reported by YOLOv5',
-      epochs: this.epochs, trainableParams: r.trainableParams ?? 0, totalParams: r.totalParams ?? 0,
+      type: 'start',
+      run: r.name,
+      engine: 'yolov5',
+      device: this.device ?? this.usage?.gpuName ?? 'device not reported by YOLOv5',
+      epochs: this.epochs,
+      trainableParams: r.trainableParams ?? 0,
+      totalParams: r.totalParams ?? 0,
     });
   }
 
@@ -177,7 +193,7 @@ export class Yolov5Follower {
     const written = writtenAt ?? Date.now();
     // A sample still under way belongs to the epochs being recorded.
     await this.usage?.settled();
-    rows.forEach((row, i) => this.record(row, i < rows.length - 1 ? this.epochStart.get((row.epoch ?? 0) + 1) ?? written : written));
+    rows.forEach((row, i) => this.record(row, i < rows.length - 1 ? (this.epochStart.get((row.epoch ?? 0) + 1) ?? written) : written));
   }
 
   private record(row: ResultsRow, endedAt: number): void {
@@ -185,7 +201,10 @@ export class Yolov5Follower {
     // A resumed run's results.csv starts with the epochs recorded before: already in metrics.jsonl.
     if (n <= this.recordedBefore) return;
     if (n <= this.run.lastEpoch) {
-      this.log('warn', `results.csv has epoch ${row.epoch} again (YOLOv5 repeated it after a resume or a final validation); the first one recorded is kept`);
+      this.log(
+        'warn',
+        `results.csv has epoch ${row.epoch} again (YOLOv5 repeated it after a resume or a final validation); the first one recorded is kept`,
+      );
       return;
     }
     // Also when no progress bar was recognised (another YOLOv5 version's format).

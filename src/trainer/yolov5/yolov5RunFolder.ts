@@ -18,7 +18,11 @@ export const LAST_PT = path.join('weights', 'last.pt');
 export class Yolov5RunFolder extends RunRecordFolder {
   private metrics: DurableLines;
 
-  private constructor(dir: string, record: RunRecord, readonly epochs: EpochMetrics[]) {
+  private constructor(
+    dir: string,
+    record: RunRecord,
+    readonly epochs: EpochMetrics[],
+  ) {
     super(dir, record);
     this.metrics = new DurableLines(path.join(dir, METRICS_FILE));
   }
@@ -34,7 +38,10 @@ export class Yolov5RunFolder extends RunRecordFolder {
   /** An existing YOLOv5 run, for --resume; its recorded epochs are kept. */
   static open(runsDir: string, name: string): Yolov5RunFolder {
     const { dir, record } = RunRecordFolder.readFolder(runsDir, name);
-    if (record.trainer !== 'yolov5') throw new RunFolderError(`run ${name} was not trained by YOLOv5 (its run.json has no "trainer": "yolov5"); resume it with the trainer that started it`);
+    if (record.trainer !== 'yolov5')
+      throw new RunFolderError(
+        `run ${name} was not trained by YOLOv5 (its run.json has no "trainer": "yolov5"); resume it with the trainer that started it`,
+      );
     const file = path.join(dir, METRICS_FILE);
     const epochs = existsSync(file) ? parseMetricsText(readFileSync(file, 'utf8')).metrics : [];
     return new Yolov5RunFolder(dir, record, epochs);

@@ -75,7 +75,13 @@ export class SlurmExecutor implements RunExecutor, vscode.Disposable {
     const runs: RunState[] = [];
     for (const { name, req } of items) {
       const dir = path.join(runsDir, name);
-      const record: RunRecord = { name, status: 'queued', experiment: req.experiment, freeze: req.freeze, ...(req.sweep ? { sweep: req.sweep } : {}) };
+      const record: RunRecord = {
+        name,
+        status: 'queued',
+        experiment: req.experiment,
+        freeze: req.freeze,
+        ...(req.sweep ? { sweep: req.sweep } : {}),
+      };
       await writeRunRecord(dir, record);
       const run = this.host.add(dir, folder, record);
       this.follower.add({ dir, run, jobId: '', stopRequested: false });
@@ -86,18 +92,24 @@ export class SlurmExecutor implements RunExecutor, vscode.Disposable {
       // The pretraining trains on this machine: submit once it has finished.
       let cancelled = false;
       for (const r of runs) this.follower.get(r.dir)!.cancelWait = () => (cancelled = true);
-      for (const r of runs) this.host.logs.note(r.dir, r.record.name, `waiting for pretraining run ${after.record.name} to finish before submitting to Slurm`);
+      for (const r of runs)
+        this.host.logs.note(r.dir, r.record.name, `waiting for pretraining run ${after.record.name} to finish before submitting to Slurm`);
       void this.host.whenEnded(after).then(async (e) => {
         if (cancelled || this.disposed) return;
         if (e.status !== 'finished') {
-          for (const r of runs) await this.failUnsubmitted(r, `it starts from the weights of run ${after.record.name}, which ended ${e.status}; resume or re-run that one first`);
+          for (const r of runs)
+            await this.failUnsubmitted(
+              r,
+              `it starts from the weights of run ${after.record.name}, which ended ${e.status}; resume or re-run that one first`,
+            );
           return;
         }
         await this.doSubmit(runs, items, target).catch(() => undefined); // the rows say why
       });
       return runs;
     }
-    const dependency = after && this.host.isActive(after) && after.record.executor?.kind === 'slurm' ? after.record.executor.jobId : undefined;
+    const dependency =
+      after && this.host.isActive(after) && after.record.executor?.kind === 'slurm' ? after.record.executor.jobId : undefined;
     await this.doSubmit(runs, items, target, dependency);
     return runs;
   }
@@ -106,7 +118,14 @@ export class SlurmExecutor implements RunExecutor, vscode.Disposable {
     const first = runs[0];
     let jobIds: string[];
     try {
-      jobIds = await submitJobs(this.client, this.host.logs, { runs, items, target, dependency, trainerScript: this.setup.trainerScript, engine: this.setup.engine(first.folder) });
+      jobIds = await submitJobs(this.client, this.host.logs, {
+        runs,
+        items,
+        target,
+        dependency,
+        trainerScript: this.setup.trainerScript,
+        engine: this.setup.engine(first.folder),
+      });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       for (const r of runs) await this.failUnsubmitted(r, message);
@@ -131,7 +150,12 @@ export class SlurmExecutor implements RunExecutor, vscode.Disposable {
 
   /** Resume: the same run folder, a new job with --resume (or a fresh start when it never trained). */
   async resubmit(run: RunState, target: SlurmTarget, resume: boolean): Promise<void> {
-    const req: LaunchRequest = { experiment: run.record.experiment, freeze: run.record.freeze, ...(run.record.sweep ? { sweep: run.record.sweep } : {}), resume };
+    const req: LaunchRequest = {
+      experiment: run.record.experiment,
+      freeze: run.record.freeze,
+      ...(run.record.sweep ? { sweep: run.record.sweep } : {}),
+      resume,
+    };
     this.follower.add({ dir: run.dir, run, jobId: '', stopRequested: false });
     run.record = { ...run.record, status: 'queued' };
     delete run.record.error;
@@ -157,7 +181,11 @@ export class SlurmExecutor implements RunExecutor, vscode.Disposable {
     if (ex?.kind !== 'slurm' || !ex.jobId || this.follower.has(run.dir) || this.disposed) return;
     const tail = new OutputTail(jobOutputFile(run.dir, ex.jobId), REATTACH_TAIL_BYTES);
     this.follower.add({ dir: run.dir, run, jobId: ex.jobId, stopRequested: false, tail });
-    this.host.logs.attach(run.dir, run.record.name, `following Slurm job ${ex.jobId} (${run.record.status}) from ${jobOutputFile(run.dir, ex.jobId)}`);
+    this.host.logs.attach(
+      run.dir,
+      run.record.name,
+      `following Slurm job ${ex.jobId} (${run.record.status}) from ${jobOutputFile(run.dir, ex.jobId)}`,
+    );
     this.host.changed(run);
     this.pollSoon();
   }

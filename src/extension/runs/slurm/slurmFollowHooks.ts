@@ -31,7 +31,8 @@ export function followerHooks(host: ExecutorHost): FollowerHooks<SlurmJob> {
     },
     state: (job, info, changed) => {
       const run = job.run;
-      if (info && changed) host.logs.note(run.dir, run.record.name, `job ${job.jobId}: ${describeJobState(info.state, info.reason, info.node)}`);
+      if (info && changed)
+        host.logs.note(run.dir, run.record.name, `job ${job.jobId}: ${describeJobState(info.state, info.reason, info.node)}`);
       if (info) applyState(host, run, job.jobId, info);
       else if (run.record.executor?.kind === 'slurm' && run.record.executor.reason === UNREACHABLE_REASON) {
         const executor = { ...run.record.executor };
@@ -44,7 +45,15 @@ export function followerHooks(host: ExecutorHost): FollowerHooks<SlurmJob> {
         host.logs.note(j.run.dir, j.run.record.name, `${message} Retrying with back-off; the job is not affected.`, 'error');
         // Shown on the row until the controller answers (not written to run.json).
         const ex = j.run.record.executor;
-        j.run.record = { ...j.run.record, executor: { kind: 'slurm', jobId: j.jobId, ...(ex?.kind === 'slurm' ? { state: ex.state, node: ex.node } : {}), reason: UNREACHABLE_REASON } };
+        j.run.record = {
+          ...j.run.record,
+          executor: {
+            kind: 'slurm',
+            jobId: j.jobId,
+            ...(ex?.kind === 'slurm' ? { state: ex.state, node: ex.node } : {}),
+            reason: UNREACHABLE_REASON,
+          },
+        };
         host.changed(j.run);
       }
     },
@@ -58,7 +67,8 @@ export function followerHooks(host: ExecutorHost): FollowerHooks<SlurmJob> {
       run.batch = undefined;
       if (end.record) run.record = end.record;
       await host.logs.detach(run.dir);
-      if (outcome.message) host.logs.note(run.dir, run.record.name, `${outcome.status}: ${outcome.message}`, outcome.status === 'failed' ? 'error' : 'info');
+      if (outcome.message)
+        host.logs.note(run.dir, run.record.name, `${outcome.status}: ${outcome.message}`, outcome.status === 'failed' ? 'error' : 'info');
       else host.logs.note(run.dir, run.record.name, `job ${job.jobId} ${info ? info.state.toLowerCase() : 'ended'}; run ${outcome.status}`);
       // A restricted workspace stays read-only: the outcome shows, but nothing is written.
       if (host.trusted() && end.record) {
@@ -82,7 +92,13 @@ export function followerHooks(host: ExecutorHost): FollowerHooks<SlurmJob> {
 /** The scheduler's live view goes onto the row (run.json keeps the trainer's own record). */
 function applyState(host: ExecutorHost, run: RunState, jobId: string, info: JobInfo): void {
   const prev = run.record.executor;
-  const next = { kind: 'slurm' as const, jobId, state: info.state, ...(info.reason !== 'None' ? { reason: info.reason } : {}), ...(info.node ? { node: info.node } : {}) };
+  const next = {
+    kind: 'slurm' as const,
+    jobId,
+    state: info.state,
+    ...(info.reason !== 'None' ? { reason: info.reason } : {}),
+    ...(info.node ? { node: info.node } : {}),
+  };
   if (JSON.stringify(prev) === JSON.stringify(next)) return;
   run.record = { ...run.record, executor: next };
   host.changed(run);

@@ -23,7 +23,9 @@ export function readSlurmSettings(scope?: vscode.Uri): SlurmOptions {
   const c = vscode.workspace.getConfiguration('transferLab.slurm', scope);
   const str = (key: string) => (c.get<string>(key, '') ?? '').trim();
   const bad = (key: string, value: unknown, what: string) =>
-    new SlurmSettingError(`transferLab.slurm.${key} is ${JSON.stringify(value)}: ${what}. Fix it in Settings (or override it in the experiment's slurm: section).`);
+    new SlurmSettingError(
+      `transferLab.slurm.${key} is ${JSON.stringify(value)}: ${what}. Fix it in Settings (or override it in the experiment's slurm: section).`,
+    );
   const o: SlurmOptions = {};
   for (const [key, field, what] of [
     ['partition', 'partition', 'a partition name (sinfo lists them)'],
@@ -36,7 +38,10 @@ export function readSlurmSettings(scope?: vscode.Uri): SlurmOptions {
     if (!isSlurmName(v)) throw bad(key, v, `expected ${what}`);
     o[field] = v;
   }
-  for (const [key, field] of [['gpusPerRun', 'gpus'], ['cpusPerRun', 'cpus']] as const) {
+  for (const [key, field] of [
+    ['gpusPerRun', 'gpus'],
+    ['cpusPerRun', 'cpus'],
+  ] as const) {
     const v = c.get<number>(key, 0);
     if (v === 0 || v === undefined || v === null) continue;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw bad(key, v, 'expected a whole number ≥ 0');
@@ -49,14 +54,17 @@ export function readSlurmSettings(scope?: vscode.Uri): SlurmOptions {
   }
   const time = str('timeLimit');
   if (time) {
-    if (!isSlurmTime(time)) throw bad('timeLimit', time, 'expected a Slurm time limit like 2:00:00 (h:m:s), 1-00:00:00 (days) or 90 (minutes)');
+    if (!isSlurmTime(time))
+      throw bad('timeLimit', time, 'expected a Slurm time limit like 2:00:00 (h:m:s), 1-00:00:00 (days) or 90 (minutes)');
     o.time = time;
   }
   const extra = c.get<unknown>('extraArgs', []);
   if (extra !== undefined && extra !== null) {
-    if (!Array.isArray(extra) || !extra.every((a) => typeof a === 'string')) throw bad('extraArgs', extra, 'expected a list of sbatch options');
+    if (!Array.isArray(extra) || !extra.every((a) => typeof a === 'string'))
+      throw bad('extraArgs', extra, 'expected a list of sbatch options');
     const wrong = (extra as string[]).find((a) => a.trim() && !a.trim().startsWith('-'));
-    if (wrong !== undefined) throw bad('extraArgs', extra, `"${wrong}" is not an sbatch option (each entry is one option, like --constraint=a100)`);
+    if (wrong !== undefined)
+      throw bad('extraArgs', extra, `"${wrong}" is not an sbatch option (each entry is one option, like --constraint=a100)`);
     const args = (extra as string[]).map((a) => a.trim()).filter((a) => a);
     if (args.length) o.extraArgs = args;
   }

@@ -41,10 +41,25 @@ export async function submitJobs(client: SlurmClient, logs: RunLogs, s: JobsToSu
     allowUnknownKeys: true,
   };
   const jobName = s.runs.length > 1 ? (req.sweep ?? first.record.name) : first.record.name;
-  for (const r of s.runs) logs.attach(r.dir, r.record.name, `submitting to Slurm (${describeSlurmOptions(o)}; from ${s.target.source})${s.dependency ? `, after job ${s.dependency}` : ''}`);
+  for (const r of s.runs)
+    logs.attach(
+      r.dir,
+      r.record.name,
+      `submitting to Slurm (${describeSlurmOptions(o)}; from ${s.target.source})${s.dependency ? `, after job ${s.dependency}` : ''}`,
+    );
   const submitted = await submitRuns(client, {
-    call, options: o, jobName, experiment: req.experiment, freezes: s.items.map((i) => i.req.freeze), ...(s.dependency ? { after: s.dependency } : {}),
-    runs: s.items.map((i) => ({ name: i.name, freeze: freezeArg(i.req.freeze), ...(i.req.sweep ? { sweep: i.req.sweep } : {}), ...(i.req.resume ? { resume: true } : {}) })),
+    call,
+    options: o,
+    jobName,
+    experiment: req.experiment,
+    freezes: s.items.map((i) => i.req.freeze),
+    ...(s.dependency ? { after: s.dependency } : {}),
+    runs: s.items.map((i) => ({
+      name: i.name,
+      freeze: freezeArg(i.req.freeze),
+      ...(i.req.sweep ? { sweep: i.req.sweep } : {}),
+      ...(i.req.resume ? { resume: true } : {}),
+    })),
   });
   s.runs.forEach((r, i) => (r.record = submitted.records[i]));
   return submitted.jobIds;

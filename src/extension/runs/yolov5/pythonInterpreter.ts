@@ -36,7 +36,9 @@ export async function selectedPythonInterpreter(resource?: vscode.Uri, timeoutMs
   } catch (e) {
     // The launch goes on without it (yolov5.python or the adapter's own message covers that), but
     // why the Python extension gave no interpreter goes to the extension host log.
-    console.warn(`[transfer-lab] the Python extension did not say which interpreter is selected: ${e instanceof Error ? e.message : String(e)}`);
+    console.warn(
+      `[transfer-lab] the Python extension did not say which interpreter is selected: ${e instanceof Error ? e.message : String(e)}`,
+    );
     return undefined;
   }
 }

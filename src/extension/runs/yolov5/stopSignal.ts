@@ -13,5 +13,8 @@ export function firstStopSignal(record: Pick<RunRecord, 'trainer'>): NodeJS.Sign
 
 /** weights/last.pt of a YOLOv5 run (what `train.py --resume` continues from). */
 export async function hasYolov5Checkpoint(dir: string): Promise<boolean> {
-  return stat(path.join(dir, 'weights', 'last.pt')).then((s) => s.isFile(), () => false);
+  return stat(path.join(dir, 'weights', 'last.pt')).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
