@@ -23,7 +23,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { estimateCost, stepFlops } from '../src/shared/cost/estimateCost';
+import { estimateCost, stepFlops } from '../src/trainer/cost/estimateCost';
 import type { ModelSummary, ModuleInfo } from '../src/shared/model/types';
 import { activateEngine, wasmBinaryDir } from '../src/trainer/engines';
 import { DataParallelStep } from './parallel/dataParallel';

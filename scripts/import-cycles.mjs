@@ -1,4 +1,5 @@
-// Fails when relative imports form a cycle among the TypeScript files under src/ and webview/
+// Fails when relative imports form a cycle among the TypeScript files under src/ and webview/, or
+// when a file in src/shared/ is run by fewer than two processes (it belongs in that process's folder)
 // (issue #16: one process per folder; a cycle ties modules that should be able to change alone).
 // Every import counts, `import type` included: a type-only cycle still couples the two files.
 // Plain JavaScript so `npm run lint` runs it before anything is built.
@@ -70,12 +71,40 @@ export function newCycles(root, allowed = KNOWN_CYCLES) {
   return cycles(importGraph(root)).filter((group) => !allowed.some((ok) => group.every((f) => ok.includes(f))));
 }
 
+// The three processes' entry points (esbuild.mjs bundles one file each).
+export const ENTRY_POINTS = { host: 'src/extension/extension.ts', trainer: 'src/trainer/main.ts', webview: 'webview/main.ts' };
+
+/** src/shared/ is for code two processes run: each shared file with the one process (or none) that reaches it. */
+export function singleProcessShared(root) {
+  const graph = importGraph(root);
+  const reach = Object.entries(ENTRY_POINTS).map(([name, entry]) => {
+    const seen = new Set();
+    const todo = [entry];
+    while (todo.length) {
+      const f = todo.pop();
+      if (seen.has(f) || !graph.has(f)) continue;
+      seen.add(f);
+      todo.push(...graph.get(f));
+    }
+    return [name, seen];
+  });
+  return [...graph.keys()]
+    .filter((f) => f.startsWith('src/shared/'))
+    .map((file) => ({ file, processes: reach.filter(([, seen]) => seen.has(file)).map(([name]) => name) }))
+    .filter((r) => r.processes.length < 2)
+    .sort((a, b) => a.file.localeCompare(b.file));
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = path.resolve(process.argv[2] ?? '.');
   const bad = newCycles(root);
   for (const group of bad) console.error(`import cycle: ${group.join(' <-> ')}`);
   if (bad.length) {
     console.error(`${bad.length} import cycle(s) under ${root}/src and webview: make one side stop importing the other (move what both need into a third module).`);
-    process.exit(1);
   }
+  const single = singleProcessShared(root);
+  for (const r of single) {
+    console.error(`${r.file} is in src/shared/ but ${r.processes.length ? `only the ${r.processes[0]} runs it` : 'no process runs it'}: move it into that process's folder${r.processes.length ? '' : ' (or delete it)'}.`);
+  }
+  if (bad.length || single.length) process.exit(1);
 }

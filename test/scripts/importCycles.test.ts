@@ -1,5 +1,6 @@
 // scripts/import-cycles.mjs, which `npm run lint` runs: it fails on a cycle of relative imports
-// under src/ and webview/ (type imports included), and the repository has none.
+// under src/ and webview/ (type imports included), and on a src/shared/ file fewer than two
+// processes run; the repository has neither.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -45,6 +46,24 @@ test('imports that only go one way pass, and a commented-out import does not cou
   });
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   assert.deepEqual(check(dir), { status: 0, stderr: '' });
+});
+
+test('a src/shared/ file only one process runs fails the check, naming the process; one two run passes', (t) => {
+  const dir = tree({
+    'src/extension/extension.ts': "import { both } from '../shared/both';\nexport const e = both;\n",
+    'src/trainer/main.ts':
+      "import { both } from '../shared/both';\nimport { mine } from '../shared/trainerOnly';\nexport const m = both + mine;\n",
+    'webview/main.ts': 'export const w = 1;\n',
+    'src/shared/both.ts': 'export const both = 1;\n',
+    'src/shared/trainerOnly.ts': 'export const mine = 2;\n',
+    'src/shared/nobody.ts': 'export const n = 3;\n',
+  });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const r = check(dir);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /src\/shared\/trainerOnly\.ts is in src\/shared\/ but only the trainer runs it/);
+  assert.match(r.stderr, /src\/shared\/nobody\.ts is in src\/shared\/ but no process runs it/);
+  assert.doesNotMatch(r.stderr, /both\.ts/);
 });
 
 test('the repository has no import cycles', () => {

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ModulesReport } from '../../src/shared/cli/modulesTable';
+import type { ModulesReport } from '../../src/trainer/cli/modulesTable';
 import type { FileDiagnostic } from '../../src/shared/experiment/types';
 import { parseYoloModel } from '../../src/shared/model/yolo';
 import { MAX_PARAMS, MAX_REPEATS } from '../../src/shared/model/sizeLimits';

@@ -9,7 +9,7 @@ import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT, runCli } from '../support/trainerCli';
-import type { ModulesReport } from '../../src/shared/cli/modulesTable';
+import type { ModulesReport } from '../../src/trainer/cli/modulesTable';
 
 const PYTHON = '/usr/bin/python3';
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { encoding: 'utf8' }).status === 0;

@@ -1,5 +1,5 @@
 // The `transfer-lab` commands. Each is a name, a usage line and a function from argv to an exit code.
-import { formatModulesTable, modulesReport, parseFreezeArg } from '../../shared/cli/modulesTable';
+import { formatModulesTable, modulesReport, parseFreezeArg } from './modulesTable';
 import { loadExperiment } from '../../shared/experiment/parse';
 import { ALLOW_UNKNOWN_KEYS, warningLines } from '../../shared/experiment/unknownKeys';
 import type { FreezeSpec } from '../../shared/experiment/types';

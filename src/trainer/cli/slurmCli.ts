@@ -9,7 +9,7 @@
 // The sweep is in slurmSweep.ts, the following in slurmFollow.ts.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseFreezeArg } from '../../shared/cli/modulesTable';
+import { parseFreezeArg } from './modulesTable';
 import { loadExperiment } from '../../shared/experiment/parse';
 import { ALLOW_UNKNOWN_KEYS, refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';

@@ -3,7 +3,7 @@
 // (slurmCli.ts), then the sweep's table on stdout.
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseFreezeArg } from '../../shared/cli/modulesTable';
+import { parseFreezeArg } from './modulesTable';
 import { formatDiagnostics, loadExperiment } from '../../shared/experiment/parse';
 import { ALLOW_UNKNOWN_KEYS, refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import { loadExperimentModel } from '../../shared/model/experimentModel';

@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { sweepName, sweepRunName } from '../../shared/runs/runNames';
 import { freezeArg } from '../../shared/runs/sweepPlan';
-import { parseFreezeArg } from '../../shared/cli/modulesTable';
+import { parseFreezeArg } from './modulesTable';
 import { formatDiagnostics, loadExperiment } from '../../shared/experiment/parse';
 import { ALLOW_UNKNOWN_KEYS, refuseUnknownKeys, warningLines } from '../../shared/experiment/unknownKeys';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';

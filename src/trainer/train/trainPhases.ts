@@ -2,7 +2,7 @@
 // point, the model (built, weights loaded, frozen) and the step engine that will train it.
 import * as path from 'node:path';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
-import { estimateCost, stepFlops } from '../../shared/cost/estimateCost';
+import { estimateCost, stepFlops } from '../cost/estimateCost';
 import { loadExperimentModel } from '../../shared/model/experimentModel';
 import type { Dataset } from '../data/dataset';
 import { loadDataset } from '../data/loadDataset';

@@ -6,7 +6,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { estimateCost } from '../../src/shared/cost/estimateCost';
+import { estimateCost } from '../../src/trainer/cost/estimateCost';
 import { cachePlan } from '../../src/shared/cost/prefixCache';
 import type { FreezeSpec } from '../../src/shared/experiment/types';
 import { loadModelSummary } from '../../src/shared/model/load';

@@ -3,8 +3,8 @@
 // activations, pools, copies), and the activations kept for backprop; given which of its parameters
 // train and whether a gradient arrives at its input. The rules are listed at the top of
 // estimateCost.ts, which sums these into a step; kept apart so the per-layer accounting reads alone.
-import { isParamFrozen } from '../freeze';
-import type { LayerInfo, ModelSummary, ModuleInfo } from '../model/types';
+import { isParamFrozen } from '../../shared/freeze';
+import type { LayerInfo, ModelSummary, ModuleInfo } from '../../shared/model/types';
 
 /** Element passes and kernel calls of a layer kind: [forward, backward]. */
 const PASSES = {

@@ -17,16 +17,16 @@
 // with pass and call counts per layer taken from the ops TensorFlow.js runs for it, and the
 // constants fitted to wasm step times of two small YOLO-style models (15 configurations: freeze
 // specs with and without the cache; one run, 2-core x86, rms error of the predicted times 18%).
-// test/shared/costMeasured.test.ts checks predicted against measured speed-ups.
+// test/trainer/costMeasured.test.ts checks predicted against measured speed-ups.
 //
 // The per-module accounting is moduleWork.ts; the cache's rules, shared with the trainer, are
 // prefixCache.ts. This file sums modules into a step, with and without the cache.
-import type { FreezeSpec } from '../experiment/types';
-import { freezePrefixes } from '../freeze';
-import type { ModelSummary } from '../model/types';
+import type { FreezeSpec } from '../../shared/experiment/types';
+import { freezePrefixes } from '../../shared/freeze';
+import type { ModelSummary } from '../../shared/model/types';
 import { elements, moduleWork } from './moduleWork';
-import { cachePlan, moduleInputIndices } from './prefixCache';
-import type { PrefixCacheRules } from './prefixCache';
+import { cachePlan, moduleInputIndices } from '../../shared/cost/prefixCache';
+import type { PrefixCacheRules } from '../../shared/cost/prefixCache';
 
 /** FLOP-equivalents of one element-wise pass over one element (a float read and written). */
 export const ELEMENT_COST = 60;

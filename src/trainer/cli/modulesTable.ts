@@ -2,16 +2,16 @@
 // parameter counts and frozen state, from the same parser and freeze rules as the Modules view.
 import { readFile } from 'node:fs/promises';
 import { load } from 'js-yaml';
-import type { Experiment, FileDiagnostic, FreezeSpec } from '../experiment/types';
-import { freezeLineOf, frozenState, validateFreeze } from '../freeze';
-import type { FreezeLocation } from '../freeze';
+import type { Experiment, FileDiagnostic, FreezeSpec } from '../../shared/experiment/types';
+import { freezeLineOf, frozenState, validateFreeze } from '../../shared/freeze';
+import type { FreezeLocation } from '../../shared/freeze';
 import { estimateCost } from '../cost/estimateCost';
 import type { CostReport } from '../cost/estimateCost';
 import { formatCostLines } from '../cost/formatCost';
-import { loadExperimentModel } from '../model/experimentModel';
-import { usesYolov5 } from '../yolov5/settings';
-import { YOLOV5_NO_PREFIX_CACHE } from '../yolov5/modelInput';
-import { unlessMissing } from '../system/missingFile';
+import { loadExperimentModel } from '../../shared/model/experimentModel';
+import { usesYolov5 } from '../../shared/yolov5/settings';
+import { YOLOV5_NO_PREFIX_CACHE } from '../../shared/yolov5/modelInput';
+import { unlessMissing } from '../../shared/system/missingFile';
 
 export interface ModulesReportRow {
   index: number;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { formatModulesTable, modulesReport, parseFreezeArg } from '../../src/shared/cli/modulesTable';
+import { formatModulesTable, modulesReport, parseFreezeArg } from '../../src/trainer/cli/modulesTable';
 import { loadExperiment } from '../../src/shared/experiment/parse';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/models');
