@@ -55,6 +55,19 @@ async function diskRecord(run: RunState): Promise<RunRecord> {
   return JSON.parse(await readFile(path.join(run.dir, 'run.json'), 'utf8')) as RunRecord;
 }
 
+/** run.json once it says `status`. For an outcome the manager records itself (a dead run settled):
+ *  the run shows it a moment before the manager's write of run.json lands. */
+function diskRecordSaying(run: RunState, status: RunRecord['status']): Promise<RunRecord> {
+  return waitFor(
+    async () => {
+      const disk = await diskRecord(run);
+      return disk.status === status ? disk : undefined;
+    },
+    `run.json of ${run.record.name} to say ${status}: the outcome is written to run.json`,
+    10_000,
+  );
+}
+
 const FILES = [
   'runs-model.yaml',
   'runs-tiny.experiment.yaml',
@@ -350,8 +363,7 @@ suite('Runs', () => {
       }, `${name} to be settled`);
       assert.equal(run.record.status, 'finished', `${name}: ${run.record.error}`);
       assert.equal(run.record.epochsDone, 2);
-      const disk = await diskRecord(run);
-      assert.equal(disk.status, 'finished', `${name}: the outcome is written to run.json`);
+      const disk = await diskRecordSaying(run, 'finished');
       assert.equal(disk.epochsDone, 2);
       assert.equal(disk.error, undefined);
       await manager.delete(run);
