@@ -15,6 +15,11 @@ export interface LaunchRequest {
   after?: string;
 }
 
+/** The run.json a launch writes before anything runs (local queue or Slurm submission): every view shows it queued. */
+export function queuedRecord(name: string, req: LaunchRequest): RunRecord {
+  return { name, status: 'queued', experiment: req.experiment, freeze: req.freeze, ...(req.sweep ? { sweep: req.sweep } : {}) };
+}
+
 export interface RunState {
   readonly dir: string;
   /** Workspace folder the trainer runs in (its cwd). */

@@ -15,10 +15,9 @@ import { Reconciler } from './reconciler';
 import type { RunLogs } from './runLogs';
 import { RunRegistry, type EpochsAppended, type Tracked } from './runRegistry';
 import { readRunsConfig } from './runSettings';
-import type { LaunchRequest, RunEnded, RunState } from './runState';
+import { queuedRecord, type LaunchRequest, type RunEnded, type RunState } from './runState';
 import { SlurmExecutor } from './slurm/slurmExecutor';
 import { executorFor } from './slurm/slurmSettings';
-import type { RunRecord } from '../../shared/runFolder/contract';
 import { writeRunRecord } from '../../shared/runFolder/writeRecord';
 
 export type { LaunchRequest, RunEnded, RunState } from './runState';
@@ -177,13 +176,7 @@ export class RunsManager implements vscode.Disposable {
     await this.assertNew(dir, name, runsDir);
     const target = await executorFor(req.experiment, vscode.Uri.file(folder));
     if (target.kind === 'slurm') return (await this.slurm.submit(folder, runsDir, [{ name, req }], target))[0];
-    const record: RunRecord = {
-      name,
-      status: 'queued',
-      experiment: req.experiment,
-      freeze: req.freeze,
-      ...(req.sweep ? { sweep: req.sweep } : {}),
-    };
+    const record = queuedRecord(name, req);
     await writeRunRecord(dir, record);
     // Queued before the row is announced, so a view that asks sees it active.
     this.local.enqueue(dir, req);

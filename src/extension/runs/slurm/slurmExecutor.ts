@@ -11,11 +11,10 @@ import { OutputTail } from '../../../shared/slurm/follow';
 import { SlurmFollower } from '../../../shared/slurm/follower';
 import { jobOutputFile } from '../../../shared/slurm/jobScript';
 import type { ExecutorHost, RunExecutor } from '../runExecutor';
-import type { LaunchRequest, RunState } from '../runState';
+import { queuedRecord, type LaunchRequest, type RunState } from '../runState';
 import { followerHooks, type SlurmJob } from './slurmFollowHooks';
 import type { ExecutorTarget } from './slurmSettings';
 import { submitJobs, type SubmitItem } from './slurmSubmit';
-import type { RunRecord } from '../../../shared/runFolder/contract';
 import { readRunRecord } from '../../../shared/runFolder/readRecord';
 import { writeRunRecord } from '../../../shared/runFolder/writeRecord';
 
@@ -75,13 +74,7 @@ export class SlurmExecutor implements RunExecutor, vscode.Disposable {
     const runs: RunState[] = [];
     for (const { name, req } of items) {
       const dir = path.join(runsDir, name);
-      const record: RunRecord = {
-        name,
-        status: 'queued',
-        experiment: req.experiment,
-        freeze: req.freeze,
-        ...(req.sweep ? { sweep: req.sweep } : {}),
-      };
+      const record = queuedRecord(name, req);
       await writeRunRecord(dir, record);
       const run = this.host.add(dir, folder, record);
       this.follower.add({ dir, run, jobId: '', stopRequested: false });
