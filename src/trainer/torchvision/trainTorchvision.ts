@@ -10,9 +10,9 @@ import { requestedEngine } from '../engines';
 import type { RunFolder } from '../run/runFolder';
 import type { StopRequests } from '../run/stopRequests';
 import { probeTorch } from '../torch/probeTorch';
-import { epochLoop, TrainingError } from '../train/epochLoop';
+import { TrainingError } from '../train/epochLoop';
 import { imageFeatureSet } from '../train/featureSet';
-import { evalBatchOf, loadData, Log, resumePoint, startEngine } from '../train/trainPhases';
+import { loadData, Log, reportStart, resumePoint, runEpochs, startEngine } from '../train/trainPhases';
 import type { Reporter } from '../cli/progress';
 import { STATE_DICT_FILE, stateDictSha256 } from './checkpoint';
 import { TorchvisionSteps } from './torchvisionSteps';
@@ -111,39 +111,8 @@ export async function trainTorchvision(
     const localWeights =
       exp.weights && !exp.weights.startsWith('torchvision:') && !resume.resumeFile ? { weightsSha256: stateDictSha256(exp.weights) } : {};
     run.update({ trainableParams: t.trainableParams, totalParams: t.totalParams, cache, ...localWeights });
-    o.reporter.event({
-      type: 'start',
-      run: run.name,
-      engine: engine.name,
-      device: engine.device,
-      epochs,
-      trainableParams: t.trainableParams,
-      totalParams: t.totalParams,
-    });
-    if (resume.resumeFile) await steps.restoreOptimizer(resume.resumeFile);
-    return await epochLoop({
-      run,
-      steps,
-      reporter: o.reporter,
-      stop,
-      log,
-      startEpoch: resume.startEpoch,
-      epochs,
-      best: resume.best,
-      trainCount: dataset.train.count,
-      batch: s.batch,
-      evalBatch: evalBatchOf(exp),
-      lr: s.lr,
-      seed: s.seed,
-      gpu: engine.gpu,
-      meta: (epoch, acc) => ({
-        classes: dataset.classes,
-        epoch,
-        output: 'logits',
-        experiment: exp.file,
-        ...(acc !== undefined ? { valAccuracy: acc } : {}),
-      }),
-    });
+    reportStart(o.reporter, run, engine, epochs, t);
+    return await runEpochs({ exp, run, steps, reporter: o.reporter, stop, log, engine, dataset, resume, epochs, output: 'logits' });
   } finally {
     steps.dispose();
   }

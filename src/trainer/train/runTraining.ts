@@ -15,8 +15,7 @@ import { describeData } from '../data/dataIdentity';
 import { processStartTime } from '../system/processStart';
 import { TensorPeak } from '../system/tensorPeak';
 import { checkTorchvisionEngine, trainTorchvision } from '../torchvision/trainTorchvision';
-import { epochLoop } from './epochLoop';
-import { evalBatchOf, loadData, Log, makeSteps, planCache, prepareAndLog, resumePoint, startEngine } from './trainPhases';
+import { loadData, Log, makeSteps, planCache, prepareAndLog, reportStart, resumePoint, runEpochs, startEngine } from './trainPhases';
 import type { RunRecord, RunStatus } from '../../shared/runFolder/contract';
 import { completedRecord } from '../../shared/runFolder/completedRun';
 
@@ -171,41 +170,10 @@ async function train(
     cache: { used: plan.used, reason: plan.reason },
     ...(prepared.pretrained && !resume.resumeFile ? { weightsSha256: prepared.pretrained.sha256 } : {}),
   });
-  o.reporter.event({
-    type: 'start',
-    run: run.name,
-    engine: engine.name,
-    device: engine.device,
-    epochs,
-    trainableParams: fr.trainableParams,
-    totalParams: fr.totalParams,
-  });
+  reportStart(o.reporter, run, engine, epochs, fr);
   const steps = await makeSteps(engine, prepared, dataset, exp, plan, peak, log);
   try {
-    if (resume.resumeFile) await steps.restoreOptimizer(resume.resumeFile);
-    return await epochLoop({
-      run,
-      steps,
-      reporter: o.reporter,
-      stop,
-      log,
-      startEpoch: resume.startEpoch,
-      epochs,
-      best: resume.best,
-      trainCount: dataset.train.count,
-      batch: exp.train.batch,
-      evalBatch: evalBatchOf(exp),
-      lr: exp.train.lr,
-      seed: exp.train.seed,
-      gpu: engine.gpu,
-      meta: (epoch, acc) => ({
-        classes: dataset.classes,
-        epoch,
-        output: prepared.output,
-        experiment: exp.file,
-        ...(acc !== undefined ? { valAccuracy: acc } : {}),
-      }),
-    });
+    return await runEpochs({ exp, run, steps, reporter: o.reporter, stop, log, engine, dataset, resume, epochs, output: prepared.output });
   } finally {
     steps.dispose();
   }

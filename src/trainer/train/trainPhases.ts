@@ -16,7 +16,10 @@ import { RunFolderError } from '../../shared/runFolder/runFolderError';
 import type { TensorPeak } from '../system/tensorPeak';
 import { TorchSteps } from '../torch/torchSteps';
 import { readCheckpoint, TORCHVISION_CHECKPOINT } from '../torchvision/checkpoint';
-import { TrainingError } from './epochLoop';
+import type { Reporter } from '../cli/progress';
+import type { TransferLabMetadata } from '../model/modelFiles';
+import type { StopRequests } from '../run/stopRequests';
+import { epochLoop, TrainingError } from './epochLoop';
 import { imageFeatureSet } from './featureSet';
 import { CachePlan, planCache } from './frozenCache';
 import type { StepEngine } from './stepEngine';
@@ -196,6 +199,63 @@ export async function makeSteps(
 
 export function evalBatchOf(exp: Experiment): number {
   return Math.max(exp.train.batch, 64);
+}
+
+/** The progress line that opens a run's training: engine, device, epochs and parameter counts. */
+export function reportStart(
+  reporter: Reporter,
+  run: RunFolder,
+  engine: ActiveEngine,
+  epochs: number,
+  params: { trainableParams: number; totalParams: number },
+): void {
+  const { trainableParams, totalParams } = params; // only these: callers pass their whole freeze summary
+  reporter.event({ type: 'start', run: run.name, engine: engine.name, device: engine.device, epochs, trainableParams, totalParams });
+}
+
+/** What every kind of run (a tfjs graph, a torchvision model) hands the epoch loop; the rest is the experiment's. */
+export interface EpochsToRun {
+  exp: Experiment;
+  run: RunFolder;
+  steps: StepEngine;
+  reporter: Reporter;
+  stop: StopRequests;
+  log: Log;
+  engine: ActiveEngine;
+  dataset: Dataset;
+  resume: ResumePoint;
+  epochs: number;
+  /** Logits or probabilities: kept in each checkpoint's metadata. */
+  output: TransferLabMetadata['output'];
+}
+
+/** A resumed run's optimizer state first, then the remaining epochs. */
+export async function runEpochs(a: EpochsToRun): Promise<'finished' | 'stopped'> {
+  const { exp, dataset, resume } = a;
+  if (resume.resumeFile) await a.steps.restoreOptimizer(resume.resumeFile);
+  return epochLoop({
+    run: a.run,
+    steps: a.steps,
+    reporter: a.reporter,
+    stop: a.stop,
+    log: a.log,
+    startEpoch: resume.startEpoch,
+    epochs: a.epochs,
+    best: resume.best,
+    trainCount: dataset.train.count,
+    batch: exp.train.batch,
+    evalBatch: evalBatchOf(exp),
+    lr: exp.train.lr,
+    seed: exp.train.seed,
+    gpu: a.engine.gpu,
+    meta: (epoch, acc) => ({
+      classes: dataset.classes,
+      epoch,
+      output: a.output,
+      experiment: exp.file,
+      ...(acc !== undefined ? { valAccuracy: acc } : {}),
+    }),
+  });
 }
 
 export { planCache };
