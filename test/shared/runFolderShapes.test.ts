@@ -17,6 +17,9 @@ const FULL_METRICS: Required<EpochMetrics> = {
   'val/accuracy': 0.7,
   'val/top5': 0.95,
   lr: 0.01,
+  lr_steps: [0.01, 0.009],
+  freeze: 6,
+  phase: 1,
   epoch_seconds: 2,
   images_per_second: 500,
   tensor_bytes: 1000,
@@ -39,6 +42,9 @@ const WRONG_METRICS: { [K in keyof EpochMetrics]-?: unknown } = {
   'val/accuracy': '0.7',
   'val/top5': [],
   lr: {},
+  lr_steps: [0.1, '0.2'],
+  freeze: 'all',
+  phase: '1',
   epoch_seconds: '2',
   images_per_second: false,
   tensor_bytes: '1',
@@ -81,6 +87,10 @@ const FULL_RECORD: Required<RunRecord> = {
   bestMap50: 0.5,
   bestMap50_95: 0.3,
   executor: { kind: 'slurm', jobId: '12_3', state: 'RUNNING', reason: 'None', node: 'n1' },
+  phases: [
+    { startEpoch: 1, freeze: 8 },
+    { startEpoch: 3, freeze: 0 },
+  ],
 };
 
 const WRONG_RECORD: { [K in keyof RunRecord]-?: unknown } = {
@@ -110,6 +120,7 @@ const WRONG_RECORD: { [K in keyof RunRecord]-?: unknown } = {
   bestMap50: '0.5',
   bestMap50_95: [],
   executor: { kind: 'slurm', state: 'RUNNING' },
+  phases: [{ startEpoch: 1, freeze: 'all' }],
 };
 
 const OPTIONAL_METRICS = Object.keys(FULL_METRICS).filter(

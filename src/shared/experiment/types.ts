@@ -49,11 +49,48 @@ export interface TrainSettings {
   epochs: number;
   batch: number;
   optimizer: 'adam' | 'sgd';
+  /** The base learning rate: the head's (the highest) when `lrRange` spreads rates over modules. */
   lr: number;
   seed: number;
   /** Square input size in pixels. */
   imgsz: number;
+  /** How the learning rate moves over the steps; absent: constant. */
+  schedule?: LrSchedule;
+  /** Per-module multipliers of the learning rate (absent modules: 1). */
+  lrMult?: LrMultiplier[];
+  /** fastai's discriminative rates (`lr: [1e-5, 1e-3]`): geometric from `min` (first trainable
+   *  module) to `max` (= `lr`, the last); exclusive with `lrMult`. */
+  lrRange?: { min: number; max: number };
 }
+
+/** The learning rate over a run's steps, as a multiple of `train.lr` (see trainer/train/lrSchedule). */
+export type LrSchedule =
+  | { kind: 'constant' }
+  /** × gamma every `every` epochs. */
+  | { kind: 'step'; every: number; gamma: number }
+  /** Linear from 0 over `warmup` epochs, then cosine down to `min` × lr at the last step. */
+  | { kind: 'cosine'; warmup: number; min: number }
+  /** fastai/PyTorch one-cycle: up from lr/divFactor to lr over `pctStart` of the steps, then cosine
+   *  down to lr/(divFactor × finalDivFactor). */
+  | { kind: 'onecycle'; pctStart: number; divFactor: number; finalDivFactor: number };
+
+/** Modules `from`…`to` (inclusive; `to` absent: to the last module) train at `mult` × the rate. */
+export interface LrMultiplier {
+  from: number;
+  to?: number;
+  mult: number;
+}
+
+/** One phase of a freeze schedule: `epochs` epochs with `freeze` in force. */
+export interface FreezePhase {
+  epochs: number;
+  freeze: FreezeSpec;
+}
+
+/** `freeze:` that changes during the run. `schedule` lists its phases (the last one lasts to the end
+ *  of the run); `gradual` unfreezes one module count step at a time (ULMFiT): freeze `from`, then
+ *  from-1 … down to `to`, each for `every` epochs, the last to the end. */
+export type FreezeSchedule = { kind: 'schedule'; phases: FreezePhase[] } | { kind: 'gradual'; from: number; to: number; every: number };
 
 export interface Experiment {
   /** Absolute path of the experiment file. */
@@ -74,7 +111,11 @@ export interface Experiment {
   python?: string;
   data: DataSpec;
   train: TrainSettings;
+  /** The freeze in force at the first epoch (with a schedule: its first phase's), the value the
+   *  Modules view's checkboxes show and sweeps vary. */
   freeze: FreezeSpec;
+  /** Set when `freeze:` is a schedule (its first phase is `freeze`). */
+  freezeSchedule?: FreezeSchedule;
   /** Top-level sections this parser does not validate itself (`trainer:`, `executor:`…), as
    *  parsed; the sections in experiment/sections.ts are checked before landing here. */
   extra?: Record<string, unknown>;

@@ -65,8 +65,17 @@ export interface RunRecord {
   /** Best detection metrics over the epochs so far (YOLOv5 runs; `bestAccuracy` stays absent). */
   bestMap50?: number;
   bestMap50_95?: number;
+  /** A freeze schedule's phases as this run resolved them (1-based first epoch of each), in order;
+   *  absent when one freeze held for the whole run. */
+  phases?: RunPhase[];
   /** Where the run executes: local process or a Slurm job. */
   executor?: { kind: 'local' } | { kind: 'slurm'; jobId: string; state?: string; reason?: string; node?: string };
+}
+
+/** One phase of a run's freeze schedule: from `startEpoch` on, `freeze` was in force. */
+export interface RunPhase {
+  startEpoch: number;
+  freeze: number | Array<number | string>;
 }
 
 export interface EpochMetrics {
@@ -75,7 +84,13 @@ export interface EpochMetrics {
   'val/loss': number;
   'val/accuracy': number;
   'val/top5'?: number;
+  /** The learning rate (the base rate, × the schedule) at the epoch's last step. */
   lr: number;
+  /** The base learning rate at each step of the epoch, in order, when a schedule moves it. */
+  lr_steps?: number[];
+  /** The freeze in force during this epoch, and its phase (0-based) when the run has a schedule. */
+  freeze?: number | Array<number | string>;
+  phase?: number;
   /** Wall-clock seconds of the epoch (train + val). */
   epoch_seconds: number;
   images_per_second: number;

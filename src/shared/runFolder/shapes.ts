@@ -3,7 +3,7 @@
 // value does not fit its type, or undefined when it does. The checks are tables typed over the
 // contract's fields (`FieldChecks`), so a field added to RunRecord or EpochMetrics without a check
 // does not compile. No Node or DOM APIs: the host, the trainer and the webview share them.
-import type { EpochMetrics, RunRecord, RunStatus } from './contract';
+import type { EpochMetrics, RunPhase, RunRecord, RunStatus } from './contract';
 
 export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'finished', 'stopped', 'failed'];
 
@@ -59,6 +59,12 @@ const numbersOrNulls: FieldCheck = (v) => {
   return bad === undefined ? undefined : `expected numbers (or null), but "${bad}" is ${JSON.stringify(v[bad])}`;
 };
 
+const freeze: FieldCheck = (f) =>
+  typeof f === 'number' || (Array.isArray(f) && f.every((v) => typeof v === 'number' || typeof v === 'string'))
+    ? undefined
+    : 'expected a number or a list of module indices/names';
+const numbers: FieldCheck = (v) => (Array.isArray(v) && v.every((x) => typeof x === 'number') ? undefined : 'expected a list of numbers');
+
 const EPOCH_METRICS: FieldChecks<EpochMetrics> = {
   epoch: finite,
   'train/loss': numOrNull,
@@ -66,6 +72,9 @@ const EPOCH_METRICS: FieldChecks<EpochMetrics> = {
   'val/accuracy': numOrNull,
   'val/top5': optional(numOrNull),
   lr: numOrNull,
+  lr_steps: optional(numbers),
+  freeze: optional(freeze),
+  phase: optional(num),
   epoch_seconds: numOrNull,
   images_per_second: numOrNull,
   tensor_bytes: numOrNull,
@@ -88,10 +97,15 @@ export function epochMetricsProblem(x: unknown): string | undefined {
   return fieldsProblem(x, EPOCH_METRICS);
 }
 
-const freeze: FieldCheck = (f) =>
-  typeof f === 'number' || (Array.isArray(f) && f.every((v) => typeof v === 'number' || typeof v === 'string'))
-    ? undefined
-    : 'expected a number or a list of module indices/names';
+const PHASE: FieldChecks<RunPhase> = { startEpoch: finite, freeze };
+const phases: FieldCheck = (v) => {
+  if (!Array.isArray(v)) return 'expected a list of phases';
+  for (const p of v) {
+    const why = object(PHASE)(p);
+    if (why) return why;
+  }
+  return undefined;
+};
 
 type Executor = NonNullable<RunRecord['executor']>;
 const SLURM_EXECUTOR: FieldChecks<Extract<Executor, { kind: 'slurm' }>> = {
@@ -136,6 +150,7 @@ const RUN_RECORD: FieldChecks<RunRecord> = {
   bestMap50: optional(num),
   bestMap50_95: optional(num),
   executor: optional(executor),
+  phases: optional(phases),
 };
 
 /** Why `x` is not a RunRecord, or undefined. Every field the contract declares is checked. */
