@@ -24,12 +24,15 @@ export interface EngineMemory {
 export interface StepEngine {
   /** From now on, train the head on the frozen prefix's outputs, computed once here. */
   cachePrefix(plan: CachePlan, batch: number): Promise<void>;
-  /** One epoch over `order`; `onBatch` after each batch; stops early (between batches) once `stopRequested()`. */
+  /** One epoch over `order`; `onBatch` after each batch; stops early (between batches) once `stopRequested()`.
+   *  `lrs`, when given, is the base learning rate of each batch in turn (a schedule, the LR finder);
+   *  per-module multipliers apply on top of it. */
   epoch(
     order: number[],
     batch: number,
     onBatch: (b: number, batches: number, loss: number) => Promise<void>,
     stopRequested: () => boolean,
+    lrs?: ArrayLike<number>,
   ): Promise<EpochResult>;
   evaluate(batch: number): Promise<EvalResult>;
   /** The files of a weights folder (model.json, weights.bin, optimizer.bin with `withOptimizer`). */
