@@ -41,8 +41,9 @@ test('lr range mistakes', () => {
     '  lr: [1e-3, 1e-5]\n',
     'error',
     '[1e-3',
-    /min below max.*for one rate write `lr: 0\.00001`|min below max.*for one rate write `lr: 1e-05`/,
+    /min below max.*got \[0\.001, 0\.00001\]: write them the other way round, \[0\.00001, 0\.001\]/,
   );
+  one('  lr: [0.01, 0.01]\n', 'error', '[0.01', /got \[0\.01, 0\.01\]: for one rate write `lr: 0\.01`/);
   one('  lr: high\n', 'error', 'high', /train\.lr must be a positive learning rate below 10, e\.g\. `lr: 0\.001`, or `lr: \[1e-5, 1e-3\]`/);
 });
 
