@@ -60,35 +60,44 @@ for (const output of ['logits', 'probabilities'] as const) {
   });
 }
 
-test('torch evaluate: the same per-image outputs as tfjs for the same model and weights', async (t) => {
-  if (!torch.available) return t.skip(torch.reason);
-  const modelFile = path.join(tmp, 'model.yaml');
-  writeFileSync(modelFile, TINY_MODEL.replace('nc: 2', 'nc: 3'));
-  const shape = [12, 12, 1];
-  const p = await prepareModel({ modelFile, imageShape: shape as [number, number, number], classes: 3, seed: 5, freeze: 0 });
-  const val = randomSet(21, shape, 3, 2);
-  const mine = await evaluate(p.model, p.output, val, 3, 8);
-  const s = await TorchSteps.start({
-    python: torch.python!,
-    device: 'cpu',
-    prepared: p,
-    train: randomSet(4, shape, 3, 1),
-    val,
-    optimizer: 'adam',
-    lr: 0.01,
-    seed: 1,
-    log: () => undefined,
-  });
-  try {
-    const theirs = await s.steps.evaluate(8);
-    assert.deepEqual(Array.from(theirs.images!.predicted), Array.from(mine.images!.predicted));
-    for (let i = 0; i < 21; i++) {
-      assert.ok(Math.abs(theirs.images!.probability[i] - mine.images!.probability[i]) < 1e-4, `probability ${i}`);
-      assert.ok(Math.abs(theirs.images!.loss[i] - mine.images!.loss[i]) < 1e-4, `loss ${i}`);
+const TFJS_SOFTMAX = path.resolve(__dirname, '../../../test/fixtures/models/tfjs-sequential/model.json');
+
+for (const output of ['logits', 'probabilities'] as const) {
+  test(`torch evaluate (${output}): the same per-image outputs as tfjs for the same model and weights`, async (t) => {
+    if (!torch.available) return t.skip(torch.reason);
+    let modelFile = TFJS_SOFTMAX; // a tfjs model whose last layer is a softmax
+    let shape: [number, number, number] = [28, 28, 1];
+    if (output === 'logits') {
+      modelFile = path.join(tmp, 'model.yaml');
+      writeFileSync(modelFile, TINY_MODEL.replace('nc: 2', 'nc: 3'));
+      shape = [12, 12, 1];
     }
-    assert.equal(theirs.accuracy, mine.accuracy);
-    assert.ok(Math.abs(mean(theirs.images!.loss) - theirs.loss) < 1e-5);
-  } finally {
-    s.steps.dispose();
-  }
-});
+    const p = await prepareModel({ modelFile, imageShape: shape, classes: 3, seed: 5, freeze: 0 });
+    assert.equal(p.output, output);
+    const val = randomSet(21, shape, 3, 2);
+    const mine = await evaluate(p.model, p.output, val, 3, 8);
+    const s = await TorchSteps.start({
+      python: torch.python!,
+      device: 'cpu',
+      prepared: p,
+      train: randomSet(4, shape, 3, 1),
+      val,
+      optimizer: 'adam',
+      lr: 0.01,
+      seed: 1,
+      log: () => undefined,
+    });
+    try {
+      const theirs = await s.steps.evaluate(8);
+      assert.deepEqual(Array.from(theirs.images!.predicted), Array.from(mine.images!.predicted));
+      for (let i = 0; i < 21; i++) {
+        assert.ok(Math.abs(theirs.images!.probability[i] - mine.images!.probability[i]) < 1e-4, `probability ${i}`);
+        assert.ok(Math.abs(theirs.images!.loss[i] - mine.images!.loss[i]) < 1e-4, `loss ${i}`);
+      }
+      assert.equal(theirs.accuracy, mine.accuracy);
+      assert.ok(Math.abs(mean(theirs.images!.loss) - theirs.loss) < 1e-5);
+    } finally {
+      s.steps.dispose();
+    }
+  });
+}
