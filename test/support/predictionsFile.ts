@@ -29,7 +29,10 @@ export function checkPredictions(
   assert.ok(m, `no metrics for epoch ${p.epoch}`);
   const n = p.truth.length;
   const correct = p.confusion.reduce((s, row, t) => s + row[t], 0);
-  assert.equal(p.confusion.flat().reduce((s, c) => s + c, 0), n);
+  assert.equal(
+    p.confusion.flat().reduce((s, c) => s + c, 0),
+    n,
+  );
   assert.equal(correct / n, m['val/accuracy'], `accuracy of ${file} vs val/accuracy of epoch ${p.epoch}`);
   const again = p.classes.map(() => new Array<number>(p.classes.length).fill(0));
   p.truth.forEach((t, i) => again[t][p.predicted[i]]++);
