@@ -12,8 +12,8 @@ import { activateEngine } from '../../src/trainer/engines';
 import { prepareModel } from '../../src/trainer/model/prepareModel';
 import { probeTorch, TorchProbe } from '../../src/trainer/torch/probeTorch';
 import { TorchSteps } from '../../src/trainer/torch/torchSteps';
-import type { FeatureSet } from '../../src/trainer/train/featureSet';
 import { evaluate } from '../../src/trainer/train/steps';
+import { randomSet } from '../support/featureSets';
 import { TINY_MODEL } from '../support/trainerFixtures';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-evalimages-'));
@@ -24,13 +24,6 @@ before(async () => {
   await activateEngine('cpu');
   torch = await probeTorch();
 });
-
-function randomSet(n: number, shape: number[], classes: number, seed: number): FeatureSet {
-  const x = tf.randomUniform([n, ...shape], 0, 1, 'float32', seed);
-  const arrays = [x.dataSync() as Float32Array];
-  x.dispose();
-  return { arrays, shapes: [shape], labels: Int32Array.from({ length: n }, (_, i) => (i * 7) % classes), count: n };
-}
 
 const mean = (a: ArrayLike<number>): number => Array.from(a).reduce((s, v) => s + v, 0) / a.length;
 
