@@ -104,6 +104,8 @@ test('every validation error points at the offending line', () => {
   oneError(base('train:\n  lr: -1\n'), 6, /train\.lr must be a positive learning rate/);
   oneError(base('train:\n  seed: -3\n'), 6, /train\.seed/);
   oneError(base('train:\n  imgsz: 4\n'), 6, /train\.imgsz must be a whole number from 8 to 4096/);
+  oneError(base('train:\n  topLosses: -1\n'), 6, /train\.topLosses must be a whole number from 0 to 1000/);
+  oneError(base('train:\n  topLosses: 2.5\n'), 6, /train\.topLosses/);
   oneError(base('train:\n  epoch: 5\n'), 6, /unknown key 'epoch' in train; did you mean 'epochs'\?/);
   oneError(base('train: 5\n'), 5, /train must be a mapping/);
   oneError(base('freeze: -2\n'), 5, /freeze must be a whole number ≥ 0/);
