@@ -12,7 +12,7 @@ import { activateEngine } from '../../src/trainer/engines';
 import { prepareModel, PreparedModel } from '../../src/trainer/model/prepareModel';
 import { probeTorch, TorchProbe } from '../../src/trainer/torch/probeTorch';
 import { TorchSteps } from '../../src/trainer/torch/torchSteps';
-import type { FeatureSet } from '../../src/trainer/train/featureSet';
+import { ArraySource } from '../../src/trainer/data/arraySource';
 import { TINY_MODEL } from '../support/trainerFixtures';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-torch-'));
@@ -52,11 +52,11 @@ before(async () => {
   torch = await probeTorch();
 });
 
-function randomSet(n: number, shape: number[], classes: number, seed: number): FeatureSet {
+function randomSet(n: number, shape: number[], classes: number, seed: number): ArraySource {
   const x = tf.randomUniform([n, ...shape], 0, 1, 'float32', seed);
   const arrays = [x.dataSync() as Float32Array];
   x.dispose();
-  return { arrays, shapes: [shape], labels: Int32Array.from({ length: n }, (_, i) => i % classes), count: n };
+  return new ArraySource(arrays, [shape], Int32Array.from({ length: n }, (_, i) => i % classes));
 }
 
 /** BN running statistics away from 0/1, so inference-mode batch norm is really exercised. */
@@ -78,7 +78,7 @@ function randomiseBatchNorm(p: PreparedModel): void {
   }
 }
 
-function tfjsOutputs(p: PreparedModel, set: FeatureSet): Float32Array {
+function tfjsOutputs(p: PreparedModel, set: ArraySource): Float32Array {
   return tf.tidy(
     () =>
       (p.model.apply(tf.tensor(set.arrays[0], [set.count, ...set.shapes[0]]), { training: false }) as tf.Tensor).dataSync() as Float32Array,
