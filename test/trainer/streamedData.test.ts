@@ -89,7 +89,11 @@ test('a corrupt file found while streaming: left out of its batch and of later p
   writeFileSync(path.join(root, 'train', 'b', 'broken.png'), Buffer.from('\x89PNG\r\n\x1a\nnot really'));
   try {
     const skipped: string[] = [];
-    const d = openImageFolder({ source: 'folder', path: root }, 8, 3, 1, { threads: 1, batch: 4, onSkip: (f, why) => skipped.push(`${f}: ${why}`) });
+    const d = openImageFolder({ source: 'folder', path: root }, 8, 3, 1, {
+      threads: 1,
+      batch: 4,
+      onSkip: (f, why) => skipped.push(`${f}: ${why}`),
+    });
     try {
       assert.equal(d.train.count, 11, 'the index lists every file; what cannot be read shows when it is decoded');
       const broken = indexImageFolder(root, 1).train.files.findIndex((f) => f.endsWith('broken.png'));
@@ -111,7 +115,10 @@ test('a corrupt file found while streaming: left out of its batch and of later p
         'a later pass leaves it out before cutting batches',
       );
       assert.equal(skipped.length, 1, 'listed once');
-      assert.deepEqual(d.skipped.map((s) => path.basename(s.file)), ['broken.png']);
+      assert.deepEqual(
+        d.skipped.map((s) => path.basename(s.file)),
+        ['broken.png'],
+      );
     } finally {
       await d.close();
     }

@@ -33,13 +33,22 @@ for (const c of [
   test(`${c.engine}, freeze ${c.freeze}: corrupt files skipped once, validation over the readable images`, (t) => {
     if (c.engine === 'torch' && !torch.available) return t.skip(torch.reason);
     const name = `${c.engine}-f${c.freeze}`;
-    const exp = writeExperiment(tmp, `${name}.experiment.yaml`, { data: '{ source: folder, path: data }', epochs: 3, batch: 4, imgsz: 16, freeze: c.freeze });
+    const exp = writeExperiment(tmp, `${name}.experiment.yaml`, {
+      data: '{ source: folder, path: data }',
+      epochs: 3,
+      batch: 4,
+      imgsz: 16,
+      freeze: c.freeze,
+    });
     const r = runCli(['train', exp, '--json', '--name', name], { env: { TRANSFER_LAB_ENGINE: c.engine }, timeoutMs: 180_000 });
     assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
     const logs = r.events.flatMap((e) => (e.type === 'log' ? [`${e.level} ${e.message}`] : []));
     assert.equal(logs.filter((l) => /^warn \d corrupt image\(s\) skipped .*corrupt\.png: /.test(l)).length, 1, logs.join('\n'));
     assert.equal(logs.filter((l) => /^warn \d corrupt image\(s\) skipped .*cut\.png: /.test(l)).length, 1, logs.join('\n'));
-    assert.ok(logs.some((l) => new RegExp(`frozen-prefix cache: ${c.cache ? 'used' : 'not used'}`).test(l)), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => new RegExp(`frozen-prefix cache: ${c.cache ? 'used' : 'not used'}`).test(l)),
+      logs.join('\n'),
+    );
     const runDir = path.join(tmp, 'runs', name);
     assert.match(readFileSync(path.join(runDir, 'train.log'), 'utf8'), /cut\.png/);
     assert.equal((JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as RunRecord).engine, c.engine);

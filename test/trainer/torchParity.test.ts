@@ -56,7 +56,11 @@ function randomSet(n: number, shape: number[], classes: number, seed: number): A
   const x = tf.randomUniform([n, ...shape], 0, 1, 'float32', seed);
   const arrays = [x.dataSync() as Float32Array];
   x.dispose();
-  return new ArraySource(arrays, [shape], Int32Array.from({ length: n }, (_, i) => i % classes));
+  return new ArraySource(
+    arrays,
+    [shape],
+    Int32Array.from({ length: n }, (_, i) => i % classes),
+  );
 }
 
 /** BN running statistics away from 0/1, so inference-mode batch norm is really exercised. */

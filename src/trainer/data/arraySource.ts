@@ -21,7 +21,6 @@ export class ArraySource implements SampleSource {
     this.count = labels.length;
   }
 
-  // eslint-disable-next-line @typescript-eslint/require-await
   async *batches(order: ArrayLike<number>, batch: number): AsyncIterable<SampleBatch> {
     const kept = Array.from(order).filter((i) => !this.missing.has(i));
     for (let start = 0; start < kept.length; start += batch) {

@@ -2,12 +2,11 @@
 // the train/ subfolders (sorted), the order from imageIndex.ts. Training streams it (openImageFolder:
 // decoded in batches on threads, ahead of the step); loadImageFolder decodes it all into memory, in
 // the same order with the same numbers. Corrupt files are skipped and listed, or fail the run when strict.
-import * as path from 'node:path';
 import type { FolderData } from '../../shared/experiment/types';
-import { DataError, Dataset, DataSources, Split } from './dataset';
+import type { Dataset, DataSources, Split } from './dataset';
 import { decodeFiles } from './decodeImage';
 import { DecodePool } from './decodePool';
-import { FolderIndex, indexImageFolder, SplitIndex } from './imageIndex';
+import { corruptImageError, FolderIndex, indexImageFolder, SplitIndex, unreadableClassError } from './imageIndex';
 import { prefetchDepth, StreamedImageSource } from './streamedSource';
 
 function describe(index: FolderIndex, train: number, val: number, imgsz: number, channels: number): string {
@@ -19,14 +18,13 @@ function decodeSplit(index: SplitIndex, imgsz: number, channels: 1 | 3, strict: 
   const failedPerClass = index.perClass.map(() => 0);
   for (const f of r.failed) {
     const file = index.files[f.at];
-    if (strict) throw new DataError(`corrupt image ${file}: ${f.reason} (fix or delete it, or set data.strict: false to skip such files)`);
+    if (strict) throw corruptImageError(file, f.reason);
     skipped.push({ file, reason: f.reason });
     failedPerClass[index.labels[f.at]]++;
   }
   failedPerClass.forEach((n, label) => {
     if (n > 0 && n === index.perClass[label]) {
-      const file = index.files[index.labels.indexOf(label)];
-      throw new DataError(`class folder ${path.dirname(file)} has no readable images (${n} corrupt): replace them`);
+      throw unreadableClassError(index.files[index.labels.indexOf(label)], n);
     }
   });
   return { x: r.rows, y: Int32Array.from(r.ok, (at) => index.labels[at]), count: r.ok.length };
@@ -44,7 +42,8 @@ export function loadImageFolder(spec: FolderData, imgsz: number, channels: 1 | 3
     train,
     val,
     skipped,
-    description: describe(index, train.count, val.count, imgsz, channels) + (skipped.length ? `, ${skipped.length} corrupt file(s) skipped` : ''),
+    description:
+      describe(index, train.count, val.count, imgsz, channels) + (skipped.length ? `, ${skipped.length} corrupt file(s) skipped` : ''),
   };
 }
 

@@ -24,6 +24,16 @@ export interface FolderIndex {
   val: SplitIndex;
 }
 
+/** A file that cannot be decoded, with data.strict: true. */
+export function corruptImageError(file: string, reason: string): DataError {
+  return new DataError(`corrupt image ${file}: ${reason} (fix or delete it, or set data.strict: false to skip such files)`);
+}
+
+/** Every file of a class folder turned out unreadable. */
+export function unreadableClassError(someFile: string, corrupt: number): DataError {
+  return new DataError(`class folder ${path.dirname(someFile)} has no readable images (${corrupt} corrupt): replace them`);
+}
+
 function subfolders(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))

@@ -3,10 +3,8 @@
 // on, so memory is bounded by the prefetch depth and the batch size, never by the dataset's size.
 // A file that turns out unreadable is left out of its batch (which comes out shorter) and of every
 // later pass, and reported once through `onSkip`; with `strict` it fails the run instead, naming it.
-import * as path from 'node:path';
-import { DataError } from './dataset';
 import type { DecodedRows } from './decodeImage';
-import type { SplitIndex } from './imageIndex';
+import { corruptImageError, SplitIndex, unreadableClassError } from './imageIndex';
 import type { SampleBatch, SampleSource } from './sampleSource';
 
 export interface StreamOptions {
@@ -83,13 +81,12 @@ export class StreamedImageSource implements SampleSource {
 
   private skip(sample: number, reason: string): void {
     const file = this.o.index.files[sample];
-    if (this.o.strict) throw new DataError(`corrupt image ${file}: ${reason} (fix or delete it, or set data.strict: false to skip such files)`);
+    if (this.o.strict) throw corruptImageError(file, reason);
     if (this.unreadable.has(sample)) return;
     this.unreadable.add(sample);
     const label = this.labels[sample];
     const total = this.o.index.perClass[label];
-    if (++this.skippedPerClass[label] === total)
-      throw new DataError(`class folder ${path.dirname(file)} has no readable images (${total} corrupt): replace them`);
+    if (++this.skippedPerClass[label] === total) throw unreadableClassError(file, total);
     this.o.onSkip(file, reason);
   }
 

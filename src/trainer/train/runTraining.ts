@@ -174,7 +174,19 @@ async function train(
     reportStart(o.reporter, run, engine, epochs, fr);
     const steps = await makeSteps(engine, prepared, dataset, exp, plan, peak, log);
     try {
-      return await runEpochs({ exp, run, steps, reporter: o.reporter, stop, log, engine, dataset, resume, epochs, output: prepared.output });
+      return await runEpochs({
+        exp,
+        run,
+        steps,
+        reporter: o.reporter,
+        stop,
+        log,
+        engine,
+        dataset,
+        resume,
+        epochs,
+        output: prepared.output,
+      });
     } finally {
       steps.dispose();
     }
