@@ -89,6 +89,7 @@ test('a corrupt file found while streaming: left out of its batch and of later p
   writeFileSync(path.join(root, 'train', 'b', 'broken.png'), Buffer.from('\x89PNG\r\n\x1a\nnot really'));
   try {
     const skipped: string[] = [];
+    const broken = indexImageFolder(root, 1).train.files.findIndex((f) => f.endsWith('broken.png'));
     const d = openImageFolder({ source: 'folder', path: root }, 8, 3, 1, {
       threads: 1,
       batch: 4,
@@ -96,7 +97,6 @@ test('a corrupt file found while streaming: left out of its batch and of later p
     });
     try {
       assert.equal(d.train.count, 11, 'the index lists every file; what cannot be read shows when it is decoded');
-      const broken = indexImageFolder(root, 1).train.files.findIndex((f) => f.endsWith('broken.png'));
       assert.ok(broken >= 0);
       const order = [...Array(11).keys()];
       const first = await collect(d.train, order, 4);
@@ -130,6 +130,25 @@ test('a corrupt file found while streaming: left out of its batch and of later p
       );
     } finally {
       await strict.close();
+    }
+    // Found in a batch decoded ahead while an earlier one is still being trained on: the error comes
+    // out of the pass (no unhandled rejection in between).
+    const late = openImageFolder({ source: 'folder', path: root, strict: true }, 8, 3, 1, { threads: 1, batch: 2, onSkip: noSkips });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): number => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const order = [...[...Array(11).keys()].filter((i) => i !== broken), broken];
+      await assert.rejects(async () => {
+        for await (const b of late.train.batches(order, 2)) {
+          assert.ok(b.labels.length > 0);
+          await new Promise((resolve) => setTimeout(resolve, 30)); // a slow step
+        }
+      }, /corrupt image .*broken\.png/);
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await late.close();
     }
     // A class whose every file is unreadable fails the run, naming the folder.
     for (const f of readdirSync(path.join(root, 'val', 'a'))) writeFileSync(path.join(root, 'val', 'a', f), 'garbage');

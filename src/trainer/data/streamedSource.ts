@@ -52,18 +52,19 @@ export class StreamedImageSource implements SampleSource {
     const ahead: Array<Promise<SampleBatch>> = [];
     let next = 0;
     const fill = (): void => {
-      while (next < pieces.length && ahead.length < this.o.depth) ahead.push(this.load(pieces[next++]));
-    };
-    try {
-      fill();
-      while (ahead.length > 0) {
-        const b = ahead.shift()!;
-        fill(); // the next batch decodes while this one is trained on
-        yield await b;
+      while (next < pieces.length && ahead.length < this.o.depth) {
+        const p = this.load(pieces[next++]);
+        // A batch ahead may fail (strict, a dead thread) while an earlier one is being trained on:
+        // handled here so Node does not see an unhandled rejection; awaiting it below still throws.
+        p.catch(() => undefined);
+        ahead.push(p);
       }
-    } finally {
-      // Abandoned early (a stop, an error): batches still decoding are dropped, their failures too.
-      for (const p of ahead) p.catch(() => undefined);
+    };
+    fill();
+    while (ahead.length > 0) {
+      const b = ahead.shift()!;
+      fill(); // the next batch decodes while this one is trained on
+      yield await b;
     }
   }
 
