@@ -1,6 +1,6 @@
-// One build script, three bundles: the extension host (cjs, `vscode` external), the training
-// process / CLI (Node), and the webview (browser). Native and GPU engines stay external: they are
-// resolved at run time from the workspace or the extension, never bundled.
+// One build script, four bundles: the extension host (cjs, `vscode` external), the training
+// process / CLI (Node) and its image decoding thread, and the webview (browser). Native and GPU
+// engines stay external: they are resolved at run time from the workspace or the extension.
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
@@ -29,6 +29,16 @@ const builds = [
     banner: { js: '#!/usr/bin/env node' },
     // Optional engines: loaded with require() at run time when installed.
     external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@tensorflow/tfjs-backend-webgpu'],
+  },
+  {
+    // The streamed image loader's decoding thread (worker_threads), started from the trainer bundle
+    // by file name: src/trainer/data/decodePool.ts (DECODE_WORKER).
+    ...common,
+    entryPoints: ['src/trainer/data/decodeWorker.ts'],
+    outfile: 'dist/decodeWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
   },
   {
     ...common,

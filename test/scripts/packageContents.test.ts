@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildPanelHtml, panelAssetUris } from '../../src/extension/panel/panelHtml';
 import { INSPECT_SCRIPT } from '../../src/shared/torchvision/inspect';
+import { DECODE_WORKER } from '../../src/trainer/data/decodePool';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const VSCE = path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce');
@@ -102,4 +103,8 @@ test("the torch engine's Python files are in the .vsix, as the trainer bundle lo
   const sources = readdirSync(path.join(REPO, 'src', 'trainer', 'torch')).filter((f) => f.endsWith('.py'));
   assert.ok(sources.includes('worker.py') && sources.includes('probe.py'), sources.join(', '));
   assertPackaged(new Map(sources.map((f) => [`dist/torch/${f}`, 'src/trainer/torch/scripts.ts (torchScript)'])), packaged);
+});
+
+test('the image decoding thread is in the .vsix, next to the trainer bundle that starts it', () => {
+  assertPackaged(new Map([[`dist/${DECODE_WORKER}`, 'src/trainer/data/decodePool.ts (DecodePool)']]), packaged);
 });

@@ -21,13 +21,14 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 // Seven 2×2 grey images, three classes. Losses 2, 2 and 1.5, 1.5 tie; mistakes are images 1, 3, 5.
 const TRUTH = [0, 1, 2, 0, 1, 2, 0];
 const OUT: ImageOutputs = {
+  indices: Int32Array.from(TRUTH.keys()),
   predicted: Int32Array.from([0, 2, 2, 1, 1, 0, 0]),
   probability: Float32Array.from([0.5, 0.75, 0.5, 0.625, 0.875, 0.5, 0.25]),
   loss: Float32Array.from([0.5, 2, 0.25, 1.5, 0.125, 2, 1.5]),
 };
 const SHAPE: [number, number, number] = [2, 2, 1];
 const PIXELS = TRUTH.map((_, i) => Float32Array.from([0, 1, i / 7, 0.5]));
-const IMAGES: ValImages = { shape: SHAPE, pixels: (i) => PIXELS[i] };
+const IMAGES: ValImages = { shape: SHAPE, pixels: async (ix) => new Map(ix.map((i) => [i, PIXELS[i]])) };
 
 function input(o: Partial<PredictionsInput> = {}): PredictionsInput {
   return {
@@ -110,7 +111,7 @@ test('thumbnails: grey stays one channel at its size; larger images shrink to 48
 });
 
 test('thumbnails stop at the byte bound, counted exactly', () => {
-  const none = Buffer.byteLength(buildPredictions(input({ thumbnail: () => '' })).text) - 3 * 5 - 2; // three `"i":""` entries, two commas
+  const none = Buffer.byteLength(buildPredictions(input({ thumbnail: () => '' })).text); // '': no thumbnail at all
   const two = buildPredictions(input({ maxBytes: Number.MAX_SAFE_INTEGER, topLosses: 2 })).predictions;
   const firstTwo = Buffer.byteLength(`${JSON.stringify({ ...two, thumbnails: { 1: two.thumbnails[1], 5: two.thumbnails[5] } })}\n`);
   assert.ok(firstTwo > none);
@@ -128,6 +129,7 @@ function bigSet(shape: [number, number, number]): PredictionsInput {
   const size = shape[0] * shape[1] * shape[2];
   const truth = Array.from({ length: n }, () => Math.floor(rnd() * 10));
   const outputs: ImageOutputs = {
+    indices: Int32Array.from({ length: n }, (_, i) => i),
     predicted: Int32Array.from({ length: n }, () => Math.floor(rnd() * 10)),
     probability: Float32Array.from({ length: n }, () => rnd()),
     loss: Float32Array.from({ length: n }, () => rnd() * 10),
@@ -171,44 +173,44 @@ for (const shape of [
 
 const folder = (name: string): string => path.join(tmp, name);
 
-test('the recorder writes best.json on a new best, last.json at the end, atomically', () => {
+test('the recorder writes best.json on a new best, last.json at the end, atomically', async () => {
   const run = folder('rec');
   const warnings: string[] = [];
-  const source = { classes: ['a', 'b', 'c'], truth: TRUTH, images: IMAGES, topLosses: 2 };
+  const source = { classes: ['a', 'b', 'c'], labels: TRUTH, images: IMAGES, topLosses: 2 };
   const rec = new PredictionsRecorder(run, source, (_l, m) => warnings.push(m));
   const worse: ImageOutputs = { ...OUT, predicted: Int32Array.from([1, 2, 2, 1, 1, 0, 0]) };
-  rec.evaluated(1, OUT, true);
-  rec.evaluated(2, worse, false);
+  await rec.evaluated(1, OUT, true);
+  await rec.evaluated(2, worse, false);
   const read = (f: string): Predictions => JSON.parse(readFileSync(path.join(run, 'predictions', f), 'utf8')) as Predictions;
   assert.deepEqual([read('best.json').epoch, read('best.json').weights], [1, 'best']);
   assert.ok(!existsSync(path.join(run, 'predictions', 'last.json')));
-  rec.finish();
+  await rec.finish();
   assert.deepEqual([read('last.json').epoch, read('last.json').weights, read('last.json').predicted[0]], [2, 'last', 1]);
   assert.deepEqual(read('best.json').predicted[0], 0);
   assert.deepEqual(readdirSync(path.join(run, 'predictions')).sort(), ['best.json', 'last.json'], 'no temporary left');
   assert.deepEqual(warnings, []);
 });
 
-test('a predictions write that fails, or outputs that are not finite, warn and leave the run going', () => {
+test('a predictions write that fails, or outputs that are not finite, warn and leave the run going', async () => {
   const run = folder('fail');
   const warnings: string[] = [];
-  const source = { classes: ['a', 'b', 'c'], truth: TRUTH, images: IMAGES, topLosses: 2 };
+  const source = { classes: ['a', 'b', 'c'], labels: TRUTH, images: IMAGES, topLosses: 2 };
   writeFileSync(path.join(tmp, 'fail'), 'a file where the run folder would be');
   const rec = new PredictionsRecorder(run, source, (_l, m) => warnings.push(m));
-  assert.doesNotThrow(() => rec.evaluated(1, OUT, true));
+  await assert.doesNotReject(() => rec.evaluated(1, OUT, true));
   assert.match(warnings[0], /predictions\/best\.json not written \(the run goes on\)/);
 
   const ok = folder('nan');
   const nan = new PredictionsRecorder(ok, source, (_l, m) => warnings.push(m));
-  nan.evaluated(1, { ...OUT, loss: Float32Array.from([0.5, NaN, 0, 0, 0, 0, 0]) }, true);
+  await nan.evaluated(1, { ...OUT, loss: Float32Array.from([0.5, NaN, 0, 0, 0, 0, 0]) }, true);
   assert.match(warnings[1], /best\.json not written.*validation image 1 is not finite/);
   assert.ok(!existsSync(path.join(ok, 'predictions', 'best.json')));
-  nan.finish();
+  await nan.finish();
   assert.match(warnings[2], /last\.json not written/);
   // No epoch evaluated (or an engine without per-image outputs): nothing written, nothing to say.
   const idle = new PredictionsRecorder(ok, source, (_l, m) => warnings.push(m));
-  idle.evaluated(1, undefined, true);
-  idle.finish();
+  await idle.evaluated(1, undefined, true);
+  await idle.finish();
   assert.equal(warnings.length, 3);
   assert.ok(!existsSync(path.join(ok, 'predictions')));
 });

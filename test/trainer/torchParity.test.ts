@@ -12,7 +12,7 @@ import { activateEngine } from '../../src/trainer/engines';
 import { prepareModel, PreparedModel } from '../../src/trainer/model/prepareModel';
 import { probeTorch, TorchProbe } from '../../src/trainer/torch/probeTorch';
 import { TorchSteps } from '../../src/trainer/torch/torchSteps';
-import type { FeatureSet } from '../../src/trainer/train/featureSet';
+import type { ArraySource } from '../../src/trainer/data/arraySource';
 import { randomSet } from '../support/featureSets';
 import { TINY_MODEL } from '../support/trainerFixtures';
 
@@ -72,7 +72,7 @@ function randomiseBatchNorm(p: PreparedModel): void {
   }
 }
 
-function tfjsOutputs(p: PreparedModel, set: FeatureSet): Float32Array {
+function tfjsOutputs(p: PreparedModel, set: ArraySource): Float32Array {
   return tf.tidy(
     () =>
       (p.model.apply(tf.tensor(set.arrays[0], [set.count, ...set.shapes[0]]), { training: false }) as tf.Tensor).dataSync() as Float32Array,

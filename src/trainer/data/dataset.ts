@@ -1,5 +1,6 @@
 // What the data loaders hand to training: images as NHWC floats in [0, 1], labels 0…k-1.
 import { UserError } from '../../shared/userError';
+import type { SampleSource } from './sampleSource';
 
 export interface Split {
   /** count × h × w × c, row-major NHWC. */
@@ -21,6 +22,17 @@ export interface Dataset {
   skipped: Array<{ file: string; reason: string }>;
   /** One line for the log: where the data came from and how much. */
   description: string;
+}
+
+/** A dataset as training reads it: sources of batches (streamed from disk, or arrays in memory). */
+export interface DataSources extends Omit<Dataset, 'train' | 'val'> {
+  train: SampleSource;
+  val: SampleSource;
+  /** Image folders: each validation sample's file relative to the data folder, with '/'
+   *  (`val/cat/1.png`), by sample index (predictions/*.json name them). */
+  valFiles?: string[];
+  /** Stops what reads the data (decoding threads). */
+  close(): Promise<void>;
 }
 
 /** A problem with the user's data, worded so they can fix it (which folder or file, what to do). */

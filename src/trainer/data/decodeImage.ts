@@ -1,6 +1,7 @@
 // PNG (pngjs) and JPEG (jpeg-js) to float pixels in [0, 1], RGB or grey, resized to a square.
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { resizeImage } from './resize';
 
@@ -48,4 +49,29 @@ export function toInput(img: DecodedImage, size: number, channels: 1 | 3): Float
     }
   }
   return resizeImage(px, img.height, img.width, channels, size, size);
+}
+
+export interface DecodedRows {
+  /** The readable files' inputs, in request order, `ok.length` rows of size×size×channels. */
+  rows: Float32Array;
+  /** Positions (in the request) of the files that decoded. */
+  ok: Int32Array;
+  failed: Array<{ at: number; reason: string }>;
+}
+
+/** Reads and decodes `files` into one array of rows (toInput's floats, bit for bit); unreadable files are listed, not thrown. */
+export function decodeFiles(files: string[], size: number, channels: 1 | 3): DecodedRows {
+  const px = size * size * channels;
+  const rows = new Float32Array(files.length * px);
+  const ok: number[] = [];
+  const failed: DecodedRows['failed'] = [];
+  files.forEach((file, at) => {
+    try {
+      rows.set(toInput(decodeImage(readFileSync(file)), size, channels), ok.length * px);
+      ok.push(at);
+    } catch (err) {
+      failed.push({ at, reason: err instanceof Error ? err.message : String(err) });
+    }
+  });
+  return { rows: rows.subarray(0, ok.length * px), ok: Int32Array.from(ok), failed };
 }

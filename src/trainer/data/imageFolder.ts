@@ -1,110 +1,93 @@
 // An image-folder dataset: <path>/train/<class>/*.png|jpg and <path>/val/<class>/…, class names from
-// the train/ subfolders (sorted). Corrupt files are skipped and counted, or fail the run when strict.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// the train/ subfolders (sorted), the order from imageIndex.ts. Training streams it (openImageFolder:
+// decoded in batches on threads, ahead of the step); loadImageFolder decodes it all into memory, in
+// the same order with the same numbers. Corrupt files are skipped and listed, or fail the run when strict.
 import * as path from 'node:path';
 import type { FolderData } from '../../shared/experiment/types';
-import { permutation, seededRandom } from '../random';
-import { DataError, Dataset, Split } from './dataset';
-import { decodeImage, isImageFile, toInput } from './decodeImage';
+import type { Dataset, DataSources, Split } from './dataset';
+import { decodeFiles } from './decodeImage';
+import { DecodePool } from './decodePool';
+import { corruptImageError, FolderIndex, indexImageFolder, SplitIndex, unreadableClassError } from './imageIndex';
+import { prefetchDepth, StreamedImageSource } from './streamedSource';
 
-function subfolders(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
+/** `val/cat/1.png`: a sample's file relative to the data folder, '/'-separated on every OS. */
+function relativeFile(root: string, file: string): string {
+  return path.relative(root, file).split(path.sep).join('/');
 }
 
-function requireFolder(dir: string, what: string): void {
-  let ok = false;
-  try {
-    ok = statSync(dir).isDirectory();
-  } catch {
-    ok = false;
+function describe(index: FolderIndex, train: number, val: number, imgsz: number, channels: number): string {
+  return `image folder ${index.root}: ${index.classes.length} classes, ${train} train, ${val} val, ${imgsz}x${imgsz}x${channels}`;
+}
+
+function decodeSplit(index: SplitIndex, imgsz: number, channels: 1 | 3, strict: boolean, skipped: Dataset['skipped']): Split {
+  const r = decodeFiles(index.files, imgsz, channels);
+  const failedPerClass = index.perClass.map(() => 0);
+  for (const f of r.failed) {
+    const file = index.files[f.at];
+    if (strict) throw corruptImageError(file, f.reason);
+    skipped.push({ file, reason: f.reason });
+    failedPerClass[index.labels[f.at]]++;
   }
-  if (!ok) throw new DataError(`${what} ${dir} does not exist: the data folder needs train/ and val/, each with one subfolder per class`);
-}
-
-interface LoadOptions {
-  imgsz: number;
-  channels: 1 | 3;
-  seed: number;
-  strict: boolean;
-  skipped: Dataset['skipped'];
-}
-
-function loadSplit(root: string, split: 'train' | 'val', classes: string[], o: LoadOptions): Split {
-  const dir = path.join(root, split);
-  const size = o.imgsz * o.imgsz * o.channels;
-  const images: Float32Array[] = [];
-  const labels: number[] = [];
-  const names: string[] = [];
-  classes.forEach((cls, label) => {
-    const classDir = path.join(dir, cls);
-    requireFolder(classDir, `class folder`);
-    const files = readdirSync(classDir).filter(isImageFile).sort();
-    if (files.length === 0) {
-      throw new DataError(`class folder ${classDir} has no PNG or JPEG images: add images or remove the folder from train/ and val/`);
+  failedPerClass.forEach((n, label) => {
+    if (n > 0 && n === index.perClass[label]) {
+      throw unreadableClassError(index.files[index.labels.indexOf(label)], n);
     }
-    let decoded = 0;
-    for (const f of files) {
-      const file = path.join(classDir, f);
-      try {
-        images.push(toInput(decodeImage(readFileSync(file)), o.imgsz, o.channels));
-        labels.push(label);
-        names.push(`${split}/${cls}/${f}`);
-        decoded++;
-      } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        if (o.strict)
-          throw new DataError(`corrupt image ${file}: ${reason} (fix or delete it, or set data.strict: false to skip such files)`);
-        o.skipped.push({ file, reason });
-      }
-    }
-    if (decoded === 0) throw new DataError(`class folder ${classDir} has no readable images (${files.length} corrupt): replace them`);
   });
-  const order = permutation(images.length, seededRandom(o.seed + (split === 'train' ? 1 : 2)));
-  const x = new Float32Array(images.length * size);
-  const y = new Int32Array(images.length);
-  const files = order.map((from) => names[from]);
-  order.forEach((from, to) => {
-    x.set(images[from], to * size);
-    y[to] = labels[from];
-  });
-  return { x, y, count: images.length, files };
+  return { x: r.rows, y: Int32Array.from(r.ok, (at) => index.labels[at]), count: r.ok.length };
 }
 
+/** The whole dataset decoded into memory (rows in the index's order, unreadable files left out). */
 export function loadImageFolder(spec: FolderData, imgsz: number, channels: 1 | 3, seed: number): Dataset {
-  const root = spec.path;
-  requireFolder(root, 'data folder');
-  requireFolder(path.join(root, 'train'), 'training folder');
-  requireFolder(path.join(root, 'val'), 'validation folder');
-  const classes = subfolders(path.join(root, 'train'));
-  if (classes.length === 0) throw new DataError(`${path.join(root, 'train')} has no class subfolders: add one folder of images per class`);
-  if (classes.length === 1) {
-    throw new DataError(`${path.join(root, 'train')} has only one class folder (${classes[0]}): a classifier needs at least 2 classes`);
-  }
-  const valClasses = subfolders(path.join(root, 'val'));
-  const missing = classes.filter((c) => !valClasses.includes(c));
-  const extra = valClasses.filter((c) => !classes.includes(c));
-  if (missing.length > 0 || extra.length > 0) {
-    const parts = [
-      missing.length ? `missing in val/: ${missing.join(', ')}` : '',
-      extra.length ? `only in val/: ${extra.join(', ')}` : '',
-    ].filter((s) => s);
-    throw new DataError(`train/ and val/ under ${root} must have the same class folders (${parts.join('; ')})`);
-  }
+  const index = indexImageFolder(spec.path, seed);
   const skipped: Dataset['skipped'] = [];
-  const o: LoadOptions = { imgsz, channels, seed, strict: spec.strict ?? false, skipped };
-  const train = loadSplit(root, 'train', classes, o);
-  const val = loadSplit(root, 'val', classes, o);
+  const train = decodeSplit(index.train, imgsz, channels, spec.strict ?? false, skipped);
+  const val = decodeSplit(index.val, imgsz, channels, spec.strict ?? false, skipped);
   return {
-    classes,
+    classes: index.classes,
     imageShape: [imgsz, imgsz, channels],
     train,
     val,
     skipped,
     description:
-      `image folder ${root}: ${classes.length} classes, ${train.count} train, ${val.count} val, ${imgsz}x${imgsz}x${channels}` +
-      (skipped.length ? `, ${skipped.length} corrupt file(s) skipped` : ''),
+      describe(index, train.count, val.count, imgsz, channels) + (skipped.length ? `, ${skipped.length} corrupt file(s) skipped` : ''),
+  };
+}
+
+export interface StreamSettings {
+  /** Decoding threads (decodeThreads in decodePool.ts). */
+  threads: number;
+  /** The largest batch the run reads (sets the prefetch depth). */
+  batch: number;
+  /** Told of each unreadable file once, when it is found. */
+  onSkip: (file: string, reason: string) => void;
+}
+
+/** The dataset as streamed sources: only the index is read now; images are decoded while training. */
+export function openImageFolder(spec: FolderData, imgsz: number, channels: 1 | 3, seed: number, s: StreamSettings): DataSources {
+  const index = indexImageFolder(spec.path, seed);
+  const pool = new DecodePool(s.threads);
+  const skipped: Dataset['skipped'] = [];
+  const common = {
+    imgsz,
+    channels,
+    strict: spec.strict ?? false,
+    depth: prefetchDepth(s.batch * imgsz * imgsz * channels * 4),
+    decode: (files: string[], size: number, c: 1 | 3) => pool.decode(files, size, c),
+    onSkip: (file: string, reason: string) => {
+      skipped.push({ file, reason });
+      s.onSkip(file, reason);
+    },
+  };
+  const train = new StreamedImageSource({ ...common, index: index.train });
+  const val = new StreamedImageSource({ ...common, index: index.val });
+  return {
+    classes: index.classes,
+    imageShape: [imgsz, imgsz, channels],
+    train,
+    val,
+    skipped,
+    valFiles: index.val.files.map((f) => relativeFile(index.root, f)),
+    description: `${describe(index, train.count, val.count, imgsz, channels)} (decoded in batches while training, ${s.threads} thread(s))`,
+    close: () => pool.close(),
   };
 }

@@ -1,6 +1,7 @@
 import type { DataSpec } from '../../shared/experiment/types';
-import { Dataset, DataError } from './dataset';
-import { loadImageFolder } from './imageFolder';
+import { memorySources } from './arraySource';
+import { DataError, DataSources } from './dataset';
+import { openImageFolder, StreamSettings } from './imageFolder';
 import { loadMnist } from './mnist';
 
 /** Channels a data source produces: MNIST is grey; image folders are RGB unless the model wants grey. */
@@ -9,11 +10,14 @@ export function dataChannels(spec: DataSpec, modelChannels?: number): 1 | 3 {
   return modelChannels === 1 ? 1 : 3;
 }
 
-export function loadDataset(spec: DataSpec, imgsz: number, seed: number, modelChannels?: number): Dataset {
+/** The experiment's data as sources: MNIST in memory, an image folder streamed from disk. */
+export function loadDataset(spec: DataSpec, imgsz: number, seed: number, stream: StreamSettings, modelChannels?: number): DataSources {
   if (spec.source === 'external') {
     throw new DataError(
       `this experiment has no data: section: its data is read by the ${spec.section} trainer (\`trainer: ${spec.section}\`), not by Transfer Lab's own trainer`,
     );
   }
-  return spec.source === 'mnist' ? loadMnist(spec, imgsz, seed) : loadImageFolder(spec, imgsz, dataChannels(spec, modelChannels), seed);
+  return spec.source === 'mnist'
+    ? memorySources(loadMnist(spec, imgsz, seed))
+    : openImageFolder(spec, imgsz, dataChannels(spec, modelChannels), seed, stream);
 }

@@ -18,7 +18,7 @@ export interface PredictionsInput {
   files?: string[];
   outputs: ImageOutputs;
   topLosses: number;
-  /** The base64 PNG of validation image `index`. */
+  /** The base64 PNG of validation image `index` ('' when it has none). */
   thumbnail: (index: number) => string;
   maxBytes?: number;
 }
@@ -57,6 +57,7 @@ export function buildPredictions(p: PredictionsInput): { predictions: Prediction
   let count = 0;
   for (const index of thumbnailOrder(p.outputs, p.truth, p.topLosses, order)) {
     const png = p.thumbnail(index);
+    if (!png) continue;
     const add = String(index).length + png.length + 5 + (count > 0 ? 1 : 0);
     if (bytes + add > maxBytes) break;
     predictions.thumbnails[String(index)] = png;

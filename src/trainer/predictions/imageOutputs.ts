@@ -2,9 +2,10 @@
 // predicted class (the same argmax the accuracy counts), the model's probability for it and the
 // cross-entropy of the true class (the loss the mean val/loss averages). Three numbers an image,
 // taken from outputs the evaluation computes anyway.
-import { readFileSync } from 'node:fs';
 
 export interface ImageOutputs {
+  /** The validation samples evaluated, ascending (a sample the loader could not read is left out). */
+  indices: Int32Array;
   predicted: Int32Array;
   probability: Float32Array;
   loss: Float32Array;
@@ -12,35 +13,30 @@ export interface ImageOutputs {
 
 /** Collects an evaluation's batches, in validation-set order. */
 export class ImageOutputsBuilder {
-  private readonly out: ImageOutputs;
-  private at = 0;
+  private indices: number[] = [];
+  private predicted: number[] = [];
+  private probability: number[] = [];
+  private loss: number[] = [];
 
-  constructor(count: number) {
-    this.out = { predicted: new Int32Array(count), probability: new Float32Array(count), loss: new Float32Array(count) };
-  }
-
-  add(predicted: ArrayLike<number>, probability: ArrayLike<number>, loss: ArrayLike<number>): void {
-    this.out.predicted.set(predicted, this.at);
-    this.out.probability.set(probability, this.at);
-    this.out.loss.set(loss, this.at);
-    this.at += predicted.length;
+  add(indices: ArrayLike<number>, predicted: ArrayLike<number>, probability: ArrayLike<number>, loss: ArrayLike<number>): void {
+    if (predicted.length !== indices.length || probability.length !== indices.length || loss.length !== indices.length)
+      throw new Error(
+        `a batch of ${indices.length} images came back with ${predicted.length}/${probability.length}/${loss.length} outputs`,
+      );
+    for (let i = 0; i < indices.length; i++) {
+      this.indices.push(indices[i]);
+      this.predicted.push(predicted[i]);
+      this.probability.push(probability[i]);
+      this.loss.push(loss[i]);
+    }
   }
 
   result(): ImageOutputs {
-    if (this.at !== this.out.predicted.length)
-      throw new Error(`evaluation covered ${this.at} of ${this.out.predicted.length} validation images`);
-    return this.out;
+    return {
+      indices: Int32Array.from(this.indices),
+      predicted: Int32Array.from(this.predicted),
+      probability: Float32Array.from(this.probability),
+      loss: Float32Array.from(this.loss),
+    };
   }
-}
-
-/** The torch worker's file (eval_images.py): `count` predicted classes, then probabilities, then losses, float32. */
-export function readImageOutputs(file: string, count: number): ImageOutputs {
-  const buf = readFileSync(file);
-  if (buf.length !== count * 12) throw new Error(`${file} holds ${buf.length} bytes, expected ${count * 12} for ${count} images`);
-  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
-  return {
-    predicted: Int32Array.from(all.subarray(0, count)),
-    probability: all.slice(count, 2 * count),
-    loss: all.slice(2 * count, 3 * count),
-  };
 }

@@ -6,14 +6,16 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { PREDICTIONS_DIR, PREDICTIONS_FILES, Predictions } from '../../shared/runFolder/predictions';
 import { writeFileAtomic } from '../../shared/runFolder/writeRecord';
-import { Dataset, imageSize } from '../data/dataset';
-import { buildPredictions } from './buildPredictions';
+import type { DataSources } from '../data/dataset';
+import { buildPredictions, PREDICTIONS_MAX_BYTES } from './buildPredictions';
 import type { ImageOutputs } from './imageOutputs';
-import { ThumbnailCache, ValImages } from './thumbnails';
+import { thumbnailOrder } from './summarize';
+import { sourceImages, ThumbnailCache, ValImages } from './thumbnails';
 
 export interface PredictionsSource {
   classes: string[];
-  truth: ArrayLike<number>;
+  /** Every validation sample's label and (image folders) file, by sample index. */
+  labels: ArrayLike<number>;
   files?: string[];
   images: ValImages;
   topLosses: number;
@@ -22,7 +24,7 @@ export interface PredictionsSource {
 /** What the epoch loop tells the recorder (see epochLoop.ts). */
 export interface EvaluatedEpochs {
   /** After an epoch's metrics and, when it improved, its weights/best. */
-  evaluated(epoch: number, outputs: ImageOutputs | undefined, improved: boolean): void;
+  evaluated(epoch: number, outputs: ImageOutputs | undefined, improved: boolean): Promise<void>;
 }
 
 export class PredictionsRecorder implements EvaluatedEpochs {
@@ -37,22 +39,37 @@ export class PredictionsRecorder implements EvaluatedEpochs {
     this.thumbnails = new ThumbnailCache(source.images);
   }
 
-  evaluated(epoch: number, outputs: ImageOutputs | undefined, improved: boolean): void {
+  async evaluated(epoch: number, outputs: ImageOutputs | undefined, improved: boolean): Promise<void> {
     if (!outputs) return; // an engine without per-image outputs
     this.latest = { epoch, outputs };
-    if (improved) this.write('best', epoch, outputs);
+    if (improved) await this.write('best', epoch, outputs);
   }
 
   /** The run ended: last.json for the last epoch evaluated here (none when it evaluated none: an
    *  earlier process's last.json, if any, still matches weights/last). */
-  finish(): void {
-    if (this.latest) this.write('last', this.latest.epoch, this.latest.outputs);
+  async finish(): Promise<void> {
+    if (this.latest) await this.write('last', this.latest.epoch, this.latest.outputs);
   }
 
-  private write(weights: Predictions['weights'], epoch: number, outputs: ImageOutputs): void {
+  /** The file lists the images evaluated (a sample the loader could not read has no prediction), in
+   *  sample order: every run of a sweep reads the same images, so their lists line up. */
+  private async write(weights: Predictions['weights'], epoch: number, outputs: ImageOutputs): Promise<void> {
     const file = path.join(this.runDir, PREDICTIONS_DIR, PREDICTIONS_FILES[weights]);
+    const { indices } = outputs;
     try {
-      const { text } = buildPredictions({ ...this.source, epoch, weights, outputs, thumbnail: (i) => this.thumbnails.get(i) });
+      const truth = Array.from(indices, (i) => this.source.labels[i]);
+      const files = this.source.files ? Array.from(indices, (i) => this.source.files![i]) : undefined;
+      const order = thumbnailOrder(outputs, truth, this.source.topLosses).map((at) => indices[at]);
+      await this.thumbnails.fill(order, PREDICTIONS_MAX_BYTES);
+      const { text } = buildPredictions({
+        ...this.source,
+        truth,
+        ...(files ? { files } : {}),
+        epoch,
+        weights,
+        outputs,
+        thumbnail: (at) => this.thumbnails.get(indices[at]),
+      });
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileAtomic(file, text);
     } catch (err) {
@@ -63,19 +80,18 @@ export class PredictionsRecorder implements EvaluatedEpochs {
   }
 }
 
-/** The recorder for a dataset's validation split, with the model's input pixels as thumbnails. */
+/** The recorder for a run's validation set, with the model's input pixels as thumbnails. */
 export function datasetPredictions(
   runDir: string,
-  dataset: Pick<Dataset, 'classes' | 'imageShape' | 'val'>,
+  dataset: Pick<DataSources, 'classes' | 'imageShape' | 'val' | 'valFiles'>,
   topLosses: number,
   log: (level: 'warn', msg: string) => void,
 ): PredictionsRecorder {
-  const { val, imageShape } = dataset;
-  const size = imageSize(imageShape);
-  const images: ValImages = { shape: imageShape, pixels: (i) => val.x.subarray(i * size, (i + 1) * size) };
+  const { val, imageShape, valFiles } = dataset;
+  const images = sourceImages(val, imageShape);
   return new PredictionsRecorder(
     runDir,
-    { classes: dataset.classes, truth: val.y, ...(val.files ? { files: val.files } : {}), images, topLosses },
+    { classes: dataset.classes, labels: val.labels, ...(valFiles ? { files: valFiles } : {}), images, topLosses },
     log,
   );
 }

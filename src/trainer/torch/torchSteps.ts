@@ -1,17 +1,20 @@
 // The torch engine's StepEngine: the Python worker trains and evaluates; this side sends it the
-// model (the tfjs graph the trainer built, with its initial or pretrained weights), the decoded
-// data and each epoch's order, and turns its weights back into the same tfjs run-folder files.
+// model (the tfjs graph the trainer built, with its initial or pretrained weights), then each
+// epoch's batches as the streamed loader decodes them (torchBatches.ts), and turns its weights back
+// into the same tfjs run-folder files.
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { modelFolderFiles, readOptimizerState, TransferLabMetadata } from '../model/modelFiles';
 import type { PreparedModel } from '../model/prepareModel';
-import type { FeatureSet } from '../train/featureSet';
+import { inOrder } from '../data/arraySource';
+import type { SampleSource } from '../data/sampleSource';
 import type { CachePlan } from '../train/frozenCache';
 import type { EngineMemory, EpochResult, StepEngine } from '../train/stepEngine';
 import type { EvalResult } from '../train/steps';
-import { readImageOutputs } from '../predictions/imageOutputs';
+import { ImageOutputsBuilder } from '../predictions/imageOutputs';
+import { batchRequests, BatchRequest } from './torchBatches';
 import { adamStateFromFile, adamStateToFile } from './optimizerState';
 import { modelTopology, readModelWeights, writeModelWeights } from './topology';
 import { TorchWorker, TorchWorkerError } from './torchWorker';
@@ -20,8 +23,8 @@ import { TorchWorker, TorchWorkerError } from './torchWorker';
 export interface TorchWorkerOptions {
   python: string;
   device: string;
-  train: FeatureSet;
-  val: FeatureSet;
+  train: SampleSource;
+  val: SampleSource;
   optimizer: 'adam' | 'sgd';
   lr: number;
   seed: number;
@@ -32,12 +35,10 @@ export interface TorchStepsOptions extends TorchWorkerOptions {
   prepared: PreparedModel;
 }
 
-function writeSet(dir: string, name: string, set: FeatureSet): Record<string, unknown> {
-  const file = path.join(dir, `${name}.f32`);
-  const labelsFile = path.join(dir, `${name}.labels`);
-  writeFileSync(file, Buffer.concat(set.arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))));
-  writeFileSync(labelsFile, Buffer.from(set.labels.buffer, set.labels.byteOffset, set.labels.byteLength));
-  return { op: 'data', name, file, labelsFile, shapes: set.shapes, count: set.count };
+/** A list of numbers from a worker reply (per-image outputs); anything else is a protocol error. */
+function numbers(v: unknown): number[] {
+  if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return v as number[];
+  throw new TorchWorkerError(`the torch worker's per-image outputs are not a list of numbers: ${JSON.stringify(v)?.slice(0, 80)}`);
 }
 
 /** Epochs, evaluation and memory on the torch worker, whatever model it holds. */
@@ -55,10 +56,11 @@ export abstract class TorchWorkerSteps implements StepEngine {
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'transfer-lab-torch-'));
   }
 
-  /** The decoded train and val sets, to the worker once. */
-  protected async sendData(): Promise<void> {
-    await this.worker.request(writeSet(this.dir, 'train', this.o.train));
-    await this.worker.request(writeSet(this.dir, 'val', this.o.val));
+  /** Per set, the samples the worker's frozen-prefix cache lacks (unreadable); set once it is cached. */
+  protected cachedMissing?: Record<'train' | 'val', ReadonlySet<number>>;
+
+  protected requests(set: 'train' | 'val', order: ArrayLike<number>, batch: number): AsyncIterable<BatchRequest> {
+    return batchRequests(this.dir, set, this.o[set], order, batch, this.cachedMissing?.[set]);
   }
 
   abstract cachePrefix(plan: CachePlan, batch: number): Promise<void>;
@@ -71,38 +73,44 @@ export abstract class TorchWorkerSteps implements StepEngine {
     onBatch: (b: number, batches: number, loss: number) => Promise<void>,
     stopRequested: () => boolean,
   ): Promise<EpochResult> {
-    let nonFinite: EpochResult['nonFinite'];
-    let stopSent = false;
-    const pending: Array<Promise<void>> = [];
-    const last = await this.worker.request({ op: 'epoch', set: 'train', order, batch }, (r) => {
-      if (typeof r.batch !== 'number') return true;
-      const loss = Number(r.loss);
-      if (!Number.isFinite(loss)) nonFinite ??= { batch: r.batch, value: loss };
-      else pending.push(onBatch(r.batch, Number(r.batches), loss));
-      // Signals are seen here, between batch lines: the worker checks for 'stop' after each batch.
-      if (stopRequested() && !stopSent) {
-        stopSent = true;
-        this.worker.send({ op: 'stop' });
-      }
-      return false;
-    });
-    await Promise.all(pending);
-    this.noteUsage(last);
-    return { lossSum: Number(last.lossSum), seen: Number(last.seen), ...(nonFinite ? { nonFinite } : {}) };
+    const batches = Math.ceil(order.length / batch);
+    let lossSum = 0;
+    let seen = 0;
+    let b = 0;
+    await this.worker.request({ op: 'epochStart' });
+    for await (const { fields, n } of this.requests('train', order, batch)) {
+      b++;
+      if (!fields) continue; // every file of the batch was unreadable
+      const loss = Number((await this.worker.request({ op: 'step', ...fields })).loss);
+      if (!Number.isFinite(loss)) return { lossSum, seen, nonFinite: { batch: b, value: loss } };
+      lossSum += loss * n;
+      seen += n;
+      await onBatch(b, batches, loss);
+      if (stopRequested()) break;
+    }
+    this.noteUsage(await this.worker.request({ op: 'usage' }));
+    return { lossSum, seen };
   }
 
+  /** Loss and accuracy over the readable validation samples (the denominator: those evaluated). */
   async evaluate(batch: number): Promise<EvalResult> {
-    const imagesFile = path.join(this.dir, 'val-images.f32');
-    const r = await this.worker.request({ op: 'eval', set: 'val', batch, imagesFile });
-    this.noteUsage(r, true);
-    let images: EvalResult['images'];
-    try {
-      images = readImageOutputs(imagesFile, this.o.val.count);
-    } catch (err) {
-      // Only predictions/*.json needs them: the epoch's metrics stand without.
-      this.o.log('warn', `per-image predictions unreadable: ${err instanceof Error ? err.message : String(err)}`);
+    let lossSum = 0;
+    let correct = 0;
+    let top5: number | undefined;
+    let seen = 0;
+    const images = new ImageOutputsBuilder();
+    for await (const { fields, n, indices } of this.requests('val', inOrder(this.o.val.count), batch)) {
+      if (!fields) continue;
+      const r = await this.worker.request({ op: 'evalBatch', ...fields, images: true });
+      images.add(indices, numbers(r.predicted), numbers(r.probability), numbers(r.imageLoss));
+      lossSum += Number(r.lossSum);
+      correct += Number(r.correct);
+      if (typeof r.top5 === 'number') top5 = (top5 ?? 0) + r.top5;
+      seen += n;
     }
-    return { loss: Number(r.loss), accuracy: Number(r.accuracy), ...(typeof r.top5 === 'number' ? { top5: r.top5 } : {}), images };
+    this.noteUsage(await this.worker.request({ op: 'usage' }), true);
+    const d = Math.max(1, seen);
+    return { loss: lossSum / d, accuracy: correct / d, ...(top5 !== undefined ? { top5: top5 / d } : {}), images: images.result() };
   }
 
   /**
@@ -129,12 +137,19 @@ export abstract class TorchWorkerSteps implements StepEngine {
       };
   }
 
-  /** The model's outputs for a whole set in inference mode (parity checks against tfjs). */
+  /** The model's outputs for a whole set in inference mode, batch by batch (parity checks against tfjs). */
   async outputs(set: 'train' | 'val'): Promise<Float32Array> {
-    const file = path.join(this.dir, 'outputs.f32');
-    await this.worker.request({ op: 'forward', set, file });
-    const buf = readFileSync(file);
-    return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
+    const out = path.join(this.dir, 'outputs.f32');
+    const parts: Float32Array[] = [];
+    for await (const { fields } of this.requests(set, inOrder(this.o[set].count), 256)) {
+      if (!fields) continue;
+      await this.worker.request({ op: 'forward', ...fields, out });
+      const buf = readFileSync(out);
+      parts.push(new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length)));
+    }
+    const all = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+    parts.reduce((at, p) => (all.set(p, at), at + p.length), 0);
+    return all;
   }
 
   resetPeak(): void {
@@ -185,7 +200,6 @@ export class TorchSteps extends TorchWorkerSteps {
           `the torch worker trains ${workerTrainable.length} weights, the tfjs model ${steps.trainableNames.length}: the engines disagree on the model`,
         );
       }
-      await steps.sendData();
       steps.noteUsage(init);
       return { steps, device: String(init.device), totalParams: Number(init.totalParams), trainableParams: Number(init.trainableParams) };
     } catch (err) {
@@ -194,6 +208,7 @@ export class TorchSteps extends TorchWorkerSteps {
     }
   }
 
+  /** The frozen prefix's outputs, computed once in the worker from streamed batches and kept in its memory. */
   async cachePrefix(plan: CachePlan, batch: number): Promise<void> {
     const graph = this.prepared.prepared.graph!;
     // The layers whose outputs are the boundary modules' outputs (-1 is the image input).
@@ -201,7 +216,18 @@ export class TorchSteps extends TorchWorkerSteps {
       const t = i < 0 ? this.prepared.prepared.model.inputs[0] : graph.outputs[i];
       return `${t.sourceLayer.name}:${t.nodeIndex}`;
     });
-    await this.worker.request({ op: 'cache', boundary, batch });
+    const missing = { train: new Set<number>(), val: new Set<number>() };
+    for (const set of ['train', 'val'] as const) {
+      const total = this.o[set].count;
+      inOrder(total).forEach((i) => missing[set].add(i));
+      for await (const { fields, batch: b } of this.requests(set, inOrder(total), batch)) {
+        if (!fields || !b) continue;
+        await this.worker.request({ op: 'cacheBatch', set, boundary, total, indices: Array.from(b.indices), ...fields });
+        b.indices.forEach((i) => missing[set].delete(i));
+      }
+    }
+    await this.worker.request({ op: 'cacheDone', boundary });
+    this.cachedMissing = missing;
   }
 
   async weightFiles(meta: TransferLabMetadata, withOptimizer: boolean): Promise<Record<string, Uint8Array | string>> {

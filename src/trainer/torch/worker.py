@@ -1,7 +1,9 @@
 # The torch engine's compute process. The TypeScript trainer stays the orchestrator (run folder, data
 # decoding, progress lines, signals) and sends one JSON request per line on stdin; each answer is one
-# JSON line on stdout (an epoch also streams one line per batch). Bulk data (images, weights,
-# optimizer state) goes through float32 files, in tfjs layout, so the run folder is engine-neutral.
+# JSON line on stdout. Bulk data (a batch of images, weights, optimizer state) goes through float32
+# files, in tfjs layout, so the run folder is engine-neutral; images come one batch per request, as the
+# trainer's streamed loader decodes them, so this process never holds the dataset (only the frozen
+# prefix's cached outputs, when the cache is used).
 # Signals are ignored: the trainer decides when to stop (it sends "stop", or closes stdin).
 import json
 import os
@@ -88,11 +90,6 @@ class Requests:
 REQUESTS = Requests()
 
 
-def stop_requested():
-    r = REQUESTS.next(block=False)
-    return r is not None and r.get('op') == 'stop'
-
-
 class Worker:
     def __init__(self):
         self.sets = {}
@@ -123,27 +120,41 @@ class Worker:
         reply({'ok': True, 'device': str(self.device), 'totalParams': total, 'trainableParams': trainable,
                'trainable': [f'{n}/{a}' for n, a, _ in self.model.trainable()], **self.memory()})
 
-    def data(self, r):
+    def batch(self, r):
+        """A batch's inputs (NCHW for images) and labels: from its files (images streamed by the
+        trainer, one batch at a time), or by sample index from the frozen prefix's cached outputs."""
+        if 'indices' in r and 'file' not in r:
+            xs, labels = self.sets[r['set']]
+            idx = torch.tensor(r['indices'], dtype=torch.int64, device=self.device)
+            return [x[idx] for x in xs], labels[idx]
         xs = read_f32(r['file'], [[r['count'], *s] for s in r['shapes']])
-        xs = [x.permute(0, 3, 1, 2) if x.dim() == 4 else x for x in xs]
-        labels = torch.from_numpy(np.fromfile(r['labelsFile'], dtype='<i4').astype(np.int64))
-        self.sets[r['name']] = ([x.contiguous().to(self.device) for x in xs], labels.to(self.device))
-        reply({'ok': True})
+        xs = [(x.permute(0, 3, 1, 2) if x.dim() == 4 else x).contiguous().to(self.device) for x in xs]
+        labels = torch.from_numpy(np.fromfile(r['labelsFile'], dtype='<i4').astype(np.int64)).to(self.device)
+        return xs, labels
 
     def inputs(self, xs):
         names = self.head_inputs or [self.model.input_name]
         return dict(zip(names, xs))
 
-    def cache(self, r):
-        """Runs the frozen prefix once over each set; later steps train the head on its outputs."""
+    def cache_batch(self, r):
+        """The frozen prefix's outputs for one streamed batch, kept in memory at the samples' places
+        (the cache stays in this process); 'cacheDone' then trains the head on them."""
         self.model.eval()
+        xs, labels = self.batch(r)
         with torch.no_grad():
-            for name, (xs, labels) in list(self.sets.items()):
-                parts = []
-                for start in range(0, labels.numel(), r['batch']):
-                    batch = [x[start:start + r['batch']] for x in xs]
-                    parts.append(self.model(self.inputs(batch), False, upto=r['boundary']))
-                self.sets[name] = ([torch.cat([p[k] for p in parts]) for k in range(len(r['boundary']))], labels)
+            outs = self.model(self.inputs(xs), False, upto=r['boundary'])
+        if r['set'] not in self.sets:
+            total = r['total']
+            self.sets[r['set']] = ([torch.zeros((total, *o.shape[1:]), dtype=o.dtype, device=self.device) for o in outs],
+                                   torch.zeros(total, dtype=torch.int64, device=self.device))
+        cached, cached_labels = self.sets[r['set']]
+        idx = torch.tensor(r['indices'], dtype=torch.int64, device=self.device)
+        for c, o in zip(cached, outs):
+            c[idx] = o
+        cached_labels[idx] = labels
+        reply({'ok': True})
+
+    def cache_done(self, r):
         self.head_inputs = r['boundary']
         reply({'ok': True})
 
@@ -152,57 +163,40 @@ class Worker:
             return F.cross_entropy(y, labels)
         return F.nll_loss(torch.log(y.clamp(1e-7, 1.0)), labels)
 
-    def epoch(self, r):
-        xs, labels = self.sets[r['set']]
-        order = torch.tensor(r['order'], dtype=torch.int64, device=self.device)
-        batch, batches = r['batch'], (len(r['order']) + r['batch'] - 1) // r['batch']
+    def epoch_start(self, r):
         self.model.train()
         if self.device.type == 'cuda':
             torch.cuda.reset_peak_memory_stats(self.device)
         self.saved = SavedBytes()
-        loss_sum, seen, t0 = 0.0, 0, time.perf_counter()
-        for b in range(batches):
-            idx = order[b * batch:(b + 1) * batch]
-            with self.saved.step():
-                y = self.model(self.inputs([x[idx] for x in xs]), True)
-                loss = self.loss(y, labels[idx])
-            self.opt.zero_grad(set_to_none=True)
-            loss.backward()
-            self.opt.step()
-            value = loss.item()
-            loss_sum += value * idx.numel()
-            seen += idx.numel()
-            reply({'batch': b + 1, 'batches': batches, 'loss': value})
-            if not np.isfinite(value):
-                break
-            if stop_requested():
-                reply({'stopped': True, 'seen': seen, 'lossSum': loss_sum})
-                return
-        reply({'done': True, 'seen': seen, 'lossSum': loss_sum, 'seconds': time.perf_counter() - t0, **self.memory()})
+        reply({'ok': True})
 
-    def evaluate(self, r):
-        xs, labels = self.sets[r['set']]
+    def step(self, r):
+        xs, labels = self.batch(r)
+        with self.saved.step():
+            y = self.model(self.inputs(xs), True)
+            loss = self.loss(y, labels)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        reply({'loss': loss.item()})
+
+    def eval_batch(self, r):
+        xs, labels = self.batch(r)
         self.model.eval()
-        loss_sum, correct, top5 = 0.0, 0, 0
-        images = ImageOutputs() if r.get('imagesFile') else None
         with torch.no_grad():
-            for start in range(0, labels.numel(), r['batch']):
-                y = self.model(self.inputs([x[start:start + r['batch']] for x in xs]), False)
-                lab = labels[start:start + r['batch']]
-                loss_sum += self.loss(y, lab).item() * lab.numel()
-                if images:
-                    images.add(y, lab, self.output)
-                correct += (y.argmax(1) == lab).sum().item()
-                if y.shape[1] > 5:
-                    top5 += (y.topk(5, 1).indices == lab[:, None]).any(1).sum().item()
-        n = max(1, labels.numel())
-        out = {'loss': loss_sum / n, 'accuracy': correct / n}
-        if y.shape[1] > 5:
-            out['top5'] = top5 / n
-        if images:
-            write_f32(r['imagesFile'], images.tensors())
-        out.update(self.memory())
+            y = self.model(self.inputs(xs), False)
+            out = {'lossSum': self.loss(y, labels).item() * labels.numel(), 'correct': (y.argmax(1) == labels).sum().item()}
+            if y.shape[1] > 5:
+                out['top5'] = (y.topk(5, 1).indices == labels[:, None]).any(1).sum().item()
+            if r.get('images'):
+                images = ImageOutputs()
+                images.add(y, labels, self.output)
+                pred, prob, loss = images.tensors()
+                out.update({'predicted': pred.int().tolist(), 'probability': prob.tolist(), 'imageLoss': loss.tolist()})
         reply(out)
+
+    def usage(self, r):
+        reply({'ok': True, **self.memory()})
 
     def memory(self):
         """CPU time and peak RSS of this process (the trainer's own counters do not see it); tensor memory."""
@@ -219,12 +213,12 @@ class Worker:
         return out
 
     def forward(self, r):
-        """Outputs for a set (tests and parity checks), written as float32 [count, classes]."""
-        xs, labels = self.sets[r['set']]
+        """Outputs for one batch (tests and parity checks), written as float32 [count, classes]."""
+        xs, _ = self.batch(r)
         self.model.eval()
         with torch.no_grad():
-            y = torch.cat([self.model(self.inputs([x[s:s + 256] for x in xs]), False) for s in range(0, labels.numel(), 256)])
-        write_f32(r['file'], [y])
+            y = self.model(self.inputs(xs), False)
+        write_f32(r['out'], [y])
         reply({'ok': True, 'shape': list(y.shape)})
 
     def save(self, r):
@@ -271,8 +265,8 @@ def main():
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     w = Worker()
-    ops = {'init': w.init, 'data': w.data, 'cache': w.cache, 'epoch': w.epoch, 'eval': w.evaluate,
-           'forward': w.forward, 'save': w.save, 'loadOptimizer': w.load_optimizer,
+    ops = {'init': w.init, 'cacheBatch': w.cache_batch, 'cacheDone': w.cache_done, 'epochStart': w.epoch_start,
+           'step': w.step, 'evalBatch': w.eval_batch, 'usage': w.usage, 'forward': w.forward, 'save': w.save, 'loadOptimizer': w.load_optimizer,
            'initTorchvision': lambda r: torchvision_op('init')(w, r, pick_device, reply),
            'saveState': lambda r: torchvision_op('save')(w, r, reply),
            'loadOptimizerState': lambda r: torchvision_op('load_optimizer')(w, r, reply)}

@@ -51,7 +51,6 @@ export class TorchvisionSteps extends TorchWorkerSteps {
         lr: o.lr,
         seed: o.seed,
       });
-      await steps.sendData();
       steps.noteUsage(init);
       return {
         steps,

@@ -11,7 +11,6 @@ import type { RunFolder } from '../run/runFolder';
 import type { StopRequests } from '../run/stopRequests';
 import { probeTorch } from '../torch/probeTorch';
 import { TrainingError } from '../train/epochLoop';
-import { imageFeatureSet } from '../train/featureSet';
 import { loadData, Log, reportStart, resumePoint, runEpochs, startEngine } from '../train/trainPhases';
 import type { Reporter } from '../cli/progress';
 import { STATE_DICT_FILE, stateDictSha256 } from './checkpoint';
@@ -73,47 +72,51 @@ export async function trainTorchvision(
   const engine = await startEngine(exp, run, o.engine, o.noCache, log);
   if (!engine.torch) throw new TorchvisionEngineError(`${exp.model} trains on the torch engine only, and the run got '${engine.name}'`);
   const dataset = loadData(exp, log);
-  const resume = resumePoint(run, o.resume, epochs, log);
-  // Resume: the run's own state dict (classifier included) instead of the experiment's weights.
-  const weights = resume.resumeFile ? path.join(path.dirname(resume.resumeFile), STATE_DICT_FILE) : exp.weights;
-  const s = exp.train;
-  const t = await TorchvisionSteps.start({
-    python: engine.torch.python,
-    device: engine.torch.device,
-    builder: exp.torchvision!.builder,
-    weights,
-    numClasses: dataset.classes.length,
-    freeze: rec.freeze,
-    train: imageFeatureSet(dataset.train, dataset.imageShape),
-    val: imageFeatureSet(dataset.val, dataset.imageShape),
-    optimizer: s.optimizer,
-    lr: s.lr,
-    seed: s.seed,
-    log,
-  });
-  const steps = t.steps;
   try {
-    if (weights)
+    const resume = resumePoint(run, o.resume, epochs, log);
+    // Resume: the run's own state dict (classifier included) instead of the experiment's weights.
+    const weights = resume.resumeFile ? path.join(path.dirname(resume.resumeFile), STATE_DICT_FILE) : exp.weights;
+    const s = exp.train;
+    const t = await TorchvisionSteps.start({
+      python: engine.torch.python,
+      device: engine.torch.device,
+      builder: exp.torchvision!.builder,
+      weights,
+      numClasses: dataset.classes.length,
+      freeze: rec.freeze,
+      train: dataset.train,
+      val: dataset.val,
+      optimizer: s.optimizer,
+      lr: s.lr,
+      seed: s.seed,
+      log,
+    });
+    const steps = t.steps;
+    try {
+      if (weights)
+        log(
+          'info',
+          `weights ${weights}${t.classifierLoaded ? '' : ` (classifier ${t.classifier} newly initialised for ${dataset.classes.length} classes)`}`,
+        );
+      else log('info', `${exp.model} from random weights; classifier ${t.classifier} for ${dataset.classes.length} classes`);
       log(
         'info',
-        `weights ${weights}${t.classifierLoaded ? '' : ` (classifier ${t.classifier} newly initialised for ${dataset.classes.length} classes)`}`,
+        `freeze ${JSON.stringify(rec.freeze)}: ${t.frozen.length ? `frozen children ${t.frozen.join(', ')} (batch norm in inference mode)` : 'nothing frozen'}`,
       );
-    else log('info', `${exp.model} from random weights; classifier ${t.classifier} for ${dataset.classes.length} classes`);
-    log(
-      'info',
-      `freeze ${JSON.stringify(rec.freeze)}: ${t.frozen.length ? `frozen children ${t.frozen.join(', ')} (batch norm in inference mode)` : 'nothing frozen'}`,
-    );
-    log('info', `parameters: ${t.trainableParams.toLocaleString('en-US')} trainable of ${t.totalParams.toLocaleString('en-US')}`);
-    if (t.trainableParams === 0)
-      throw new TrainingError(`freeze ${JSON.stringify(rec.freeze)} freezes every parameter: nothing to train; freeze fewer modules`);
-    const cache = { used: false, reason: "a torchvision model's children are not a chain its frozen prefix can be cut from" };
-    log('info', `frozen-prefix cache: not used (${cache.reason})`);
-    const localWeights =
-      exp.weights && !exp.weights.startsWith('torchvision:') && !resume.resumeFile ? { weightsSha256: stateDictSha256(exp.weights) } : {};
-    run.update({ trainableParams: t.trainableParams, totalParams: t.totalParams, cache, ...localWeights });
-    reportStart(o.reporter, run, engine, epochs, t);
-    return await runEpochs({ exp, run, steps, reporter: o.reporter, stop, log, engine, dataset, resume, epochs, output: 'logits' });
+      log('info', `parameters: ${t.trainableParams.toLocaleString('en-US')} trainable of ${t.totalParams.toLocaleString('en-US')}`);
+      if (t.trainableParams === 0)
+        throw new TrainingError(`freeze ${JSON.stringify(rec.freeze)} freezes every parameter: nothing to train; freeze fewer modules`);
+      const cache = { used: false, reason: "a torchvision model's children are not a chain its frozen prefix can be cut from" };
+      log('info', `frozen-prefix cache: not used (${cache.reason})`);
+      const localWeights =
+        exp.weights && !exp.weights.startsWith('torchvision:') && !resume.resumeFile ? { weightsSha256: stateDictSha256(exp.weights) } : {};
+      run.update({ trainableParams: t.trainableParams, totalParams: t.totalParams, cache, ...localWeights });
+      reportStart(o.reporter, run, engine, epochs, t);
+      return await runEpochs({ exp, run, steps, reporter: o.reporter, stop, log, engine, dataset, resume, epochs, output: 'logits' });
+    } finally {
+      steps.dispose();
+    }
   } finally {
-    steps.dispose();
+    await dataset.close();
   }
 }

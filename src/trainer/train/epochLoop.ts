@@ -103,7 +103,7 @@ export async function epochLoop(o: EpochLoopOptions): Promise<'finished' | 'stop
     const improved = m['val/accuracy'] > best;
     if (improved) best = m['val/accuracy'];
     if (improved) run.saveWeights('best', await steps.weightFiles(o.meta(epoch, m['val/accuracy']), false));
-    o.predictions?.evaluated(epoch, val.images, improved);
+    await o.predictions?.evaluated(epoch, val.images, improved);
     run.saveWeights('last', await steps.weightFiles(o.meta(epoch, m['val/accuracy']), true));
     run.update({ epochsDone: epoch, bestAccuracy: best, deviceSource: device.source });
     o.log(

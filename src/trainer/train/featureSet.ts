@@ -1,20 +1,7 @@
-// What a training step consumes: one or more per-sample input arrays (the images, or a frozen
-// prefix's cached outputs) plus labels, sliced into batch tensors.
+// What a training step consumes: a batch of one or more per-sample inputs (the images, or a frozen
+// prefix's cached outputs) plus labels, read from a SampleSource, made into tensors.
 import * as tf from '@tensorflow/tfjs';
-import type { Split } from '../data/dataset';
-
-export interface FeatureSet {
-  /** One flat array per model input, `count` samples each. */
-  arrays: Float32Array[];
-  /** Per-sample shape of each input (without the batch dimension). */
-  shapes: number[][];
-  labels: Int32Array;
-  count: number;
-}
-
-export function imageFeatureSet(split: Split, imageShape: [number, number, number]): FeatureSet {
-  return { arrays: [split.x], shapes: [imageShape], labels: split.y, count: split.count };
-}
+import type { SampleBatch } from '../data/sampleSource';
 
 function sampleSize(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -25,21 +12,14 @@ export function featureBytes(shapes: number[][], count: number): number {
   return shapes.reduce((s, sh) => s + sampleSize(sh), 0) * count * 4;
 }
 
-/** Input tensors and one-hot labels for the samples `indices`. Caller disposes. */
+/** Input tensors (of per-sample `shapes`) and one-hot labels for a batch. Caller disposes. */
 export function batchTensors(
-  set: FeatureSet,
-  indices: ArrayLike<number>,
+  batch: SampleBatch,
+  shapes: number[][],
   classes: number,
 ): { inputs: tf.Tensor[]; labels: tf.Tensor2D; labelIds: Int32Array } {
-  const n = indices.length;
-  const inputs = set.arrays.map((arr, k) => {
-    const size = sampleSize(set.shapes[k]);
-    const buf = new Float32Array(n * size);
-    for (let i = 0; i < n; i++) buf.set(arr.subarray(indices[i] * size, (indices[i] + 1) * size), i * size);
-    return tf.tensor(buf, [n, ...set.shapes[k]]);
-  });
-  const labelIds = new Int32Array(n);
-  for (let i = 0; i < n; i++) labelIds[i] = set.labels[indices[i]];
-  const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(labelIds, 'int32'), classes).toFloat() as tf.Tensor2D);
-  return { inputs, labels, labelIds };
+  const n = batch.labels.length;
+  const inputs = batch.inputs.map((arr, k) => tf.tensor(arr, [n, ...shapes[k]]));
+  const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.labels, 'int32'), classes).toFloat() as tf.Tensor2D);
+  return { inputs, labels, labelIds: batch.labels };
 }

@@ -8,7 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { prefixCacheRules } from '../../shared/cost/prefixCache';
 import { buildModules } from '../model/buildYolo';
 import type { PreparedModel } from '../model/prepareModel';
-import { featureBytes, FeatureSet } from './featureSet';
+import { ArraySource, inOrder } from '../data/arraySource';
+import type { SampleSource } from '../data/sampleSource';
+import { featureBytes } from './featureSet';
 
 export interface CachePlan {
   used: boolean;
@@ -48,32 +50,36 @@ export function buildHead(prepared: PreparedModel, plan: CachePlan, classes: num
   return tf.model({ inputs, outputs: outs[outs.length - 1], name: 'transfer_lab_head' });
 }
 
-/** Runs the frozen prefix once over a whole set (inference mode, in batches). */
+/** Runs the frozen prefix once over a whole set (inference mode, in batches read from `images`);
+ *  the outputs are kept in memory, by sample index; samples the source could not read stay missing. */
 export async function cacheFeatures(
   prepared: PreparedModel,
   plan: CachePlan,
-  images: FeatureSet,
+  images: SampleSource,
   batch: number,
   between?: () => Promise<void>,
-): Promise<FeatureSet> {
+): Promise<ArraySource> {
   const graph = prepared.graph!;
   const prefix = tf.model({ inputs: graph.model.inputs, outputs: plan.boundary!.map((i) => graph.outputs[i]) });
   const shapes = plan.boundary!.map((i) => graph.outputs[i].shape.slice(1) as number[]);
   const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
   const arrays = sizes.map((s) => new Float32Array(s * images.count));
-  const [h, w, c] = images.shapes[0];
-  const px = h * w * c;
-  for (let start = 0; start < images.count; start += batch) {
-    const n = Math.min(batch, images.count - start);
+  const missing = new Set<number>(inOrder(images.count));
+  for await (const b of images.batches(inOrder(images.count), batch)) {
+    const n = b.labels.length;
+    if (n === 0) continue;
     const outs = tf.tidy(() => {
-      const x = tf.tensor4d(images.arrays[0].subarray(start * px, (start + n) * px), [n, h, w, c]);
-      const y = prefix.apply(x, { training: false });
+      const y = prefix.apply(tf.tensor(b.inputs[0], [n, ...images.shapes[0]]), { training: false });
       return Array.isArray(y) ? (y as tf.Tensor[]) : [y as tf.Tensor];
     });
     const data = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
     tf.dispose(outs);
-    data.forEach((d, k) => arrays[k].set(d, start * sizes[k]));
+    // Rows go to their sample's place, so the head trains on the same epoch orders as the full model.
+    b.indices.forEach((sample, i) => {
+      missing.delete(sample);
+      data.forEach((d, k) => arrays[k].set(d.subarray(i * sizes[k], (i + 1) * sizes[k]), sample * sizes[k]));
+    });
     if (between) await between();
   }
-  return { arrays, shapes, labels: images.labels, count: images.count };
+  return new ArraySource(arrays, shapes, images.labels, missing);
 }

@@ -159,22 +159,38 @@ async function train(
   const epochs = rec.epochs ?? exp.train.epochs;
   const engine = await startEngine(exp, run, o.engine, o.noCache, log);
   const dataset = loadData(exp, log);
-  const resume = resumePoint(run, o.resume, epochs, log);
-  const prepared = await prepareAndLog(exp, dataset, rec.freeze, resume.resumeFile, log);
-  const fr = prepared.freeze;
-  const plan = planCache(prepared, dataset.train.count + dataset.val.count, o.noCache);
-  log('info', `frozen-prefix cache: ${plan.used ? 'used' : 'not used'} (${plan.reason})`);
-  run.update({
-    trainableParams: fr.trainableParams,
-    totalParams: fr.totalParams,
-    cache: { used: plan.used, reason: plan.reason },
-    ...(prepared.pretrained && !resume.resumeFile ? { weightsSha256: prepared.pretrained.sha256 } : {}),
-  });
-  reportStart(o.reporter, run, engine, epochs, fr);
-  const steps = await makeSteps(engine, prepared, dataset, exp, plan, peak, log);
   try {
-    return await runEpochs({ exp, run, steps, reporter: o.reporter, stop, log, engine, dataset, resume, epochs, output: prepared.output });
+    const resume = resumePoint(run, o.resume, epochs, log);
+    const prepared = await prepareAndLog(exp, dataset, rec.freeze, resume.resumeFile, log);
+    const fr = prepared.freeze;
+    const plan = planCache(prepared, dataset.train.count + dataset.val.count, o.noCache);
+    log('info', `frozen-prefix cache: ${plan.used ? 'used' : 'not used'} (${plan.reason})`);
+    run.update({
+      trainableParams: fr.trainableParams,
+      totalParams: fr.totalParams,
+      cache: { used: plan.used, reason: plan.reason },
+      ...(prepared.pretrained && !resume.resumeFile ? { weightsSha256: prepared.pretrained.sha256 } : {}),
+    });
+    reportStart(o.reporter, run, engine, epochs, fr);
+    const steps = await makeSteps(engine, prepared, dataset, exp, plan, peak, log);
+    try {
+      return await runEpochs({
+        exp,
+        run,
+        steps,
+        reporter: o.reporter,
+        stop,
+        log,
+        engine,
+        dataset,
+        resume,
+        epochs,
+        output: prepared.output,
+      });
+    } finally {
+      steps.dispose();
+    }
   } finally {
-    steps.dispose();
+    await dataset.close();
   }
 }

@@ -1,7 +1,9 @@
 // One optimisation step and one evaluation pass. Only trainable weights reach the optimizer, so a
 // frozen layer gets no gradient kernels at all (visible in tf.profile: no Conv2DBackpropFilter).
 import * as tf from '@tensorflow/tfjs';
-import { batchTensors, FeatureSet } from './featureSet';
+import { inOrder } from '../data/arraySource';
+import type { SampleSource } from '../data/sampleSource';
+import { batchTensors } from './featureSet';
 import { adam } from './fusedAdam';
 import { ImageOutputs, ImageOutputsBuilder } from '../predictions/imageOutputs';
 import { imageProbabilityAndLoss } from '../predictions/tfjsImageOutputs';
@@ -47,15 +49,16 @@ export interface EvalResult {
   accuracy: number;
   /** Share of samples whose label is among the 5 highest scores (only when classes > 5). */
   top5?: number;
-  /** Per validation image, in set order (predictions/*.json). */
+  /** Per validation image evaluated, in set order (predictions/*.json). */
   images?: ImageOutputs;
 }
 
-/** Loss, accuracy (and top-5) over a whole set, in batches, in inference mode. */
+/** Loss, accuracy (and top-5) over a whole set, in batches, in inference mode. Samples the source
+ *  could not read are not counted: the denominator is the samples evaluated. */
 export async function evaluate(
   model: tf.LayersModel,
   output: OutputKind,
-  set: FeatureSet,
+  set: SampleSource,
   classes: number,
   batch: number,
   between?: () => Promise<void>,
@@ -63,25 +66,28 @@ export async function evaluate(
   let lossSum = 0;
   let correct = 0;
   let top5 = 0;
-  const images = new ImageOutputsBuilder(set.count);
-  for (let start = 0; start < set.count; start += batch) {
-    const idx = Array.from({ length: Math.min(batch, set.count - start) }, (_, i) => start + i);
-    const { inputs, labels, labelIds } = batchTensors(set, idx, classes);
+  let seen = 0;
+  const images = new ImageOutputsBuilder();
+  for await (const b of set.batches(inOrder(set.count), batch)) {
+    const n = b.labels.length;
+    if (n === 0) continue;
+    const { inputs, labels, labelIds } = batchTensors(b, set.shapes, classes);
     const [loss, pred, top, prob, each] = tf.tidy(() => {
       const y = model.apply(inputs.length === 1 ? inputs[0] : inputs, { training: false }) as tf.Tensor2D;
       const t5 = classes > 5 ? tf.topk(y, 5).indices : tf.zeros([0]);
-      return [tf.mul(lossOf(output, labels, y), idx.length), tf.argMax(y, -1), t5, ...imageProbabilityAndLoss(output, labels, y)];
+      return [tf.mul(lossOf(output, labels, y), n), tf.argMax(y, -1), t5, ...imageProbabilityAndLoss(output, labels, y)];
     });
     const [l, p, t, pb, e] = await Promise.all([loss.data(), pred.data(), top.data(), prob.data(), each.data()]);
     tf.dispose([loss, pred, top, prob, each, labels, ...inputs]);
-    images.add(p, pb, e);
+    images.add(b.indices, p, pb, e);
     lossSum += l[0];
-    for (let i = 0; i < idx.length; i++) {
+    seen += n;
+    for (let i = 0; i < n; i++) {
       if (p[i] === labelIds[i]) correct++;
       if (classes > 5) for (let k = 0; k < 5; k++) if (t[i * 5 + k] === labelIds[i]) top5++;
     }
     if (between) await between();
   }
-  const n = Math.max(1, set.count);
+  const n = Math.max(1, seen);
   return { loss: lossSum / n, accuracy: correct / n, ...(classes > 5 ? { top5: top5 / n } : {}), images: images.result() };
 }

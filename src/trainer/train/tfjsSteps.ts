@@ -4,7 +4,8 @@ import type { Optimizer } from '@tensorflow/tfjs';
 import { modelFolderFiles, readOptimizerState } from '../model/modelFiles';
 import type { PreparedModel } from '../model/prepareModel';
 import { TensorPeak } from '../system/tensorPeak';
-import { batchTensors, FeatureSet } from './featureSet';
+import type { SampleSource } from '../data/sampleSource';
+import { batchTensors } from './featureSet';
 import { buildHead, cacheFeatures, CachePlan } from './frozenCache';
 import type { EngineMemory, EpochResult, StepEngine } from './stepEngine';
 import { evaluate, EvalResult, makeOptimizer, trainableVariables, trainStep } from './steps';
@@ -18,8 +19,8 @@ export class TfjsSteps implements StepEngine {
 
   constructor(
     private readonly prepared: PreparedModel,
-    private trainSet: FeatureSet,
-    private valSet: FeatureSet,
+    private trainSet: SampleSource,
+    private valSet: SampleSource,
     private readonly classes: number,
     kind: 'adam' | 'sgd',
     lr: number,
@@ -47,16 +48,19 @@ export class TfjsSteps implements StepEngine {
     const batches = Math.ceil(order.length / batch);
     let lossSum = 0;
     let seen = 0;
-    for (let b = 0; b < batches; b++) {
-      const idx = order.slice(b * batch, (b + 1) * batch);
-      const { inputs, labels } = batchTensors(this.trainSet, idx, this.classes);
+    let b = 0;
+    for await (const sample of this.trainSet.batches(order, batch)) {
+      b++;
+      const n = sample.labels.length;
+      if (n === 0) continue; // every file of the batch was unreadable
+      const { inputs, labels } = batchTensors(sample, this.trainSet.shapes, this.classes);
       const loss = trainStep(this.stepModel, this.optimizer, this.vars, this.prepared.output, inputs, labels);
       const value = (await loss.data())[0];
       tf.dispose([loss, labels, ...inputs]);
-      if (!Number.isFinite(value)) return { lossSum, seen, nonFinite: { batch: b + 1, value } };
-      lossSum += value * idx.length;
-      seen += idx.length;
-      await onBatch(b + 1, batches, value);
+      if (!Number.isFinite(value)) return { lossSum, seen, nonFinite: { batch: b, value } };
+      lossSum += value * n;
+      seen += n;
+      await onBatch(b, batches, value);
       if (stopRequested()) break;
     }
     return { lossSum, seen };

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import { estimateCost, stepFlops } from '../cost/estimateCost';
 import { loadExperimentModel } from '../../shared/model/experimentModel';
-import type { Dataset } from '../data/dataset';
+import type { DataSources } from '../data/dataset';
+import { decodeThreads } from '../data/decodePool';
 import { loadDataset } from '../data/loadDataset';
 import { activateEngine, ActiveEngine, requestedEngine } from '../engines';
 import { readMetadata } from '../model/modelFiles';
@@ -22,7 +23,6 @@ import type { StopRequests } from '../run/stopRequests';
 import { epochLoop, TrainingError } from './epochLoop';
 import { TOP_LOSSES_DEFAULT } from '../predictions/buildPredictions';
 import { datasetPredictions } from '../predictions/recorder';
-import { imageFeatureSet } from './featureSet';
 import { CachePlan, planCache } from './frozenCache';
 import type { StepEngine } from './stepEngine';
 import { TfjsSteps } from './tfjsSteps';
@@ -74,14 +74,24 @@ export async function startEngine(
   return engine;
 }
 
-export function loadData(exp: Experiment, log: Log): Dataset {
-  const dataset = loadDataset(exp.data, exp.train.imgsz, exp.train.seed);
+/** Warning lines for the first unreadable files (each is listed in train.log either way). */
+const SKIP_WARNINGS = 20;
+
+export function loadData(exp: Experiment, log: Log): DataSources {
+  let skips = 0;
+  const dataset = loadDataset(exp.data, exp.train.imgsz, exp.train.seed, {
+    threads: decodeThreads(runCpus().cpus),
+    batch: evalBatchOf(exp),
+    // Found while streaming: listed as they are found (a file is skipped once, then left out of every pass).
+    onSkip: (file, reason) => {
+      skips++;
+      log(
+        skips <= SKIP_WARNINGS ? 'warn' : 'info',
+        `${skips} corrupt image(s) skipped (set data.strict: true to fail instead): ${file}: ${reason}`,
+      );
+    },
+  });
   log('info', dataset.description);
-  if (dataset.skipped.length > 0) {
-    log('warn', `${dataset.skipped.length} corrupt image(s) skipped (set data.strict: true to fail instead):`);
-    for (const s of dataset.skipped.slice(0, 20)) log('warn', `  ${s.file}: ${s.reason}`);
-    if (dataset.skipped.length > 20) log('warn', `  … and ${dataset.skipped.length - 20} more`);
-  }
   return dataset;
 }
 
@@ -117,7 +127,7 @@ export function resumePoint(run: RunFolder, resume: boolean, epochs: number, log
 
 export async function prepareAndLog(
   exp: Experiment,
-  dataset: Dataset,
+  dataset: DataSources,
   freeze: FreezeSpec,
   resumeFile: string | undefined,
   log: Log,
@@ -155,15 +165,15 @@ export async function prepareAndLog(
 export async function makeSteps(
   engine: ActiveEngine,
   prepared: PreparedModel,
-  dataset: Dataset,
+  dataset: DataSources,
   exp: Experiment,
   plan: CachePlan,
   peak: TensorPeak,
   log: Log,
 ): Promise<StepEngine> {
   const s = exp.train;
-  const trainSet = imageFeatureSet(dataset.train, dataset.imageShape);
-  const valSet = imageFeatureSet(dataset.val, dataset.imageShape);
+  const trainSet = dataset.train;
+  const valSet = dataset.val;
   let steps: StepEngine;
   if (engine.torch) {
     const t = await TorchSteps.start({
@@ -224,7 +234,7 @@ export interface EpochsToRun {
   stop: StopRequests;
   log: Log;
   engine: ActiveEngine;
-  dataset: Dataset;
+  dataset: DataSources;
   resume: ResumePoint;
   epochs: number;
   /** Logits or probabilities: kept in each checkpoint's metadata. */
@@ -260,7 +270,7 @@ export async function runEpochs(a: EpochsToRun): Promise<'finished' | 'stopped'>
     }),
     predictions,
   });
-  predictions.finish();
+  await predictions.finish();
   return ended;
 }
 
