@@ -13,6 +13,7 @@ import type { EpochMetrics, RunRecord } from '../../src/shared/runFolder/contrac
 import { readNamedWeights } from '../../src/trainer/model/modelFiles';
 import { prepareModel } from '../../src/trainer/model/prepareModel';
 import { readMetricsFile } from '../../src/trainer/run/metricsFile';
+import { probeTorch } from '../../src/trainer/torch/probeTorch';
 import { MNIST_01, TINY_MODEL } from '../support/trainerFixtures';
 import { runCli } from '../support/trainerCli';
 
@@ -41,8 +42,8 @@ function runDir(exp: string, name: string): string {
   return path.join(path.dirname(exp), 'runs', name);
 }
 
-function train(exp: string, args: string[]): void {
-  const r = runCli(['train', exp, '--json', ...args], { timeoutMs: 120_000 });
+function train(exp: string, args: string[], engine = 'wasm'): void {
+  const r = runCli(['train', exp, '--json', ...args], { timeoutMs: 120_000, env: { TRANSFER_LAB_ENGINE: engine } });
   assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
 }
 
@@ -92,48 +93,60 @@ test('a fine_tune-style schedule: phases in run.json, freeze/phase/lr_steps per 
   assert.match(log, /phase 2 of 2 \(epoch 3\): learning-rate multipliers by module 0, 2 ×0\.1 · 5 ×1\n/);
 });
 
-test('resume in phase 2: stopped after phase 1, the backbone was untouched; resumed, it trains as the uninterrupted run did', async () => {
-  // A constant rate: `--epochs 2` then `--epochs 4` would stretch a schedule over the new length.
-  const constant = EXPERIMENT.replace(/ {2}schedule: .*\n/, '');
-  const exp = path.join(tmp, 'resume.experiment.yaml');
-  writeFileSync(exp, constant);
-  const full = path.join(tmp, 'uninterrupted.experiment.yaml');
-  writeFileSync(full, constant);
-  train(full, ['--name', 'uninterrupted']);
-  const fullDir = runDir(full, 'uninterrupted');
+for (const engine of ['wasm', 'torch']) {
+  test(`${engine}: resume in phase 2: stopped after phase 1, the backbone was untouched; resumed, it trains as the uninterrupted run did`, async (t) => {
+    if (engine === 'torch') {
+      const torch = await probeTorch();
+      if (!torch.available) return t.skip(torch.reason);
+    }
+    // A constant rate: `--epochs 2` then `--epochs 4` would stretch a schedule over the new length.
+    const constant = EXPERIMENT.replace(/ {2}schedule: .*\n/, '');
+    const exp = path.join(tmp, `resume-${engine}.experiment.yaml`);
+    writeFileSync(exp, constant);
+    const full = path.join(tmp, `uninterrupted-${engine}.experiment.yaml`);
+    writeFileSync(full, constant);
+    train(full, ['--name', `uninterrupted-${engine}`], engine);
+    const fullDir = runDir(full, `uninterrupted-${engine}`);
 
-  // The first two epochs only (phase 1), as a run stopped at the phase change.
-  train(exp, ['--name', 'resumed', '--epochs', '2']);
-  const dir = runDir(exp, 'resumed');
-  assert.equal(recordOf(dir).epochsDone, 2);
-  const convAfter1 = weight(dir, 'last', 'model__0__conv/kernel');
-  // The model the run started from (built from the same seed): phase 1 left the backbone as it was.
-  const initial = await prepareModel({ modelFile: path.join(tmp, 'model.yaml'), imageShape: [14, 14, 1], classes: 2, seed: 3, freeze: 0 });
-  assert.deepEqual(
-    convAfter1,
-    Array.from(initial.tfLayer('model.0.conv')!.getWeights()[0].dataSync()),
-    'phase 1 trained the frozen backbone',
-  );
-  const headAfter1 = weight(dir, 'last', 'model__5/kernel');
-  train(exp, ['--name', 'resumed', '--resume', '--epochs', '4']);
-  assert.equal(recordOf(dir).status, 'finished');
-  assert.deepEqual(recordOf(dir).phases, recordOf(fullDir).phases);
-  const resumed = metricsOf(dir);
-  const uninterrupted = metricsOf(fullDir);
-  assert.deepEqual(
-    resumed.map((e) => [e.epoch, e.freeze, e.phase]),
-    uninterrupted.map((e) => [e.epoch, e.freeze, e.phase]),
-  );
-  // Same phases, same optimizer state carried over the phase change: the same training, to float precision.
-  resumed.forEach((e, i) => {
-    assert.ok(
-      Math.abs(e['val/loss'] - uninterrupted[i]['val/loss']) < 1e-5,
-      `epoch ${e.epoch}: ${e['val/loss']} vs ${uninterrupted[i]['val/loss']}`,
+    // The first two epochs only (phase 1), as a run stopped at the phase change.
+    train(exp, ['--name', `resumed-${engine}`, '--epochs', '2'], engine);
+    const dir = runDir(exp, `resumed-${engine}`);
+    assert.equal(recordOf(dir).epochsDone, 2);
+    const convAfter1 = weight(dir, 'last', 'model__0__conv/kernel');
+    // The model the run started from (built from the same seed): phase 1 left the backbone as it was.
+    const initial = await prepareModel({
+      modelFile: path.join(tmp, 'model.yaml'),
+      imageShape: [14, 14, 1],
+      classes: 2,
+      seed: 3,
+      freeze: 0,
+    });
+    assert.deepEqual(
+      convAfter1,
+      Array.from(initial.tfLayer('model.0.conv')!.getWeights()[0].dataSync()),
+      'phase 1 trained the frozen backbone',
     );
+    const headAfter1 = weight(dir, 'last', 'model__5/kernel');
+    train(exp, ['--name', `resumed-${engine}`, '--resume', '--epochs', '4'], engine);
+    assert.equal(recordOf(dir).status, 'finished');
+    assert.deepEqual(recordOf(dir).phases, recordOf(fullDir).phases);
+    const resumed = metricsOf(dir);
+    const uninterrupted = metricsOf(fullDir);
+    assert.deepEqual(
+      resumed.map((e) => [e.epoch, e.freeze, e.phase]),
+      uninterrupted.map((e) => [e.epoch, e.freeze, e.phase]),
+    );
+    // Same phases, same optimizer state carried over the phase change: the same training, to float precision.
+    resumed.forEach((e, i) => {
+      assert.ok(
+        Math.abs(e['val/loss'] - uninterrupted[i]['val/loss']) < 1e-5,
+        `epoch ${e.epoch}: ${e['val/loss']} vs ${uninterrupted[i]['val/loss']}`,
+      );
+    });
+    // Phase 1 trained the head only: the backbone is as the uninterrupted run had it after epoch 2 — and in phase 2 it moved.
+    const convEnd = weight(dir, 'last', 'model__0__conv/kernel');
+    assert.notDeepEqual(convEnd, convAfter1, 'the backbone did not train in phase 2');
+    assert.notDeepEqual(weight(dir, 'last', 'model__5/kernel'), headAfter1);
+    assert.deepEqual(convEnd, weight(fullDir, 'last', 'model__0__conv/kernel'));
   });
-  // Phase 1 trained the head only: the backbone is as the uninterrupted run had it after epoch 2 — and in phase 2 it moved.
-  const convEnd = weight(dir, 'last', 'model__0__conv/kernel');
-  assert.notDeepEqual(convEnd, convAfter1, 'the backbone did not train in phase 2');
-  assert.notDeepEqual(weight(dir, 'last', 'model__5/kernel'), headAfter1);
-  assert.deepEqual(convEnd, weight(fullDir, 'last', 'model__0__conv/kernel'));
-});
+}

@@ -113,6 +113,7 @@ export class TfjsSteps implements StepEngine {
       return dispose();
     }
     await this.optimizer.setWeights(state.weights);
+    this.optimizer.retarget(this.vars.map((v) => v.name)); // slots by name, not by position
     this.log('info', `optimizer state restored (${state.weights.length} tensors)`);
   }
 
