@@ -148,5 +148,11 @@ for (const engine of ['wasm', 'torch']) {
     assert.notDeepEqual(convEnd, convAfter1, 'the backbone did not train in phase 2');
     assert.notDeepEqual(weight(dir, 'last', 'model__5/kernel'), headAfter1);
     assert.deepEqual(convEnd, weight(fullDir, 'last', 'model__0__conv/kernel'));
+    // Its batch norm, frozen in phase 1, trains its scale in phase 2 but stays in inference mode
+    // (Keras' fine-tuning semantics): the moving statistics are still the initial ones.
+    const bn = initial.tfLayer('model.0.bn')!.getWeights();
+    assert.notDeepEqual(weight(dir, 'last', 'model__0__bn/gamma'), Array.from(bn[0].dataSync()));
+    assert.deepEqual(weight(dir, 'last', 'model__0__bn/moving_mean'), Array.from(bn[2].dataSync()));
+    assert.deepEqual(weight(dir, 'last', 'model__0__bn/moving_variance'), Array.from(bn[3].dataSync()));
   });
 }
