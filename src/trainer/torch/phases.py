@@ -60,3 +60,9 @@ def set_torchvision_phase(worker, r, reply):
     regroup(worker, [(p, r['mults'][index[n.split('.')[0]]]) for n, _, p in m.trainable()])
     total, trainable = m.param_counts()
     reply({'ok': True, 'totalParams': total, 'trainableParams': trainable})
+
+
+def uncache(worker, r, reply):
+    """Back to training on images (the trainer sends them again): a phase unfroze into the prefix."""
+    worker.head_inputs = None
+    reply({'ok': True})
