@@ -64,6 +64,7 @@ function readPhases(ctx: ParseContext, list: unknown, runEpochs: number | undefi
     if (phase) phases.push(phase);
   }
   if (phases.length < list.length) return undefined;
+  // Without train.epochs (its own error was reported) the phases cannot be placed in the run.
   if (runEpochs === undefined) return undefined;
   let start = 0;
   for (let i = 0; i < phases.length; i++) {

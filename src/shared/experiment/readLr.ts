@@ -62,9 +62,10 @@ function readRange(ctx: ParseContext, v: unknown[], out: TrainSettings): boolean
   }
   const [min, max] = v as [number, number];
   if (min >= max) {
+    const fix = min > max ? `write them the other way round, [${max}, ${min}]` : `for one rate write \`lr: ${max}\``;
     ctx.error(
       p,
-      `train.lr as a range is [min, max] with min below max (the first trainable module learns slowest), got [${min}, ${max}]; for one rate write \`lr: ${max}\``,
+      `train.lr as a range is [min, max] with min below max (the first trainable module learns slowest), got [${min}, ${max}]: ${fix}`,
     );
     return false;
   }

@@ -46,6 +46,7 @@ export function readTrain(ctx: ParseContext, root: Obj, source: DataSpec['source
   }
   if (!readLr(ctx, t, out)) ok = false;
   if (t.schedule !== undefined) {
+    // The run's length, unless train.epochs is wrong (then checks against it would only add noise).
     const schedule = readLrSchedule(ctx, t.schedule, t.epochs === undefined || out.epochs === t.epochs ? out.epochs : undefined);
     if (schedule === null) ok = false;
     else if (schedule.kind !== 'constant') out.schedule = schedule;
