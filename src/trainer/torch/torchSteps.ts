@@ -10,8 +10,9 @@ import { modelFolderFiles, readOptimizerState, TransferLabMetadata } from '../mo
 import type { PreparedModel } from '../model/prepareModel';
 import { inOrder } from '../data/arraySource';
 import type { SampleSource } from '../data/sampleSource';
-import type { CachePlan } from '../train/frozenCache';
-import type { EngineMemory, EpochResult, StepEngine } from '../train/stepEngine';
+import { CachePlan, samePlan } from '../train/frozenCache';
+import type { EngineMemory, EpochResult, PhaseSetup, StepEngine } from '../train/stepEngine';
+import { keepFrozenBatchNormInference, variableMultipliers } from '../train/variableRates';
 import type { EvalResult } from '../train/steps';
 import { ImageOutputsBuilder } from '../predictions/imageOutputs';
 import { batchRequests, BatchRequest } from './torchBatches';
@@ -64,6 +65,7 @@ export abstract class TorchWorkerSteps implements StepEngine {
   }
 
   abstract cachePrefix(plan: CachePlan, batch: number): Promise<void>;
+  abstract setPhase(p: PhaseSetup): Promise<void>;
   abstract weightFiles(meta: TransferLabMetadata, withOptimizer: boolean): Promise<Record<string, Uint8Array | string>>;
   abstract restoreOptimizer(file: string): Promise<void>;
 
@@ -72,6 +74,7 @@ export abstract class TorchWorkerSteps implements StepEngine {
     batch: number,
     onBatch: (b: number, batches: number, loss: number) => Promise<void>,
     stopRequested: () => boolean,
+    lrs?: ArrayLike<number>,
   ): Promise<EpochResult> {
     const batches = Math.ceil(order.length / batch);
     let lossSum = 0;
@@ -81,7 +84,9 @@ export abstract class TorchWorkerSteps implements StepEngine {
     for await (const { fields, n } of this.requests('train', order, batch)) {
       b++;
       if (!fields) continue; // every file of the batch was unreadable
-      const loss = Number((await this.worker.request({ op: 'step', ...fields })).loss);
+      // The step's base rate (a schedule's, or the experiment's); the worker applies each group's multiplier.
+      const rate = lrs?.[b - 1];
+      const loss = Number((await this.worker.request({ op: 'step', ...fields, ...(rate !== undefined ? { lr: rate } : {}) })).loss);
       if (!Number.isFinite(loss)) return { lossSum, seen, nonFinite: { batch: b, value: loss } };
       lossSum += loss * n;
       seen += n;
@@ -170,6 +175,7 @@ export abstract class TorchWorkerSteps implements StepEngine {
 export class TorchSteps extends TorchWorkerSteps {
   /** tfjs names of the trainable variables, in the worker's order (for the optimizer state). */
   private trainableNames: string[] = [];
+  private cached?: CachePlan;
 
   private constructor(
     worker: TorchWorker,
@@ -228,6 +234,30 @@ export class TorchSteps extends TorchWorkerSteps {
     }
     await this.worker.request({ op: 'cacheDone', boundary });
     this.cachedMissing = missing;
+    this.cached = plan;
+  }
+
+  /** The prepared model is re-frozen already: the worker follows its trainable layers. */
+  async setPhase(p: PhaseSetup): Promise<void> {
+    const prepared = this.prepared.prepared;
+    const keepInference = keepFrozenBatchNormInference(prepared, p.frozenSoFar);
+    const mults = variableMultipliers(prepared, p.moduleMults);
+    const names = prepared.model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
+    const frozenLayers = prepared.model.layers.filter((l) => l.weights.length > 0 && !l.trainable).map((l) => l.name);
+    const r = await this.worker.request({ op: 'phase', frozenLayers, keepInference, mults: names.map((n) => mults.get(n) ?? 1) });
+    if ((r.trainable as string[]).length !== names.length)
+      throw new TorchWorkerError(
+        `the torch worker trains ${(r.trainable as string[]).length} weights, the tfjs model ${names.length}: the engines disagree on the model`,
+      );
+    this.trainableNames = names;
+    if (samePlan(p.plan, this.cached)) return;
+    if (this.cached) {
+      // The worker holds the old prefix's outputs: the images again, then the new prefix if any.
+      await this.worker.request({ op: 'uncache' });
+      this.cachedMissing = undefined; // batches stream from the images again
+      this.cached = undefined;
+    }
+    if (p.plan.used) await this.cachePrefix(p.plan, p.cacheBatch);
   }
 
   async weightFiles(meta: TransferLabMetadata, withOptimizer: boolean): Promise<Record<string, Uint8Array | string>> {

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from eval_images import ImageOutputs  # noqa: E402
+from phases import set_graph_phase, set_torchvision_phase, uncache  # noqa: E402
 from tensor_bytes import SavedBytes, held_bytes  # noqa: E402
 from tfjs_graph import TfjsGraph, to_tfjs, to_torch  # noqa: E402
 
@@ -110,6 +111,7 @@ class Worker:
             by_layer.setdefault(name, []).append(t)
         self.model = TfjsGraph(topo, by_layer).to(self.device)
         self.output = r.get('output', 'logits')
+        self.base_lr = r['lr']
         params = [p for _, _, p in self.model.trainable()]
         if r.get('optimizer') == 'sgd':
             self.opt = torch.optim.SGD(params, lr=r['lr'])
@@ -177,6 +179,10 @@ class Worker:
             loss = self.loss(y, labels)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
+        # The step's base rate (a schedule's, or the experiment's), × each group's multiplier.
+        rate = r.get('lr', self.base_lr)
+        for g in self.opt.param_groups:
+            g['lr'] = rate * g.get('mult', 1.0)
         self.opt.step()
         reply({'loss': loss.item()})
 
@@ -267,6 +273,8 @@ def main():
     w = Worker()
     ops = {'init': w.init, 'cacheBatch': w.cache_batch, 'cacheDone': w.cache_done, 'epochStart': w.epoch_start,
            'step': w.step, 'evalBatch': w.eval_batch, 'usage': w.usage, 'forward': w.forward, 'save': w.save, 'loadOptimizer': w.load_optimizer,
+           'phase': lambda r: set_graph_phase(w, r, reply), 'phaseTorchvision': lambda r: set_torchvision_phase(w, r, reply),
+           'uncache': lambda r: uncache(w, r, reply),
            'initTorchvision': lambda r: torchvision_op('init')(w, r, pick_device, reply),
            'saveState': lambda r: torchvision_op('save')(w, r, reply),
            'loadOptimizerState': lambda r: torchvision_op('load_optimizer')(w, r, reply)}

@@ -1,21 +1,25 @@
 // The tfjs engines' StepEngine: steps and evaluation in this process, on the active tfjs backend.
 import * as tf from '@tensorflow/tfjs';
-import type { Optimizer } from '@tensorflow/tfjs';
 import { modelFolderFiles, readOptimizerState } from '../model/modelFiles';
 import type { PreparedModel } from '../model/prepareModel';
 import { TensorPeak } from '../system/tensorPeak';
 import type { SampleSource } from '../data/sampleSource';
 import { batchTensors } from './featureSet';
-import { buildHead, cacheFeatures, CachePlan } from './frozenCache';
-import type { EngineMemory, EpochResult, StepEngine } from './stepEngine';
+import { buildHead, cacheFeatures, CachePlan, samePlan } from './frozenCache';
+import type { ScaledOptimizer } from './rateControl';
+import type { EngineMemory, EpochResult, PhaseSetup, StepEngine } from './stepEngine';
+import { keepFrozenBatchNormInference, variableMultipliers } from './variableRates';
 import { evaluate, EvalResult, makeOptimizer, trainableVariables, trainStep } from './steps';
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class TfjsSteps implements StepEngine {
   private stepModel: tf.LayersModel;
-  private readonly optimizer: Optimizer;
+  private readonly optimizer: ScaledOptimizer;
   private vars: tf.Variable[];
+  /** The decoded images: kept to train on again when a phase drops the prefix cache. */
+  private readonly images: { train: SampleSource; val: SampleSource };
+  private cached?: CachePlan;
 
   constructor(
     private readonly prepared: PreparedModel,
@@ -23,20 +27,38 @@ export class TfjsSteps implements StepEngine {
     private valSet: SampleSource,
     private readonly classes: number,
     kind: 'adam' | 'sgd',
-    lr: number,
+    private readonly lr: number,
     private readonly peak: TensorPeak,
     private readonly log: (level: 'info' | 'warn', msg: string) => void,
   ) {
     this.stepModel = prepared.model;
     this.optimizer = makeOptimizer(kind, lr);
     this.vars = trainableVariables(this.stepModel);
+    this.images = { train: trainSet, val: valSet };
   }
 
   async cachePrefix(plan: CachePlan, batch: number): Promise<void> {
     this.stepModel = buildHead(this.prepared, plan, this.classes);
     this.vars = trainableVariables(this.stepModel);
-    this.trainSet = await cacheFeatures(this.prepared, plan, this.trainSet, batch, yieldToEventLoop);
-    this.valSet = await cacheFeatures(this.prepared, plan, this.valSet, batch, yieldToEventLoop);
+    this.trainSet = await cacheFeatures(this.prepared, plan, this.images.train, batch, yieldToEventLoop);
+    this.valSet = await cacheFeatures(this.prepared, plan, this.images.val, batch, yieldToEventLoop);
+    this.cached = plan;
+  }
+
+  async setPhase(p: PhaseSetup): Promise<void> {
+    keepFrozenBatchNormInference(this.prepared, p.frozenSoFar);
+    if (!samePlan(p.plan, this.cached)) {
+      if (p.plan.used) await this.cachePrefix(p.plan, p.cacheBatch);
+      else {
+        this.stepModel = this.prepared.model;
+        this.trainSet = this.images.train;
+        this.valSet = this.images.val;
+        this.cached = undefined;
+      }
+    }
+    this.vars = trainableVariables(this.stepModel);
+    this.optimizer.retarget(this.vars.map((v) => v.name));
+    this.optimizer.setMultipliers(variableMultipliers(this.prepared, p.moduleMults));
   }
 
   async epoch(
@@ -44,6 +66,7 @@ export class TfjsSteps implements StepEngine {
     batch: number,
     onBatch: (b: number, batches: number, loss: number) => Promise<void>,
     stopRequested: () => boolean,
+    lrs?: ArrayLike<number>,
   ): Promise<EpochResult> {
     const batches = Math.ceil(order.length / batch);
     let lossSum = 0;
@@ -54,6 +77,7 @@ export class TfjsSteps implements StepEngine {
       const n = sample.labels.length;
       if (n === 0) continue; // every file of the batch was unreadable
       const { inputs, labels } = batchTensors(sample, this.trainSet.shapes, this.classes);
+      this.optimizer.setRate(lrs?.[b - 1] ?? this.lr);
       const loss = trainStep(this.stepModel, this.optimizer, this.vars, this.prepared.output, inputs, labels);
       const value = (await loss.data())[0];
       tf.dispose([loss, labels, ...inputs]);
@@ -93,6 +117,7 @@ export class TfjsSteps implements StepEngine {
       return dispose();
     }
     await this.optimizer.setWeights(state.weights);
+    this.optimizer.retarget(this.vars.map((v) => v.name)); // slots by name, not by position
     this.log('info', `optimizer state restored (${state.weights.length} tensors)`);
   }
 
