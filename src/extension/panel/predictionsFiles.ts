@@ -86,9 +86,9 @@ export async function readPredictionsFile(file: string): Promise<{ predictions: 
   return { predictions: parsed as Predictions };
 }
 
-const SIGNATURES: Record<string, { mime: string; bytes: number[] }> = {
-  '.png': { mime: 'image/png', bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] },
-  '.jpg': { mime: 'image/jpeg', bytes: [0xff, 0xd8, 0xff] },
+const SIGNATURES: Record<string, { mime: string; kind: string; bytes: number[] }> = {
+  '.png': { mime: 'image/png', kind: 'PNG', bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] },
+  '.jpg': { mime: 'image/jpeg', kind: 'JPEG', bytes: [0xff, 0xd8, 0xff] },
 };
 
 /** A plot as a data: URL, or why not (too big, not the image its name says). */
@@ -98,7 +98,7 @@ async function plotDataUrl(file: string): Promise<string | { message: string }> 
   if (!sig || !s) return { message: `${file} is not there` };
   if (s.size > MAX_PLOT_BYTES) return { message: `${file} is larger than ${MAX_PLOT_BYTES / 2 ** 20} MB; not shown` };
   const bytes = await fs.readFile(file);
-  if (sig.bytes.some((b, i) => bytes[i] !== b)) return { message: `${file} is not a ${sig.mime} image; not shown` };
+  if (sig.bytes.some((b, i) => bytes[i] !== b)) return { message: `${file} is not a ${sig.kind} image; not shown` };
   return `data:${sig.mime};base64,${bytes.toString('base64')}`;
 }
 
