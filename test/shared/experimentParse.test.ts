@@ -103,6 +103,8 @@ test('every validation error points at the offending line', () => {
   oneError(base('train:\n  lr: -1\n'), 6, /train\.lr must be a positive learning rate/);
   oneError(base('train:\n  seed: -3\n'), 6, /train\.seed/);
   oneError(base('train:\n  imgsz: 4\n'), 6, /train\.imgsz must be a whole number from 8 to 4096/);
+  oneError(base('train:\n  topLosses: -1\n'), 6, /train\.topLosses must be a whole number from 0 to 1000/);
+  oneError(base('train:\n  topLosses: 2.5\n'), 6, /train\.topLosses/);
   oneError(base('train:\n  epoch: 5\n'), 6, /unknown key 'epoch' in train; did you mean 'epochs'\?/);
   oneError(base('train: 5\n'), 5, /train must be a mapping/);
   oneError(base('freeze: -2\n'), 5, /freeze must be a whole number ≥ 0/);
@@ -298,6 +300,6 @@ test('schemas/experiment.schema.json describes the keys and defaults the parser 
   assert.equal(schema.additionalProperties, true, 'other features add top-level sections');
   const train = schema.properties.train.properties!;
   for (const [key, value] of Object.entries(TRAIN_DEFAULTS)) assert.equal(train[key].default, value, `train.${key} default`);
-  assert.deepEqual(Object.keys(train).sort(), ['batch', 'epochs', 'imgsz', 'lr', 'optimizer', 'seed']);
+  assert.deepEqual(Object.keys(train).sort(), ['batch', 'epochs', 'imgsz', 'lr', 'optimizer', 'seed', 'topLosses']);
   for (const [key, prop] of Object.entries(schema.properties)) assert.ok(prop.description, `${key} has a description for completion`);
 });

@@ -11,7 +11,7 @@ export const TRAIN_DEFAULTS: Omit<TrainSettings, 'imgsz'> = { epochs: 10, batch:
  *  an external trainer's images (YOLOv5) are shown at its default 640. */
 export const DEFAULT_IMGSZ = { mnist: 28, folder: 32, external: 640 } as const;
 
-export const TRAIN_KEYS = ['epochs', 'batch', 'optimizer', 'lr', 'seed', 'imgsz'];
+export const TRAIN_KEYS = ['epochs', 'batch', 'optimizer', 'lr', 'seed', 'imgsz', 'topLosses'];
 
 export function readTrain(ctx: ParseContext, root: Obj, source: DataSpec['source']): TrainSettings | undefined {
   const t = root.train ?? {};
@@ -24,7 +24,7 @@ export function readTrain(ctx: ParseContext, root: Obj, source: DataSpec['source
   }
   ctx.unknownKeys(t, ['train'], TRAIN_KEYS);
   let ok = true;
-  const int = (key: 'epochs' | 'batch' | 'seed' | 'imgsz', min: number, max: number | undefined, example: string): void => {
+  const int = (key: 'epochs' | 'batch' | 'seed' | 'imgsz' | 'topLosses', min: number, max: number | undefined, example: string): void => {
     if (t[key] === undefined) return;
     const n = ctx.int(['train', key], t[key], min, max, example);
     if (n === undefined) ok = false;
@@ -34,6 +34,7 @@ export function readTrain(ctx: ParseContext, root: Obj, source: DataSpec['source
   int('batch', 1, undefined, 'e.g. `batch: 32`');
   int('seed', 0, undefined, 'e.g. `seed: 0`');
   int('imgsz', 8, 4096, 'e.g. `imgsz: 32` (square input size in pixels)');
+  int('topLosses', 0, 1000, 'e.g. `topLosses: 32` (highest-loss validation images kept in predictions/)');
   if (t.optimizer !== undefined) {
     if (t.optimizer === 'adam' || t.optimizer === 'sgd') out.optimizer = t.optimizer;
     else {

@@ -61,6 +61,8 @@ export interface TrainSettings {
   /** fastai's discriminative rates (`lr: [1e-5, 1e-3]`): geometric from `min` (first trainable
    *  module) to `max` (= `lr`, the last); exclusive with `lrMult`. */
   lrRange?: { min: number; max: number };
+  /** How many highest-loss validation images predictions/*.json lists (absent: 32). */
+  topLosses?: number;
 }
 
 /** The learning rate over a run's steps, as a multiple of `train.lr` (see trainer/train/lrSchedule). */

@@ -6,6 +6,8 @@ export interface Split {
   x: Float32Array;
   y: Int32Array;
   count: number;
+  /** Image folders: each sample's file relative to the data folder, with '/' (`val/cat/1.png`), in sample order. */
+  files?: string[];
 }
 
 export interface Dataset {

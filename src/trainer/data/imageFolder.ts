@@ -37,6 +37,7 @@ function loadSplit(root: string, split: 'train' | 'val', classes: string[], o: L
   const size = o.imgsz * o.imgsz * o.channels;
   const images: Float32Array[] = [];
   const labels: number[] = [];
+  const names: string[] = [];
   classes.forEach((cls, label) => {
     const classDir = path.join(dir, cls);
     requireFolder(classDir, `class folder`);
@@ -50,6 +51,7 @@ function loadSplit(root: string, split: 'train' | 'val', classes: string[], o: L
       try {
         images.push(toInput(decodeImage(readFileSync(file)), o.imgsz, o.channels));
         labels.push(label);
+        names.push(`${split}/${cls}/${f}`);
         decoded++;
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
@@ -63,11 +65,12 @@ function loadSplit(root: string, split: 'train' | 'val', classes: string[], o: L
   const order = permutation(images.length, seededRandom(o.seed + (split === 'train' ? 1 : 2)));
   const x = new Float32Array(images.length * size);
   const y = new Int32Array(images.length);
+  const files = order.map((from) => names[from]);
   order.forEach((from, to) => {
     x.set(images[from], to * size);
     y[to] = labels[from];
   });
-  return { x, y, count: images.length };
+  return { x, y, count: images.length, files };
 }
 
 export function loadImageFolder(spec: FolderData, imgsz: number, channels: 1 | 3, seed: number): Dataset {

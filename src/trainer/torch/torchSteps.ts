@@ -11,6 +11,7 @@ import type { FeatureSet } from '../train/featureSet';
 import type { CachePlan } from '../train/frozenCache';
 import type { EngineMemory, EpochResult, StepEngine } from '../train/stepEngine';
 import type { EvalResult } from '../train/steps';
+import { readImageOutputs } from '../predictions/imageOutputs';
 import { adamStateFromFile, adamStateToFile } from './optimizerState';
 import { modelTopology, readModelWeights, writeModelWeights } from './topology';
 import { TorchWorker, TorchWorkerError } from './torchWorker';
@@ -91,9 +92,11 @@ export abstract class TorchWorkerSteps implements StepEngine {
   }
 
   async evaluate(batch: number): Promise<EvalResult> {
-    const r = await this.worker.request({ op: 'eval', set: 'val', batch });
+    const imagesFile = path.join(this.dir, 'val-images.f32');
+    const r = await this.worker.request({ op: 'eval', set: 'val', batch, imagesFile });
     this.noteUsage(r, true);
-    return { loss: Number(r.loss), accuracy: Number(r.accuracy), ...(typeof r.top5 === 'number' ? { top5: r.top5 } : {}) };
+    const images = readImageOutputs(imagesFile, this.o.val.count);
+    return { loss: Number(r.loss), accuracy: Number(r.accuracy), ...(typeof r.top5 === 'number' ? { top5: r.top5 } : {}), images };
   }
 
   /**

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from eval_images import ImageOutputs  # noqa: E402
 from tensor_bytes import SavedBytes, held_bytes  # noqa: E402
 from tfjs_graph import TfjsGraph, to_tfjs, to_torch  # noqa: E402
 
@@ -183,11 +184,14 @@ class Worker:
         xs, labels = self.sets[r['set']]
         self.model.eval()
         loss_sum, correct, top5 = 0.0, 0, 0
+        images = ImageOutputs() if r.get('imagesFile') else None
         with torch.no_grad():
             for start in range(0, labels.numel(), r['batch']):
                 y = self.model(self.inputs([x[start:start + r['batch']] for x in xs]), False)
                 lab = labels[start:start + r['batch']]
                 loss_sum += self.loss(y, lab).item() * lab.numel()
+                if images:
+                    images.add(y, lab, self.output)
                 correct += (y.argmax(1) == lab).sum().item()
                 if y.shape[1] > 5:
                     top5 += (y.topk(5, 1).indices == lab[:, None]).any(1).sum().item()
@@ -195,6 +199,8 @@ class Worker:
         out = {'loss': loss_sum / n, 'accuracy': correct / n}
         if y.shape[1] > 5:
             out['top5'] = top5 / n
+        if images:
+            write_f32(r['imagesFile'], images.tensors())
         out.update(self.memory())
         reply(out)
 

@@ -10,6 +10,7 @@ import type { StopRequests } from '../run/stopRequests';
 import { DeviceSampler } from '../system/deviceSampler';
 import type { StepEngine } from './stepEngine';
 import type { EpochMetrics } from '../../shared/runFolder/contract';
+import type { EvaluatedEpochs } from '../predictions/recorder';
 
 /** Training stopped on purpose (NaN loss): a message for the user, no stack. */
 export class TrainingError extends UserError {
@@ -36,6 +37,8 @@ export interface EpochLoopOptions {
   /** Device use from nvidia-smi when the engine runs on a GPU. */
   gpu: boolean;
   meta: (epoch: number, acc?: number) => TransferLabMetadata;
+  /** Told of each evaluation (predictions/best.json follows weights/best). */
+  predictions?: EvaluatedEpochs;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -100,6 +103,7 @@ export async function epochLoop(o: EpochLoopOptions): Promise<'finished' | 'stop
     const improved = m['val/accuracy'] > best;
     if (improved) best = m['val/accuracy'];
     if (improved) run.saveWeights('best', await steps.weightFiles(o.meta(epoch, m['val/accuracy']), false));
+    o.predictions?.evaluated(epoch, val.images, improved);
     run.saveWeights('last', await steps.weightFiles(o.meta(epoch, m['val/accuracy']), true));
     run.update({ epochsDone: epoch, bestAccuracy: best, deviceSource: device.source });
     o.log(

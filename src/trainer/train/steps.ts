@@ -3,6 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchTensors, FeatureSet } from './featureSet';
 import { adam } from './fusedAdam';
+import { ImageOutputs, ImageOutputsBuilder } from '../predictions/imageOutputs';
+import { imageProbabilityAndLoss } from '../predictions/tfjsImageOutputs';
 
 export type OutputKind = 'logits' | 'probabilities';
 
@@ -45,6 +47,8 @@ export interface EvalResult {
   accuracy: number;
   /** Share of samples whose label is among the 5 highest scores (only when classes > 5). */
   top5?: number;
+  /** Per validation image, in set order (predictions/*.json). */
+  images?: ImageOutputs;
 }
 
 /** Loss, accuracy (and top-5) over a whole set, in batches, in inference mode. */
@@ -59,15 +63,18 @@ export async function evaluate(
   let lossSum = 0;
   let correct = 0;
   let top5 = 0;
+  const images = new ImageOutputsBuilder(set.count);
   for (let start = 0; start < set.count; start += batch) {
     const idx = Array.from({ length: Math.min(batch, set.count - start) }, (_, i) => start + i);
     const { inputs, labels, labelIds } = batchTensors(set, idx, classes);
-    const [loss, pred, top] = tf.tidy(() => {
+    const [loss, pred, top, prob, each] = tf.tidy(() => {
       const y = model.apply(inputs.length === 1 ? inputs[0] : inputs, { training: false }) as tf.Tensor2D;
-      return [tf.mul(lossOf(output, labels, y), idx.length), tf.argMax(y, -1), classes > 5 ? tf.topk(y, 5).indices : tf.zeros([0])];
+      const t5 = classes > 5 ? tf.topk(y, 5).indices : tf.zeros([0]);
+      return [tf.mul(lossOf(output, labels, y), idx.length), tf.argMax(y, -1), t5, ...imageProbabilityAndLoss(output, labels, y)];
     });
-    const [l, p, t] = await Promise.all([loss.data(), pred.data(), top.data()]);
-    tf.dispose([loss, pred, top, labels, ...inputs]);
+    const [l, p, t, pb, e] = await Promise.all([loss.data(), pred.data(), top.data(), prob.data(), each.data()]);
+    tf.dispose([loss, pred, top, prob, each, labels, ...inputs]);
+    images.add(p, pb, e);
     lossSum += l[0];
     for (let i = 0; i < idx.length; i++) {
       if (p[i] === labelIds[i]) correct++;
@@ -76,5 +83,5 @@ export async function evaluate(
     if (between) await between();
   }
   const n = Math.max(1, set.count);
-  return { loss: lossSum / n, accuracy: correct / n, ...(classes > 5 ? { top5: top5 / n } : {}) };
+  return { loss: lossSum / n, accuracy: correct / n, ...(classes > 5 ? { top5: top5 / n } : {}), images: images.result() };
 }

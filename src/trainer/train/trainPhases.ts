@@ -20,6 +20,8 @@ import type { Reporter } from '../cli/progress';
 import type { TransferLabMetadata } from '../model/modelFiles';
 import type { StopRequests } from '../run/stopRequests';
 import { epochLoop, TrainingError } from './epochLoop';
+import { TOP_LOSSES_DEFAULT } from '../predictions/buildPredictions';
+import { datasetPredictions } from '../predictions/recorder';
 import { imageFeatureSet } from './featureSet';
 import { CachePlan, planCache } from './frozenCache';
 import type { StepEngine } from './stepEngine';
@@ -233,7 +235,8 @@ export interface EpochsToRun {
 export async function runEpochs(a: EpochsToRun): Promise<'finished' | 'stopped'> {
   const { exp, dataset, resume } = a;
   if (resume.resumeFile) await a.steps.restoreOptimizer(resume.resumeFile);
-  return epochLoop({
+  const predictions = datasetPredictions(a.run.dir, dataset, exp.train.topLosses ?? TOP_LOSSES_DEFAULT, a.log);
+  const ended = await epochLoop({
     run: a.run,
     steps: a.steps,
     reporter: a.reporter,
@@ -255,7 +258,10 @@ export async function runEpochs(a: EpochsToRun): Promise<'finished' | 'stopped'>
       experiment: exp.file,
       ...(acc !== undefined ? { valAccuracy: acc } : {}),
     }),
+    predictions,
   });
+  predictions.finish();
+  return ended;
 }
 
 export { planCache };
