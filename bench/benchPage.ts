@@ -4,16 +4,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 
-export const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+/** Chromium's flags, as the tests start it. */
+export { CHROMIUM_ARGS as FLAGS } from '../test/harness/install';
 
 const root = path.resolve(__dirname, '..', '..');
 const dist = (f: string) => path.join(root, 'dist', f);
@@ -52,4 +44,3 @@ export async function checkWebview(page: Page, when: string): Promise<void> {
   const complaints = await page.evaluate(webviewComplaints);
   if (complaints.length) throw new Error(`the webview did not draw ${when}: ${complaints.join('; ')}`);
 }
-

@@ -35,16 +35,25 @@ interface Timing {
 
 async function main(): Promise<void> {
   const exe = process.env.CHROME_PATH || '/usr/bin/chromium';
-  console.log(`predictions bench: ${RUNS} runs x ${CLASSES} classes x ${IMAGES} images (${VALIDATION} validation images, synthetic), Chromium ${exe}`);
+  console.log(
+    `predictions bench: ${RUNS} runs x ${CLASSES} classes x ${IMAGES} images (${VALIDATION} validation images, synthetic), Chromium ${exe}`,
+  );
   const messages = makePredictionMessages({ runs: RUNS, classes: CLASSES, images: IMAGES, validation: VALIDATION });
   const profile = mkdtempSync(path.join(tmpdir(), 'tl-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: exe, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 } });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: exe,
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1280, height: 900 },
+  });
   const timings: Timing[] = [];
   try {
     for (let it = 0; it < ITERATIONS; it++) {
       const page = await context.newPage();
       await page.setContent(pageHtml());
-      await page.evaluate(`window.__init = (${makeInit.toString()})(${JSON.stringify({ runs: RUNS, points: 20, metricKeys: METRIC_KEYS })}); 0`);
+      await page.evaluate(
+        `window.__init = (${makeInit.toString()})(${JSON.stringify({ runs: RUNS, points: 20, metricKeys: METRIC_KEYS })}); 0`,
+      );
       await page.evaluate(async () => {
         window.dispatchEvent(new MessageEvent('message', { data: (window as unknown as { __init: unknown }).__init }));
         await new Promise((r) => requestAnimationFrame(r));

@@ -83,7 +83,11 @@ export function makePredictionMessages(args: BenchPredictionsArgs): HostMessage[
       topLosses: top,
       thumbnails,
     };
-    out.push({ type: 'predictions', run: `freeze-${r}`, view: { kind: 'predictions', file: `/runs/freeze-${r}/predictions/best.json`, predictions } });
+    out.push({
+      type: 'predictions',
+      run: `freeze-${r}`,
+      view: { kind: 'predictions', file: `/runs/freeze-${r}/predictions/best.json`, predictions },
+    });
   }
   return out;
 }

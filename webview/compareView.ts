@@ -1,6 +1,6 @@
 // Compare mode of the Predictions section: two runs side by side on the same validation images —
 // the images run A gets right and run B wrong, and the reverse, each with both predictions under
-// it. Runs validated on other images are not compared (predictionsModel.compareRuns says why).
+// it (as A and B, the pickers' names; the tile's accessible name spells the runs out). Runs validated on other images are not compared (predictionsModel.compareRuns says why).
 import type { Predictions } from '../src/shared/runFolder/predictions';
 import { dropdown } from './controls';
 import { el } from './dom';
@@ -36,7 +36,7 @@ function tiles(
       x.index,
       thumbnailOf(x.index, a.predictions, b.predictions),
       {
-        lines: [`true ${classes[x.truth]}`, `${a.name}: ${classes[x.a]} ${mark(x.a, x.truth)}`, `${b.name}: ${classes[x.b]} ${mark(x.b, x.truth)}`],
+        lines: [`true ${classes[x.truth]}`, `A: ${classes[x.a]} ${mark(x.a, x.truth)}`, `B: ${classes[x.b]} ${mark(x.b, x.truth)}`],
         label: `image ${x.index}, true ${classes[x.truth]}: ${a.name} predicts ${classes[x.a]}, ${b.name} predicts ${classes[x.b]}`,
       },
       canOpen ? () => canOpen(a.name, x.index) : undefined,
@@ -44,13 +44,28 @@ function tiles(
   );
 }
 
-function list(title: string, items: ComparedImage[], a: CompareRun, b: CompareRun, open?: (run: string, index: number) => void): HTMLElement {
+function list(
+  title: string,
+  items: ComparedImage[],
+  a: CompareRun,
+  b: CompareRun,
+  open?: (run: string, index: number) => void,
+): HTMLElement {
   const box = el('section', 'tl-compare-list');
   box.append(el('h4', undefined, `${title} (${items.length})`));
   box.append(gallery(tiles(items, a, b, open)));
   if (items.length > MAX_TILES) box.append(el('p', 'tl-note', `and ${items.length - MAX_TILES} more`));
   if (!items.length) box.append(el('p', 'tl-note', 'None.'));
   return box;
+}
+
+/** The first two runs, in the panel's order, validated on the same images (else the first two):
+ *  a sweep's runs rather than its pretraining run on other classes. */
+function firstComparablePair(runs: readonly CompareRun[]): [string, string] {
+  for (let i = 0; i < runs.length; i++)
+    for (let j = i + 1; j < runs.length; j++)
+      if (compareRuns(runs[i].predictions, runs[j].predictions).comparable) return [runs[i].name, runs[j].name];
+  return [runs[0].name, runs[1].name];
 }
 
 /** The compare block: pickers for runs A and B, then the two lists. `pick` is the current choice. */
@@ -68,8 +83,10 @@ export function compareView(
     return box;
   }
   const names = runs.map((r) => r.name);
-  const aName = pick.a && names.includes(pick.a) ? pick.a : names[0];
-  const bName = pick.b && names.includes(pick.b) && pick.b !== aName ? pick.b : names.find((n) => n !== aName)!;
+  const first = firstComparablePair(runs);
+  const aName = pick.a && names.includes(pick.a) ? pick.a : first[0];
+  const bName =
+    pick.b && names.includes(pick.b) && pick.b !== aName ? pick.b : aName === first[0] ? first[1] : names.find((n) => n !== aName)!;
   const options = names.map((n) => ({ value: n, label: n }));
   const pickers = el('div', 'tl-compare-pickers');
   pickers.append(

@@ -20,7 +20,8 @@ export interface CellValue {
 }
 
 function pct(x: number | null): string {
-  return x === null ? '–' : `${(100 * x).toFixed(x >= 0.995 || x === 0 ? 0 : 1)}%`;
+  // One decimal, none when it is 0: "50%", "33.3%".
+  return x === null ? '–' : `${Math.round(1000 * x) / 10}%`;
 }
 
 /** Each cell's text, colour intensity and spoken label: counts (intensity against the largest

@@ -16,6 +16,9 @@ export interface CardEnv {
   theme(): ThemeColors;
   exportFile(format: ExportFormat, what: string, data: string): void;
   open(index: number): void;
+  /** Whether the run's top-loss gallery is unfolded, and where its changes go (kept across redraws). */
+  lossesOpen: boolean;
+  setLossesOpen(open: boolean): void;
 }
 
 function yolov5Body(view: Extract<RunPredictionsView, { kind: 'yolov5' }>, status: string): HTMLElement[] {
@@ -24,7 +27,10 @@ function yolov5Body(view: Extract<RunPredictionsView, { kind: 'yolov5' }>, statu
     const fig = el('figure', 'tl-yolo-plot');
     const img = el('img');
     img.src = plot.src;
-    img.alt = plot.name === 'confusion_matrix.png' ? "YOLOv5's confusion matrix of this run" : `YOLOv5's predictions on a validation batch (${plot.name})`;
+    img.alt =
+      plot.name === 'confusion_matrix.png'
+        ? "YOLOv5's confusion matrix of this run"
+        : `YOLOv5's predictions on a validation batch (${plot.name})`;
     fig.append(img, el('figcaption', undefined, plot.name));
     out.push(fig);
   }
@@ -33,9 +39,24 @@ function yolov5Body(view: Extract<RunPredictionsView, { kind: 'yolov5' }>, statu
       status === 'running' || status === 'queued'
         ? 'YOLOv5 writes them when training ends.'
         : 'YOLOv5 skips its plots when train.py runs with --noplots (or it stopped before its final validation).';
-    out.push(el('p', 'tl-note', `No ${view.missing.join(' or ')} in ${view.dir}: ${why} train.py records no per-image predictions, so there is no heat map or gallery for this run.`));
+    out.push(
+      el(
+        'p',
+        'tl-note',
+        `No ${view.missing.join(' or ')} in ${view.dir}: ${why} train.py records no per-image predictions, so there is no heat map or gallery for this run.`,
+      ),
+    );
   }
   return out;
+}
+
+/** The top-loss gallery, folded: the cards' matrices stay side by side until one is opened. */
+function losses(tiles: HTMLElement, n: number, env: CardEnv): HTMLElement {
+  const box = el('details', 'tl-losses');
+  box.open = env.lossesOpen;
+  box.addEventListener('toggle', () => env.setLossesOpen(box.open));
+  box.append(el('summary', undefined, `Top ${n} losses (highest first)`), tiles);
+  return box;
 }
 
 export function predictionsCard(info: RunInfo, view: RunPredictionsView | undefined, env: CardEnv): HTMLElement {
@@ -90,8 +111,7 @@ export function predictionsCard(info: RunInfo, view: RunPredictionsView | undefi
     confusionTable(p, env.normalized, caption),
     el('h4', undefined, 'Most confused'),
     mostConfusedList(p),
-    el('h4', undefined, `Top ${p.topLosses.length} losses`),
-    gallery(topLossTiles(p, env.open)),
+    losses(gallery(topLossTiles(p, env.open)), p.topLosses.length, env),
   );
   return card;
 }

@@ -69,7 +69,11 @@ export function mostConfusedList(p: Predictions, limit = 5): HTMLElement {
   const list = el('ol', 'tl-confused');
   for (const x of pairs)
     list.append(
-      el('li', undefined, `${p.classes[x.truth]} → ${p.classes[x.predicted]}: ${x.count} (${(100 * x.share).toFixed(1)}% of ${p.classes[x.truth]})`),
+      el(
+        'li',
+        undefined,
+        `${p.classes[x.truth]} → ${p.classes[x.predicted]}: ${x.count} (${(100 * x.share).toFixed(1)}% of ${p.classes[x.truth]})`,
+      ),
     );
   return list;
 }

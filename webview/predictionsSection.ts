@@ -1,8 +1,8 @@
 // The panel's "Predictions" section: what each shown run predicted on the validation set. It asks
 // the host for the shown runs' predictions (`requestPredictions`) whenever that set changes, keeps
-// what comes back, and redraws once per frame: per-class accuracy across runs, compare mode, then
-// a card per run (confusion heat map with counts or row shares, most confused pairs, top losses;
-// YOLOv5's own plots for YOLOv5 runs; the reason when a run has none).
+// what comes back, and redraws once per frame: a card per run (confusion heat map with counts or
+// row shares, most confused pairs, top losses; YOLOv5's own plots for YOLOv5 runs; the reason when
+// a run has none), then per-class accuracy across runs and compare mode.
 import type { ExportFormat, WebviewMessage } from '../src/shared/panel/contract';
 import type { RunPredictionsView } from '../src/shared/panel/predictionsMessage';
 import { checkbox } from './controls';
@@ -31,6 +31,7 @@ export class PredictionsSection {
   private requested = '';
   private normalized = false;
   private pick: ComparePick = {};
+  private readonly lossesOpen = new Set<string>();
   private frame = 0;
 
   constructor(private readonly env: PredictionsEnv) {
@@ -98,6 +99,21 @@ export class PredictionsSection {
     const runs = this.withPredictions(shown);
     const parts: HTMLElement[] = [];
     if (!shown.length) parts.push(el('p', 'tl-note', 'No runs shown.'));
+    const cards = el('div', 'tl-prediction-cards');
+    for (const name of shown) {
+      const info = this.env.store.runs.get(name)!.info;
+      cards.append(
+        predictionsCard(info, this.views.get(name), {
+          normalized: this.normalized,
+          theme: this.env.theme,
+          exportFile: this.env.exportFile,
+          open: (index) => this.env.post({ type: 'openPredictionImage', run: name, index }),
+          lossesOpen: this.lossesOpen.has(name),
+          setLossesOpen: (open) => (open ? this.lossesOpen.add(name) : this.lossesOpen.delete(name)),
+        }),
+      );
+    }
+    parts.push(cards);
     if (runs.length) {
       parts.push(
         classAccuracyBars(runs.map((r) => ({ ...r, color: this.env.store.runs.get(r.name)!.info.color }))),
@@ -112,19 +128,6 @@ export class PredictionsSection {
         ),
       );
     }
-    const cards = el('div', 'tl-prediction-cards');
-    for (const name of shown) {
-      const info = this.env.store.runs.get(name)!.info;
-      cards.append(
-        predictionsCard(info, this.views.get(name), {
-          normalized: this.normalized,
-          theme: this.env.theme,
-          exportFile: this.env.exportFile,
-          open: (index) => this.env.post({ type: 'openPredictionImage', run: name, index }),
-        }),
-      );
-    }
-    parts.push(cards);
     this.body.replaceChildren(...parts);
     performance.measure(PREDICTIONS_MEASURE, { start: t0, end: performance.now(), detail: { runs: shown.length, matrices: runs.length } });
   }

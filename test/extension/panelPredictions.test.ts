@@ -12,7 +12,13 @@ import { hostMessageProblem, webviewMessageProblem, type HostMessage } from '../
 import type { RunRecord } from '../../src/shared/runFolder/contract';
 import { handMadePredictions, TINY_PNG } from '../support/predictionsFixture';
 
-const record = (patch: Partial<RunRecord> = {}): RunRecord => ({ name: 'r', status: 'finished', experiment: '/e.yaml', freeze: 0, ...patch });
+const record = (patch: Partial<RunRecord> = {}): RunRecord => ({
+  name: 'r',
+  status: 'finished',
+  experiment: '/e.yaml',
+  freeze: 0,
+  ...patch,
+});
 
 function runDir(files: Record<string, string | Buffer> = {}): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'tl-pred-'));
@@ -27,7 +33,10 @@ const noLog = () => undefined;
 
 test('best.json is read before last.json, checked, and sent whole', async () => {
   const best = handMadePredictions({ epoch: 2 });
-  const dir = runDir({ 'predictions/best.json': JSON.stringify(best), 'predictions/last.json': JSON.stringify(handMadePredictions({ weights: 'last' })) });
+  const dir = runDir({
+    'predictions/best.json': JSON.stringify(best),
+    'predictions/last.json': JSON.stringify(handMadePredictions({ weights: 'last' })),
+  });
   const view = await readRunPredictionsView({ dir, record: record() }, noLog);
   assert.deepEqual(view, { kind: 'predictions', file: path.join(dir, 'predictions', 'best.json'), predictions: best });
   assert.equal(hostMessageProblem({ type: 'predictions', run: 'r', view }), undefined);
@@ -63,7 +72,10 @@ test("a YOLOv5 run shows train.py's plots as data: URLs, and names those missing
   const view = await readRunPredictionsView({ dir, record: record({ trainer: 'yolov5' }) }, noLog);
   assert.equal(view.kind, 'yolov5');
   if (view.kind !== 'yolov5') return;
-  assert.deepEqual(view.plots.map((p) => p.name), ['confusion_matrix.png', 'val_batch0_pred.jpg', 'val_batch1_pred.jpg']);
+  assert.deepEqual(
+    view.plots.map((p) => p.name),
+    ['confusion_matrix.png', 'val_batch0_pred.jpg', 'val_batch1_pred.jpg'],
+  );
   assert.equal(view.plots[0].src, `data:image/png;base64,${TINY_PNG}`);
   assert.deepEqual(view.missing, []);
   assert.equal(hostMessageProblem({ type: 'predictions', run: 'r', view }), undefined);
@@ -102,10 +114,17 @@ test('each requested run is sent once, and again only when its file changes', as
   const dir = runDir({ 'predictions/best.json': JSON.stringify(handMadePredictions()) });
   const runs = new Map<string, RunFiles>([['r', { dir, record: record() }]]);
   const sent: HostMessage[] = [];
-  const host = new PanelPredictions((n) => runs.get(n), (m) => sent.push(m), noLog);
+  const host = new PanelPredictions(
+    (n) => runs.get(n),
+    (m) => sent.push(m),
+    noLog,
+  );
   host.request(['r', 'unknown']);
   await host.idle();
-  assert.deepEqual(sent.map((m) => m.type === 'predictions' && m.view.kind), ['predictions']);
+  assert.deepEqual(
+    sent.map((m) => m.type === 'predictions' && m.view.kind),
+    ['predictions'],
+  );
   assert.equal(host.predictionsOf('r')?.epoch, 3);
   host.changed('r');
   await host.idle();

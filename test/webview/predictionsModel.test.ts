@@ -2,14 +2,7 @@
 // accuracy, most confused pairs, compare mode's lists, the CSV export's rows.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import {
-  compareRuns,
-  confusionCsvRows,
-  mostConfused,
-  perClassAccuracy,
-  rowNormalized,
-  thumbnailOf,
-} from '../../webview/predictionsModel';
+import { compareRuns, confusionCsvRows, mostConfused, perClassAccuracy, rowNormalized, thumbnailOf } from '../../webview/predictionsModel';
 import { csvLine } from '../../webview/csv';
 import { predictionsProblem } from '../../src/shared/runFolder/predictions';
 import { handMadePredictions, TINY_PNG } from '../support/predictionsFixture';
@@ -19,16 +12,29 @@ test('the hand-made set is a valid predictions file', () => {
 });
 
 test('row shares divide each row by its true class’s images; an empty class is nulls, not NaN', () => {
-  assert.deepEqual(rowNormalized([[1, 1, 0], [1, 1, 1], [0, 0, 0]]), [
-    [0.5, 0.5, 0],
-    [1 / 3, 1 / 3, 1 / 3],
-    [null, null, null],
-  ]);
+  assert.deepEqual(
+    rowNormalized([
+      [1, 1, 0],
+      [1, 1, 1],
+      [0, 0, 0],
+    ]),
+    [
+      [0.5, 0.5, 0],
+      [1 / 3, 1 / 3, 1 / 3],
+      [null, null, null],
+    ],
+  );
 });
 
 test('per-class accuracy is the diagonal over the row, null for a class without images', () => {
   assert.deepEqual(perClassAccuracy(handMadePredictions().confusion), [0.5, 1 / 3, 1]);
-  assert.deepEqual(perClassAccuracy([[0, 0], [2, 2]]), [null, 0.5]);
+  assert.deepEqual(
+    perClassAccuracy([
+      [0, 0],
+      [2, 2],
+    ]),
+    [null, 0.5],
+  );
 });
 
 test('most confused: off-diagonal cells by count, ties by true then predicted class, with their share', () => {
@@ -42,7 +48,14 @@ test('most confused: off-diagonal cells by count, ties by true then predicted cl
     { truth: 0, predicted: 1, count: 3, share: 3 / 8 },
     { truth: 1, predicted: 2, count: 3, share: 3 / 8 },
   ]);
-  assert.deepEqual(mostConfused([[4, 0], [0, 4]]), [], 'no mistakes, no pairs');
+  assert.deepEqual(
+    mostConfused([
+      [4, 0],
+      [0, 4],
+    ]),
+    [],
+    'no mistakes, no pairs',
+  );
 });
 
 test('compare mode lists the images one run gets right and the other wrong, with both predictions', () => {
@@ -64,7 +77,10 @@ test('compare mode lists the images one run gets right and the other wrong, with
   // The reverse swaps the lists.
   const r = compareRuns(b, a);
   assert.ok(r.comparable);
-  assert.deepEqual(r.aOnly.map((x) => x.index), [1, 3]);
+  assert.deepEqual(
+    r.aOnly.map((x) => x.index),
+    [1, 3],
+  );
 });
 
 test('runs validated on other images or classes are not compared, and say why', () => {

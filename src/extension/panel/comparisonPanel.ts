@@ -98,7 +98,11 @@ export class ComparisonPanel implements vscode.Disposable {
     ComparisonPanel.current = this;
     this.log = options.log ?? ((m) => console.warn(`[transfer-lab] ${m}`));
     this.runs = new PanelRuns(source, options.colors ?? new RunColorBook(), (m) => this.post(m), this.log);
-    this.predictions = new PanelPredictions((name) => this.runs.entry(name), (m) => this.post(m), this.log);
+    this.predictions = new PanelPredictions(
+      (name) => this.runs.entry(name),
+      (m) => this.post(m),
+      this.log,
+    );
     const webview = panel.webview;
     webview.options = ComparisonPanel.webviewOptions(context);
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'transfer-lab.svg');

@@ -59,7 +59,9 @@ export class PanelPredictions {
       return;
     }
     const read = this.read(run)
-      .catch((e: unknown) => this.log(`comparison panel: reading the predictions of run "${run}" failed: ${e instanceof Error ? e.message : String(e)}`))
+      .catch((e: unknown) =>
+        this.log(`comparison panel: reading the predictions of run "${run}" failed: ${e instanceof Error ? e.message : String(e)}`),
+      )
       .finally(() => {
         this.reading.delete(run);
         if (this.again.delete(run)) this.changed(run);

@@ -58,7 +58,12 @@ export async function openPredictionImage(record: RunRecord, predictions: Predic
     void vscode.window.showWarningMessage(`Cannot open the image: ${r.problem}.`);
     return;
   }
-  if (!(await stat(r.file).then((st) => st.isFile(), () => false))) {
+  if (
+    !(await stat(r.file).then(
+      (st) => st.isFile(),
+      () => false,
+    ))
+  ) {
     void vscode.window.showWarningMessage(`Cannot open ${r.file}: it is no longer there (moved or deleted since the run).`);
     return;
   }

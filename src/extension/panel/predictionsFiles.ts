@@ -79,7 +79,9 @@ export async function readPredictionsFile(file: string): Promise<{ predictions: 
   try {
     parsed = JSON.parse(await fs.readFile(file, 'utf8'));
   } catch (e) {
-    return { message: `${file} cannot be read as JSON (${errorText(e)}). The trainer writes it atomically, so it was changed by something else; re-run the run to write it again.` };
+    return {
+      message: `${file} cannot be read as JSON (${errorText(e)}). The trainer writes it atomically, so it was changed by something else; re-run the run to write it again.`,
+    };
   }
   const why = predictionsProblem(parsed);
   if (why) return { message: `${file} is not a predictions file: ${why}. Re-run the run to write it again.` };

@@ -47,13 +47,16 @@ export function runPredictionsViewProblem(x: unknown): string | undefined {
     case 'problem':
       return typeof x.file === 'string' && typeof x.message === 'string' ? undefined : 'problem: expected "file" and "message"';
     case 'missing':
-      return Array.isArray(x.looked) && x.looked.every((f) => typeof f === 'string') ? undefined : 'missing: "looked" is not a list of files';
+      return Array.isArray(x.looked) && x.looked.every((f) => typeof f === 'string')
+        ? undefined
+        : 'missing: "looked" is not a list of files';
     case 'yolov5': {
       if (typeof x.dir !== 'string') return 'yolov5: has no "dir"';
       if (!Array.isArray(x.missing) || !x.missing.every((f) => typeof f === 'string')) return 'yolov5: "missing" is not a list of names';
       if (!Array.isArray(x.plots)) return 'yolov5: "plots" is not a list';
       for (const p of x.plots)
-        if (!isObject(p) || typeof p.name !== 'string' || !isImageDataUrl(p.src)) return 'yolov5: a plot is not a name and an image data URL';
+        if (!isObject(p) || typeof p.name !== 'string' || !isImageDataUrl(p.src))
+          return 'yolov5: a plot is not a name and an image data URL';
       return undefined;
     }
     default:
