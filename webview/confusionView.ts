@@ -6,37 +6,11 @@
 // CSS variables, so their values are resolved first).
 import type { Predictions } from '../src/shared/runFolder/predictions';
 import { el } from './dom';
-import { rowNormalized } from './predictionsModel';
+import { confusionCells } from './predictionsModel';
 import type { ThemeColors } from './theme';
 
 /** Above this intensity a cell's text takes the page background colour, to stay readable. */
 const STRONG = 0.55;
-
-export interface CellValue {
-  text: string;
-  /** 0…1 */
-  heat: number;
-  label: string;
-}
-
-function pct(x: number | null): string {
-  // One decimal, none when it is 0: "50%", "33.3%".
-  return x === null ? '–' : `${Math.round(1000 * x) / 10}%`;
-}
-
-/** Each cell's text, colour intensity and spoken label: counts (intensity against the largest
- *  count) or row shares (intensity the share). */
-export function confusionCells(p: Predictions, normalized: boolean): CellValue[][] {
-  const shares = rowNormalized(p.confusion);
-  const max = Math.max(1, ...p.confusion.flat());
-  return p.confusion.map((row, t) =>
-    row.map((count, q) => {
-      const share = shares[t][q];
-      const label = `true ${p.classes[t]}, predicted ${p.classes[q]}: ${count} image${count === 1 ? '' : 's'} (${pct(share)} of ${p.classes[t]})`;
-      return normalized ? { text: pct(share), heat: share ?? 0, label } : { text: String(count), heat: count / max, label };
-    }),
-  );
-}
 
 export function confusionTable(p: Predictions, normalized: boolean, caption: string): HTMLTableElement {
   const table = el('table', 'tl-confusion');

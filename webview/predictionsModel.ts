@@ -19,6 +19,44 @@ export function perClassAccuracy(confusion: readonly (readonly number[])[]): Arr
   });
 }
 
+export interface CellValue {
+  text: string;
+  /** 0…1 */
+  heat: number;
+  label: string;
+}
+
+function pct(x: number | null): string {
+  // One decimal, none when it is 0: "50%", "33.3%".
+  return x === null ? '–' : `${Math.round(1000 * x) / 10}%`;
+}
+
+/**
+ * Each cell's text, colour intensity and spoken label: counts or row shares. The diagonal (green)
+ * and the mistakes (red) are each scaled to their own largest value, so the worst confusion is as
+ * vivid as the best class even when it is a few images against hundreds right.
+ */
+export function confusionCells(p: Predictions, normalized: boolean): CellValue[][] {
+  const shares = rowNormalized(p.confusion);
+  const value = (t: number, q: number) => (normalized ? (shares[t][q] ?? 0) : p.confusion[t][q]);
+  let maxHit = 0;
+  let maxMiss = 0;
+  p.confusion.forEach((row, t) =>
+    row.forEach((_, q) => {
+      if (q === t) maxHit = Math.max(maxHit, value(t, q));
+      else maxMiss = Math.max(maxMiss, value(t, q));
+    }),
+  );
+  return p.confusion.map((row, t) =>
+    row.map((count, q) => {
+      const share = shares[t][q];
+      const label = `true ${p.classes[t]}, predicted ${p.classes[q]}: ${count} image${count === 1 ? '' : 's'} (${pct(share)} of ${p.classes[t]})`;
+      const max = q === t ? maxHit : maxMiss;
+      return { text: normalized ? pct(share) : String(count), heat: max > 0 ? value(t, q) / max : 0, label };
+    }),
+  );
+}
+
 export interface ConfusedPair {
   truth: number;
   predicted: number;

@@ -2,7 +2,15 @@
 // accuracy, most confused pairs, compare mode's lists, the CSV export's rows.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { compareRuns, confusionCsvRows, mostConfused, perClassAccuracy, rowNormalized, thumbnailOf } from '../../webview/predictionsModel';
+import {
+  compareRuns,
+  confusionCells,
+  confusionCsvRows,
+  mostConfused,
+  perClassAccuracy,
+  rowNormalized,
+  thumbnailOf,
+} from '../../webview/predictionsModel';
 import { csvLine } from '../../webview/csv';
 import { predictionsProblem } from '../../src/shared/runFolder/predictions';
 import { handMadePredictions, TINY_PNG } from '../support/predictionsFixture';
@@ -23,6 +31,41 @@ test('row shares divide each row by its true class’s images; an empty class is
       [1 / 3, 1 / 3, 1 / 3],
       [null, null, null],
     ],
+  );
+});
+
+test('heat-map cells: counts or shares as text, each colour scaled to its own largest cell, spoken labels', () => {
+  const p = handMadePredictions({
+    confusion: [
+      [8, 2, 0],
+      [1, 3, 0],
+      [0, 0, 0],
+    ],
+  });
+  const counts = confusionCells(p, false);
+  assert.deepEqual(
+    counts[0].map((c) => c.text),
+    ['8', '2', '0'],
+  );
+  // The diagonal against its largest (8), the mistakes against theirs (2).
+  assert.deepEqual(
+    counts.flat().map((c) => c.heat),
+    [1, 1, 0, 0.5, 3 / 8, 0, 0, 0, 0],
+  );
+  assert.equal(counts[1][0].label, 'true dog, predicted cat: 1 image (25% of dog)');
+  const shares = confusionCells(p, true);
+  assert.deepEqual(
+    shares[0].map((c) => c.text),
+    ['80%', '20%', '0%'],
+  );
+  assert.deepEqual(
+    shares[2].map((c) => c.text),
+    ['–', '–', '–'],
+    'a class without images has no shares',
+  );
+  assert.deepEqual(
+    shares.flat().map((c) => c.heat),
+    [1, 0.8, 0, 1, 0.75 / 0.8, 0, 0, 0, 0],
   );
 });
 
