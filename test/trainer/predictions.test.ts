@@ -59,7 +59,10 @@ test('the confusion matrix, top losses and thumbnail order are exact on a hand-m
     { index: 3, truth: 0, predicted: 1, probability: 0.625, loss: 1.5 },
     { index: 6, truth: 0, predicted: 0, probability: 0.25, loss: 1.5 },
   ]);
-  assert.deepEqual(topLosses(OUT, TRUTH, 100).map((p) => p.index), [1, 5, 3, 6, 0, 2, 4]);
+  assert.deepEqual(
+    topLosses(OUT, TRUTH, 100).map((p) => p.index),
+    [1, 5, 3, 6, 0, 2, 4],
+  );
   // The top losses (right or wrong), then the other mistakes by loss; correct images beyond the top never.
   assert.deepEqual(thumbnailOrder(OUT, TRUTH, 1), [1, 5, 3]);
   assert.deepEqual(thumbnailOrder(OUT, TRUTH, 4), [1, 5, 3, 6]);

@@ -13,6 +13,7 @@ import { prepareModel, PreparedModel } from '../../src/trainer/model/prepareMode
 import { probeTorch, TorchProbe } from '../../src/trainer/torch/probeTorch';
 import { TorchSteps } from '../../src/trainer/torch/torchSteps';
 import type { FeatureSet } from '../../src/trainer/train/featureSet';
+import { randomSet } from '../support/featureSets';
 import { TINY_MODEL } from '../support/trainerFixtures';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-torch-'));
@@ -51,13 +52,6 @@ before(async () => {
   await activateEngine('cpu');
   torch = await probeTorch();
 });
-
-function randomSet(n: number, shape: number[], classes: number, seed: number): FeatureSet {
-  const x = tf.randomUniform([n, ...shape], 0, 1, 'float32', seed);
-  const arrays = [x.dataSync() as Float32Array];
-  x.dispose();
-  return { arrays, shapes: [shape], labels: Int32Array.from({ length: n }, (_, i) => i % classes), count: n };
-}
 
 /** BN running statistics away from 0/1, so inference-mode batch norm is really exercised. */
 function randomiseBatchNorm(p: PreparedModel): void {

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ProgressEvent, RunRecord } from '../../src/shared/runFolder/contract';
 import { readMetricsFile } from '../../src/trainer/run/metricsFile';
+import { bestEpoch, checkPredictions } from '../support/predictionsFile';
 import { writeImageFolder } from '../support/trainerFixtures';
 import { runCli, startCli } from '../support/trainerCli';
 
@@ -82,6 +83,10 @@ test(
     assert.ok(first.events.some((e) => e.type === 'start' && e.engine === 'torch'));
     assert.ok(logged(first.events, /frozen children conv1, bn1, relu, maxpool, layer1, layer2 \(batch norm in inference mode\)/));
     assert.ok(logged(first.events, /classifier fc newly initialised for 2 classes/));
+    // Stopped: last.json for the epoch weights/last holds, with the image folder's files.
+    const data = path.join(dir, 'data');
+    checkPredictions(run, 'last', { epoch: 1, dataDir: data });
+    checkPredictions(run, 'best', { epoch: 1, dataDir: data });
 
     const resumed = runCli(['train', exp, '--json', '--name', 'tv', '--resume'], { env: ENV, timeoutMs: 180_000 });
     assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout.slice(-2000));
@@ -97,6 +102,8 @@ test(
       [1, 2, 3],
     );
     assert.equal(readFileSync(path.join(run, 'results.csv'), 'utf8').trim().split('\n').length, 4);
+    checkPredictions(run, 'last', { epoch: 3, dataDir: data });
+    checkPredictions(run, 'best', { epoch: bestEpoch(run), dataDir: data });
     for (const f of [
       'experiment.yaml',
       'run.json',

@@ -95,7 +95,13 @@ export abstract class TorchWorkerSteps implements StepEngine {
     const imagesFile = path.join(this.dir, 'val-images.f32');
     const r = await this.worker.request({ op: 'eval', set: 'val', batch, imagesFile });
     this.noteUsage(r, true);
-    const images = readImageOutputs(imagesFile, this.o.val.count);
+    let images: EvalResult['images'];
+    try {
+      images = readImageOutputs(imagesFile, this.o.val.count);
+    } catch (err) {
+      // Only predictions/*.json needs them: the epoch's metrics stand without.
+      this.o.log('warn', `per-image predictions unreadable: ${err instanceof Error ? err.message : String(err)}`);
+    }
     return { loss: Number(r.loss), accuracy: Number(r.accuracy), ...(typeof r.top5 === 'number' ? { top5: r.top5 } : {}), images };
   }
 
