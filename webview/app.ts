@@ -10,6 +10,7 @@ import { ChartView, type ChartEnv } from './chartView';
 import type { ChartSettings } from './chartSeries';
 import { el } from './dom';
 import { buildControls, type ViewSettings } from './pageControls';
+import { PredictionsSection } from './predictionsSection';
 import { RunVisibility } from './runVisibility';
 import { SummaryTable } from './summaryTable';
 import { readTheme, watchTheme, type ThemeColors } from './theme';
@@ -27,6 +28,7 @@ export class App {
   private readonly charts: ChartView[];
   private readonly table: SummaryTable;
   private readonly visibility: RunVisibility;
+  private readonly predictions: PredictionsSection;
   private readonly chartsBox = el('div', 'tl-charts');
   private readonly emptyNote = el(
     'p',
@@ -48,6 +50,7 @@ export class App {
     this.visibility = new RunVisibility(this.store, this.host, (run, show) => {
       for (const c of this.charts) c.applyVisibility(run, show);
       this.table.update();
+      this.predictions.update();
     });
     const env: ChartEnv = {
       store: this.store,
@@ -70,6 +73,13 @@ export class App {
         this.table.update();
       },
       openRun: (run) => this.host.post({ type: 'openRun', run }),
+      exportFile: (format, what, data) => this.exportFile(format, what, data),
+    });
+    this.predictions = new PredictionsSection({
+      store: this.store,
+      isVisible: (run) => this.visibility.isVisible(run),
+      post: (m) => this.host.post(m),
+      theme: () => this.theme,
       exportFile: (format, what, data) => this.exportFile(format, what, data),
     });
     this.continuation.port1.onmessage = () => this.runMore();
@@ -114,7 +124,7 @@ export class App {
     this.emptyNote.hidden = true;
     this.loadError.hidden = true;
     this.loadError.setAttribute('role', 'alert');
-    this.root.replaceChildren(controls, this.loadError, this.emptyNote, this.chartsBox, this.table.section);
+    this.root.replaceChildren(controls, this.loadError, this.emptyNote, this.chartsBox, this.table.section, this.predictions.section);
   }
 
   private onMessage(data: unknown): void {
@@ -125,6 +135,7 @@ export class App {
       return;
     }
     const msg = data as HostMessage;
+    if (msg.type === 'predictions') return this.predictions.receive(msg.run, msg.view);
     const change = this.store.apply(msg);
     if (change.kind === 'none') return;
     if (change.kind === 'reset') {
@@ -184,6 +195,7 @@ export class App {
       c.invalidate();
       c.checkInView();
     }
+    this.predictions.reset();
     this.draw(t0, t0, 'init');
   }
 
@@ -238,6 +250,7 @@ export class App {
       if (c.flush()) drawn.push(c.def.id);
     }
     if (drawn.length || kind !== 'more') this.table.update();
+    this.predictions.update();
     const end = performance.now();
     performance.measure(FLUSH_MEASURE, { start: t0, end, detail: { kind, latency: end - since, drawn, remaining } });
     if (remaining) this.scheduleMore(since);

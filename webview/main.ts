@@ -1,6 +1,7 @@
 // Entry of the comparison panel's webview bundle (dist/webview.js + dist/webview.css).
 import 'uplot/dist/uPlot.min.css';
 import './panel.css';
+import './predictions.css';
 import { App } from './app';
 
 const root = document.getElementById('app');

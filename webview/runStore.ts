@@ -67,6 +67,9 @@ export class RunStore {
       case 'theme':
         this.theme = msg.kind;
         return { kind: 'theme' };
+      case 'predictions':
+        // Not run data: the Predictions section keeps it (app.ts hands it over).
+        return { kind: 'none' };
     }
   }
 

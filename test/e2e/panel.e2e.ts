@@ -1,7 +1,8 @@
 // The bundled example like a newcomer runs it: open examples/digits, start the freeze sweep from
 // the palette (pretraining runs first), open the comparison panel while a run is live and see new
-// epochs arrive without a reload, hide a run, switch the x-axis, export a CSV, and screenshot the
-// panel in dark and light themes, its stylesheet in force. Once with the extension loaded from the
+// epochs arrive without a reload, see what each run learned (confusion matrices, compare mode), hide
+// a run, switch the x-axis, export a CSV, and screenshot the panel in dark and light themes, its
+// stylesheet in force. Once with the extension loaded from the
 // source folder (that panel is the README's screenshot), once installed from the .vsix.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Page } from 'playwright-core';
 import { assertPanelStyled } from './panelLayout';
+import { checkPredictions, shotPredictions } from './predictionsCheck';
 import {
   openSession,
   openContainer,
@@ -110,6 +112,10 @@ async function sweepAndCompare(s: Session, from: ExtensionFrom): Promise<void> {
   await frame.locator('tr.tl-group-heading', { hasText: /^pretrain\.experiment\.yaml · mnist digits 0,1,2,3,4/ }).waitFor();
   assert.doesNotMatch(await frame.locator('tr.tl-run', { hasText: 'pretrain' }).innerText(), /baseline|pt accuracy/);
 
+  // What each run learned: confusion matrices and compare mode, from the trainer's predictions files.
+  await checkPredictions(frame);
+  await shotPredictions(s, frame, 'dark');
+
   // Hide a run: its table row dims and the charts drop it.
   const hideRow = frame.locator('tr.tl-run', { hasText: '-freeze-8' });
   await frame.locator('.tl-run-checks vscode-checkbox', { hasText: '-freeze-8' }).click();
@@ -165,6 +171,7 @@ async function sweepAndCompare(s: Session, from: ExtensionFrom): Promise<void> {
   await pickTheme(page, 'Light Modern');
   await page.waitForTimeout(1000);
   await s.shot('panel-light');
+  await shotPredictions(s, frame, 'light');
   if (from === 'source') copyFileSync(dark, path.join(SCREENSHOTS, 'readme-panel.png'));
 
   // A window reload restores the panel (its serializer) with the runs, without a command.

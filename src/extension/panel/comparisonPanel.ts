@@ -8,7 +8,8 @@ import { webviewMessageProblem, type HostMessage, type ThemeKind, type WebviewMe
 import { RunColorBook } from './palette';
 import { buildPanelHtml, makeNonce, panelAssetUris } from './panelHtml';
 import { PanelRuns } from './panelRuns';
-import { openRun, saveExport } from './panelRequests';
+import { PanelPredictions } from './panelPredictions';
+import { openPredictionImage, openRun, saveExport } from './panelRequests';
 import type { RunsSource } from './runsSource';
 
 export const COMPARISON_VIEW_TYPE = 'transferLab.comparison';
@@ -52,6 +53,7 @@ export class ComparisonPanel implements vscode.Disposable {
 
   private ready = false;
   private readonly runs: PanelRuns;
+  private readonly predictions: PanelPredictions;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly log: (message: string) => void;
 
@@ -96,6 +98,11 @@ export class ComparisonPanel implements vscode.Disposable {
     ComparisonPanel.current = this;
     this.log = options.log ?? ((m) => console.warn(`[transfer-lab] ${m}`));
     this.runs = new PanelRuns(source, options.colors ?? new RunColorBook(), (m) => this.post(m), this.log);
+    this.predictions = new PanelPredictions(
+      (name) => this.runs.entry(name),
+      (m) => this.post(m),
+      this.log,
+    );
     const webview = panel.webview;
     webview.options = ComparisonPanel.webviewOptions(context);
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'transfer-lab.svg');
@@ -111,8 +118,14 @@ export class ComparisonPanel implements vscode.Disposable {
         if (!panel.visible) this.ready = false;
       }),
       webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
-      source.onDidChange(() => this.runs.sync()),
-      source.onDidAppendEpochs((e) => this.runs.onAppend(e.run, e.epochs)),
+      source.onDidChange(() => {
+        this.runs.sync();
+        this.predictions.changedAll();
+      }),
+      source.onDidAppendEpochs((e) => {
+        this.runs.onAppend(e.run, e.epochs);
+        this.predictions.changed(e.run);
+      }),
       vscode.window.onDidChangeActiveColorTheme((t) => this.post({ type: 'theme', kind: themeKind(t.kind) })),
     );
     this.runs.sync();
@@ -145,6 +158,7 @@ export class ComparisonPanel implements vscode.Disposable {
    *  init is built from), so the webview never gets an increment before the whole. */
   private async sendInit(): Promise<void> {
     this.ready = false;
+    this.predictions.reset();
     // Let the first reads finish so the first render shows every run.
     await this.runs.whenLoaded();
     if (ComparisonPanel.current !== this) return;
@@ -188,6 +202,15 @@ export class ComparisonPanel implements vscode.Disposable {
       case 'openRun': {
         const entry = this.runs.entry(msg.run);
         if (entry) await openRun(this.source, msg.run, entry.dir);
+        return;
+      }
+      case 'requestPredictions':
+        this.predictions.request(msg.runs);
+        return;
+      case 'openPredictionImage': {
+        const entry = this.runs.entry(msg.run);
+        const predictions = this.predictions.predictionsOf(msg.run);
+        if (entry && predictions) await openPredictionImage(entry.record, predictions, msg.index);
         return;
       }
       case 'log':

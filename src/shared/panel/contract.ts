@@ -9,6 +9,7 @@
 import type { EpochMetrics, RunRecord } from '../runFolder/contract';
 import { epochMetricsProblem, isObject, runRecordProblem } from '../runFolder/shapes';
 import { seriesColumnsProblem } from './shapes';
+import { runPredictionsViewProblem, type RunPredictionsView } from './predictionsMessage';
 import type { SeriesColumns } from './series';
 
 export interface RunInfo {
@@ -42,7 +43,9 @@ export type HostMessage =
   | { type: 'runUpdated'; run: RunInfo; series?: SeriesColumns }
   | { type: 'removeRun'; run: string }
   | { type: 'visibleRuns'; runs: string[] | null }
-  | { type: 'theme'; kind: ThemeKind };
+  | { type: 'theme'; kind: ThemeKind }
+  /** Answers `requestPredictions`, and again whenever that run's predictions files change. */
+  | { type: 'predictions'; run: string; view: RunPredictionsView };
 
 export type ExportFormat = 'csv' | 'png' | 'svg';
 
@@ -56,6 +59,10 @@ export type WebviewMessage =
    *  or for png a `data:image/png;base64,` URL. */
   | { type: 'export'; format: ExportFormat; what: string; data: string }
   | { type: 'openRun'; run: string }
+  /** The runs whose predictions the page shows now (the host sends each, then its changes). */
+  | { type: 'requestPredictions'; runs: string[] }
+  /** Open validation image `index` of `run` (the host resolves it from the run's own files). */
+  | { type: 'openPredictionImage'; run: string; index: number }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
 
 const THEMES: readonly ThemeKind[] = ['light', 'dark', 'high-contrast', 'high-contrast-light'];
@@ -117,6 +124,11 @@ export function hostMessageProblem(x: unknown): string | undefined {
       return x.runs === null || isStringArray(x.runs) ? undefined : 'visibleRuns: "runs" is not null or a list of run names';
     case 'theme':
       return THEMES.includes(x.kind as ThemeKind) ? undefined : `theme: "kind" is ${JSON.stringify(x.kind)}`;
+    case 'predictions': {
+      if (typeof x.run !== 'string') return 'predictions: "run" is not a string';
+      const p = runPredictionsViewProblem(x.view);
+      return p ? `predictions: view of run "${x.run}" ${p}` : undefined;
+    }
     default:
       return `unknown message type ${JSON.stringify(x.type)}`;
   }
@@ -145,6 +157,12 @@ export function webviewMessageProblem(x: unknown): string | undefined {
       return undefined;
     case 'openRun':
       return typeof x.run === 'string' ? undefined : 'openRun: "run" is not a string';
+    case 'requestPredictions':
+      return isStringArray(x.runs) ? undefined : 'requestPredictions: "runs" is not a list of run names';
+    case 'openPredictionImage':
+      return typeof x.run === 'string' && Number.isInteger(x.index) && (x.index as number) >= 0
+        ? undefined
+        : 'openPredictionImage: expected a run name and a whole-number index';
     case 'log':
       return (x.level === 'info' || x.level === 'warn' || x.level === 'error') && typeof x.message === 'string'
         ? undefined
