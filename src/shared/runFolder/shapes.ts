@@ -44,7 +44,7 @@ export function fieldsProblem(o: Record<string, unknown>, checks: Readonly<Recor
 }
 
 /** A nested object checked field by field ("expected an object: "used" is …"). */
-function object<T>(checks: FieldChecks<T>): FieldCheck {
+export function object<T>(checks: FieldChecks<T>): FieldCheck {
   return (v) => {
     if (!isObject(v)) return 'expected an object';
     const p = fieldsProblem(v, checks);

@@ -1,8 +1,9 @@
 // The `transfer-lab` commands. Each is a name, a usage line and a function from argv to an exit code.
-import { formatModulesTable, modulesReport, parseFreezeArg } from './modulesTable';
+import { formatModulesTable, modulesReport } from './modulesTable';
+import { freezeOption } from './freezeOption';
+import { lrFind } from './lrFindCommand';
 import { loadExperiment } from '../../shared/experiment/parse';
 import { ALLOW_UNKNOWN_KEYS, warningLines } from '../../shared/experiment/unknownKeys';
-import type { FreezeSpec } from '../../shared/experiment/types';
 import { activateEngine, ENGINE_NAMES, EngineError, EngineProbe, requestedEngine } from '../engines';
 import { stdinIsParentPipe } from '../run/parentWatch';
 import { runTraining } from '../train/runTraining';
@@ -16,15 +17,6 @@ import { experimentFileUsesYolov5 } from '../../shared/yolov5/experimentTrainer'
 import { trainWithYolov5 } from '../yolov5/trainWithYolov5';
 
 export type { Command } from './command';
-
-function freezeOption(v: string | undefined): FreezeSpec | undefined {
-  if (v === undefined) return undefined;
-  try {
-    return parseFreezeArg(v);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
 
 function oneExperiment(positionals: string[], command: string): string {
   if (positionals.length !== 1) throw new UsageError(`'${command}' needs exactly one experiment file, got ${positionals.length}`);
@@ -132,4 +124,5 @@ export const commands: Record<string, Command> = {
   engines,
   modules,
   sweep: withSlurm(sweep, sweepOnSlurm),
+  'lr-find': lrFind,
 };
