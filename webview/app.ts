@@ -14,6 +14,7 @@ import { RunVisibility } from './runVisibility';
 import { SummaryTable } from './summaryTable';
 import { readTheme, watchTheme, type ThemeColors } from './theme';
 import { Host } from './vscodeApi';
+import { LR_FIND_CHART_ID, LrFindSection } from './lrFindSection';
 
 /** performance.measure name of each drawing pass (read by bench/panel.ts). */
 export const FLUSH_MEASURE = 'transferLab:flush';
@@ -28,6 +29,7 @@ export class App {
   private readonly table: SummaryTable;
   private readonly visibility: RunVisibility;
   private readonly chartsBox = el('div', 'tl-charts');
+  private readonly lrFind = new LrFindSection();
   private readonly emptyNote = el(
     'p',
     'tl-no-runs',
@@ -114,7 +116,7 @@ export class App {
     this.emptyNote.hidden = true;
     this.loadError.hidden = true;
     this.loadError.setAttribute('role', 'alert');
-    this.root.replaceChildren(controls, this.loadError, this.emptyNote, this.chartsBox, this.table.section);
+    this.root.replaceChildren(controls, this.loadError, this.lrFind.section, this.emptyNote, this.chartsBox, this.table.section);
   }
 
   private onMessage(data: unknown): void {
@@ -125,6 +127,13 @@ export class App {
       return;
     }
     const msg = data as HostMessage;
+    if (msg.type === 'lrFind') {
+      // Not run data: its own section, drawn at once (and reported in `rendered`).
+      this.lrFind.show(msg.result, this.theme);
+      const now = performance.now();
+      this.draw(now, now, 'lr-find');
+      return;
+    }
     const change = this.store.apply(msg);
     if (change.kind === 'none') return;
     if (change.kind === 'reset') {
@@ -208,6 +217,7 @@ export class App {
           break;
         case 'theme':
           this.theme = readTheme();
+          this.lrFind.draw(this.theme);
           structure = true;
           break;
       }
@@ -244,7 +254,10 @@ export class App {
     this.host.post({
       type: 'rendered',
       runs: [...this.store.runs.keys()],
-      charts: this.charts.filter((c) => !c.section.hidden && c.pointCount() > 0).map((c) => c.def.id),
+      charts: [
+        ...(this.lrFind.shown ? [LR_FIND_CHART_ID] : []),
+        ...this.charts.filter((c) => !c.section.hidden && c.pointCount() > 0).map((c) => c.def.id),
+      ],
       summaryRows: this.table.rowCount,
       points: this.store.totalPoints(),
     });
@@ -273,6 +286,7 @@ export class App {
 
   private onTheme(): void {
     this.theme = readTheme();
+    this.lrFind.draw(this.theme);
     this.invalidateAll = true;
     this.schedule();
   }

@@ -67,6 +67,9 @@ export class RunStore {
       case 'theme':
         this.theme = msg.kind;
         return { kind: 'theme' };
+      case 'lrFind':
+        // The LR finder's chart is no run's: the page shows it apart (lrFindSection.ts).
+        return { kind: 'none' };
     }
   }
 

@@ -4,8 +4,10 @@
 // Flow: the webview posts `ready` once its script runs; the host answers with `init` (everything
 // it has), then only increments: `appendEpochs` for new epoch lines, `runUpdated` when a run's
 // record changes (with `series` when its metrics restarted or it is new), `removeRun`,
-// `visibleRuns` when the selection in the Runs view changes, and `theme`. A hidden panel loses its
+// `visibleRuns` when the selection in the Runs view changes, `theme`, and `lrFind` (after init too,
+// when the host holds one) for the LR finder's chart. A hidden panel loses its
 // webview (no retainContextWhenHidden); when shown again it posts `ready` and gets a fresh `init`.
+import { lrFindResultProblem, type LrFindResult } from '../lrFind/contract';
 import type { EpochMetrics, RunRecord } from '../runFolder/contract';
 import { epochMetricsProblem, isObject, runRecordProblem } from '../runFolder/shapes';
 import { seriesColumnsProblem } from './shapes';
@@ -42,7 +44,9 @@ export type HostMessage =
   | { type: 'runUpdated'; run: RunInfo; series?: SeriesColumns }
   | { type: 'removeRun'; run: string }
   | { type: 'visibleRuns'; runs: string[] | null }
-  | { type: 'theme'; kind: ThemeKind };
+  | { type: 'theme'; kind: ThemeKind }
+  /** The LR finder's latest result, charted as loss against learning rate. */
+  | { type: 'lrFind'; result: LrFindResult };
 
 export type ExportFormat = 'csv' | 'png' | 'svg';
 
@@ -117,6 +121,10 @@ export function hostMessageProblem(x: unknown): string | undefined {
       return x.runs === null || isStringArray(x.runs) ? undefined : 'visibleRuns: "runs" is not null or a list of run names';
     case 'theme':
       return THEMES.includes(x.kind as ThemeKind) ? undefined : `theme: "kind" is ${JSON.stringify(x.kind)}`;
+    case 'lrFind': {
+      const p = lrFindResultProblem(x.result);
+      return p ? `lrFind: result ${p}` : undefined;
+    }
     default:
       return `unknown message type ${JSON.stringify(x.type)}`;
   }

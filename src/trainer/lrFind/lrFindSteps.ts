@@ -30,7 +30,8 @@ export async function lrFindSteps(exp: Experiment, m: LrFindModel): Promise<Step
     log('info', `frozen-prefix cache: ${plan.used ? 'used' : 'not used'} (${plan.reason})`);
     return makeSteps(engine, prepared, dataset, exp, plan, m.peak, log);
   }
-  if (!engine.torch) throw new TorchvisionEngineError(`${exp.model} trains on the torch engine only, and the LR finder got '${engine.name}'`);
+  if (!engine.torch)
+    throw new TorchvisionEngineError(`${exp.model} trains on the torch engine only, and the LR finder got '${engine.name}'`);
   const s = exp.train;
   const t = await TorchvisionSteps.start({
     python: engine.torch.python,

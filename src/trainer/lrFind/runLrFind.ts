@@ -38,7 +38,11 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 /** `runs/.lr-find/<name>-<time>.json`, the time as in run names (sortable, no colons). */
 export function lrFindFile(runsDir: string, exp: Experiment, at: Date): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').replace(/\.\d+Z$/, '');
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace('T', '-')
+    .replace(/\.\d+Z$/, '');
   return path.join(runsDir, LR_FIND_DIR, `${defaultRunName(exp.file, exp.name)}-${stamp}.json`);
 }
 
@@ -66,7 +70,9 @@ export async function runLrFind(o: LrFindOptions): Promise<number> {
     // A set smaller than one batch gives every step the whole set.
     const batch = Math.min(exp.train.batch, dataset.train.count);
     const lrs = lrSequence(startLr, endLr, n);
-    const order = cycledOrder(dataset.train.count, n, batch, (e) => permutation(dataset.train.count, seededRandom(exp.train.seed * 7919 + e)));
+    const order = cycledOrder(dataset.train.count, n, batch, (e) =>
+      permutation(dataset.train.count, seededRandom(exp.train.seed * 7919 + e)),
+    );
     o.emit({ type: 'lrFindStart', experiment: exp.file, engine: used.engine, device: used.device, steps: n });
     log('info', `LR range test: ${n} steps of ${batch} images, LR ${startLr} to ${endLr} (exponential), freeze ${JSON.stringify(freeze)}`);
     const test = new RangeTest();
@@ -78,7 +84,8 @@ export async function runLrFind(o: LrFindOptions): Promise<number> {
           // The engine may finish a batch or two after a stop (the torch worker): those are not recorded.
           if (test.end || stop.requested || b - 1 !== test.lrs.length) return;
           test.record(lrs[b - 1], loss);
-          if (test.lrs.length === b) o.emit({ type: 'lrFindStep', step: b, steps: n, lr: lrs[b - 1], loss, smoothed: test.smoothed[b - 1] });
+          if (test.lrs.length === b)
+            o.emit({ type: 'lrFindStep', step: b, steps: n, lr: lrs[b - 1], loss, smoothed: test.smoothed[b - 1] });
           await yieldToEventLoop(); // lets SIGINT/SIGTERM handlers run between batches
         },
         () => test.end !== undefined || stop.requested !== undefined,
