@@ -69,11 +69,12 @@ export abstract class TorchWorkerSteps implements StepEngine {
     batch: number,
     onBatch: (b: number, batches: number, loss: number) => Promise<void>,
     stopRequested: () => boolean,
+    lrs?: ArrayLike<number>,
   ): Promise<EpochResult> {
     let nonFinite: EpochResult['nonFinite'];
     let stopSent = false;
     const pending: Array<Promise<void>> = [];
-    const last = await this.worker.request({ op: 'epoch', set: 'train', order, batch }, (r) => {
+    const last = await this.worker.request({ op: 'epoch', set: 'train', order, batch, ...(lrs ? { lrs: Array.from(lrs) } : {}) }, (r) => {
       if (typeof r.batch !== 'number') return true;
       const loss = Number(r.loss);
       if (!Number.isFinite(loss)) nonFinite ??= { batch: r.batch, value: loss };

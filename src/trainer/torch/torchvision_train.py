@@ -55,6 +55,7 @@ def init(worker, r, pick_device, reply):
         weights = weights[len('torchvision:'):]
     worker.model = TorchvisionGraph(r['builder'], weights, r['numClasses'], r['freeze']).to(worker.device)
     worker.output = 'logits'
+    worker.base_lr = r['lr']
     params = [p for _, _, p in worker.model.trainable()]
     if r.get('optimizer') == 'sgd':
         worker.opt = torch.optim.SGD(params, lr=r['lr'])

@@ -112,6 +112,7 @@ class Worker:
             by_layer.setdefault(name, []).append(t)
         self.model = TfjsGraph(topo, by_layer).to(self.device)
         self.output = r.get('output', 'logits')
+        self.base_lr = r['lr']
         params = [p for _, _, p in self.model.trainable()]
         if r.get('optimizer') == 'sgd':
             self.opt = torch.optim.SGD(params, lr=r['lr'])
@@ -153,6 +154,7 @@ class Worker:
 
     def epoch(self, r):
         xs, labels = self.sets[r['set']]
+        lrs = r.get('lrs')
         order = torch.tensor(r['order'], dtype=torch.int64, device=self.device)
         batch, batches = r['batch'], (len(r['order']) + r['batch'] - 1) // r['batch']
         self.model.train()
@@ -167,6 +169,10 @@ class Worker:
                 loss = self.loss(y, labels[idx])
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
+            # The step's base rate (a schedule's, or the experiment's), × each group's multiplier.
+            rate = lrs[b] if lrs else self.base_lr
+            for g in self.opt.param_groups:
+                g['lr'] = rate * g.get('mult', 1.0)
             self.opt.step()
             value = loss.item()
             loss_sum += value * idx.numel()

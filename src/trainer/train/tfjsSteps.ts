@@ -1,11 +1,11 @@
 // The tfjs engines' StepEngine: steps and evaluation in this process, on the active tfjs backend.
 import * as tf from '@tensorflow/tfjs';
-import type { Optimizer } from '@tensorflow/tfjs';
 import { modelFolderFiles, readOptimizerState } from '../model/modelFiles';
 import type { PreparedModel } from '../model/prepareModel';
 import { TensorPeak } from '../system/tensorPeak';
 import { batchTensors, FeatureSet } from './featureSet';
 import { buildHead, cacheFeatures, CachePlan } from './frozenCache';
+import type { ScaledOptimizer } from './rateControl';
 import type { EngineMemory, EpochResult, StepEngine } from './stepEngine';
 import { evaluate, EvalResult, makeOptimizer, trainableVariables, trainStep } from './steps';
 
@@ -13,7 +13,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 export class TfjsSteps implements StepEngine {
   private stepModel: tf.LayersModel;
-  private readonly optimizer: Optimizer;
+  private readonly optimizer: ScaledOptimizer;
   private vars: tf.Variable[];
 
   constructor(
@@ -22,7 +22,7 @@ export class TfjsSteps implements StepEngine {
     private valSet: FeatureSet,
     private readonly classes: number,
     kind: 'adam' | 'sgd',
-    lr: number,
+    private readonly lr: number,
     private readonly peak: TensorPeak,
     private readonly log: (level: 'info' | 'warn', msg: string) => void,
   ) {
@@ -43,6 +43,7 @@ export class TfjsSteps implements StepEngine {
     batch: number,
     onBatch: (b: number, batches: number, loss: number) => Promise<void>,
     stopRequested: () => boolean,
+    lrs?: ArrayLike<number>,
   ): Promise<EpochResult> {
     const batches = Math.ceil(order.length / batch);
     let lossSum = 0;
@@ -50,6 +51,7 @@ export class TfjsSteps implements StepEngine {
     for (let b = 0; b < batches; b++) {
       const idx = order.slice(b * batch, (b + 1) * batch);
       const { inputs, labels } = batchTensors(this.trainSet, idx, this.classes);
+      this.optimizer.setRate(lrs?.[b] ?? this.lr);
       const loss = trainStep(this.stepModel, this.optimizer, this.vars, this.prepared.output, inputs, labels);
       const value = (await loss.data())[0];
       tf.dispose([loss, labels, ...inputs]);

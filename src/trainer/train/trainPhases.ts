@@ -252,6 +252,7 @@ export async function runEpochs(a: EpochsToRun): Promise<'finished' | 'stopped'>
     batch: exp.train.batch,
     evalBatch: evalBatchOf(exp),
     lr: exp.train.lr,
+    schedule: exp.train.schedule,
     seed: exp.train.seed,
     gpu: a.engine.gpu,
     meta: (epoch, acc) => ({
