@@ -85,6 +85,16 @@ test('suggestLr: steepest descent before the minimum, and minimum ÷ 10', () => 
   assert.ok(Math.abs(Math.log10(s.minimumTenth!) - -2.5) < 0.1, `minimum/10 ${s.minimumTenth}`);
 });
 
+test('suggestLr: a one-step wiggle of batch noise does not beat the real descent', () => {
+  const lrs = lrSequence(1e-7, 10, 100);
+  const curve = valleyCurve(lrs, -3, -1);
+  // Early on, the average dips 0.2 for one step and comes back: a one-step slope steeper than the descent's.
+  curve[20] -= 0.2;
+  const s = suggestLr(lrs, curve);
+  assert.equal(s.suggested, 'steepest');
+  assert.ok(Math.abs(Math.log10(s.steepest!) - -3) < 0.2, `steepest ${s.steepest}, not the wiggle at ${lrs[19]}`);
+});
+
 test('suggestLr: the steepest point is looked for before the minimum, not in the blow-up', () => {
   const lrs = lrSequence(1e-5, 1, 50);
   // Gentle fall to a minimum at index 30, then a steep rise and a steeper fall (noise in the blow-up).

@@ -57,7 +57,8 @@ export class RangeTest {
 
 /**
  * Where to train, from the smoothed losses: the steepest descent (most negative slope against
- * log LR, before the minimum: past it the loss is climbing) and the minimum's LR ÷ 10. As fastai,
+ * log LR over a tenth of the steps, before the minimum: past it the loss is climbing; the LR in the
+ * middle of that stretch) and the minimum's LR ÷ 10. As fastai,
  * the first tenth of the steps (the average still warming up) and the last 5 (the blow-up) are left
  * out when enough remain. Steepest is suggested (Smith's choice: the rate where training makes the
  * most progress); minimum ÷ 10 when the loss never fell.
@@ -70,13 +71,16 @@ export function suggestLr(lrs: readonly number[], smoothed: readonly number[]): 
   let min = lo;
   for (let i = lo + 1; i < hi; i++) if (smoothed[i] < smoothed[min]) min = i;
   const minimumTenth = lrs[min] / 10;
+  // The slope over a tenth of the steps, not from one step to the next: batch noise survives the
+  // average as wiggles whose one-step slope can beat the real descent's.
+  const w = Math.max(1, Math.min(Math.round((hi - lo) / 10), min - lo));
   let steep = -1;
   let steepest = 0;
-  for (let i = lo; i < min; i++) {
-    const slope = (smoothed[i + 1] - smoothed[i]) / (Math.log(lrs[i + 1]) - Math.log(lrs[i]));
+  for (let i = lo; i + w <= min; i++) {
+    const slope = (smoothed[i + w] - smoothed[i]) / (Math.log(lrs[i + w]) - Math.log(lrs[i]));
     if (slope < steepest) {
       steepest = slope;
-      steep = i;
+      steep = i + Math.floor(w / 2);
     }
   }
   if (steep < 0)
