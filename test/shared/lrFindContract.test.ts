@@ -2,32 +2,10 @@
 // type, the three series of one length, and a suggestion that is what it says it is.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lrFindResultProblem, parseLrFindLine, parseLrFindResult, type LrFindResult } from '../../src/shared/lrFind/contract';
+import { lrFindResultProblem, parseLrFindLine, parseLrFindResult } from '../../src/shared/lrFind/contract';
+import { hostMessageProblem } from '../../src/shared/panel/contract';
+import { sampleResult } from '../support/lrFindSample';
 import { describeSuggestions, formatLr, roundLr } from '../../src/shared/lrFind/lrText';
-
-export function sampleResult(over: Partial<LrFindResult> = {}): LrFindResult {
-  return {
-    version: 1,
-    experiment: '/w/digits.experiment.yaml',
-    name: 'digits',
-    freeze: 6,
-    engine: 'wasm',
-    device: 'CPU (WebAssembly)',
-    optimizer: 'adam',
-    batch: 16,
-    startedAt: '2026-01-01T00:00:00.000Z',
-    endedAt: '2026-01-01T00:00:10.000Z',
-    startLr: 1e-7,
-    endLr: 10,
-    steps: 3,
-    end: 'completed',
-    lrs: [1e-7, 1e-3, 10],
-    losses: [2, 1.5, 3],
-    smoothed: [2, 1.7, 2.1],
-    suggestions: { steepest: 1e-7, minimumTenth: 1e-4, suggested: 'steepest', lr: 1e-7, reason: 'because' },
-    ...over,
-  };
-}
 
 test('a valid result passes and parses', () => {
   assert.equal(lrFindResultProblem(sampleResult()), undefined);
@@ -88,4 +66,10 @@ test('LR text: two significant digits in exponent form, both suggestions named',
   const s = describeSuggestions({ steepest: 1.23e-3, minimumTenth: 4.56e-3, suggested: 'steepest', lr: 1.23e-3, reason: 'r' });
   assert.equal(s, 'suggested 1.2e-3 (steepest descent); steepest descent: 1.2e-3; minimum ÷ 10: 4.6e-3');
   assert.equal(describeSuggestions({ reason: 'too few steps' }), 'too few steps');
+});
+
+test("the panel's lrFind message carries a checked result", () => {
+  assert.equal(hostMessageProblem({ type: 'lrFind', result: sampleResult() }), undefined);
+  assert.match(hostMessageProblem({ type: 'lrFind', result: { ...sampleResult(), lrs: [1] } }) ?? '', /^lrFind: result .*differ in length/);
+  assert.match(hostMessageProblem({ type: 'lrFind' }) ?? '', /^lrFind: result is not a JSON object/);
 });

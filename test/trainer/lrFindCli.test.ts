@@ -46,7 +46,10 @@ test('lr-find on the digits example: losses recorded, weights and runs untouched
   const pre = runCli(['train', path.join(tmp, 'pretrain.experiment.yaml'), '--json', '--epochs', '1'], { cwd: tmp, timeoutMs: 120_000 });
   assert.equal(pre.code, 0, pre.stderr + pre.stdout.slice(-1000));
   const before = checksums(runs);
-  assert.ok(Object.keys(before).some((f) => f.startsWith(path.join('pretrain', 'weights', 'best'))), Object.keys(before).join(', '));
+  assert.ok(
+    Object.keys(before).some((f) => f.startsWith(path.join('pretrain', 'weights', 'best'))),
+    Object.keys(before).join(', '),
+  );
   const experimentText = readFileSync(exp, 'utf8');
 
   const r = runCli(['lr-find', exp, '--steps', '12', '--json'], { cwd: tmp, timeoutMs: 120_000 });
