@@ -58,7 +58,8 @@ export function lrFindSvg(r: LrFindResult, theme: ThemeColors, width = 800): str
     height: 340,
     xRange: [x[0] ?? Math.log10(r.startLr), x[x.length - 1] ?? Math.log10(r.endLr)],
     yRange,
-    xLabel: 'learning rate (log scale)',
+    // Said in the heading: under the axis it would collide with the legend's long entries.
+    xLabel: '',
     lines,
     legend,
     formatX: (v) => `1e${v}`,
@@ -103,7 +104,7 @@ export class LrFindSection {
     const svg = new DOMParser().parseFromString(lrFindSvg(r, theme), 'image/svg+xml').documentElement;
     const figure = el('figure', 'tl-lr-find-figure');
     figure.append(document.importNode(svg, true), el('figcaption', 'tl-lr-find-caption', lrFindCaption(r)));
-    this.section.replaceChildren(el('h3', undefined, `Learning rate finder: ${LR_FIND_TITLE}`), figure);
+    this.section.replaceChildren(el('h3', undefined, `Learning rate finder: ${LR_FIND_TITLE} (log scale)`), figure);
     this.section.hidden = false;
   }
 }
