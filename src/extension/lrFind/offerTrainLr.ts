@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { LrFindResult } from '../../shared/lrFind/contract';
 import { describeSuggestions, formatLr, roundLr } from '../../shared/lrFind/lrText';
-import { rewriteTrainLr } from '../../shared/experiment/trainLrEdit';
+import { rewriteTrainLr } from './trainLrEdit';
 import { parseExperiment } from '../../shared/experiment/parse';
 import { replaceAndSave } from '../modules/writeFreeze';
 

@@ -1,8 +1,8 @@
 // The minimal text edit that sets `train.lr` (the LR finder's "Use … as train.lr"), leaving every
 // other character of the experiment — comments, key order, formatting — as it was, like freezeEdit.
-import { formatLr, roundLr } from '../lrFind/lrText';
-import type { TextEdit } from './freezeEdit';
-import { parseYamlDocument, type YamlNode } from './yamlPositions';
+import { formatLr, roundLr } from '../../shared/lrFind/lrText';
+import type { TextEdit } from '../../shared/experiment/freezeEdit';
+import { parseYamlDocument, type YamlNode } from '../../shared/experiment/yamlPositions';
 
 function cannot(why: string): Error {
   return new Error(`cannot set train.lr: ${why}`);

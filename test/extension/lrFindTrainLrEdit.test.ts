@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { applyEdit } from '../../src/shared/experiment/freezeEdit';
 import { parseExperiment } from '../../src/shared/experiment/parse';
-import { rewriteTrainLr } from '../../src/shared/experiment/trainLrEdit';
+import { rewriteTrainLr } from '../../src/extension/lrFind/trainLrEdit';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const set = (text: string, lr: number) => applyEdit(text, rewriteTrainLr(text, lr));
