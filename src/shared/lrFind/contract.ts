@@ -6,7 +6,7 @@
 // which no run name can take (names do not start with a dot). Every value read from that file or
 // from those lines is checked here before use, on both sides.
 import { fieldsProblem, isObject, num, object, oneOf, optional, str, type FieldCheck, type FieldChecks } from '../runFolder/shapes';
-import type { ValidatorTable } from '../runFolder/progressLine';
+import { jsonOfLine, type ValidatorTable } from '../runFolder/progressLine';
 
 export const LR_FIND_DIR = '.lr-find';
 
@@ -136,14 +136,7 @@ const EVENTS: ValidatorTable<LrFindEvent> = {
 
 /** The event one stdout line carries, or undefined when it is none (a library's notice, a torn line). */
 export function parseLrFindLine(line: string): LrFindEvent | undefined {
-  const t = line.trim();
-  if (!t.startsWith('{')) return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(t);
-  } catch {
-    return undefined;
-  }
+  const v = jsonOfLine(line);
   if (!isObject(v) || typeof v.type !== 'string' || !Object.prototype.hasOwnProperty.call(EVENTS, v.type)) return undefined;
   return fieldsProblem(v, EVENTS[v.type as LrFindEvent['type']]) ? undefined : (v as unknown as LrFindEvent);
 }

@@ -5,10 +5,8 @@ import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import type { Dataset } from '../data/dataset';
 import type { ActiveEngine } from '../engines';
 import type { TensorPeak } from '../system/tensorPeak';
-import { TorchvisionEngineError } from '../torchvision/trainTorchvision';
-import { TorchvisionSteps } from '../torchvision/torchvisionSteps';
+import { startTorchvisionSteps, TorchvisionEngineError } from '../torchvision/trainTorchvision';
 import { TrainingError } from '../train/epochLoop';
-import { imageFeatureSet } from '../train/featureSet';
 import type { StepEngine } from '../train/stepEngine';
 import { Log, makeSteps, planCache, prepareAndLog } from '../train/trainPhases';
 
@@ -32,21 +30,7 @@ export async function lrFindSteps(exp: Experiment, m: LrFindModel): Promise<Step
   }
   if (!engine.torch)
     throw new TorchvisionEngineError(`${exp.model} trains on the torch engine only, and the LR finder got '${engine.name}'`);
-  const s = exp.train;
-  const t = await TorchvisionSteps.start({
-    python: engine.torch.python,
-    device: engine.torch.device,
-    builder: exp.torchvision.builder,
-    weights: exp.weights,
-    numClasses: dataset.classes.length,
-    freeze: m.freeze,
-    train: imageFeatureSet(dataset.train, dataset.imageShape),
-    val: imageFeatureSet(dataset.val, dataset.imageShape),
-    optimizer: s.optimizer,
-    lr: s.lr,
-    seed: s.seed,
-    log,
-  });
+  const t = await startTorchvisionSteps(exp, engine.torch, dataset, m.freeze, exp.weights, log);
   log('info', `parameters: ${t.trainableParams.toLocaleString('en-US')} trainable of ${t.totalParams.toLocaleString('en-US')}`);
   if (t.trainableParams === 0) {
     t.steps.dispose();
