@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LR_FIND_DIR, parseLrFindLine, parseLrFindResult, type LrFindEvent } from '../../src/shared/lrFind/contract';
 import { listRunDirs } from '../../src/shared/runFolder/readRecord';
-import { ROOT, runCli } from '../support/trainerCli';
+import { ROOT, runCli, startCli } from '../support/trainerCli';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-lrfind-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
@@ -107,4 +107,17 @@ test('lr-find refuses bad options before loading anything', () => {
   const lr = runCli(['lr-find', exp, '--start-lr', 'tiny'], { cwd: tmp });
   assert.equal(lr.code, 2);
   assert.match(lr.stderr, /--start-lr must be a positive number/);
+});
+
+test('lr-find stopped by SIGTERM (Cancel in the editor) writes nothing and says so', async () => {
+  const runsDir = path.join(tmp, 'stopped-runs');
+  const cli = startCli(['lr-find', exp, '--json', '--runs-dir', runsDir], { cwd: tmp });
+  // Its lines are LrFindEvents: the runner's reader only parses them as JSON.
+  await cli.waitFor((e) => (e as unknown as LrFindEvent).type === 'lrFindStep', 120_000);
+  cli.child.kill('SIGTERM');
+  const exit = await cli.exit;
+  assert.equal(exit.code, 0, exit.stderr);
+  const last = cli.events[cli.events.length - 1] as unknown as LrFindEvent;
+  assert.deepEqual(last, { type: 'lrFindDone', status: 'stopped' });
+  assert.equal(existsSync(path.join(runsDir, LR_FIND_DIR)), false, 'no result file');
 });
