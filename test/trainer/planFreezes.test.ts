@@ -1,7 +1,7 @@
 // The one sweep freeze planner both `transfer-lab sweep` and `sweep --slurm` use.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { planFreezes } from '../../src/trainer/cli/planFreezes';
+import { planFreezes, withFineTune } from '../../src/trainer/cli/planFreezes';
 import { UsageError } from '../../src/trainer/cli/args';
 import type { ModuleInfo, ModelSummary } from '../../src/shared/model/types';
 
@@ -39,4 +39,12 @@ test('an invalid --freeze value is a usage error naming the value', () => {
     () => planFreezes(model(25, 10), [5, [0, 'model.99']]),
     (e: Error) => e instanceof UsageError && /^--freeze \[0, model\.99\]: /.test(e.message),
   );
+});
+
+test("--fine-tune adds one fine_tune run after the freeze values: the body frozen first (fastai's recipe)", () => {
+  assert.deepEqual(withFineTune(model(9, 6), planFreezes(model(9, 6), [0, 6])), [
+    { freeze: 0, label: 'nothing frozen' },
+    { freeze: 6, label: 'backbone' },
+    { freeze: 6, label: 'fine_tune', fineTune: { freezeEpochs: 1, lrMult: 100 } },
+  ]);
 });
