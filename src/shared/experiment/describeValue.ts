@@ -10,6 +10,11 @@ export function show(v: unknown): string {
   return String(v);
 }
 
+/** A key path as people write it: `train.epochs`, `freeze.schedule[0].freeze`. */
+export function dotted(p: ReadonlyArray<string | number>): string {
+  return p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i ? `.${s}` : s)).join('');
+}
+
 /** The known key within edit distance 2 of a typo, ignoring case (`epoch` → `epochs`,
  *  `partiton` → `partition`); the first of equally close keys wins. */
 export function closest(key: string, known: Iterable<string>): string | undefined {

@@ -1,20 +1,21 @@
 // Parses and validates an experiment file. Every problem becomes a FileDiagnostic at the line of
 // the offending key or value, with a message that says what to write instead. This module holds the
 // entry points and puts the experiment together; each section is read by its own module
-// (readModel, readData, readTrain, readFreeze, readOtherKeys) over a shared ParseContext.
+// (readModel, readData, readTrain, readFreezeSchedule, readOtherKeys) over a shared ParseContext.
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { show } from './describeValue';
 import { ExperimentError } from './diagnostics';
 import { isObject, ParseContext } from './parseContext';
 import { readData } from './readData';
-import { readFreeze } from './readFreeze';
+import { readFreezeSetting } from './readFreezeSchedule';
 import { readModel } from './readModel';
 import { readOtherKeys, sectionsByKey } from './readOtherKeys';
 import { readTrain } from './readTrain';
 import type { ExperimentSection } from './sectionTypes';
 import type { DataSpec, Experiment, FileDiagnostic } from './types';
 import { parseYamlDocument } from './yamlPositions';
+import { refuseYolov5FineTuning } from '../yolov5/fineTuneLimits';
 
 export { ExperimentError, formatDiagnostic, formatDiagnostics } from './diagnostics';
 export { DEFAULT_IMGSZ, TRAIN_DEFAULTS } from './readTrain';
@@ -88,11 +89,16 @@ function readExperiment(ctx: ParseContext, extraSections: ExperimentSection[]): 
   const supplier = root.data === undefined ? [...sections.values()].find((s) => s.suppliesData?.(root[s.key])) : undefined;
   const data: DataSpec | undefined = supplier ? { source: 'external', section: supplier.key } : readData(ctx, root);
   const train = readTrain(ctx, root, data?.source ?? 'folder');
-  const freeze = readFreeze(ctx, root.freeze);
+  const errorsBefore = ctx.diagnostics.length;
+  refuseYolov5FineTuning(ctx, root);
+  // A refused freeze schedule is not read further: its phases would only add noise to the refusal.
+  const freeze =
+    ctx.diagnostics.length > errorsBefore && isObject(root.freeze) ? undefined : readFreezeSetting(ctx, root.freeze, train?.epochs);
   const extra = readOtherKeys(ctx, root, sections);
 
   if (m.model === undefined || data === undefined || train === undefined || freeze === undefined || m.failed) return undefined;
-  const exp: Experiment = { file: ctx.file, model: m.model, data, train, freeze };
+  const exp: Experiment = { file: ctx.file, model: m.model, data, train, freeze: freeze.freeze };
+  if (freeze.schedule) exp.freezeSchedule = freeze.schedule;
   if (m.torchvision) exp.torchvision = m.torchvision;
   if (name !== undefined) exp.name = name;
   if (m.weights !== undefined) exp.weights = m.weights;

@@ -4,7 +4,7 @@
 // paths, texts, keys a section does not know). Each section reader takes this instead of being a
 // method of one big validator, so a section lives in its own small module.
 import * as path from 'node:path';
-import { closest, show } from './describeValue';
+import { closest, dotted, show } from './describeValue';
 import type { FileDiagnostic } from './types';
 import { positionOf } from './yamlPositions';
 import type { YamlDocument, YamlPath } from './yamlPositions';
@@ -70,7 +70,7 @@ export class ParseContext {
   int(p: YamlPath, v: unknown, min: number, max: number | undefined, example: string): number | undefined {
     if (typeof v === 'number' && Number.isInteger(v) && v >= min && (max === undefined || v <= max)) return v;
     const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max}`;
-    this.error(p, `${p.join('.')} must be a whole number ${range}, ${example}; got ${show(v)}`);
+    this.error(p, `${dotted(p)} must be a whole number ${range}, ${example}; got ${show(v)}`);
     return undefined;
   }
 
@@ -88,7 +88,7 @@ export class ParseContext {
       const hint = closest(key, known);
       this.error(
         [...p, key],
-        `unknown key '${key}' in ${p.join('.')}${hint ? `; did you mean '${hint}'?` : ''} (allowed: ${known.join(', ')})`,
+        `unknown key '${key}' in ${dotted(p)}${hint ? `; did you mean '${hint}'?` : ''} (allowed: ${known.join(', ')})`,
         'key',
       );
     }

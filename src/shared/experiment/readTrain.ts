@@ -1,9 +1,12 @@
 // Reads the `train:` section (epochs, batch, optimizer, learning rate, seed, image size) over the
-// defaults, which live here so the editor's hover text and the trainer show the same numbers. The
+// defaults (the learning rate, its per-module multipliers and its schedule in readLr.ts and
+// readLrSchedule.ts), which live here so the editor's hover text and the trainer show the same numbers. The
 // default image size depends on the data source, so the caller passes it in.
 import { show } from './describeValue';
 import { isObject } from './parseContext';
 import type { Obj, ParseContext } from './parseContext';
+import { readLr } from './readLr';
+import { readLrSchedule } from './readLrSchedule';
 import type { DataSpec, TrainSettings } from './types';
 
 export const TRAIN_DEFAULTS: Omit<TrainSettings, 'imgsz'> = { epochs: 10, batch: 32, optimizer: 'adam', lr: 0.001, seed: 0 };
@@ -11,7 +14,7 @@ export const TRAIN_DEFAULTS: Omit<TrainSettings, 'imgsz'> = { epochs: 10, batch:
  *  an external trainer's images (YOLOv5) are shown at its default 640. */
 export const DEFAULT_IMGSZ = { mnist: 28, folder: 32, external: 640 } as const;
 
-export const TRAIN_KEYS = ['epochs', 'batch', 'optimizer', 'lr', 'seed', 'imgsz'];
+export const TRAIN_KEYS = ['epochs', 'batch', 'optimizer', 'lr', 'lrMult', 'schedule', 'seed', 'imgsz'];
 
 export function readTrain(ctx: ParseContext, root: Obj, source: DataSpec['source']): TrainSettings | undefined {
   const t = root.train ?? {};
@@ -19,7 +22,7 @@ export function readTrain(ctx: ParseContext, root: Obj, source: DataSpec['source
   const out: TrainSettings = { ...TRAIN_DEFAULTS, imgsz };
   if (root.train === null) return out;
   if (!isObject(t)) {
-    ctx.error(['train'], `train must be a mapping (epochs:, batch:, optimizer:, lr:, seed:, imgsz:), got ${show(t)}`);
+    ctx.error(['train'], `train must be a mapping (epochs:, batch:, optimizer:, lr:, lrMult:, schedule:, seed:, imgsz:), got ${show(t)}`);
     return undefined;
   }
   ctx.unknownKeys(t, ['train'], TRAIN_KEYS);
@@ -41,12 +44,11 @@ export function readTrain(ctx: ParseContext, root: Obj, source: DataSpec['source
       ok = false;
     }
   }
-  if (t.lr !== undefined) {
-    if (typeof t.lr === 'number' && Number.isFinite(t.lr) && t.lr > 0 && t.lr < 10) out.lr = t.lr;
-    else {
-      ctx.error(['train', 'lr'], `train.lr must be a positive learning rate below 10, e.g. \`lr: 0.001\`; got ${show(t.lr)}`);
-      ok = false;
-    }
+  if (!readLr(ctx, t, out)) ok = false;
+  if (t.schedule !== undefined) {
+    const schedule = readLrSchedule(ctx, t.schedule, t.epochs === undefined || out.epochs === t.epochs ? out.epochs : undefined);
+    if (schedule === null) ok = false;
+    else if (schedule.kind !== 'constant') out.schedule = schedule;
   }
   return ok ? out : undefined;
 }
