@@ -19,7 +19,8 @@ export function scheduleText(r: Pick<RunRecord, 'freeze' | 'phases' | 'fineTune'
   if (!phases || (phases.length < 2 && !ft)) return null;
   const starts = phases.slice(1).map((p) => p.startEpoch);
   const text =
-    phases.map((p) => formatFreeze(p.freeze)).join(' → ') + (starts.length ? ` at epoch${starts.length > 1 ? 's' : ''} ${starts.join(', ')}` : '');
+    phases.map((p) => formatFreeze(p.freeze)).join(' → ') +
+    (starts.length ? ` at epoch${starts.length > 1 ? 's' : ''} ${starts.join(', ')}` : '');
   return ft ? `fine_tune ${text}, lr/${ft.lrMult}…lr` : text;
 }
 
