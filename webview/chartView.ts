@@ -15,7 +15,7 @@ import { Decimator } from './decimate';
 import type { RunStore, StoredRun } from './runStore';
 import { chartSection } from './chartSection';
 import type { ThemeColors } from './theme';
-import { chartMarkers, markerKey, phaseNoteText, type ChartMarker } from './phaseLines';
+import { PhaseMarks } from './phaseLines';
 
 /** What a chart needs from the page around it. */
 export interface ChartEnv {
@@ -35,9 +35,7 @@ export class ChartView {
   private readonly plotHost: HTMLElement;
   private readonly emptyNote: HTMLElement;
   private readonly tooltip = new ChartTooltip();
-  private readonly phaseNote = document.createElement('p');
-  /** Every run's phase changes as last computed (drawn for the shown runs). */
-  private markers: ChartMarker[] = [];
+  private readonly phases = new PhaseMarks();
   private u: uPlot | undefined;
   /** The points drawn; undefined while the chart has nothing to draw. */
   private series: ChartSeries | undefined;
@@ -68,9 +66,7 @@ export class ChartView {
       () => this.exportPng(),
       () => this.exportSvg(),
     ));
-    this.phaseNote.className = 'tl-phase-note';
-    this.phaseNote.hidden = true;
-    this.plotHost.after(this.phaseNote);
+    this.plotHost.after(this.phases.note);
     this.section.append(this.tooltip.el);
     this.resize = new ResizeObserver(() => this.onResize());
     this.resize.observe(this.plotHost);
@@ -114,7 +110,7 @@ export class ChartView {
   append(run: string, from: number): void {
     if (this.stale === 'recompute' || !this.series) return;
     // A new phase change (an unfreeze) needs a new drawing of the markers.
-    if (markerKey(chartMarkers([...this.env.store.runs.values()], this.settings().xAxis)) !== markerKey(this.markers)) {
+    if (this.phases.changed([...this.env.store.runs.values()], this.settings().xAxis)) {
       this.stale = 'recompute';
       return;
     }
@@ -178,9 +174,7 @@ export class ChartView {
     const settings = this.settings();
     const runs = [...this.env.store.runs.values()];
     const lines = chartLines(this.def, runs);
-    // No markers on a chart that draws nothing (it shows its empty note).
-    this.markers = lines.length ? chartMarkers(runs, settings.xAxis) : [];
-    this.updatePhaseNote();
+    this.phases.update(runs, settings.xAxis, lines.length > 0, (run) => this.env.isVisible(run));
     if (!lines.length || !runs.length) {
       this.destroyPlot();
       this.emptyNote.hidden = false;
@@ -205,7 +199,7 @@ export class ChartView {
       dense: this.dense,
       width: this.plotWidth(),
       isVisible: (run: string) => this.env.isVisible(run),
-      markers: this.markers,
+      markers: this.phases.markers,
     };
     const key = plotShapeKey(spec);
     this.plotHost.setAttribute(
@@ -271,17 +265,10 @@ export class ChartView {
     this.setData(true);
   }
 
-  /** The phase changes of the shown runs as text beside the chart (the canvas is not read aloud). */
-  private updatePhaseNote(): void {
-    const text = phaseNoteText(this.markers, (run) => this.env.isVisible(run));
-    this.phaseNote.textContent = text;
-    this.phaseNote.hidden = text === '';
-  }
-
   /** Shows or hides every series of `run` (checkbox or host selection). */
   applyVisibility(run: string, show: boolean): void {
-    if (this.markers.some((m) => m.run === run)) {
-      this.updatePhaseNote();
+    if (this.phases.has(run)) {
+      this.phases.updateNote((name) => this.env.isVisible(name));
       this.u?.redraw(false);
     }
     const u = this.u;
@@ -361,7 +348,7 @@ export class ChartView {
       this.env.exportFile(
         'svg',
         this.fileStem(),
-        chartSvg(u, this.def, this.series.lines, this.shownRuns(), this.settings(), this.env.theme(), this.markers),
+        chartSvg(u, this.def, this.series.lines, this.shownRuns(), this.settings(), this.env.theme(), this.phases.markers),
       );
   }
 }

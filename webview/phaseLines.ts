@@ -75,3 +75,37 @@ export function drawPhaseLines(u: uPlot, markers: readonly ChartMarker[], theme:
   });
   ctx.restore();
 }
+
+/** A chart's markers and the text that names them (ChartView owns one). */
+export class PhaseMarks {
+  readonly note = document.createElement('p');
+  /** Every run's phase changes as last computed (drawn for the shown runs). */
+  markers: ChartMarker[] = [];
+
+  constructor() {
+    this.note.className = 'tl-phase-note';
+    this.note.hidden = true;
+  }
+
+  /** Recomputes the markers; none on a chart that draws nothing (it shows its empty note). */
+  update(runs: readonly StoredRun[], mode: XAxisMode, drawn: boolean, isVisible: (run: string) => boolean): void {
+    this.markers = drawn ? chartMarkers(runs, mode) : [];
+    this.updateNote(isVisible);
+  }
+
+  /** Whether appended epochs brought a new phase change (the chart must be redrawn). */
+  changed(runs: readonly StoredRun[], mode: XAxisMode): boolean {
+    return markerKey(chartMarkers(runs, mode)) !== markerKey(this.markers);
+  }
+
+  has(run: string): boolean {
+    return this.markers.some((m) => m.run === run);
+  }
+
+  /** The note names the shown runs' changes only. */
+  updateNote(isVisible: (run: string) => boolean): void {
+    const text = phaseNoteText(this.markers, isVisible);
+    this.note.textContent = text;
+    this.note.hidden = text === '';
+  }
+}
