@@ -173,14 +173,14 @@ suite('Modules view', () => {
     // checked by the same validation (lrMultInput.ts, unit-tested).
     assert.equal(await vscode.commands.executeCommand('transferLab.setLrMultiplier', node, '0.25'), true);
     const onDisk = () => readFileSync(uri.fsPath, 'utf8');
-    assert.match(onDisk(), /^train:\n  epochs: 1\n  lrMult:\n    0: 0\.25\n/m);
+    assert.match(onDisk(), /^train:\n {2}epochs: 1\n {2}lrMult:\n {4}0: 0\.25\n/m);
     assert.match(onDisk(), /^# my experiment/, 'comments kept');
     assert.match(a.modules.tree.moduleRows[0].description, / · lr ×0\.25$/);
     assert.match(a.modules.tree.moduleRows[2].description, / · lr ×1$/);
     // Another module through the argument the command also takes; a bad value changes nothing.
     assert.equal(await vscode.commands.executeCommand('transferLab.setLrMultiplier', { id: 'model.2' }, '0'), false);
     assert.equal(await vscode.commands.executeCommand('transferLab.setLrMultiplier', { id: 'model.2' }, '0.1'), true);
-    assert.match(onDisk(), /  lrMult:\n    0: 0\.25\n    2: 0\.1\n/);
+    assert.match(onDisk(), / {2}lrMult:\n {4}0: 0\.25\n {4}2: 0\.1\n/);
     assert.equal(
       await vscode.commands.executeCommand('transferLab.setLrMultiplier', { id: 'model.1' }, '0.1'),
       false,
