@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from phases import set_graph_phase, set_torchvision_phase  # noqa: E402
 from tensor_bytes import SavedBytes, held_bytes  # noqa: E402
 from tfjs_graph import TfjsGraph, to_tfjs, to_torch  # noqa: E402
 
@@ -112,6 +113,7 @@ class Worker:
             by_layer.setdefault(name, []).append(t)
         self.model = TfjsGraph(topo, by_layer).to(self.device)
         self.output = r.get('output', 'logits')
+        self.base_lr = r['lr']
         params = [p for _, _, p in self.model.trainable()]
         if r.get('optimizer') == 'sgd':
             self.opt = torch.optim.SGD(params, lr=r['lr'])
@@ -146,6 +148,11 @@ class Worker:
         self.head_inputs = r['boundary']
         reply({'ok': True})
 
+    def uncache(self, r):
+        """Back to training on images (the trainer sends them again): a phase unfroze into the prefix."""
+        self.head_inputs = None
+        reply({'ok': True})
+
     def loss(self, y, labels):
         if self.output == 'logits':
             return F.cross_entropy(y, labels)
@@ -153,6 +160,7 @@ class Worker:
 
     def epoch(self, r):
         xs, labels = self.sets[r['set']]
+        lrs = r.get('lrs')
         order = torch.tensor(r['order'], dtype=torch.int64, device=self.device)
         batch, batches = r['batch'], (len(r['order']) + r['batch'] - 1) // r['batch']
         self.model.train()
@@ -167,6 +175,10 @@ class Worker:
                 loss = self.loss(y, labels[idx])
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
+            # The step's base rate (a schedule's, or the experiment's), × each group's multiplier.
+            rate = lrs[b] if lrs else self.base_lr
+            for g in self.opt.param_groups:
+                g['lr'] = rate * g.get('mult', 1.0)
             self.opt.step()
             value = loss.item()
             loss_sum += value * idx.numel()
@@ -267,6 +279,8 @@ def main():
     w = Worker()
     ops = {'init': w.init, 'data': w.data, 'cache': w.cache, 'epoch': w.epoch, 'eval': w.evaluate,
            'forward': w.forward, 'save': w.save, 'loadOptimizer': w.load_optimizer,
+           'phase': lambda r: set_graph_phase(w, r, reply), 'phaseTorchvision': lambda r: set_torchvision_phase(w, r, reply),
+           'uncache': w.uncache,
            'initTorchvision': lambda r: torchvision_op('init')(w, r, pick_device, reply),
            'saveState': lambda r: torchvision_op('save')(w, r, reply),
            'loadOptimizerState': lambda r: torchvision_op('load_optimizer')(w, r, reply)}

@@ -10,6 +10,8 @@ import type { StopRequests } from '../run/stopRequests';
 import { DeviceSampler } from '../system/deviceSampler';
 import type { StepEngine } from './stepEngine';
 import type { EpochMetrics } from '../../shared/runFolder/contract';
+import type { LrSchedule } from '../../shared/experiment/types';
+import { epochRates, movesRate } from './lrSchedule';
 
 /** Training stopped on purpose (NaN loss): a message for the user, no stack. */
 export class TrainingError extends UserError {
@@ -32,10 +34,14 @@ export interface EpochLoopOptions {
   batch: number;
   evalBatch: number;
   lr: number;
+  /** How the rate moves over the run's steps (absent: `lr` throughout). */
+  schedule?: LrSchedule;
   seed: number;
   /** Device use from nvidia-smi when the engine runs on a GPU. */
   gpu: boolean;
   meta: (epoch: number, acc?: number) => TransferLabMetadata;
+  /** Before each epoch: switches to the freeze phase in force; what it returns goes into the metrics. */
+  beforeEpoch?: (epoch: number) => Promise<Pick<EpochMetrics, 'freeze' | 'phase'>>;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -46,10 +52,15 @@ export async function epochLoop(o: EpochLoopOptions): Promise<'finished' | 'stop
   let best = o.best;
   for (let epoch = o.startEpoch; epoch <= o.epochs; epoch++) {
     if (stop.requested) break;
+    const phase = o.beforeEpoch ? await o.beforeEpoch(epoch) : {};
     const t0 = performance.now();
     steps.resetPeak();
     sampler.reset();
     const order = permutation(o.trainCount, seededRandom(o.seed * 7919 + epoch));
+    const batches = Math.ceil(o.trainCount / o.batch);
+    const lrs = movesRate(o.schedule)
+      ? epochRates(o.schedule, o.lr, epoch, batches, { stepsPerEpoch: batches, epochs: o.epochs })
+      : undefined;
     const r = await steps.epoch(
       order,
       o.batch,
@@ -59,11 +70,11 @@ export async function epochLoop(o: EpochLoopOptions): Promise<'finished' | 'stop
         await yieldToEventLoop(); // lets SIGINT/SIGTERM handlers run between batches
       },
       () => stop.requested !== undefined,
+      lrs,
     );
     if (r.nonFinite) {
-      const batches = Math.ceil(o.trainCount / o.batch);
       throw new TrainingError(
-        `loss became ${r.nonFinite.value} at epoch ${epoch}, batch ${r.nonFinite.batch}/${batches} (lr ${o.lr}): lower train.lr or check the data; ` +
+        `loss became ${r.nonFinite.value} at epoch ${epoch}, batch ${r.nonFinite.batch}/${batches} (lr ${lrs?.[r.nonFinite.batch - 1] ?? o.lr}): lower train.lr or check the data; ` +
           (epoch > o.startEpoch || o.startEpoch > 1 ? `weights/last keeps epoch ${epoch - 1}` : 'no epoch was finished'),
       );
     }
@@ -83,7 +94,9 @@ export async function epochLoop(o: EpochLoopOptions): Promise<'finished' | 'stop
       'val/loss': val.loss,
       'val/accuracy': val.accuracy,
       ...(val.top5 !== undefined ? { 'val/top5': val.top5 } : {}),
-      lr: o.lr,
+      lr: lrs ? lrs[lrs.length - 1] : o.lr,
+      ...(lrs ? { lr_steps: lrs } : {}),
+      ...phase,
       epoch_seconds: seconds,
       images_per_second: r.seen / trainSeconds,
       tensor_bytes: mem.tensorBytes,

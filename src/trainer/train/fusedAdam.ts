@@ -4,9 +4,16 @@
 // (assembly/trainingKernels.ts) does the same float32 operations in the same order, so results are
 // bit-identical; other engines run the stock optimizer. State, saving and loading are the stock
 // class's (same variables, same names), so checkpoints are interchangeable.
+//
+// It also scales each variable's rate by its multiplier (per-module learning rates) on every backend,
+// and keeps each variable's moments with it when a freeze schedule changes the variable list
+// (retarget). A newly unfrozen variable starts with zero moments under the run's step count: tfjs'
+// Adam (and its checkpoints' single `iter`) has one bias correction for all variables, so its first
+// updates are up to a few × lr until its moments fill (the torch worker does the same, to agree).
 import * as tf from '@tensorflow/tfjs';
 import { trainingKernels } from '../kernels/trainingKernelsWasm';
 import { allocate, isWasmBackend, offsetOf } from '../kernels/wasmHeap';
+import { gradientList, RateControl } from './rateControl';
 
 /** The fields of tfjs' AdamOptimizer this class reads and updates. */
 interface AdamState {
@@ -16,31 +23,63 @@ interface AdamState {
   epsilon: number;
   accBeta1: tf.Variable;
   accBeta2: tf.Variable;
-  accumulatedFirstMoment: Array<{ originalName: string; variable: tf.Variable }>;
-  accumulatedSecondMoment: Array<{ originalName: string; variable: tf.Variable }>;
+  accumulatedFirstMoment: Array<Slot>;
+  accumulatedSecondMoment: Array<Slot>;
   incrementIterations(): void;
 }
 
-export class FusedAdam extends tf.AdamOptimizer {
+interface Slot {
+  originalName: string;
+  variable: tf.Variable;
+}
+
+const zeroSlot = (name: string, suffix: 'm' | 'v'): Slot => ({
+  originalName: `${name}/${suffix}`,
+  variable: tf.tidy(() => tf.zerosLike(tf.engine().registeredVariables[name]).variable(false)),
+});
+
+export class FusedAdam extends tf.AdamOptimizer implements RateControl {
+  private mults: ReadonlyMap<string, number> = new Map();
+
+  setRate(lr: number): void {
+    this.learningRate = lr;
+  }
+
+  setMultipliers(mults: ReadonlyMap<string, number>): void {
+    this.mults = mults;
+  }
+
+  retarget(names: readonly string[]): void {
+    const s = this as unknown as AdamState;
+    const keep = (slots: Slot[], suffix: 'm' | 'v'): Slot[] => {
+      const byName = new Map(slots.filter((x) => x).map((x) => [x.originalName, x]));
+      const out = names.map((n) => byName.get(`${n}/${suffix}`) ?? zeroSlot(n, suffix));
+      const kept = new Set(out);
+      tf.dispose([...byName.values()].filter((x) => !kept.has(x)).map((x) => x.variable));
+      return out;
+    };
+    s.accumulatedFirstMoment = keep(s.accumulatedFirstMoment, 'm');
+    s.accumulatedSecondMoment = keep(s.accumulatedSecondMoment, 'v');
+  }
+
   applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
     const backend = tf.backend();
+    const list = gradientList(variableGradients);
     if (!isWasmBackend(backend)) {
-      super.applyGradients(variableGradients);
+      if (list.every(([name]) => (this.mults.get(name) ?? 1) === 1)) super.applyGradients(variableGradients);
+      else this.applyScaled(list);
       return;
     }
     const kernels = trainingKernels(backend);
     const s = this as unknown as AdamState;
-    const list = Array.isArray(variableGradients)
-      ? variableGradients.map((v) => [v.name, v.tensor] as const)
-      : Object.keys(variableGradients).map((name) => [name, variableGradients[name]] as const);
     tf.tidy(() => {
       // As tfjs: sub(1, accBeta) in float32, the other constants as float32 scalars.
       const oneMinusAccBeta1 = Math.fround(1 - s.accBeta1.dataSync()[0]);
       const oneMinusAccBeta2 = Math.fround(1 - s.accBeta2.dataSync()[0]);
       list.forEach(([name, gradient], i) => {
         const value = tf.engine().registeredVariables[name];
-        s.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-        s.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+        s.accumulatedFirstMoment[i] ??= zeroSlot(name, 'm');
+        s.accumulatedSecondMoment[i] ??= zeroSlot(name, 'v');
         if (gradient == null) return;
         const m = s.accumulatedFirstMoment[i].variable;
         const v = s.accumulatedSecondMoment[i].variable;
@@ -64,7 +103,7 @@ export class FusedAdam extends tf.AdamOptimizer {
           1 - s.beta2,
           oneMinusAccBeta1,
           oneMinusAccBeta2,
-          -s.learningRate,
+          -s.learningRate * (this.mults.get(name) ?? 1),
           s.epsilon,
         );
         m.assign(mNew);
@@ -76,9 +115,37 @@ export class FusedAdam extends tf.AdamOptimizer {
     });
     s.incrementIterations();
   }
+
+  /** The stock AdamOptimizer's operations, in its order, with each variable's rate × its multiplier. */
+  private applyScaled(list: Array<readonly [string, tf.Tensor]>): void {
+    const s = this as unknown as AdamState;
+    tf.tidy(() => {
+      const oneMinusAccBeta1 = tf.sub(1, s.accBeta1);
+      const oneMinusAccBeta2 = tf.sub(1, s.accBeta2);
+      list.forEach(([name, gradient], i) => {
+        const value = tf.engine().registeredVariables[name];
+        s.accumulatedFirstMoment[i] ??= zeroSlot(name, 'm');
+        s.accumulatedSecondMoment[i] ??= zeroSlot(name, 'v');
+        if (gradient == null) return;
+        const m = s.accumulatedFirstMoment[i].variable;
+        const v = s.accumulatedSecondMoment[i].variable;
+        const newM = tf.add(tf.mul(m, s.beta1), tf.mul(gradient, 1 - s.beta1));
+        const newV = tf.add(tf.mul(v, s.beta2), tf.mul(tf.square(gradient), 1 - s.beta2));
+        const mHat = tf.div(newM, oneMinusAccBeta1);
+        const vHat = tf.div(newV, oneMinusAccBeta2);
+        m.assign(newM);
+        v.assign(newV);
+        const rate = -s.learningRate * (this.mults.get(name) ?? 1);
+        value.assign(tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), s.epsilon)), rate), value));
+      });
+      s.accBeta1.assign(tf.mul(s.accBeta1, s.beta1));
+      s.accBeta2.assign(tf.mul(s.accBeta2, s.beta2));
+    });
+    s.incrementIterations();
+  }
 }
 
 /** Adam with tf.train.adam's defaults (β1 0.9, β2 0.999, the backend's ε). */
-export function adam(learningRate: number): tf.AdamOptimizer {
+export function adam(learningRate: number): FusedAdam {
   return new FusedAdam(learningRate, 0.9, 0.999);
 }

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchTensors, FeatureSet } from './featureSet';
 import { adam } from './fusedAdam';
+import { ScaledOptimizer, ScaledSgd } from './rateControl';
 
 export type OutputKind = 'logits' | 'probabilities';
 
@@ -12,8 +13,8 @@ export function lossOf(output: OutputKind, labels: tf.Tensor2D, y: tf.Tensor): t
   return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.log(tf.clipByValue(y, 1e-7, 1))), -1))) as tf.Scalar);
 }
 
-export function makeOptimizer(kind: 'adam' | 'sgd', lr: number): tf.Optimizer {
-  return kind === 'sgd' ? tf.train.sgd(lr) : adam(lr);
+export function makeOptimizer(kind: 'adam' | 'sgd', lr: number): ScaledOptimizer {
+  return kind === 'sgd' ? new ScaledSgd(lr) : adam(lr);
 }
 
 /** The variables the optimizer updates: those of trainable layers. */
