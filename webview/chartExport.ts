@@ -10,7 +10,7 @@ import { xValues } from '../src/shared/panel/series';
 import { EmaSmoother } from './smoothing';
 import { buildSvgChart, type SvgLine } from './svgChart';
 import type { ThemeColors } from './theme';
-import { lrTrack } from '../src/shared/panel/phaseMarkers';
+import { lrTrack } from './phaseMarkers';
 import type { ChartMarker } from './phaseLines';
 
 /** The drawn chart as a PNG data URL: title above, one legend entry per shown run below. */

@@ -7,7 +7,7 @@ import type { ChartDef, ChartLine } from './charts';
 import type { StoredRun } from './runStore';
 import { hasAny, xValues, type Value, type XAxisMode } from '../src/shared/panel/series';
 import { EmaSmoother } from './smoothing';
-import { lrTrack } from '../src/shared/panel/phaseMarkers';
+import { lrTrack } from './phaseMarkers';
 
 export interface ChartSettings {
   xAxis: XAxisMode;

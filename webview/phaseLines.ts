@@ -3,7 +3,7 @@
 // canvas after the series; and the same changes as text next to the chart, for screen readers and
 // for anyone who cannot tell the runs' colours apart.
 import type uPlot from 'uplot';
-import { phaseMarkers, type PhaseMarker } from '../src/shared/panel/phaseMarkers';
+import { phaseMarkers, type PhaseMarker } from './phaseMarkers';
 import type { XAxisMode } from '../src/shared/panel/series';
 import { formatX } from './charts';
 import type { StoredRun } from './runStore';

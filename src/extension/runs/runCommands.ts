@@ -107,7 +107,8 @@ export class RunCommands {
       : refuseUnknownKeys(prep.experiment, 'start a freeze sweep', () => this.startSweep(args, true));
     if (unknown) return unknown;
     let picked: SweepChoice | { refused: string };
-    if (args && Array.isArray(args.freeze)) picked = { values: args.freeze, ...(args.fineTune !== undefined ? { fineTune: args.fineTune } : {}) };
+    if (args && Array.isArray(args.freeze))
+      picked = { values: args.freeze, ...(args.fineTune !== undefined ? { fineTune: args.fineTune } : {}) };
     else picked = await pickFreezeValues(prep.experiment);
     if ('refused' in picked) return picked;
     const values = picked.values;

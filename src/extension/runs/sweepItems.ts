@@ -19,7 +19,10 @@ export function sweepItems(
   choice: SweepChoice,
   after: string | undefined,
 ): Array<{ name: string; req: LaunchRequest }> {
-  const items: Array<{ name: string; req: LaunchRequest }> = choice.values.map((freeze) => ({ name: sweepRunName(sweep, freeze), req: { experiment, freeze, sweep, after } }));
+  const items: Array<{ name: string; req: LaunchRequest }> = choice.values.map((freeze) => ({
+    name: sweepRunName(sweep, freeze),
+    req: { experiment, freeze, sweep, after },
+  }));
   if (choice.fineTune !== undefined)
     items.push({
       name: sweepRunName(sweep, choice.fineTune, true),

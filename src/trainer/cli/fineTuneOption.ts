@@ -17,7 +17,8 @@ export interface FineTuneStart {
 }
 
 export async function fineTuneOption(experimentFile: string, freeze: FreezeSpec | undefined, resume: boolean): Promise<FineTuneStart> {
-  if (resume) throw new UsageError('--fine-tune with --resume: a resumed run keeps the schedule its run.json records; leave --fine-tune out');
+  if (resume)
+    throw new UsageError('--fine-tune with --resume: a resumed run keeps the schedule its run.json records; leave --fine-tune out');
   if (await experimentFileUsesYolov5(experimentFile))
     throw new UsageError("--fine-tune: YOLOv5's train.py has no freeze schedule or per-module learning rates");
   const exp = await loadExperiment(experimentFile);

@@ -205,7 +205,7 @@ export const sweep: Command = {
   summary:
     'freeze sweep: one run per freeze value (default: nothing, backbone, all but head) from the same pretrained weights, ' +
     'pretraining first when they are missing; then the comparison table (--json: one JSON object). Progress goes to stderr; ' +
-    "--fine-tune adds a fastai fine_tune run (the body frozen for 1 epoch, then everything at lr/100…lr, one-cycle); " +
+    '--fine-tune adds a fastai fine_tune run (the body frozen for 1 epoch, then everything at lr/100…lr, one-cycle); ' +
     "--epochs applies to the sweep's runs, not to pretraining; like train, refuses unknown experiment keys unless --allow-unknown-keys",
   async run(argv) {
     const { values: freezeValues, rest } = takeRepeated(argv, 'freeze');

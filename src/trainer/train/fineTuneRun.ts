@@ -14,6 +14,7 @@ export function asRecorded(exp: Experiment, record: RunRecord, log: (level: 'inf
     exp.train.lrRange ? 'lr range' : '',
     exp.train.schedule ? 'lr schedule' : '',
   ].filter(Boolean);
-  if (own.length) log('warn', `the experiment's own ${own.join(', ')} ${own.length === 1 ? 'is' : 'are'} replaced by the fine_tune recipe in this run`);
+  if (own.length)
+    log('warn', `the experiment's own ${own.join(', ')} ${own.length === 1 ? 'is' : 'are'} replaced by the fine_tune recipe in this run`);
   return fineTuneExperiment(exp, record.freeze, recipe);
 }

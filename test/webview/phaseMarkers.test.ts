@@ -1,8 +1,8 @@
-// The learning-rate chart's points and the phase-change markers (src/shared/panel/phaseMarkers.ts),
+// The learning-rate chart's points and the phase-change markers (webview/phaseMarkers.ts),
 // from metrics as the trainer writes them.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { lrTrack, phaseMarkers } from '../../src/shared/panel/phaseMarkers';
+import { lrTrack, phaseMarkers } from '../../webview/phaseMarkers';
 import { appendEpochs, toColumns } from '../../src/shared/panel/series';
 import type { EpochMetrics } from '../../src/shared/runFolder/contract';
 import { seriesColumnsProblem } from '../../src/shared/panel/shapes';

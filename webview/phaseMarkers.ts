@@ -2,9 +2,9 @@
 // points (every step's rate from `lr_steps` where the trainer recorded them, else `lr` at each
 // epoch's end) and the phase changes (an epoch whose `phase` differs from the previous epoch's: an
 // unfreeze, or a freeze) that every chart marks with a labelled vertical line. Pure: unit-tested.
-import type { RunPhase } from '../runFolder/contract';
-import { formatFreeze } from '../freezeText';
-import { xValues, type SeriesColumns, type Value, type XAxisMode } from './series';
+import type { RunPhase } from '../src/shared/runFolder/contract';
+import { formatFreeze } from '../src/shared/freezeText';
+import { xValues, type SeriesColumns, type Value, type XAxisMode } from '../src/shared/panel/series';
 
 /**
  * One run's learning-rate points on the chart's x. An epoch with recorded steps spreads them evenly
