@@ -16,7 +16,7 @@ import { toColumns } from '../../src/shared/panel/series';
 import { buildSummary } from '../../src/shared/panel/summary';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runFolder/contract';
 import { sweepRunName } from '../../src/shared/runs/runNames';
-import type { ModelSummary, ModuleInfo } from '../../src/shared/model/types';
+import { stubModel } from '../support/stubModel';
 
 const EXP: Experiment = {
   file: '/w/transfer.experiment.yaml',
@@ -26,16 +26,7 @@ const EXP: Experiment = {
   freeze: 0,
 };
 
-function model(n: number, backboneLength?: number): ModelSummary {
-  const modules: ModuleInfo[] = Array.from({ length: n }, (_, i) => ({
-    index: i,
-    name: `model.${i}`,
-    type: 'Conv',
-    layers: [],
-    params: 10,
-  }));
-  return { kind: 'yolov5-yaml', file: '/m.yaml', modules, totalParams: 10 * n, backboneLength };
-}
+const model = stubModel;
 
 test("fine_tune freezes the body first: the backbone: section, else all but the last module (fastai's freeze())", () => {
   assert.equal(fineTuneHeadFreeze(model(9, 6)), 6);

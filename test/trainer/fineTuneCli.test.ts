@@ -4,37 +4,18 @@
 // named for what it did. Needs `npm run compile` (dist/trainer.js).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EpochMetrics, RunRecord } from '../../src/shared/runFolder/contract';
 import type { SweepTable } from '../../src/trainer/sweep/sweepTable';
-import { ROOT, runCli } from '../support/trainerCli';
+import { runCli } from '../support/trainerCli';
+import { tinyDigitsExample } from '../support/digitsExample';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-finetune-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
-function tinyExample(): string {
-  cpSync(path.join(ROOT, 'examples', 'digits'), tmp, { recursive: true, filter: (src) => !src.includes(`${path.sep}runs`) });
-  const edit = (file: string, changes: Array<[RegExp, string]>) => {
-    let text = readFileSync(path.join(tmp, file), 'utf8');
-    for (const [re, to] of changes) {
-      assert.match(text, re, `${file} no longer has ${re}: update this test`);
-      text = text.replace(re, to);
-    }
-    writeFileSync(path.join(tmp, file), text);
-  };
-  edit('pretrain.experiment.yaml', [
-    [/limit: \d+/, 'limit: 300'],
-    [/valFraction: [\d.]+/, 'valFraction: 0.05'],
-    [/epochs: \d+/, 'epochs: 1'],
-  ]);
-  edit('transfer.experiment.yaml', [
-    [/limit: \d+/, 'limit: 60\n  valFraction: 0.05'],
-    [/epochs: \d+/, 'epochs: 3'],
-  ]);
-  return path.join(tmp, 'transfer.experiment.yaml');
-}
+const tinyExample = () => tinyDigitsExample(tmp);
 
 const readRun = (name: string) => ({
   record: JSON.parse(readFileSync(path.join(tmp, 'runs', name, 'run.json'), 'utf8')) as RunRecord,

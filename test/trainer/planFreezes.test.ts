@@ -3,18 +3,9 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { planFreezes, withFineTune } from '../../src/trainer/cli/planFreezes';
 import { UsageError } from '../../src/trainer/cli/args';
-import type { ModuleInfo, ModelSummary } from '../../src/shared/model/types';
+import { stubModel } from '../support/stubModel';
 
-function model(n: number, backboneLength?: number): ModelSummary {
-  const modules: ModuleInfo[] = Array.from({ length: n }, (_, i) => ({
-    index: i,
-    name: `model.${i}`,
-    type: 'Conv',
-    layers: [],
-    params: 10,
-  }));
-  return { kind: 'yolov5-yaml', file: '/m.yaml', modules, totalParams: 10 * n, backboneLength };
-}
+const model = stubModel;
 
 test('no --freeze values (none, or an empty list) plans the standard set with its labels', () => {
   const standard = [
