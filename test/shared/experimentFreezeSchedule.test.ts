@@ -5,28 +5,17 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { parseExperiment } from '../../src/shared/experiment/parse';
 import type { FileDiagnostic } from '../../src/shared/experiment/types';
+import { assertOneDiagnostic } from '../support/experimentDiagnostics';
 
 const FILE = path.resolve('/work/exp/finetune.experiment.yaml');
 const HEAD = 'model: model.yaml\ndata: {source: mnist, classes: [3, 5]}\ntrain: {epochs: 10}\n';
 
-function parse(freeze: string, head = HEAD) {
-  return parseExperiment(head + freeze, FILE);
+function parse(freeze: string) {
+  return parseExperiment(HEAD + freeze, FILE);
 }
 
-/** The single diagnostic of `severity`, at the start of the last occurrence of `at` in `freeze`
- *  (the file's line and column, 1-based), its message matching `fragment`. */
-function one(freeze: string, severity: FileDiagnostic['severity'], at: string, fragment: RegExp, head = HEAD): void {
-  const found = parse(freeze, head).diagnostics.filter((d) => d.severity === severity);
-  assert.equal(found.length, 1, `one ${severity} expected, got: ${JSON.stringify(found)}`);
-  assert.deepEqual([found[0].line, found[0].column], positionOf(head + freeze, at), found[0].message);
-  assert.match(found[0].message, fragment);
-}
-
-function positionOf(text: string, at: string): [number, number] {
-  const offset = text.lastIndexOf(at);
-  assert.ok(offset >= 0, `'${at}' is in the text`);
-  const before = text.slice(0, offset).split('\n');
-  return [before.length, before[before.length - 1].length + 1];
+function one(freeze: string, severity: FileDiagnostic['severity'], at: string, fragment: RegExp): void {
+  assertOneDiagnostic(FILE, HEAD + freeze, severity, at, fragment);
 }
 
 test('plain forms stay valid and canonical, with no schedule', () => {

@@ -7,6 +7,7 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ExperimentError, loadExperiment, parseExperiment, TRAIN_DEFAULTS } from '../../src/shared/experiment/parse';
+import { TRAIN_KEYS } from '../../src/shared/experiment/readTrain';
 import { SCAFFOLD_EXPERIMENT, SCAFFOLD_MODEL, SCAFFOLD_MODEL_FILE } from '../../src/extension/experiment/scaffold';
 import { isExperimentFile } from '../../src/extension/experiment/find';
 import { lineOf, parseYamlDocument } from '../../src/shared/experiment/yamlPositions';
@@ -298,6 +299,6 @@ test('schemas/experiment.schema.json describes the keys and defaults the parser 
   assert.equal(schema.additionalProperties, true, 'other features add top-level sections');
   const train = schema.properties.train.properties!;
   for (const [key, value] of Object.entries(TRAIN_DEFAULTS)) assert.equal(train[key].default, value, `train.${key} default`);
-  assert.deepEqual(Object.keys(train).sort(), ['batch', 'epochs', 'imgsz', 'lr', 'optimizer', 'seed']);
+  assert.deepEqual(Object.keys(train).sort(), [...TRAIN_KEYS].sort());
   for (const [key, prop] of Object.entries(schema.properties)) assert.ok(prop.description, `${key} has a description for completion`);
 });

@@ -77,6 +77,20 @@ test('a bad freeze in the experiment is reported at its line; a broken model giv
   }
 });
 
+test('a later freeze-schedule phase naming no module is reported at its own line, with the first phase in force', async () => {
+  const { dir, file } = await workspace(
+    'model: yolov5s.yaml\ndata: {source: mnist, classes: [0, 1]}\nfreeze:\n  schedule:\n    - {epochs: 2, freeze: 10}\n    - freeze: [3, 77]\n',
+  );
+  try {
+    const report = await modulesReport(await loadExperiment(file));
+    assert.equal(report.freeze, 10);
+    assert.equal(report.diagnostics.length, 1, JSON.stringify(report.diagnostics));
+    assert.match(formatModulesTable(report), new RegExp(`${file.replace(/[.\\]/g, '\\$&')}:6:15: error: phase 2: freeze index 77`));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('parseFreezeArg: counts, comma lists, YAML lists and names; clear errors', () => {
   assert.equal(parseFreezeArg('10'), 10);
   assert.equal(parseFreezeArg(' 0 '), 0);

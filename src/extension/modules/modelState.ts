@@ -8,6 +8,7 @@ import { parseExperiment } from '../../shared/experiment/parse';
 import type { Experiment, FileDiagnostic, FreezeSpec } from '../../shared/experiment/types';
 import type { ModelSummary } from '../../shared/model/types';
 import { validateFreeze } from '../../shared/freeze';
+import { checkFineTuningAgainstModel } from '../../shared/experiment/fineTuneModelCheck';
 import { ExperimentFiles } from '../experiment/experimentFiles';
 import { loadViewModel, watchedModelFile } from './viewModel';
 
@@ -117,6 +118,8 @@ export class ModelStateTracker implements vscode.Disposable {
       if (loaded.summary) {
         // A freeze value that names nothing is shown on the experiment's freeze line.
         all.push(...validateFreeze(loaded.summary, exp.freeze, text, uri.fsPath));
+        // Later freeze-schedule phases and lrMult entries, at their own lines.
+        all.push(...checkFineTuningAgainstModel(loaded.summary, exp, text, uri.fsPath));
       }
     }
     state.errors = all.filter((d) => d.severity === 'error');

@@ -151,6 +151,7 @@ const RUN_RECORD: FieldChecks<RunRecord> = {
   bestMap50_95: optional(num),
   executor: optional(executor),
   phases: optional(phases),
+  fineTune: optional(object<NonNullable<RunRecord['fineTune']>>({ freezeEpochs: finite, lrMult: finite })),
 };
 
 /** Why `x` is not a RunRecord, or undefined. Every field the contract declares is checked. */

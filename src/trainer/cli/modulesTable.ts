@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { load } from 'js-yaml';
 import type { Experiment, FileDiagnostic, FreezeSpec } from '../../shared/experiment/types';
 import { freezeLineOf, frozenState, validateFreeze } from '../../shared/freeze';
+import { checkFineTuningAgainstModel } from '../../shared/experiment/fineTuneModelCheck';
 import type { FreezeLocation } from '../../shared/freeze';
 import { estimateCost } from '../cost/estimateCost';
 import type { CostReport } from '../cost/estimateCost';
@@ -41,8 +42,11 @@ export async function modulesReport(exp: Experiment, spec?: FreezeSpec): Promise
   const report: ModulesReport = { model: exp.model, freeze, modules: [], trainable: 0, total: 0, diagnostics: [...diagnostics] };
   if (!summary) return report;
 
-  const at: FreezeLocation = spec === undefined ? await freezeLocation(exp.file) : { file: '--freeze', line: 1, column: 1 };
+  const text = spec === undefined ? await unlessMissing(readFile(exp.file, 'utf8'), undefined) : undefined;
+  const at: FreezeLocation = spec === undefined ? freezeLocation(exp.file, text) : { file: '--freeze', line: 1, column: 1 };
   report.diagnostics.push(...validateFreeze(summary, freeze, at));
+  // Later freeze-schedule phases and lrMult entries, at their own lines.
+  if (text !== undefined) report.diagnostics.push(...checkFineTuningAgainstModel(summary, exp, text, exp.file));
   const state = frozenState(summary, freeze);
   report.modules = summary.modules.map((m, i) => {
     const st = state.modules[i].state;
@@ -66,9 +70,8 @@ export async function modulesReport(exp: Experiment, spec?: FreezeSpec): Promise
 }
 
 /** Where `freeze:` is, for the diagnostics; line 1 when the experiment, parsed a moment ago, has
- *  been deleted since. Any other read failure is the command's error, with its message. */
-async function freezeLocation(file: string): Promise<FreezeLocation> {
-  const text = await unlessMissing(readFile(file, 'utf8'), undefined);
+ *  been deleted since (`text` undefined). Any other read failure is the command's error, with its message. */
+function freezeLocation(file: string, text: string | undefined): FreezeLocation {
   return text === undefined ? { file, line: 1, column: 1 } : freezeLineOf(text, file);
 }
 

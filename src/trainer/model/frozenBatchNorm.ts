@@ -15,9 +15,13 @@ const StockBatchNormalization = Object.getPrototypeOf(tf.layers.batchNormalizati
 
 export class FreezableBatchNormalization extends StockBatchNormalization {
   static className = 'BatchNormalization';
+  /** Set once a freeze schedule has frozen the layer: unfrozen later, it trains its scale and shift
+   *  but stays in inference mode (the Keras fine-tuning guide's advice), so its statistics from
+   *  pretraining are not overwritten by small fine-tuning batches. */
+  keepInference = false;
 
   call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
-    return super.call(inputs, this.trainable ? kwargs : { ...kwargs, training: false });
+    return super.call(inputs, this.trainable && !this.keepInference ? kwargs : { ...kwargs, training: false });
   }
 }
 

@@ -2,6 +2,7 @@
 // handler: read, decode, load a LayersModel, and serialise a model (plus optimizer state and our
 // metadata) into the files of a weights folder.
 import * as tf from '@tensorflow/tfjs';
+import type { FreezeSpec } from '../../shared/experiment/types';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -19,6 +20,9 @@ export interface TransferLabMetadata {
   experiment?: string;
   /** Whether the model outputs logits (our models) or probabilities (a softmax output layer). */
   output: 'logits' | 'probabilities';
+  /** The freeze the weights and optimizer state were trained under, when a freeze schedule changes
+   *  it: a resumed run builds its model with it, so the state fits the trainable weights. */
+  freeze?: FreezeSpec;
   /** Optimizer state saved alongside (resume): class name and weight specs in optimizer.bin. */
   optimizer?: { className: string; specs: tf.io.WeightsManifestEntry[] };
 }

@@ -58,6 +58,7 @@ class Layer(torch.nn.Module):
         self.cfg = spec.get('config', {})
         self.nodes = spec['nodes']  # input keys of each application of the layer
         self.frozen = not trainable
+        self.keep_inference = False  # batch norm a freeze schedule froze earlier (phases.py)
         self.tf_shapes = []  # tfjs shapes of this layer's weights, in tfjs order
         self.weight_names = []  # attribute names in tfjs order
 
@@ -169,9 +170,11 @@ def run_layer(layer, xs, training):
     if kind == 'Dense':
         return activation(c.get('activation'))(F.linear(x, layer.weight, getattr(layer, 'bias', None)))
     if kind == 'BatchNormalization':
-        # Frozen batch norm runs in inference mode (running statistics, not updated), as on tfjs.
+        # Frozen batch norm runs in inference mode (running statistics, not updated), as on tfjs; so
+        # does batch norm a freeze schedule froze and later unfroze (Keras' fine-tuning semantics).
         return F.batch_norm(x, layer.running_mean, layer.running_var, getattr(layer, 'gamma', None), getattr(layer, 'beta', None),
-                            training and not layer.frozen, 1.0 - c.get('momentum', 0.99), c.get('epsilon', 1e-3))
+                            training and not layer.frozen and not layer.keep_inference, 1.0 - c.get('momentum', 0.99),
+                            c.get('epsilon', 1e-3))
     if kind == 'Activation':
         return activation(c.get('activation'))(x)
     if kind == 'ReLU':

@@ -8,8 +8,9 @@ import * as path from 'node:path';
 import { modelFolderFiles, readOptimizerState, TransferLabMetadata } from '../model/modelFiles';
 import type { PreparedModel } from '../model/prepareModel';
 import type { FeatureSet } from '../train/featureSet';
-import type { CachePlan } from '../train/frozenCache';
-import type { EngineMemory, EpochResult, StepEngine } from '../train/stepEngine';
+import { CachePlan, samePlan } from '../train/frozenCache';
+import type { EngineMemory, EpochResult, PhaseSetup, StepEngine } from '../train/stepEngine';
+import { keepFrozenBatchNormInference, variableMultipliers } from '../train/variableRates';
 import type { EvalResult } from '../train/steps';
 import { adamStateFromFile, adamStateToFile } from './optimizerState';
 import { modelTopology, readModelWeights, writeModelWeights } from './topology';
@@ -61,6 +62,7 @@ export abstract class TorchWorkerSteps implements StepEngine {
   }
 
   abstract cachePrefix(plan: CachePlan, batch: number): Promise<void>;
+  abstract setPhase(p: PhaseSetup): Promise<void>;
   abstract weightFiles(meta: TransferLabMetadata, withOptimizer: boolean): Promise<Record<string, Uint8Array | string>>;
   abstract restoreOptimizer(file: string): Promise<void>;
 
@@ -147,6 +149,7 @@ export abstract class TorchWorkerSteps implements StepEngine {
 export class TorchSteps extends TorchWorkerSteps {
   /** tfjs names of the trainable variables, in the worker's order (for the optimizer state). */
   private trainableNames: string[] = [];
+  private cached?: CachePlan;
 
   private constructor(
     worker: TorchWorker,
@@ -194,6 +197,30 @@ export class TorchSteps extends TorchWorkerSteps {
       return `${t.sourceLayer.name}:${t.nodeIndex}`;
     });
     await this.worker.request({ op: 'cache', boundary, batch });
+    this.cached = plan;
+  }
+
+  /** The prepared model is re-frozen already: the worker follows its trainable layers. */
+  async setPhase(p: PhaseSetup): Promise<void> {
+    const prepared = this.prepared.prepared;
+    const keepInference = keepFrozenBatchNormInference(prepared, p.frozenSoFar);
+    const mults = variableMultipliers(prepared, p.moduleMults);
+    const names = prepared.model.trainableWeights.map((w) => (w.read() as tf.Variable).name);
+    const frozenLayers = prepared.model.layers.filter((l) => l.weights.length > 0 && !l.trainable).map((l) => l.name);
+    const r = await this.worker.request({ op: 'phase', frozenLayers, keepInference, mults: names.map((n) => mults.get(n) ?? 1) });
+    if ((r.trainable as string[]).length !== names.length)
+      throw new TorchWorkerError(
+        `the torch worker trains ${(r.trainable as string[]).length} weights, the tfjs model ${names.length}: the engines disagree on the model`,
+      );
+    this.trainableNames = names;
+    if (samePlan(p.plan, this.cached)) return;
+    if (this.cached) {
+      // The worker holds the old prefix's outputs: the images again, then the new prefix if any.
+      await this.worker.request({ op: 'uncache' });
+      await this.sendData();
+      this.cached = undefined;
+    }
+    if (p.plan.used) await this.cachePrefix(p.plan, p.cacheBatch);
   }
 
   async weightFiles(meta: TransferLabMetadata, withOptimizer: boolean): Promise<Record<string, Uint8Array | string>> {

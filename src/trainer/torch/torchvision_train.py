@@ -74,8 +74,12 @@ def save(worker, r, reply):
         # Only the per-parameter tensors (Adam's step and moments), keyed by the parameter's position
         # among the trainable ones: a mapping of tensors is what torch.load(weights_only=True) reads
         # on every torch >= 1.13 (its param_groups hold floats 1.13 refuses); lr comes from the experiment.
-        state = worker.opt.state_dict()['state']
-        _save({str(i): {k: (v if torch.is_tensor(v) else torch.tensor(v)) for k, v in s.items()} for i, s in state.items()}, r['optimizerFile'])
+        # Keyed by the position among model.trainable(), not among the optimizer's groups: per-module
+        # rates group parameters by multiplier (phases.py), and the file must not depend on that.
+        state = worker.opt.state
+        params = [p for _, _, p in worker.model.trainable()]
+        _save({str(i): {k: (v if torch.is_tensor(v) else torch.tensor(v)) for k, v in state[p].items()} for i, p in enumerate(params) if p in state},
+              r['optimizerFile'])
     reply({'ok': True})
 
 
@@ -84,12 +88,12 @@ def load_optimizer(worker, r, reply):
         state = torch.load(r['file'], map_location=worker.device, weights_only=True)
     except TypeError:  # torch < 1.13 has no weights_only
         state = torch.load(r['file'], map_location=worker.device)
-    params = [p for g in worker.opt.param_groups for p in g['params']]
+    params = [p for _, _, p in worker.model.trainable()]
     for k, s in state.items():
         i = int(k)
         wrong = [n for n, t in s.items() if t.dim() and (i >= len(params) or t.shape != params[i].shape)]
         if i >= len(params) or wrong:
             raise ValueError(f'{r["file"]} holds state for parameter {i} that does not match the {len(params)} trainable parameters')
-    current = worker.opt.state_dict()
-    worker.opt.load_state_dict({'state': {int(k): s for k, s in state.items()}, 'param_groups': current['param_groups']})
+    for k, s in state.items():
+        worker.opt.state[params[int(k)]] = s
     reply({'ok': True, 'tensors': sum(len(s) for s in worker.opt.state.values())})

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from phases import set_graph_phase, set_torchvision_phase  # noqa: E402
 from tensor_bytes import SavedBytes, held_bytes  # noqa: E402
 from tfjs_graph import TfjsGraph, to_tfjs, to_torch  # noqa: E402
 
@@ -147,6 +148,11 @@ class Worker:
         self.head_inputs = r['boundary']
         reply({'ok': True})
 
+    def uncache(self, r):
+        """Back to training on images (the trainer sends them again): a phase unfroze into the prefix."""
+        self.head_inputs = None
+        reply({'ok': True})
+
     def loss(self, y, labels):
         if self.output == 'logits':
             return F.cross_entropy(y, labels)
@@ -273,6 +279,8 @@ def main():
     w = Worker()
     ops = {'init': w.init, 'data': w.data, 'cache': w.cache, 'epoch': w.epoch, 'eval': w.evaluate,
            'forward': w.forward, 'save': w.save, 'loadOptimizer': w.load_optimizer,
+           'phase': lambda r: set_graph_phase(w, r, reply), 'phaseTorchvision': lambda r: set_torchvision_phase(w, r, reply),
+           'uncache': w.uncache,
            'initTorchvision': lambda r: torchvision_op('init')(w, r, pick_device, reply),
            'saveState': lambda r: torchvision_op('save')(w, r, reply),
            'loadOptimizerState': lambda r: torchvision_op('load_optimizer')(w, r, reply)}

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FreezeSpec } from '../../shared/experiment/types';
 import type { TransferLabMetadata } from '../model/modelFiles';
+import type { PhaseSetup } from '../train/stepEngine';
 import { TorchWorkerOptions, TorchWorkerSteps } from '../torch/torchSteps';
 import { TorchWorker, TorchWorkerError } from '../torch/torchWorker';
 import { checkpointJson, OPTIMIZER_STATE_FILE, readCheckpoint, STATE_DICT_FILE, TORCHVISION_CHECKPOINT } from './checkpoint';
@@ -75,6 +76,11 @@ export class TorchvisionSteps extends TorchWorkerSteps {
    */
   cachePrefix(): Promise<void> {
     return Promise.reject(new Error('a torchvision model has no frozen-prefix cache'));
+  }
+
+  /** The worker applies the freeze itself (its children, not tfjs layers); the plan is never used. */
+  async setPhase(p: PhaseSetup): Promise<void> {
+    await this.worker.request({ op: 'phaseTorchvision', freeze: p.freeze, frozenSoFar: p.frozenSoFar, mults: p.moduleMults });
   }
 
   async weightFiles(meta: TransferLabMetadata, withOptimizer: boolean): Promise<Record<string, Uint8Array | string>> {

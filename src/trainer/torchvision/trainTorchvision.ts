@@ -18,6 +18,9 @@ import { STATE_DICT_FILE, stateDictSha256 } from './checkpoint';
 import { TorchvisionSteps, type TorchvisionStart } from './torchvisionSteps';
 import type { ActiveEngine } from '../engines';
 import type { Dataset } from '../data/dataset';
+import { freezeToBuild } from '../train/freezePhases';
+import { recordPhases } from '../train/phaseSwitch';
+import { torchvisionPhases } from './torchvisionPhases';
 
 export class TorchvisionEngineError extends UserError {
   constructor(message: string) {
@@ -102,9 +105,11 @@ export async function trainTorchvision(
   if (!engine.torch) throw new TorchvisionEngineError(`${exp.model} trains on the torch engine only, and the run got '${engine.name}'`);
   const dataset = loadData(exp, log);
   const resume = resumePoint(run, o.resume, epochs, log);
+  const phases = recordPhases(exp, run, epochs, log);
+  const freeze = freezeToBuild(phases, rec.freeze, resume);
   // Resume: the run's own state dict (classifier included) instead of the experiment's weights.
   const weights = resume.resumeFile ? path.join(path.dirname(resume.resumeFile), STATE_DICT_FILE) : exp.weights;
-  const t = await startTorchvisionSteps(exp, engine.torch, dataset, rec.freeze, weights, log);
+  const t = await startTorchvisionSteps(exp, engine.torch, dataset, freeze, weights, log);
   const steps = t.steps;
   try {
     if (weights)
@@ -115,18 +120,32 @@ export async function trainTorchvision(
     else log('info', `${exp.model} from random weights; classifier ${t.classifier} for ${dataset.classes.length} classes`);
     log(
       'info',
-      `freeze ${JSON.stringify(rec.freeze)}: ${t.frozen.length ? `frozen children ${t.frozen.join(', ')} (batch norm in inference mode)` : 'nothing frozen'}`,
+      `freeze ${JSON.stringify(freeze)}: ${t.frozen.length ? `frozen children ${t.frozen.join(', ')} (batch norm in inference mode)` : 'nothing frozen'}`,
     );
     log('info', `parameters: ${t.trainableParams.toLocaleString('en-US')} trainable of ${t.totalParams.toLocaleString('en-US')}`);
     if (t.trainableParams === 0)
-      throw new TrainingError(`freeze ${JSON.stringify(rec.freeze)} freezes every parameter: nothing to train; freeze fewer modules`);
+      throw new TrainingError(`freeze ${JSON.stringify(freeze)} freezes every parameter: nothing to train; freeze fewer modules`);
     const cache = { used: false, reason: "a torchvision model's children are not a chain its frozen prefix can be cut from" };
     log('info', `frozen-prefix cache: not used (${cache.reason})`);
     const localWeights =
       exp.weights && !exp.weights.startsWith('torchvision:') && !resume.resumeFile ? { weightsSha256: stateDictSha256(exp.weights) } : {};
     run.update({ trainableParams: t.trainableParams, totalParams: t.totalParams, cache, ...localWeights });
     reportStart(o.reporter, run, engine, epochs, t);
-    return await runEpochs({ exp, run, steps, reporter: o.reporter, stop, log, engine, dataset, resume, epochs, output: 'logits' });
+    const switcher = await torchvisionPhases(exp, steps, phases, rec.freeze, log);
+    return await runEpochs({
+      exp,
+      run,
+      steps,
+      reporter: o.reporter,
+      stop,
+      log,
+      engine,
+      dataset,
+      resume,
+      epochs,
+      output: 'logits',
+      phases: switcher,
+    });
   } finally {
     steps.dispose();
   }

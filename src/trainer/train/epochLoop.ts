@@ -40,6 +40,8 @@ export interface EpochLoopOptions {
   /** Device use from nvidia-smi when the engine runs on a GPU. */
   gpu: boolean;
   meta: (epoch: number, acc?: number) => TransferLabMetadata;
+  /** Before each epoch: switches to the freeze phase in force; what it returns goes into the metrics. */
+  beforeEpoch?: (epoch: number) => Promise<Pick<EpochMetrics, 'freeze' | 'phase'>>;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -50,6 +52,7 @@ export async function epochLoop(o: EpochLoopOptions): Promise<'finished' | 'stop
   let best = o.best;
   for (let epoch = o.startEpoch; epoch <= o.epochs; epoch++) {
     if (stop.requested) break;
+    const phase = o.beforeEpoch ? await o.beforeEpoch(epoch) : {};
     const t0 = performance.now();
     steps.resetPeak();
     sampler.reset();
@@ -93,6 +96,7 @@ export async function epochLoop(o: EpochLoopOptions): Promise<'finished' | 'stop
       ...(val.top5 !== undefined ? { 'val/top5': val.top5 } : {}),
       lr: lrs ? lrs[lrs.length - 1] : o.lr,
       ...(lrs ? { lr_steps: lrs } : {}),
+      ...phase,
       epoch_seconds: seconds,
       images_per_second: r.seen / trainSeconds,
       tensor_bytes: mem.tensorBytes,

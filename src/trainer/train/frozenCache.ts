@@ -19,6 +19,12 @@ export interface CachePlan {
   boundary?: number[];
 }
 
+/** Whether two plans cache the same prefix (or neither caches). */
+export function samePlan(a: CachePlan | undefined, b: CachePlan | undefined): boolean {
+  const key = (p: CachePlan | undefined): string => (p?.used ? `${p.start}:${p.boundary!.join(',')}` : 'none');
+  return key(a) === key(b);
+}
+
 export const CACHE_BUDGET_BYTES = 1024 * 1024 * 1024;
 
 export function planCache(prepared: PreparedModel, samples: number, disabled: boolean): CachePlan {

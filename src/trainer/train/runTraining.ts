@@ -15,9 +15,24 @@ import { describeData } from '../data/dataIdentity';
 import { processStartTime } from '../system/processStart';
 import { TensorPeak } from '../system/tensorPeak';
 import { checkTorchvisionEngine, trainTorchvision } from '../torchvision/trainTorchvision';
-import { loadData, Log, makeSteps, planCache, prepareAndLog, reportStart, resumePoint, runEpochs, startEngine } from './trainPhases';
+import { freezeToBuild } from './freezePhases';
+import { phaseSwitcher, recordPhases } from './phaseSwitch';
+import {
+  evalBatchOf,
+  loadData,
+  Log,
+  makeSteps,
+  planCache,
+  prepareAndLog,
+  reportStart,
+  resumePoint,
+  runEpochs,
+  startEngine,
+} from './trainPhases';
 import type { RunRecord, RunStatus } from '../../shared/runFolder/contract';
 import { completedRecord } from '../../shared/runFolder/completedRun';
+import type { FineTuneRecipe } from '../../shared/runs/fineTune';
+import { asRecorded } from './fineTuneRun';
 
 export interface TrainOptions {
   experimentFile: string;
@@ -29,6 +44,8 @@ export interface TrainOptions {
   epochs?: number;
   noCache: boolean;
   sweep?: string;
+  /** Train as fastai's fine_tune with `freeze` as the head-first phase (shared/runs/fineTune.ts). */
+  fineTune?: FineTuneRecipe;
   /** Train although the experiment has top-level keys the parser does not know (they are ignored). */
   allowUnknownKeys?: boolean;
   /** Stop (checkpoint, `stopped`) when the starting process goes away: see run/parentWatch.ts. */
@@ -120,13 +137,14 @@ export async function runTraining(o: TrainOptions): Promise<number> {
           epochs: o.epochs ?? exp.train.epochs,
           epochsDone: 0,
           ...(o.sweep ? { sweep: o.sweep } : {}),
+          ...(o.fineTune ? { fineTune: o.fineTune } : {}),
         },
         exp.file,
       );
       log('info', `run ${wanted} in ${run.dir} (pid ${process.pid})`);
     }
     for (const w of warningLines(exp)) log('warn', w);
-    const result = await train(exp, run, o, log, stop, peak);
+    const result = await train(asRecorded(exp, run.record, log), run, o, log, stop, peak);
     const status: RunStatus = result;
     run.update({ status, endedAt: new Date().toISOString() });
     log(
@@ -160,7 +178,8 @@ async function train(
   const engine = await startEngine(exp, run, o.engine, o.noCache, log);
   const dataset = loadData(exp, log);
   const resume = resumePoint(run, o.resume, epochs, log);
-  const prepared = await prepareAndLog(exp, dataset, rec.freeze, resume.resumeFile, log);
+  const phases = recordPhases(exp, run, epochs, log);
+  const prepared = await prepareAndLog(exp, dataset, freezeToBuild(phases, rec.freeze, resume), resume.resumeFile, log);
   const fr = prepared.freeze;
   const plan = planCache(prepared, dataset.train.count + dataset.val.count, o.noCache);
   log('info', `frozen-prefix cache: ${plan.used ? 'used' : 'not used'} (${plan.reason})`);
@@ -173,7 +192,24 @@ async function train(
   reportStart(o.reporter, run, engine, epochs, fr);
   const steps = await makeSteps(engine, prepared, dataset, exp, plan, peak, log);
   try {
-    return await runEpochs({ exp, run, steps, reporter: o.reporter, stop, log, engine, dataset, resume, epochs, output: prepared.output });
+    const switcher = phaseSwitcher({
+      ...{ exp, steps, phases, prepared, summary: prepared.summary, log, noCache: o.noCache, runFreeze: rec.freeze },
+      ...{ samples: dataset.train.count + dataset.val.count, cacheBatch: evalBatchOf(exp) },
+    });
+    return await runEpochs({
+      exp,
+      run,
+      steps,
+      reporter: o.reporter,
+      stop,
+      log,
+      engine,
+      dataset,
+      resume,
+      epochs,
+      output: prepared.output,
+      phases: switcher,
+    });
   } finally {
     steps.dispose();
   }

@@ -2,6 +2,7 @@
 // weights as run-folder files. The tfjs engines do it in this process (tfjsSteps.ts); the torch
 // engine in a Python worker (torch/torchSteps.ts). The loop, the run folder and the progress lines
 // are the same for both.
+import type { FreezeSpec } from '../../shared/experiment/types';
 import type { TransferLabMetadata } from '../model/modelFiles';
 import type { CachePlan } from './frozenCache';
 import type { EvalResult } from './steps';
@@ -21,7 +22,27 @@ export interface EngineMemory {
   device?: { util: number; memoryBytes: number; source: 'nvidia-smi' | 'cpu' };
 }
 
+/** What trains from now on: a freeze schedule's phase, or the run's start with per-module rates. */
+export interface PhaseSetup {
+  /** The freeze in force. A tfjs graph's engines read it from the prepared model, which the caller
+   *  has re-frozen already (phaseSwitch.ts); the torchvision engine applies it in its worker. */
+  freeze: FreezeSpec;
+  /** The freezes of this phase and the earlier ones: batch norm any of them froze stays in
+   *  inference mode, trainable again or not (the Keras fine-tuning guide's semantics). */
+  frozenSoFar: FreezeSpec[];
+  /** Each module's rate multiplier by module index (0 for frozen modules). */
+  moduleMults: number[];
+  /** The frozen-prefix cache for this freeze (not used: train on the images). */
+  plan: CachePlan;
+  /** The batch to compute a new cache in. */
+  cacheBatch: number;
+}
+
 export interface StepEngine {
+  /** Re-reads what is trainable and at which rates; switches the prefix cache on or off when the
+   *  plan changed. Adam's state follows each variable that stays trainable; a newly unfrozen one
+   *  starts with zero moments under the run's step count (fusedAdam.ts). */
+  setPhase(p: PhaseSetup): Promise<void>;
   /** From now on, train the head on the frozen prefix's outputs, computed once here. */
   cachePrefix(plan: CachePlan, batch: number): Promise<void>;
   /** One epoch over `order`; `onBatch` after each batch; stops early (between batches) once `stopRequested()`.

@@ -4,9 +4,10 @@ import { modelFolderFiles, readOptimizerState } from '../model/modelFiles';
 import type { PreparedModel } from '../model/prepareModel';
 import { TensorPeak } from '../system/tensorPeak';
 import { batchTensors, FeatureSet } from './featureSet';
-import { buildHead, cacheFeatures, CachePlan } from './frozenCache';
+import { buildHead, cacheFeatures, CachePlan, samePlan } from './frozenCache';
 import type { ScaledOptimizer } from './rateControl';
-import type { EngineMemory, EpochResult, StepEngine } from './stepEngine';
+import type { EngineMemory, EpochResult, PhaseSetup, StepEngine } from './stepEngine';
+import { keepFrozenBatchNormInference, variableMultipliers } from './variableRates';
 import { evaluate, EvalResult, makeOptimizer, trainableVariables, trainStep } from './steps';
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -15,6 +16,9 @@ export class TfjsSteps implements StepEngine {
   private stepModel: tf.LayersModel;
   private readonly optimizer: ScaledOptimizer;
   private vars: tf.Variable[];
+  /** The decoded images: kept to train on again when a phase drops the prefix cache. */
+  private readonly images: { train: FeatureSet; val: FeatureSet };
+  private cached?: CachePlan;
 
   constructor(
     private readonly prepared: PreparedModel,
@@ -29,13 +33,31 @@ export class TfjsSteps implements StepEngine {
     this.stepModel = prepared.model;
     this.optimizer = makeOptimizer(kind, lr);
     this.vars = trainableVariables(this.stepModel);
+    this.images = { train: trainSet, val: valSet };
   }
 
   async cachePrefix(plan: CachePlan, batch: number): Promise<void> {
     this.stepModel = buildHead(this.prepared, plan, this.classes);
     this.vars = trainableVariables(this.stepModel);
-    this.trainSet = await cacheFeatures(this.prepared, plan, this.trainSet, batch, yieldToEventLoop);
-    this.valSet = await cacheFeatures(this.prepared, plan, this.valSet, batch, yieldToEventLoop);
+    this.trainSet = await cacheFeatures(this.prepared, plan, this.images.train, batch, yieldToEventLoop);
+    this.valSet = await cacheFeatures(this.prepared, plan, this.images.val, batch, yieldToEventLoop);
+    this.cached = plan;
+  }
+
+  async setPhase(p: PhaseSetup): Promise<void> {
+    keepFrozenBatchNormInference(this.prepared, p.frozenSoFar);
+    if (!samePlan(p.plan, this.cached)) {
+      if (p.plan.used) await this.cachePrefix(p.plan, p.cacheBatch);
+      else {
+        this.stepModel = this.prepared.model;
+        this.trainSet = this.images.train;
+        this.valSet = this.images.val;
+        this.cached = undefined;
+      }
+    }
+    this.vars = trainableVariables(this.stepModel);
+    this.optimizer.retarget(this.vars.map((v) => v.name));
+    this.optimizer.setMultipliers(variableMultipliers(this.prepared, p.moduleMults));
   }
 
   async epoch(
@@ -91,6 +113,7 @@ export class TfjsSteps implements StepEngine {
       return dispose();
     }
     await this.optimizer.setWeights(state.weights);
+    this.optimizer.retarget(this.vars.map((v) => v.name)); // slots by name, not by position
     this.log('info', `optimizer state restored (${state.weights.length} tensors)`);
   }
 

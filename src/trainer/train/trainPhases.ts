@@ -22,6 +22,7 @@ import type { StopRequests } from '../run/stopRequests';
 import { epochLoop, TrainingError } from './epochLoop';
 import { imageFeatureSet } from './featureSet';
 import { CachePlan, planCache } from './frozenCache';
+import type { PhaseSwitcher } from './phaseSwitch';
 import type { StepEngine } from './stepEngine';
 import { TfjsSteps } from './tfjsSteps';
 
@@ -93,6 +94,8 @@ export interface ResumePoint {
   resumeFile?: string;
   startEpoch: number;
   best: number;
+  /** The freeze its checkpoint was trained under, when it says (a freeze schedule's run). */
+  freeze?: FreezeSpec;
 }
 
 /** Resume: weights/last, the epochs it completed, and metrics trimmed to match them. */
@@ -103,11 +106,11 @@ export function resumePoint(run: RunFolder, resume: boolean, epochs: number, log
     throw new RunFolderError(
       `nothing to resume: ${run.weightsDir('last')} does not exist (the run stopped before its first checkpoint); start a new run`,
     );
-  const done =
-    (path.basename(resumeFile) === TORCHVISION_CHECKPOINT
+  const meta =
+    path.basename(resumeFile) === TORCHVISION_CHECKPOINT
       ? readCheckpoint(resumeFile).userDefinedMetadata.transferLab
-      : readMetadata(resumeFile)
-    )?.epoch ?? 0;
+      : readMetadata(resumeFile);
+  const done = meta?.epoch ?? 0;
   if (done >= epochs)
     throw new RunFolderError(
       `run ${run.name} already completed ${done} of ${epochs} epochs; pass --epochs N (N > ${done}) to train longer`,
@@ -116,7 +119,7 @@ export function resumePoint(run: RunFolder, resume: boolean, epochs: number, log
   for (const m of run.truncateMetricsTo(done)) if (m['val/accuracy'] > best) best = m['val/accuracy'];
   run.update({ epochsDone: done, ...(Number.isFinite(best) ? { bestAccuracy: best } : {}) });
   log('info', `resuming at epoch ${done + 1} of ${epochs} from ${resumeFile}`);
-  return { resumeFile, startEpoch: done + 1, best };
+  return { resumeFile, startEpoch: done + 1, best, ...(meta?.freeze !== undefined ? { freeze: meta.freeze } : {}) };
 }
 
 export async function prepareAndLog(
@@ -233,6 +236,8 @@ export interface EpochsToRun {
   epochs: number;
   /** Logits or probabilities: kept in each checkpoint's metadata. */
   output: TransferLabMetadata['output'];
+  /** A freeze schedule's or per-module rates' switching (phaseSwitch.ts). */
+  phases?: PhaseSwitcher;
 }
 
 /** A resumed run's optimizer state first, then the remaining epochs. */
@@ -255,11 +260,13 @@ export async function runEpochs(a: EpochsToRun): Promise<'finished' | 'stopped'>
     schedule: exp.train.schedule,
     seed: exp.train.seed,
     gpu: a.engine.gpu,
+    beforeEpoch: a.phases?.beforeEpoch,
     meta: (epoch, acc) => ({
       classes: dataset.classes,
       epoch,
       output: a.output,
       experiment: exp.file,
+      ...(a.phases?.freezeNow() !== undefined ? { freeze: a.phases.freezeNow() } : {}),
       ...(acc !== undefined ? { valAccuracy: acc } : {}),
     }),
   });
