@@ -1,4 +1,5 @@
-// The LR finder like a user runs it: "Transfer Lab: Find Learning Rate" from the palette, the
+// Issue #17's fine-tuning set-up like a user makes it: a learning-rate multiplier set from a module's
+// context menu in the Modules view, then "Transfer Lab: Find Learning Rate" from the palette, the
 // "loss vs learning rate" chart in the comparison panel with its suggestion, and the notification's
 // "Use … as train.lr", which writes the value into experiment.yaml and keeps its comment.
 import { test } from 'node:test';
@@ -19,16 +20,41 @@ train:
 freeze: 0
 `;
 
-test('Find Learning Rate: the loss-vs-LR chart in the panel, and its suggestion written as train.lr', async () => {
+const experimentText = (s: { workspace: string }): string => readFileSync(path.join(s.workspace, 'experiment.yaml'), 'utf8');
+
+async function until(probe: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('a multiplier from the Modules view, then Find Learning Rate: its chart in the panel, its suggestion written as train.lr', async () => {
   // wasm: the figures do not depend on whether this machine has PyTorch (auto would take torch).
   const s = await openSession({ experiment: EXPERIMENT, settings: { 'transferLab.engine': 'wasm' } });
   const { page } = s;
   try {
     await openContainer(page);
-    await page
+    const row = page
       .getByRole('tree', { name: /Modules/ })
-      .locator('.monaco-list-row', { hasText: '0 Conv' })
-      .waitFor({ timeout: 60_000 });
+      .locator('.monaco-list-row[role=treeitem]')
+      .filter({ hasText: '2 Conv' });
+    await row.waitFor({ state: 'visible', timeout: 60_000 });
+    // Module 2 learns 10 times slower: its row's context menu, the input box, the file and the row.
+    await row.click({ button: 'right' });
+    // The menu takes the keyboard (a click on its item does not reach it in the headless page).
+    await page.getByRole('menuitem', { name: /Set Learning-Rate Multiplier/ }).waitFor();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('0.1');
+    await page.keyboard.press('Enter');
+    await until(() => /^ {2}lrMult:\n {4}2: 0\.1$/m.test(experimentText(s)), `lrMult in experiment.yaml:\n${experimentText(s)}`);
+    await row.locator('.label-description', { hasText: 'lr ×0.1' }).waitFor({ timeout: 20_000 });
+    await s.shot('lr-find-multiplier');
+
     await runCommand(page, 'Transfer Lab: Find Learning Rate');
     // Toasts wait for a focused window, which a headless page is not: the notification centre
     // (the status bar's bell) lists them all the same, the cancellable progress first.
@@ -66,13 +92,12 @@ test('Find Learning Rate: the loss-vs-LR chart in the panel, and its suggestion 
     await use.waitFor({ timeout: 30_000 });
     await use.click();
     const lrLine = (): string =>
-      readFileSync(path.join(s.workspace, 'experiment.yaml'), 'utf8')
+      experimentText(s)
         .split('\n')
         .find((l) => l.trim().startsWith('lr:')) ?? '';
     const want = `  lr: ${suggested[1]} # the rate to replace`;
-    const end = Date.now() + 20_000;
-    while (lrLine() !== want && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-    assert.equal(lrLine(), want);
+    await until(() => lrLine() === want, `${want}, got '${lrLine()}'`);
+    assert.match(experimentText(s), /^ {2}lrMult:\n {4}2: 0\.1$/m, 'the multiplier stays');
   } catch (e) {
     await s.shot('lr-find-failed').catch(() => undefined);
     throw e;
