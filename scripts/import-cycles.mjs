@@ -34,7 +34,9 @@ export function importGraph(root) {
   const graph = new Map();
   for (const f of files) {
     // Comments may quote imports; drop them first.
-    const code = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    const code = readFileSync(f, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
     const targets = new Set();
     for (const m of code.matchAll(IMPORT)) {
       const base = rel(path.resolve(path.dirname(f), m[2]));
@@ -49,18 +51,31 @@ export function importGraph(root) {
 /** Strongly connected groups of more than one file (or a file importing itself): Tarjan's algorithm. */
 export function cycles(graph) {
   let next = 0;
-  const index = new Map(), low = new Map(), stack = [], onStack = new Set(), found = [];
+  const index = new Map(),
+    low = new Map(),
+    stack = [],
+    onStack = new Set(),
+    found = [];
   const visit = (v) => {
-    index.set(v, next); low.set(v, next); next++;
-    stack.push(v); onStack.add(v);
+    index.set(v, next);
+    low.set(v, next);
+    next++;
+    stack.push(v);
+    onStack.add(v);
     for (const w of graph.get(v) ?? []) {
-      if (!index.has(w)) { visit(w); low.set(v, Math.min(low.get(v), low.get(w))); }
-      else if (onStack.has(w)) low.set(v, Math.min(low.get(v), index.get(w)));
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), index.get(w)));
     }
     if (low.get(v) !== index.get(v)) return;
     const group = [];
     let w;
-    do { w = stack.pop(); onStack.delete(w); group.push(w); } while (w !== v);
+    do {
+      w = stack.pop();
+      onStack.delete(w);
+      group.push(w);
+    } while (w !== v);
     if (group.length > 1 || (graph.get(v) ?? []).includes(v)) found.push(group.sort());
   };
   for (const v of [...graph.keys()].sort()) if (!index.has(v)) visit(v);
@@ -100,11 +115,15 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const bad = newCycles(root);
   for (const group of bad) console.error(`import cycle: ${group.join(' <-> ')}`);
   if (bad.length) {
-    console.error(`${bad.length} import cycle(s) under ${root}/src and webview: make one side stop importing the other (move what both need into a third module).`);
+    console.error(
+      `${bad.length} import cycle(s) under ${root}/src and webview: make one side stop importing the other (move what both need into a third module).`,
+    );
   }
   const single = singleProcessShared(root);
   for (const r of single) {
-    console.error(`${r.file} is in src/shared/ but ${r.processes.length ? `only the ${r.processes[0]} runs it` : 'no process runs it'}: move it into that process's folder${r.processes.length ? '' : ' (or delete it)'}.`);
+    console.error(
+      `${r.file} is in src/shared/ but ${r.processes.length ? `only the ${r.processes[0]} runs it` : 'no process runs it'}: move it into that process's folder${r.processes.length ? '' : ' (or delete it)'}.`,
+    );
   }
   if (bad.length || single.length) process.exit(1);
 }

@@ -23,12 +23,23 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 await esbuild.build({
-  entryPoints: ['bench/engine.ts'], outfile: path.join(out, 'bench-engine.js'), bundle: true, platform: 'node', format: 'cjs',
-  target: 'node18', logLevel: 'warning',
+  entryPoints: ['bench/engine.ts'],
+  outfile: path.join(out, 'bench-engine.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node18',
+  logLevel: 'warning',
   external: ['webgpu', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
 });
-for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm',
-  'tfjs-backend-wasm-threaded-simd.js', 'training-kernels.wasm', 'training-kernels-shared.wasm']) {
+for (const f of [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.js',
+  'training-kernels.wasm',
+  'training-kernels-shared.wasm',
+]) {
   cpSync(path.join('dist', f), path.join(out, f));
 }
 
@@ -36,15 +47,22 @@ for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-
 // tfjs' global registry, as the trainer's does with node_modules' copy).
 const backendDir = path.join(out, 'node_modules/@tensorflow/tfjs-backend-webgpu');
 await esbuild.build({
-  entryPoints: ['node_modules/@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.node.js'], outfile: path.join(backendDir, 'index.js'),
-  bundle: true, platform: 'node', format: 'cjs', target: 'node18', logLevel: 'warning',
+  entryPoints: ['node_modules/@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.node.js'],
+  outfile: path.join(backendDir, 'index.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node18',
+  logLevel: 'warning',
 });
 writeFileSync(path.join(backendDir, 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-backend-webgpu', main: 'index.js' }));
 
 const webgpuDir = path.join(out, 'node_modules/webgpu');
 const dawn = `node_modules/webgpu/dist/${platform}/dawn.node`;
 if (!existsSync(dawn)) {
-  console.error(`${dawn} is missing: the webgpu package ships ${platform === 'darwin-arm64' ? 'darwin-universal' : 'linux-x64, linux-arm64, darwin-universal, win32-x64, win32-arm64'}`);
+  console.error(
+    `${dawn} is missing: the webgpu package ships ${platform === 'darwin-arm64' ? 'darwin-universal' : 'linux-x64, linux-arm64, darwin-universal, win32-x64, win32-arm64'}`,
+  );
   process.exit(1);
 }
 for (const f of ['package.json', 'index.js', 'LICENSE.md']) cpSync(path.join('node_modules/webgpu', f), path.join(webgpuDir, f));

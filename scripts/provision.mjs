@@ -17,12 +17,20 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** What each layer needs from the system, and why (the why is printed when it is installed). */
 export const PACKAGES = [
   { name: 'chromium', why: 'the browser of the e2e tests and the webview tests', for: ['test'] },
-  { name: 'fonts-liberation', why: 'fonts for stable screenshots; LiberationSans stands in for the Arial.ttf YOLOv5 would download', for: ['test'] },
+  {
+    name: 'fonts-liberation',
+    why: 'fonts for stable screenshots; LiberationSans stands in for the Arial.ttf YOLOv5 would download',
+    for: ['test'],
+  },
   { name: 'libkrb5-dev', why: "headers code-server's native `kerberos` module builds against", for: ['test', 'start'] },
   { name: 'libvulkan1', why: "the WebGPU engine's Vulkan loader", for: ['test', 'start'] },
   { name: 'slurm-wlm', why: 'the one-node Slurm cluster of the cluster tests', for: ['test'] },
   { name: 'munge', why: "Slurm's authentication daemon", for: ['test'] },
-  { name: 'python3-torch', why: 'PyTorch: the real YOLOv5 train.py (shared/vendor/yolov5-v7.0) of the YOLOv5 integration test trains with it', for: ['test'] },
+  {
+    name: 'python3-torch',
+    why: 'PyTorch: the real YOLOv5 train.py (shared/vendor/yolov5-v7.0) of the YOLOv5 integration test trains with it',
+    for: ['test'],
+  },
   { name: 'python3-torchvision', why: "YOLOv5's non-max suppression and image transforms", for: ['test'] },
   { name: 'python3-opencv', why: "YOLOv5's image loading and augmentation (cv2)", for: ['test'] },
   { name: 'python3-pandas', why: 'imported by YOLOv5 at start (utils/general.py)', for: ['test'] },
@@ -46,8 +54,12 @@ export function lavapipeDir(env = process.env) {
 export function lavapipeReady(dir) {
   try {
     const env = JSON.parse(readFileSync(path.join(dir, 'env.json'), 'utf8'));
-    return typeof env.VK_ICD_FILENAMES === 'string' && existsSync(env.VK_ICD_FILENAMES)
-      && typeof env.LD_LIBRARY_PATH === 'string' && existsSync(path.join(env.LD_LIBRARY_PATH, 'libvulkan_lvp.so'));
+    return (
+      typeof env.VK_ICD_FILENAMES === 'string' &&
+      existsSync(env.VK_ICD_FILENAMES) &&
+      typeof env.LD_LIBRARY_PATH === 'string' &&
+      existsSync(path.join(env.LD_LIBRARY_PATH, 'libvulkan_lvp.so'))
+    );
   } catch {
     return false;
   }
@@ -58,7 +70,11 @@ export function missingPackages(names, run = spawnSync) {
   const r = run('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\\n', ...names], { encoding: 'utf8' });
   if (r.error) return null;
   const installed = new Set(
-    String(r.stdout).split('\n').map((l) => l.trim().split(' ')).filter(([, s]) => s === 'installed').map(([p]) => p),
+    String(r.stdout)
+      .split('\n')
+      .map((l) => l.trim().split(' '))
+      .filter(([, s]) => s === 'installed')
+      .map(([p]) => p),
   );
   return names.filter((n) => !installed.has(n));
 }
@@ -105,14 +121,22 @@ export function provision({ target = 'test', checkOnly = false } = {}) {
   const needed = wanted.filter((p) => !(p.name === 'chromium' && process.env.CHROME_PATH && existsSync(process.env.CHROME_PATH)));
   const missing = missingPackages(needed.map((p) => p.name));
   if (missing === null) {
-    fail(`this is not a Debian or Ubuntu system (no dpkg-query): install the equivalents of ${needed.map((p) => p.name).join(', ')} yourself, `
-      + 'set CHROME_PATH to a Chromium, and set TRANSFER_LAB_NO_SYSTEM_INSTALL=1 to skip this check.');
+    fail(
+      `this is not a Debian or Ubuntu system (no dpkg-query): install the equivalents of ${needed.map((p) => p.name).join(', ')} yourself, ` +
+        'set CHROME_PATH to a Chromium, and set TRANSFER_LAB_NO_SYSTEM_INSTALL=1 to skip this check.',
+    );
   }
   if (missing.length) {
     const prefix = checkOnly ? null : onPath('apt-get') ? rootPrefix() : null;
     if (prefix === null) {
-      const why = checkOnly ? 'not installing (TRANSFER_LAB_NO_SYSTEM_INSTALL=1 or --check)' : !onPath('apt-get') ? 'no apt-get here' : 'not root and no passwordless sudo';
-      fail(`missing system packages: ${missing.join(', ')} (${why}). Run this, then the same npm command again:\n  ${installCommand(missing, process.getuid?.() === 0 ? [] : ['sudo'])}`);
+      const why = checkOnly
+        ? 'not installing (TRANSFER_LAB_NO_SYSTEM_INSTALL=1 or --check)'
+        : !onPath('apt-get')
+          ? 'no apt-get here'
+          : 'not root and no passwordless sudo';
+      fail(
+        `missing system packages: ${missing.join(', ')} (${why}). Run this, then the same npm command again:\n  ${installCommand(missing, process.getuid?.() === 0 ? [] : ['sudo'])}`,
+      );
     }
     aptInstall(prefix, missing);
     for (const name of missing) say(`installed ${name}: ${wanted.find((p) => p.name === name).why}`);

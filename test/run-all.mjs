@@ -46,7 +46,10 @@ const integrationCounts = (out) => ({
 provision({ target: 'test', checkOnly: process.env.TRANSFER_LAB_NO_SYSTEM_INSTALL === '1' });
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-if ((await run('build', npm, ['run', '--silent', 'compile'])) !== 0 || (await run('build tests', npm, ['run', '--silent', 'build-tests'])) !== 0) {
+if (
+  (await run('build', npm, ['run', '--silent', 'compile'])) !== 0 ||
+  (await run('build tests', npm, ['run', '--silent', 'build-tests'])) !== 0
+) {
   process.stdout.write('\n0 passed, 1 failed\n');
   process.exit(1);
 }
@@ -54,7 +57,21 @@ if ((await run('build', npm, ['run', '--silent', 'compile'])) !== 0 || (await ru
 // runs without VS Code), test/webview/, and test/scripts/ (the build's own checks); one node --test
 // run takes them all. test/support/ holds their helpers, test/fixtures/ their files.
 if (layers.includes('unit'))
-  await run('unit', process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', 'out/test/shared/', 'out/test/trainer/', 'out/test/extension/', 'out/test/scripts/', 'out/test/webview/'], nodeTestCounts);
+  await run(
+    'unit',
+    process.execPath,
+    [
+      '--test',
+      '--test-concurrency=1',
+      '--test-reporter=spec',
+      'out/test/shared/',
+      'out/test/trainer/',
+      'out/test/extension/',
+      'out/test/scripts/',
+      'out/test/webview/',
+    ],
+    nodeTestCounts,
+  );
 if (layers.includes('integration'))
   await run('integration (inside VS Code)', process.execPath, ['out/test/harness/runIntegration.js'], integrationCounts);
 if (layers.includes('e2e')) await run('e2e (Playwright + code-server)', process.execPath, ['out/test/harness/runE2e.js'], nodeTestCounts);

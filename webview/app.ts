@@ -15,6 +15,7 @@ import { RunVisibility } from './runVisibility';
 import { SummaryTable } from './summaryTable';
 import { readTheme, watchTheme, type ThemeColors } from './theme';
 import { Host } from './vscodeApi';
+import { LR_FIND_CHART_ID, LrFindSection } from './lrFindSection';
 
 /** performance.measure name of each drawing pass (read by bench/panel.ts). */
 export const FLUSH_MEASURE = 'transferLab:flush';
@@ -30,6 +31,7 @@ export class App {
   private readonly visibility: RunVisibility;
   private readonly predictions: PredictionsSection;
   private readonly chartsBox = el('div', 'tl-charts');
+  private readonly lrFind = new LrFindSection();
   private readonly emptyNote = el(
     'p',
     'tl-no-runs',
@@ -124,7 +126,15 @@ export class App {
     this.emptyNote.hidden = true;
     this.loadError.hidden = true;
     this.loadError.setAttribute('role', 'alert');
-    this.root.replaceChildren(controls, this.loadError, this.emptyNote, this.chartsBox, this.table.section, this.predictions.section);
+    this.root.replaceChildren(
+      controls,
+      this.loadError,
+      this.lrFind.section,
+      this.emptyNote,
+      this.chartsBox,
+      this.table.section,
+      this.predictions.section,
+    );
   }
 
   private onMessage(data: unknown): void {
@@ -136,6 +146,13 @@ export class App {
     }
     const msg = data as HostMessage;
     if (msg.type === 'predictions') return this.predictions.receive(msg.run, msg.view);
+    if (msg.type === 'lrFind') {
+      // Not run data: its own section, drawn at once (and reported in `rendered`).
+      this.lrFind.show(msg.result, this.theme);
+      const now = performance.now();
+      this.draw(now, now, 'lr-find');
+      return;
+    }
     const change = this.store.apply(msg);
     if (change.kind === 'none') return;
     if (change.kind === 'reset') {
@@ -220,6 +237,7 @@ export class App {
           break;
         case 'theme':
           this.theme = readTheme();
+          this.lrFind.draw(this.theme);
           structure = true;
           break;
       }
@@ -257,7 +275,10 @@ export class App {
     this.host.post({
       type: 'rendered',
       runs: [...this.store.runs.keys()],
-      charts: this.charts.filter((c) => !c.section.hidden && c.pointCount() > 0).map((c) => c.def.id),
+      charts: [
+        ...(this.lrFind.shown ? [LR_FIND_CHART_ID] : []),
+        ...this.charts.filter((c) => !c.section.hidden && c.pointCount() > 0).map((c) => c.def.id),
+      ],
       summaryRows: this.table.rowCount,
       points: this.store.totalPoints(),
     });
@@ -286,6 +307,7 @@ export class App {
 
   private onTheme(): void {
     this.theme = readTheme();
+    this.lrFind.draw(this.theme);
     this.invalidateAll = true;
     this.schedule();
   }

@@ -10,6 +10,8 @@ import { xValues } from '../src/shared/panel/series';
 import { EmaSmoother } from './smoothing';
 import { buildSvgChart, type SvgLine } from './svgChart';
 import type { ThemeColors } from './theme';
+import { lrTrack } from './phaseMarkers';
+import type { ChartMarker } from './phaseLines';
 
 /** The drawn chart as a PNG data URL: title above, one legend entry per shown run below. */
 export function chartPng(u: uPlot, title: string, shown: readonly StoredRun[], theme: ThemeColors): string {
@@ -49,16 +51,18 @@ export function chartSvg(
   runs: readonly StoredRun[],
   settings: ChartSettings,
   theme: ThemeColors,
+  markers: readonly ChartMarker[] = [],
 ): string {
   const { xAxis, smoothing, logScale } = settings;
   const svgLines: SvgLine[] = [];
   const legend: Array<{ label: string; color: string }> = [];
   for (const run of runs) {
     const name = run.info.record.name;
-    const x = xValues(run.cols, xAxis, run.info.record.startedAt);
+    const steps = lines.some((l) => l.steps) ? lrTrack(run.cols, xAxis, run.info.record.startedAt) : undefined;
+    const x = steps?.x ?? xValues(run.cols, xAxis, run.info.record.startedAt);
     legend.push({ label: name, color: run.info.color });
     for (const line of lines) {
-      const raw = run.cols.values[line.key];
+      const raw = steps?.y ?? run.cols.values[line.key];
       const label = lines.length > 1 ? `${name} · ${line.label}` : name;
       if (smoothing > 0) {
         const sm = new EmaSmoother(smoothing);
@@ -81,6 +85,9 @@ export function chartSvg(
     xLabel: X_AXIS_LABELS[xAxis],
     lines: svgLines,
     legend,
+    markers: markers
+      .filter((m) => runs.some((r) => r.info.record.name === m.run))
+      .map((m) => ({ x: m.x, color: m.color, label: `${m.label} (${m.run}, from epoch ${m.epoch})` })),
     formatX: (v) => formatX(xAxis, v),
     xTicks: xAxis === 'epoch' ? undefined : durationTicks,
     formatY: (v) => formatY(def.unit, v),

@@ -7,6 +7,7 @@ import { DURATION_INCRS, formatX, formatY, type ChartDef } from './charts';
 import type { ChartSeries, ChartSettings } from './chartSeries';
 import type { StoredRun } from './runStore';
 import type { ThemeColors } from './theme';
+import { drawPhaseLines, markerKey, type ChartMarker } from './phaseLines';
 
 export const PLOT_HEIGHT = 240;
 export const Y_AXIS_SIZE = 70;
@@ -29,6 +30,8 @@ export interface PlotSpec {
   dense: boolean;
   width: number;
   isVisible(run: string): boolean;
+  /** Phase changes to mark (phaseLines.ts), every run's: hidden runs' are skipped when drawing. */
+  markers: readonly ChartMarker[];
 }
 
 /** What the chart does when the user acts on the plot. */
@@ -54,6 +57,7 @@ export function plotShapeKey(spec: PlotSpec): string {
     runNames.join('\u0000'),
     spec.runs.map((r) => r.info.color).join(),
     JSON.stringify(spec.theme),
+    markerKey(spec.markers),
   ].join('|');
 }
 
@@ -137,6 +141,15 @@ export function plotOptions(spec: PlotSpec, handlers: PlotHandlers): uPlot.Optio
     hooks: {
       setScale: [(u, key) => handlers.onScale(u, key)],
       setCursor: [(u) => handlers.onCursor(u)],
+      draw: [
+        (u) =>
+          drawPhaseLines(
+            u,
+            spec.markers.filter((m) => spec.isVisible(m.run)),
+            theme,
+            xAxis,
+          ),
+      ],
     },
   };
 }

@@ -7,6 +7,7 @@ import type { ChartDef, ChartLine } from './charts';
 import type { StoredRun } from './runStore';
 import { hasAny, xValues, type Value, type XAxisMode } from '../src/shared/panel/series';
 import { EmaSmoother } from './smoothing';
+import { lrTrack } from './phaseMarkers';
 
 export interface ChartSettings {
   xAxis: XAxisMode;
@@ -60,12 +61,14 @@ export function buildSeries(lines: ChartLine[], runs: readonly StoredRun[], sett
   const refs: SeriesRef[] = [];
   const runX: Value[][] = [];
   const tracks: Track[] = runs.map((run, r) => {
-    const x = xValues(run.cols, xAxis, run.info.record.startedAt);
+    // A per-step line has its own x (a point per step); see ChartLine.steps.
+    const steps = lines.some((l) => l.steps) ? lrTrack(run.cols, xAxis, run.info.record.startedAt) : undefined;
+    const x = steps?.x ?? xValues(run.cols, xAxis, run.info.record.startedAt);
     runX.push(x.slice());
     const ys: Value[][] = [];
     const sms: EmaSmoother[] = [];
     for (const line of lines) {
-      const raw = transform(run.cols.values[line.key], logScale);
+      const raw = transform(steps?.y ?? run.cols.values[line.key], logScale);
       ys.push(raw);
       refs.push({ run: r, line, smoothed: false });
       if (smoothOn) {
@@ -96,7 +99,8 @@ export function appendSeries(
   settings: ChartSettings,
 ): number {
   const r = s.runNames.indexOf(run);
-  if (r < 0 || !stored) return -1;
+  // Per-step lines are rebuilt: a new epoch brings many points (one chart, a few runs: cheap).
+  if (r < 0 || !stored || s.lines.some((l) => l.steps)) return -1;
   for (const l of def.lines) {
     if (!s.lines.includes(l) && stored.cols.values[l.key].slice(from).some((v) => v !== null)) return -1;
   }

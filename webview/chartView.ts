@@ -15,6 +15,7 @@ import { Decimator } from './decimate';
 import type { RunStore, StoredRun } from './runStore';
 import { chartSection } from './chartSection';
 import type { ThemeColors } from './theme';
+import { PhaseMarks } from './phaseLines';
 
 /** What a chart needs from the page around it. */
 export interface ChartEnv {
@@ -34,6 +35,7 @@ export class ChartView {
   private readonly plotHost: HTMLElement;
   private readonly emptyNote: HTMLElement;
   private readonly tooltip = new ChartTooltip();
+  private readonly phases = new PhaseMarks();
   private u: uPlot | undefined;
   /** The points drawn; undefined while the chart has nothing to draw. */
   private series: ChartSeries | undefined;
@@ -64,6 +66,7 @@ export class ChartView {
       () => this.exportPng(),
       () => this.exportSvg(),
     ));
+    this.plotHost.after(this.phases.note);
     this.section.append(this.tooltip.el);
     this.resize = new ResizeObserver(() => this.onResize());
     this.resize.observe(this.plotHost);
@@ -97,10 +100,21 @@ export class ChartView {
     this.stale = 'recompute';
   }
 
+  /** The page's settings, with a log y axis where the chart always has one (learning rates). */
+  private settings(): ChartSettings {
+    const s = this.env.settings();
+    return this.def.logY ? { ...s, logScale: true } : s;
+  }
+
   /** New points `from`…end of `run`'s columns. */
   append(run: string, from: number): void {
     if (this.stale === 'recompute' || !this.series) return;
-    const at = appendSeries(this.series, this.def, this.env.store.runs.get(run), run, from, this.env.settings());
+    // A new phase change (an unfreeze) needs a new drawing of the markers.
+    if (this.phases.changed([...this.env.store.runs.values()], this.settings().xAxis)) {
+      this.stale = 'recompute';
+      return;
+    }
+    const at = appendSeries(this.series, this.def, this.env.store.runs.get(run), run, from, this.settings());
     if (at < 0) {
       this.stale = 'recompute';
       return;
@@ -157,9 +171,10 @@ export class ChartView {
   }
 
   private recompute(): void {
-    const settings = this.env.settings();
+    const settings = this.settings();
     const runs = [...this.env.store.runs.values()];
     const lines = chartLines(this.def, runs);
+    this.phases.update(runs, settings.xAxis, lines.length > 0, (run) => this.env.isVisible(run));
     if (!lines.length || !runs.length) {
       this.destroyPlot();
       this.emptyNote.hidden = false;
@@ -184,6 +199,7 @@ export class ChartView {
       dense: this.dense,
       width: this.plotWidth(),
       isVisible: (run: string) => this.env.isVisible(run),
+      markers: this.phases.markers,
     };
     const key = plotShapeKey(spec);
     this.plotHost.setAttribute(
@@ -208,7 +224,7 @@ export class ChartView {
           this.series && {
             def: this.def,
             series: this.series,
-            settings: this.env.settings(),
+            settings: this.settings(),
             isVisible: (run) => this.env.isVisible(run),
             colorOf: (run) => this.env.store.runs.get(run)?.info.color ?? '',
           },
@@ -251,6 +267,10 @@ export class ChartView {
 
   /** Shows or hides every series of `run` (checkbox or host selection). */
   applyVisibility(run: string, show: boolean): void {
+    if (this.phases.has(run)) {
+      this.phases.updateNote((name) => this.env.isVisible(name));
+      this.u?.redraw(false);
+    }
     const u = this.u;
     const r = this.series ? this.series.runNames.indexOf(run) : -1;
     if (!u || r < 0) return;
@@ -328,7 +348,7 @@ export class ChartView {
       this.env.exportFile(
         'svg',
         this.fileStem(),
-        chartSvg(u, this.def, this.series.lines, this.shownRuns(), this.env.settings(), this.env.theme()),
+        chartSvg(u, this.def, this.series.lines, this.shownRuns(), this.settings(), this.env.theme(), this.phases.markers),
       );
   }
 }

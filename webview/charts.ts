@@ -3,7 +3,7 @@
 import { formatBytes, formatDuration, formatNumber } from '../src/shared/panel/format';
 import type { MetricKey, XAxisMode } from '../src/shared/panel/series';
 
-export type ChartId = 'accuracy' | 'loss' | 'epochTime' | 'throughput' | 'memory' | 'device';
+export type ChartId = 'accuracy' | 'loss' | 'lr' | 'epochTime' | 'throughput' | 'memory' | 'device';
 
 export type ChartUnit = 'fraction' | 'plain' | 'seconds' | 'bytes' | 'percent';
 
@@ -12,6 +12,9 @@ export interface ChartLine {
   label: string;
   /** Canvas/SVG dash pattern; absent: solid. */
   dash?: number[];
+  /** Drawn per training step where the run recorded them (`lr_steps`: phaseMarkers.ts lrTrack); a
+   *  chart with such a line has no other line. */
+  steps?: boolean;
 }
 
 export interface ChartDef {
@@ -21,6 +24,8 @@ export interface ChartDef {
   lines: ChartLine[];
   /** Shown instead of the chart when no run has any of its metrics. */
   empty: string;
+  /** Always a log y axis (learning rates span decades), whatever the page's log setting. */
+  logY?: boolean;
 }
 
 export const CHARTS: readonly ChartDef[] = [
@@ -46,6 +51,14 @@ export const CHARTS: readonly ChartDef[] = [
       { key: 'train/loss', label: 'train', dash: [6, 4] },
     ],
     empty: 'No loss recorded yet.',
+  },
+  {
+    id: 'lr',
+    title: 'Learning rate (base rate, per step where recorded; log scale)',
+    unit: 'plain',
+    logY: true,
+    lines: [{ key: 'lr', label: 'lr', steps: true }],
+    empty: 'No learning rate recorded yet.',
   },
   {
     id: 'epochTime',

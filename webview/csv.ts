@@ -2,7 +2,7 @@
 // quote or a line break). Numbers keep full precision; missing values are empty cells.
 import { METRIC_KEYS, type SeriesColumns } from '../src/shared/panel/series';
 import { groupTitle } from './groupText';
-import { formatFreeze } from '../src/shared/freezeText';
+import { freezeCell } from '../src/shared/panel/scheduleText';
 import { formatDelta, isBaseline, type SummaryTable } from '../src/shared/panel/summary';
 
 type Cell = string | number | null | undefined;
@@ -56,7 +56,7 @@ export function summaryToCsv(table: SummaryTable): string {
       csvLine([
         r.run,
         r.status,
-        formatFreeze(r.freeze),
+        freezeCell(r),
         g ? groupTitle(g) : '',
         r.trainableParams,
         r.totalParams,

@@ -67,8 +67,10 @@ export class RunStore {
       case 'theme':
         this.theme = msg.kind;
         return { kind: 'theme' };
+      // Not run data: the Predictions section keeps predictions and the page shows the LR finder's
+      // chart apart (app.ts hands both over).
       case 'predictions':
-        // Not run data: the Predictions section keeps it (app.ts hands it over).
+      case 'lrFind':
         return { kind: 'none' };
     }
   }

@@ -4,7 +4,7 @@
 // under another's name.
 import { formatBytes, formatCount, formatDuration, formatNumber, formatPercent } from '../src/shared/panel/format';
 import type { ScoreMetric } from '../src/shared/panel/measures';
-import { formatFreeze } from '../src/shared/freezeText';
+import { freezeCell } from '../src/shared/panel/scheduleText';
 import { formatDelta, type RunSummary, type SummaryDelta } from '../src/shared/panel/summary';
 
 export interface CellContext {
@@ -43,7 +43,11 @@ function scoreName(metric: ScoreMetric | undefined): string {
 }
 
 export const COLUMNS: Column[] = [
-  { header: fixed('Freeze'), cell: (r) => formatFreeze(r.freeze) },
+  {
+    header: fixed('Freeze'),
+    title: () => 'What the run froze: its freeze value, or how its freeze changed during training (schedule, fine_tune)',
+    cell: (r) => freezeCell(r),
+  },
   {
     header: fixed('vs baseline'),
     title: () => "Best score, time per epoch and peak memory against the group's baseline run (named in the group's heading)",

@@ -24,6 +24,8 @@ export interface SvgChartSpec {
   xLabel: string;
   lines: readonly SvgLine[];
   legend: ReadonlyArray<{ label: string; color: string }>;
+  /** Dashed vertical lines with a label (phase changes of freeze schedules). */
+  markers?: ReadonlyArray<{ x: number; label: string; color: string }>;
   formatX: (v: number) => string;
   /** x tick values; default: round decimal steps. */
   xTicks?: (min: number, max: number, count: number) => number[];
@@ -187,6 +189,19 @@ export function buildSvgChart(spec: SvgChartSpec): string {
     parts.push(`<path d="${d}" stroke="${escapeXml(line.color)}"${dash}${op}><title>${escapeXml(line.label)}</title></path>`);
   }
   parts.push('</g>');
+  (spec.markers ?? []).forEach((m, k) => {
+    const px = toPx(m.x);
+    if (!(px >= left && px <= left + plotW)) return;
+    const c = escapeXml(m.color);
+    parts.push(
+      `<line x1="${fmt(px)}" x2="${fmt(px)}" y1="${top}" y2="${top + plotH}" stroke="${c}" stroke-width="1.25" stroke-dasharray="5 4"><title>${escapeXml(m.label)}</title></line>`,
+    );
+    const anchor = px > left + plotW * 0.7 ? 'end' : 'start';
+    const tx = fmt(anchor === 'end' ? px - 4 : px + 4);
+    parts.push(
+      `<text x="${tx}" y="${top + 12 + (k % 4) * 14}" text-anchor="${anchor}" fill="${escapeXml(colors.foreground)}">${escapeXml(m.label)}</text>`,
+    );
+  });
 
   const legendTop = top + plotH + 44;
   for (const it of legendItems) {

@@ -10,6 +10,7 @@ import { registerYolov5 } from './runs/yolov5/registerYolov5';
 import { torchLaunchEnvironment } from './runs/torchLaunchEnvironment';
 import { registerComparisonPanel } from './panel/comparisonPanel';
 import { registerPanelCommands } from './panel/panelCommands';
+import { registerLrFind } from './lrFind/registerLrFind';
 
 /** What activate() returns: the capabilities, for integration tests (`extension.exports`). */
 export type TransferLabApi = Awaited<ReturnType<typeof activate>>;
@@ -40,6 +41,7 @@ export async function activate(context: vscode.ExtensionContext) {
   context.subscriptions.push(
     ...registerPanelCommands(context, runs.runsSource, { colors: runs.colors }),
     ...registerComparisonPanel(context, runs.runsSource, { colors: runs.colors }),
+    registerLrFind(context, files, runs.runsSource, { colors: runs.colors }),
   );
   await files.scan();
   markStartup('activateReturned');

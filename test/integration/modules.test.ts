@@ -154,6 +154,48 @@ suite('Modules view', () => {
     assert.equal(freezeLine(uri), 'freeze: 0 # what to freeze');
   });
 
+  test('Set Learning-Rate Multiplier… on a module row: asks, writes train.lrMult, shows it in the row, undoes', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const menus = vscode.extensions.getExtension('transfer-lab.transfer-lab')!.packageJSON.contributes.menus['view/item/context'] as {
+      command: string;
+      when: string;
+    }[];
+    assert.ok(menus.some((m) => m.command === 'transferLab.setLrMultiplier' && /view == transferLab\.modules/.test(m.when)));
+    const node = { kind: 'module', row: a.modules.tree.moduleRows[0] };
+    // The real input box opens and waits; closing it (Escape) changes nothing.
+    const before = readFileSync(uri.fsPath, 'utf8');
+    const asked = vscode.commands.executeCommand<boolean>('transferLab.setLrMultiplier', node);
+    await new Promise((r) => setTimeout(r, 1000));
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.equal(await asked, false);
+    assert.equal(readFileSync(uri.fsPath, 'utf8'), before);
+    // An extension host cannot type into it: the answer comes as the command's second argument,
+    // checked by the same validation (lrMultInput.ts, unit-tested).
+    assert.equal(await vscode.commands.executeCommand('transferLab.setLrMultiplier', node, '0.25'), true);
+    const onDisk = () => readFileSync(uri.fsPath, 'utf8');
+    assert.match(onDisk(), /^train:\n {2}epochs: 1\n {2}lrMult:\n {4}0: 0\.25\n/m);
+    assert.match(onDisk(), /^# my experiment/, 'comments kept');
+    assert.match(a.modules.tree.moduleRows[0].description, / · lr ×0\.25$/);
+    assert.match(a.modules.tree.moduleRows[2].description, / · lr ×1$/);
+    // Another module through the argument the command also takes; a bad value changes nothing.
+    assert.equal(await vscode.commands.executeCommand('transferLab.setLrMultiplier', { id: 'model.2' }, '0'), false);
+    assert.equal(await vscode.commands.executeCommand('transferLab.setLrMultiplier', { id: 'model.2' }, '0.1'), true);
+    assert.match(onDisk(), / {2}lrMult:\n {4}0: 0\.25\n {4}2: 0\.1\n/);
+    assert.equal(
+      await vscode.commands.executeCommand('transferLab.setLrMultiplier', { id: 'model.1' }, '0.1'),
+      false,
+      'MaxPool has no parameters',
+    );
+    // Undo, from the view with the file closed, as for checkbox clicks: last change first.
+    assert.equal(await vscode.commands.executeCommand('transferLab.undoFreezeChange'), true);
+    assert.doesNotMatch(onDisk(), /2: 0\.1/);
+    assert.equal(await vscode.commands.executeCommand('transferLab.undoFreezeChange'), true);
+    assert.equal(onDisk(), EXPERIMENT.replace('freeze: 0 #', `${freezeLine(uri).split('#')[0]}#`));
+    await waitFor(() => !/lr ×/.test(a.modules.tree.moduleRows[0].description) || undefined, 'the multiplier to leave the row');
+    // The tests after this one edit the file in its editor (and undo there): leave it open, as found.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+  });
+
   test('editing freeze: by hand updates the tree', async () => {
     const doc = await vscode.workspace.openTextDocument(uri);
     const line = doc

@@ -1,4 +1,4 @@
-// Restricted Mode (workspace trust on, workspace not trusted): nothing launches, every run command
+// Restricted Mode (workspace trust on, workspace not trusted): nothing launches, every run command (and the LR finder)
 // says why, and the Runs view still shows what the run folders hold, without writing to them.
 import * as assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -82,6 +82,7 @@ suite('Runs in Restricted Mode', () => {
       ['transferLab.startSweep', [{ freeze: [0, 6] }]],
       ['transferLab.showEngines', []],
       ['transferLab.resumeRun', ['old-finished']],
+      ['transferLab.findLearningRate', [{ steps: 10 }]],
     ] as const) {
       const o = await vscode.commands.executeCommand<LaunchOutcome>(command, ...args);
       assert.ok(o && 'refused' in o, `${command} refused`);

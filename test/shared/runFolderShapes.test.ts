@@ -91,6 +91,7 @@ const FULL_RECORD: Required<RunRecord> = {
     { startEpoch: 1, freeze: 8 },
     { startEpoch: 3, freeze: 0 },
   ],
+  fineTune: { freezeEpochs: 1, lrMult: 100 },
 };
 
 const WRONG_RECORD: { [K in keyof RunRecord]-?: unknown } = {
@@ -121,6 +122,7 @@ const WRONG_RECORD: { [K in keyof RunRecord]-?: unknown } = {
   bestMap50_95: [],
   executor: { kind: 'slurm', state: 'RUNNING' },
   phases: [{ startEpoch: 1, freeze: 'all' }],
+  fineTune: { freezeEpochs: 1, lrMult: '100' },
 };
 
 const OPTIONAL_METRICS = Object.keys(FULL_METRICS).filter(

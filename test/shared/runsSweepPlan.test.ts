@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { freezeLabel, singleRunName, sweepName, sweepRunName, timeStamp, uniqueName } from '../../src/shared/runs/runNames';
 import { freezeArg, isFreezeSpec, parseFreezeValues, standardFreezeChoices } from '../../src/shared/runs/sweepPlan';
-import type { ModuleInfo, ModelSummary } from '../../src/shared/model/types';
+import { stubModel } from '../support/stubModel';
 
 const at = new Date(2026, 10, 26, 12, 0, 30);
 
@@ -37,16 +37,7 @@ test('freeze labels are safe folder names', () => {
   assert.equal(freezeLabel([]), 'none');
 });
 
-function model(n: number, backboneLength?: number): ModelSummary {
-  const modules: ModuleInfo[] = Array.from({ length: n }, (_, i) => ({
-    index: i,
-    name: `model.${i}`,
-    type: 'Conv',
-    layers: [],
-    params: 10,
-  }));
-  return { kind: 'yolov5-yaml', file: '/m.yaml', modules, totalParams: 10 * n, backboneLength };
-}
+const model = stubModel;
 
 test("the standard set is the seed's: nothing, backbone, all but head", () => {
   const c = standardFreezeChoices(model(25, 10));

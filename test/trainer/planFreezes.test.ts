@@ -1,20 +1,11 @@
 // The one sweep freeze planner both `transfer-lab sweep` and `sweep --slurm` use.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { planFreezes } from '../../src/trainer/cli/planFreezes';
+import { planFreezes, withFineTune } from '../../src/trainer/cli/planFreezes';
 import { UsageError } from '../../src/trainer/cli/args';
-import type { ModuleInfo, ModelSummary } from '../../src/shared/model/types';
+import { stubModel } from '../support/stubModel';
 
-function model(n: number, backboneLength?: number): ModelSummary {
-  const modules: ModuleInfo[] = Array.from({ length: n }, (_, i) => ({
-    index: i,
-    name: `model.${i}`,
-    type: 'Conv',
-    layers: [],
-    params: 10,
-  }));
-  return { kind: 'yolov5-yaml', file: '/m.yaml', modules, totalParams: 10 * n, backboneLength };
-}
+const model = stubModel;
 
 test('no --freeze values (none, or an empty list) plans the standard set with its labels', () => {
   const standard = [
@@ -39,4 +30,12 @@ test('an invalid --freeze value is a usage error naming the value', () => {
     () => planFreezes(model(25, 10), [5, [0, 'model.99']]),
     (e: Error) => e instanceof UsageError && /^--freeze \[0, model\.99\]: /.test(e.message),
   );
+});
+
+test("--fine-tune adds one fine_tune run after the freeze values: the body frozen first (fastai's recipe)", () => {
+  assert.deepEqual(withFineTune(model(9, 6), planFreezes(model(9, 6), [0, 6])), [
+    { freeze: 0, label: 'nothing frozen' },
+    { freeze: 6, label: 'backbone' },
+    { freeze: 6, label: 'fine_tune', fineTune: { freezeEpochs: 1, lrMult: 100 } },
+  ]);
 });

@@ -6,40 +6,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ProgressEvent, RunRecord } from '../../src/shared/runFolder/contract';
 import type { SweepProgressLine } from '../../src/trainer/sweep/events';
 import type { SweepTable } from '../../src/trainer/sweep/sweepTable';
 import { isAlive } from '../../src/shared/system/processAlive';
-import { requireBuiltTrainer, ROOT, runCli, TRAINER } from '../support/trainerCli';
+import { cliEnv, requireBuiltTrainer, runCli, TRAINER } from '../support/trainerCli';
+import { tinyDigitsExample } from '../support/digitsExample';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tl-sweep-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
-/** examples/digits with a few hundred labels and one epoch, so a whole sweep takes seconds. */
-function tinyExample(dir: string): string {
-  cpSync(path.join(ROOT, 'examples', 'digits'), dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}runs`) });
-  const edit = (file: string, changes: Array<[RegExp, string]>) => {
-    let text = readFileSync(path.join(dir, file), 'utf8');
-    for (const [re, to] of changes) {
-      assert.match(text, re, `${file} no longer has ${re}: update this test`);
-      text = text.replace(re, to);
-    }
-    writeFileSync(path.join(dir, file), text);
-  };
-  edit('pretrain.experiment.yaml', [
-    [/limit: \d+/, 'limit: 300'],
-    [/valFraction: [\d.]+/, 'valFraction: 0.05'],
-    [/epochs: \d+/, 'epochs: 1'],
-  ]);
-  edit('transfer.experiment.yaml', [
-    [/limit: \d+/, 'limit: 60\n  valFraction: 0.05'],
-    [/epochs: \d+/, 'epochs: 3'],
-  ]);
-  return path.join(dir, 'transfer.experiment.yaml');
-}
+const tinyExample = tinyDigitsExample;
 
 interface SweepResult {
   code: number | null;
@@ -53,7 +33,7 @@ interface SweepResult {
 /** Runs the CLI with stdout and stderr piped (so progress is JSON lines on stderr). */
 function sweep(args: string[], opts: { onLine?: (l: SweepProgressLine, pid: number) => void } = {}): Promise<SweepResult> {
   requireBuiltTrainer();
-  const child = spawn(process.execPath, [TRAINER, 'sweep', ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [TRAINER, 'sweep', ...args], { cwd: tmp, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let buf = '';

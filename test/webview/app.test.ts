@@ -53,9 +53,13 @@ test('renders the runs under the strict CSP: charts, summary with deltas, valid 
   await o.send(INIT);
   const r = await o.waitRendered({ points: 30 });
   assert.deepEqual(r.runs, ['freeze-0', 'freeze-10', 'freeze-24']);
-  assert.deepEqual(r.charts, ['accuracy', 'loss', 'epochTime', 'throughput', 'memory'], 'device utilisation has no data, so no chart');
+  assert.deepEqual(
+    r.charts,
+    ['accuracy', 'loss', 'lr', 'epochTime', 'throughput', 'memory'],
+    'device utilisation has no data, so no chart',
+  );
   assert.equal(r.summaryRows, 3);
-  assert.equal(await o.page.locator('.tl-chart canvas').count(), 5);
+  assert.equal(await o.page.locator('.tl-chart canvas').count(), 6);
   const rows = await o.page.locator('.tl-summary tr.tl-run').allInnerTexts();
   assert.match(rows[0], /freeze-0[\s\S]*baseline/);
   assert.match(rows[1], /pt accuracy, 2\.0x faster, -8% RSS/);
@@ -336,6 +340,63 @@ test('YOLOv5 runs: mAP@0.5 headers and deltas, GPU memory compared where recorde
   assert.ok(headers.includes('Best mAP@0.5') && headers.includes('Final mAP@0.5'), headers.join(' | '));
   assert.ok(!headers.some((h) => /acc/i.test(h)), headers.join(' | '));
   assert.match(await o.page.locator('.tl-summary tr.tl-run').nth(1).innerText(), /\+0\.1 pt mAP@0\.5, 2\.0x faster, -25% GPU memory/);
+  assert.deepEqual(o.errors, []);
+  await o.page.close();
+});
+
+test('learning rate per step on a log axis, and the unfreeze marked on every chart, named in text beside it', async () => {
+  const o = await open();
+  // fine_tune: freeze 6 for epoch 1, then everything; 4 steps an epoch, one-cycle-like rates.
+  const steps = [
+    [1e-4, 3e-4, 6e-4, 1e-3],
+    [5e-3, 4e-3, 2e-3, 1e-3],
+    [5e-4, 2e-4, 5e-5, 1e-5],
+  ];
+  const epochs = steps.map((lrs, i) => ({
+    ...epoch(i + 1, 0.8 + i / 20, 1, 1e7),
+    lr: lrs[3],
+    lr_steps: lrs,
+    phase: i === 0 ? 0 : 1,
+    freeze: i === 0 ? 6 : 0,
+  }));
+  const record = {
+    ...info('s1-fine-tune', 6).record,
+    fineTune: { freezeEpochs: 1, lrMult: 100 },
+    phases: [
+      { startEpoch: 1, freeze: 6 },
+      { startEpoch: 2, freeze: 0 },
+    ],
+  };
+  await o.send({
+    type: 'init',
+    runs: [{ record, dir: '/w/runs/s1-fine-tune', color: '#4e79a7' }, info('freeze-0', 0)],
+    series: { 's1-fine-tune': toColumns(epochs), 'freeze-0': series(0.9, 3, 1e8, 3) },
+    summary: {},
+    theme: 'dark',
+  });
+  const r = await o.waitRendered({ points: 6 });
+  assert.ok(r.charts.includes('lr'));
+  const notes = await o.page.locator('.tl-chart .tl-phase-note:not([hidden])').allInnerTexts();
+  assert.equal(notes.length, r.charts.length, 'every drawn chart names the phase change');
+  for (const n of notes) assert.equal(n, 'Phase changes (dashed lines): s1-fine-tune from epoch 2 (freeze 6 → 0).');
+  // The SVG export draws every step on a log axis (ticks at powers of ten) and the marker with its label.
+  const lrChart = o.page.locator('.tl-chart', { has: o.page.locator('h3', { hasText: 'Learning rate' }) });
+  await lrChart.getByRole('button', { name: /as SVG/ }).click();
+  const svg = (
+    await o.page.waitForFunction(() =>
+      (window as unknown as { __posted: WebviewMessage[] }).__posted.find((m) => m.type === 'export' && m.what === 'chart-lr'),
+    )
+  ).jsonValue() as Promise<Extract<WebviewMessage, { type: 'export' }>>;
+  const data = (await svg).data;
+  for (const tick of ['1.00e-5', '1.00e-4', '0.001']) assert.ok(data.includes(`>${tick}</text>`), `log tick ${tick}`);
+  assert.match(data, /stroke-dasharray="5 4"><title>freeze 6 → 0 \(s1-fine-tune, from epoch 2\)<\/title>/);
+  const stepPath = /<path d="([^"]+)" stroke="#4e79a7"><title>s1-fine-tune<\/title>/.exec(data);
+  assert.equal(stepPath?.[1].split(/[ML]/).filter(Boolean).length, 12, 'one point per step: 3 epochs × 4');
+  const row = await o.page.locator('.tl-summary tr.tl-run', { hasText: 's1-fine-tune' }).innerText();
+  assert.match(row, /fine_tune 6 → 0 at epoch 2, lr\/100…lr/);
+  // Hiding the run hides its marker note too.
+  await o.send({ type: 'visibleRuns', runs: ['freeze-0'] });
+  await o.page.waitForFunction(() => document.querySelectorAll('.tl-chart .tl-phase-note:not([hidden])').length === 0);
   assert.deepEqual(o.errors, []);
   await o.page.close();
 });

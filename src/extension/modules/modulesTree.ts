@@ -56,7 +56,7 @@ export class ModulesTreeProvider implements vscode.TreeDataProvider<Node>, vscod
       this.view.message = undefined;
       this.view.description = undefined;
     } else if (s.summary && s.spec !== undefined && s.errors.length === 0) {
-      this.rows = treeRows(s.summary, s.spec);
+      this.rows = treeRows(s.summary, s.spec, s.experiment?.train, s.experiment?.freezeSchedule);
       this.view.description = treeDescription(s.summary, s.spec);
       this.view.message = undefined;
     } else {

@@ -7,6 +7,7 @@ import type { ModelSummary } from '../../shared/model/types';
 import { ModelStateTracker } from './modelState';
 import { ModulesTreeProvider } from './modulesTree';
 import { FreezeUndo } from './freezeUndo';
+import { SET_LR_MULT_COMMAND, setLrMultiplier } from './lrMultCommand';
 
 export interface ModulesCapability {
   tracker: ModelStateTracker;
@@ -40,6 +41,9 @@ export function registerModules(context: vscode.ExtensionContext, files: Experim
     vscode.commands.registerCommand('transferLab.freezeAllButHead', apply(freezeAllButHeadSpec)),
     vscode.commands.registerCommand('transferLab.unfreezeAll', apply(unfreezeAllSpec)),
     vscode.commands.registerCommand('transferLab.refreshModules', () => tracker.refresh()),
+    vscode.commands.registerCommand(SET_LR_MULT_COMMAND, (target?: unknown, value?: unknown) =>
+      setLrMultiplier(tracker, () => tree.moduleRows, undo.record, target, typeof value === 'string' ? value : undefined),
+    ),
   );
   // No reading yet: activate() starts the first once it knows which experiment to follow.
   return { tracker, tree };

@@ -2,10 +2,11 @@
 // Kept free of `vscode` so it can be unit-tested and benchmarked; the tree provider maps
 // `checkbox` to TreeItemCheckboxState (VS Code has no third state: a partly frozen module shows
 // unchecked with "partial n/m" in its description).
-import type { FreezeSpec } from '../../shared/experiment/types';
+import type { FreezeSchedule, FreezeSpec } from '../../shared/experiment/types';
 import { frozenState, freezePrefixes, isLayerFrozen } from '../../shared/freeze';
 import type { FrozenState } from '../../shared/freeze';
 import type { ModelSummary } from '../../shared/model/types';
+import { laterFreezes, moduleLrTexts, type LrTrain } from './lrText';
 
 export interface LayerRow {
   /** Layer name, unique in the model (`model.3.bn`). */
@@ -46,9 +47,17 @@ export function shapeText(shape: number[] | undefined): string {
   return shape ? shape.join('×') : '';
 }
 
-export function treeRows(summary: ModelSummary, spec: FreezeSpec): ModuleRow[] {
+/** `train`: the experiment's training settings; with per-module rates (lrMult, `lr: [min, max]`)
+ *  each row's description ends with its multiplier (lrText.ts), for a module frozen first by
+ *  `schedule` the one it gets once unfrozen. */
+export function treeRows(summary: ModelSummary, spec: FreezeSpec, train?: LrTrain, schedule?: FreezeSchedule): ModuleRow[] {
   const state = frozenState(summary, spec);
   const prefixes = freezePrefixes(spec);
+  const lr = moduleLrTexts(
+    state,
+    train,
+    laterFreezes(schedule).map((f) => frozenState(summary, f)),
+  );
   return summary.modules.map((m, i) => {
     const st = state.modules[i];
     const children: LayerRow[] = m.layers.map((l) => {
@@ -67,12 +76,13 @@ export function treeRows(summary: ModelSummary, spec: FreezeSpec): ModuleRow[] {
     const parts = [m.label && m.label !== m.type ? `${m.type}` : undefined, m.params ? `${formatCount(m.params)} params` : 'no parameters'];
     if (m.outShape) parts.push(shapeText(m.outShape));
     if (st.state === 'partial') parts.push(`partial ${st.frozenLayers}/${st.totalLayers}`);
+    if (lr[i]) parts.push(lr[i]!.description);
     const row: ModuleRow = {
       id: m.name,
       index: m.index,
       label: `${m.index} ${m.label ?? m.type}`,
       description: parts.filter(Boolean).join(' · '),
-      tooltip: `${m.name} ${m.label ?? m.type}${m.section ? ` (${m.section})` : ''}\n${m.params.toLocaleString('en-US')} parameters, ${st.frozenParams.toLocaleString('en-US')} frozen`,
+      tooltip: `${m.name} ${m.label ?? m.type}${m.section ? ` (${m.section})` : ''}\n${m.params.toLocaleString('en-US')} parameters, ${st.frozenParams.toLocaleString('en-US')} frozen${lr[i] ? `\n${lr[i]!.tooltip}` : ''}`,
       state: st.state,
       children,
     };

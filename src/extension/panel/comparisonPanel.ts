@@ -4,6 +4,7 @@
 // and its `ready` brings a fresh `init`. Every received message is validated before use. The runs'
 // data lives in PanelRuns; what the webview asks of VS Code (save, open) in panelRequests.
 import * as vscode from 'vscode';
+import type { LrFindResult } from '../../shared/lrFind/contract';
 import { webviewMessageProblem, type HostMessage, type ThemeKind, type WebviewMessage } from '../../shared/panel/contract';
 import { RunColorBook } from './palette';
 import { buildPanelHtml, makeNonce, panelAssetUris } from './panelHtml';
@@ -52,6 +53,8 @@ export class ComparisonPanel implements vscode.Disposable {
   readonly messageLog: LoggedMessage[] = [];
 
   private ready = false;
+  /** The LR finder's result on show: sent again after each init (a hidden panel's webview reloads). */
+  private lrFind: LrFindResult | undefined;
   private readonly runs: PanelRuns;
   private readonly predictions: PanelPredictions;
   private readonly disposables: vscode.Disposable[] = [];
@@ -174,6 +177,13 @@ export class ComparisonPanel implements vscode.Disposable {
       visibleRuns: selection.length ? selection : undefined,
       theme: themeKind(vscode.window.activeColorTheme.kind),
     });
+    if (this.lrFind) this.post({ type: 'lrFind', result: this.lrFind });
+  }
+
+  /** Charts an LR finder result (loss against learning rate) above the runs' charts. */
+  showLrFind(result: LrFindResult): void {
+    this.lrFind = result;
+    this.post({ type: 'lrFind', result });
   }
 
   private async receive(raw: unknown): Promise<void> {

@@ -6,9 +6,13 @@ import { formatDiagnostics } from '../../shared/experiment/parse';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import { loadExperimentModel } from '../../shared/model/experimentModel';
 import { hostPython } from '../modules/viewModel';
+import type { SweepChoice } from './sweepItems';
+import { describeFineTune, FASTAI_FINE_TUNE, fineTuneHeadFreeze } from '../../shared/runs/fineTune';
+import { experimentFileUsesYolov5 } from '../../shared/yolov5/experimentTrainer';
 import { describeFreeze, FreezeValueError, parseFreezeValues, sameFreeze, standardFreezeChoices } from '../../shared/runs/sweepPlan';
 
-export async function pickFreezeValues(experiment: Experiment): Promise<{ values: FreezeSpec[] } | { refused: string }> {
+/** The freeze values to train, and the fine_tune run's head-first freeze when the user picked it. */
+export async function pickFreezeValues(experiment: Experiment): Promise<SweepChoice | { refused: string }> {
   // The model as this experiment's data shapes it (input size, channels, classes).
   const { summary, diagnostics } = await loadExperimentModel(
     experiment,
@@ -21,7 +25,7 @@ export async function pickFreezeValues(experiment: Experiment): Promise<{ values
   }
   const moduleCount = summary.modules.length;
   const standard = standardFreezeChoices(summary);
-  type Item = vscode.QuickPickItem & { freeze?: FreezeSpec; custom?: boolean };
+  type Item = vscode.QuickPickItem & { freeze?: FreezeSpec; custom?: boolean; fineTune?: FreezeSpec };
   const items: Item[] = standard.map((c) => ({
     label: describeFreeze(c.freeze),
     description: c.label,
@@ -37,14 +41,26 @@ export async function pickFreezeValues(experiment: Experiment): Promise<{ values
       freeze: experiment.freeze,
     });
   }
+  // fastai's fine_tune: a schedule, not one freeze value (YOLOv5's train.py has no schedules).
+  if (!(await experimentFileUsesYolov5(experiment.file))) {
+    const head = fineTuneHeadFreeze(summary);
+    items.push({
+      label: 'fine_tune schedule',
+      description: 'head first, then all with discriminative LR',
+      detail: describeFineTune(head, FASTAI_FINE_TUNE),
+      picked: false,
+      fineTune: head,
+    });
+  }
   items.push({ label: '$(edit) Custom freeze values…', description: 'type module counts or lists, e.g. 5 [0, 3]', custom: true });
   const chosen = await vscode.window.showQuickPick(items, {
     canPickMany: true,
     title: 'Start Freeze Sweep',
-    placeHolder: 'Freeze values to train, from the same weights, data and seed',
+    placeHolder: 'Freeze values (and schedules) to train, from the same weights, data and seed',
   });
   if (!chosen) return { refused: 'cancelled' };
   const values = chosen.filter((c) => c.freeze !== undefined).map((c) => c.freeze!);
+  const fineTune = chosen.find((c) => c.fineTune !== undefined)?.fineTune;
   if (chosen.some((c) => c.custom)) {
     const text = await vscode.window.showInputBox({
       title: 'Custom freeze values',
@@ -63,5 +79,5 @@ export async function pickFreezeValues(experiment: Experiment): Promise<{ values
     if (text === undefined) return { refused: 'cancelled' };
     for (const v of parseFreezeValues(text, moduleCount)) if (!values.some((x) => sameFreeze(x, v))) values.push(v);
   }
-  return { values };
+  return { values, ...(fineTune !== undefined ? { fineTune } : {}) };
 }

@@ -141,6 +141,7 @@ export class LocalExecutor implements RunExecutor, vscode.Disposable {
         freeze: req.freeze,
         sweep: req.sweep,
         resume: req.resume,
+        fineTune: !!req.fineTune,
       },
       config,
     );

@@ -94,7 +94,8 @@ export function registerRuns(context: vscode.ExtensionContext, experimentFiles: 
 
 function isSweepArgs(x: unknown): x is SweepArgs {
   const freeze = typeof x === 'object' && x !== null ? (x as { freeze?: unknown }).freeze : undefined;
-  return Array.isArray(freeze) && freeze.every(isFreezeSpec);
+  const fineTune = typeof x === 'object' && x !== null ? (x as { fineTune?: unknown }).fineTune : undefined;
+  return Array.isArray(freeze) && freeze.every(isFreezeSpec) && (fineTune === undefined || isFreezeSpec(fineTune));
 }
 
 /** A failed run says why, with its log one click away; a finished sweep says how it went. */

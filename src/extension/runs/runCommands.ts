@@ -9,13 +9,13 @@ import { loadExperiment } from '../../shared/experiment/parse';
 import type { FreezeSpec } from '../../shared/experiment/types';
 import { runsDirOf, type RunState, type RunsManager } from './runsManager';
 import type { RunsTreeNode } from './runsTree';
-import { singleRunName, sweepName, sweepRunName } from '../../shared/runs/runNames';
+import { singleRunName, sweepName } from '../../shared/runs/runNames';
 import { progressText } from './runRowText';
 import { readRunsConfig } from './runSettings';
-import { describeFreeze } from '../../shared/runs/sweepPlan';
 import { refuseUnknownKeys } from './experimentProblems';
 import { describeFileError } from '../../shared/system/fileErrors';
 import { pickFreezeValues } from './freezeValuesPick';
+import { describeSweep, sweepItems, type SweepChoice } from './sweepItems';
 import { prepareExperiment } from './prepareExperiment';
 import { pretrainFirst, type PretrainStep } from './pretrainFirst';
 import { pickRun } from './runPick';
@@ -27,6 +27,8 @@ export type LaunchOutcome = { runs: string[]; sweep?: string; pretrain?: string 
 /** Options a caller (a test, another command) may pass instead of answering the quick pick. */
 export interface SweepArgs {
   freeze: FreezeSpec[];
+  /** Add a fine_tune run (shared/runs/fineTune.ts) with this head-first freeze. */
+  fineTune?: FreezeSpec;
 }
 
 export class RunCommands {
@@ -104,14 +106,13 @@ export class RunCommands {
       ? undefined
       : refuseUnknownKeys(prep.experiment, 'start a freeze sweep', () => this.startSweep(args, true));
     if (unknown) return unknown;
-    let values: FreezeSpec[] | undefined;
-    if (args && Array.isArray(args.freeze)) values = args.freeze;
-    else {
-      const picked = await pickFreezeValues(prep.experiment);
-      if ('refused' in picked) return picked;
-      values = picked.values;
-    }
-    if (values.length === 0) return { refused: 'no freeze value chosen' };
+    let picked: SweepChoice | { refused: string };
+    if (args && Array.isArray(args.freeze))
+      picked = { values: args.freeze, ...(args.fineTune !== undefined ? { fineTune: args.fineTune } : {}) };
+    else picked = await pickFreezeValues(prep.experiment);
+    if ('refused' in picked) return picked;
+    const values = picked.values;
+    if (values.length === 0 && picked.fineTune === undefined) return { refused: 'no freeze value chosen' };
     const existingSweeps = new Set(this.manager.list().map((r) => r.record.sweep));
     const sweep = sweepName(new Date(), (s) => existingSweeps.has(s) || this.manager.list().some((r) => r.record.name.startsWith(`${s}-`)));
     const names: string[] = [];
@@ -121,10 +122,7 @@ export class RunCommands {
       if ('refused' in pre) return pre;
       // Local runs queue one after another; on Slurm the sweep is one job array.
       const after = pre.after;
-      const items = values.map((freeze) => ({
-        name: sweepRunName(sweep, freeze),
-        req: { experiment: prep.uri.fsPath, freeze, sweep, after },
-      }));
+      const items = sweepItems(prep.uri.fsPath, sweep, picked, after);
       const runs = await this.manager.enqueueSweep(prep.folder, runsDirOf(prep.uri.fsPath), items);
       names.push(...runs.map((r) => r.record.name));
     } catch (e) {
@@ -133,7 +131,7 @@ export class RunCommands {
     const job = this.manager.get(names[0] ?? '')?.record.executor;
     const max = readRunsConfig(prep.uri).maxConcurrentRuns;
     void vscode.window.showInformationMessage(
-      `Freeze sweep ${sweep}: ${names.length} runs ${job?.kind === 'slurm' ? `submitted to Slurm as job array ${job.jobId.split('_')[0] || '(waiting for its pretraining)'}` : 'queued'} (${values.map(describeFreeze).join(', ')})${job?.kind === 'slurm' ? '' : `, ${max} at a time`}.`,
+      `Freeze sweep ${sweep}: ${names.length} runs ${job?.kind === 'slurm' ? `submitted to Slurm as job array ${job.jobId.split('_')[0] || '(waiting for its pretraining)'}` : 'queued'} (${describeSweep(picked)})${job?.kind === 'slurm' ? '' : `, ${max} at a time`}.`,
     );
     return { runs: names, sweep, ...(pre.pretrain ? { pretrain: pre.pretrain } : {}) };
   }

@@ -3,6 +3,7 @@
 // import the manager.
 import type { FreezeSpec } from '../../shared/experiment/types';
 import type { EpochMetrics, RunRecord, RunStatus } from '../../shared/runFolder/contract';
+import type { FineTuneRecipe } from '../../shared/runs/fineTune';
 
 export interface LaunchRequest {
   /** Absolute path of the experiment file. */
@@ -13,11 +14,20 @@ export interface LaunchRequest {
   resume?: boolean;
   /** Folder of a run that must finish first (the pretraining that makes this run's weights). */
   after?: string;
+  /** A fine_tune run (`train --fine-tune`): `freeze` is its head-first phase. */
+  fineTune?: FineTuneRecipe;
 }
 
 /** The run.json a launch writes before anything runs (local queue or Slurm submission): every view shows it queued. */
 export function queuedRecord(name: string, req: LaunchRequest): RunRecord {
-  return { name, status: 'queued', experiment: req.experiment, freeze: req.freeze, ...(req.sweep ? { sweep: req.sweep } : {}) };
+  return {
+    name,
+    status: 'queued',
+    experiment: req.experiment,
+    freeze: req.freeze,
+    ...(req.sweep ? { sweep: req.sweep } : {}),
+    ...(req.fineTune ? { fineTune: req.fineTune } : {}),
+  };
 }
 
 export interface RunState {

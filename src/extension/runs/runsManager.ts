@@ -227,7 +227,8 @@ export class RunsManager implements vscode.Disposable {
     delete t.record.error;
     delete t.record.endedAt;
     await writeRunRecord(t.dir, t.record);
-    this.local.enqueue(t.dir, { experiment: t.record.experiment, freeze: t.record.freeze, sweep: t.record.sweep, resume });
+    const fineTune = t.record.fineTune ? { fineTune: t.record.fineTune } : {};
+    this.local.enqueue(t.dir, { experiment: t.record.experiment, freeze: t.record.freeze, sweep: t.record.sweep, resume, ...fineTune });
     this.runs.changed(t);
     this.local.pump();
   }

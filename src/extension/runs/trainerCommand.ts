@@ -78,6 +78,8 @@ export interface TrainInvocation {
   freeze?: FreezeSpec;
   sweep?: string;
   resume?: boolean;
+  /** `--fine-tune` (a new run only: a resumed one keeps what its run.json records). */
+  fineTune?: boolean;
 }
 
 export function trainArgs(inv: TrainInvocation, settings: RunSettings): string[] {
@@ -97,6 +99,7 @@ export function trainArgs(inv: TrainInvocation, settings: RunSettings): string[]
   if (inv.sweep) args.push('--sweep', inv.sweep);
   if (settings.engine && settings.engine !== 'auto') args.push('--engine', settings.engine);
   if (inv.resume) args.push('--resume');
+  else if (inv.fineTune) args.push('--fine-tune');
   return args;
 }
 

@@ -4,7 +4,9 @@
 //
 //  - Comparable runs trained the same model on the same data from the same experiment file with the
 //    same trainer (so they have the same score metric): run.json's `experiment`, `data`, `model` and
-//    `trainer` are equal. A run recorded before `data`/`model` existed is comparable only with
+//    `trainer` are equal. A run with a freeze schedule or fastai's fine_tune recipe (run.json's
+//    `phases`, `fineTune`) is comparable with its experiment's plain freeze runs: how the freeze and
+//    learning rates move is what the comparison is about; its row names its schedule. A run recorded before `data`/`model` existed is comparable only with
 //    runs that lack them too (unknown is not assumed equal to known). The pretraining run of a
 //    sweep (another experiment, other digits) is therefore never compared with the sweep's runs.
 //  - Runs are shown in groups: the runs of one sweep, or the single (non-sweep) runs of one
@@ -19,10 +21,11 @@
 // sweep (single runs first), runs in a group by what they freeze (nothing first), then by name.
 import type { RunRecord } from '../runFolder/contract';
 import { scoreMetricOf, type ScoreMetric } from './measures';
+import { isScheduled } from './scheduleText';
 
 export type ComparedRecord = Pick<
   RunRecord,
-  'name' | 'status' | 'freeze' | 'experiment' | 'sweep' | 'data' | 'model' | 'trainer' | 'startedAt'
+  'name' | 'status' | 'freeze' | 'experiment' | 'sweep' | 'data' | 'model' | 'trainer' | 'startedAt' | 'phases' | 'fineTune'
 >;
 
 /** Nothing frozen: `freeze: 0` or an empty list. */
@@ -57,9 +60,10 @@ export interface ComparisonGroup {
   note: string | undefined;
 }
 
-/** Nothing frozen first, then whole-module counts, then lists by length; names break ties. */
+/** Nothing frozen first, then whole-module counts, then lists by length, then runs whose freeze
+ *  changed during training (schedules, fine_tune); names break ties. */
 function freezeOrder(a: ComparedRecord, b: ComparedRecord): number {
-  const rank = (r: ComparedRecord) => (freezesNothing(r.freeze) ? 0 : typeof r.freeze === 'number' ? 1 : 2);
+  const rank = (r: ComparedRecord) => (isScheduled(r) ? 3 : freezesNothing(r.freeze) ? 0 : typeof r.freeze === 'number' ? 1 : 2);
   const size = (r: ComparedRecord) => (typeof r.freeze === 'number' ? r.freeze : r.freeze.length);
   return rank(a) - rank(b) || size(a) - size(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
@@ -75,7 +79,8 @@ function compareText(a: string | undefined, b: string | undefined): number {
 /** The default baseline among `runs`: a nothing-frozen run, finished first, then the earliest started. */
 export function nothingFrozenBaseline(runs: readonly ComparedRecord[]): ComparedRecord | undefined {
   const started = (r: ComparedRecord) => (r.startedAt ? Date.parse(r.startedAt) : NaN);
-  const candidates = runs.filter((r) => freezesNothing(r.freeze));
+  // A schedule that starts unfrozen is not the nothing-frozen baseline.
+  const candidates = runs.filter((r) => freezesNothing(r.freeze) && !isScheduled(r));
   candidates.sort((a, b) => {
     const fa = a.status === 'finished' ? 0 : 1;
     const fb = b.status === 'finished' ? 0 : 1;

@@ -4,8 +4,10 @@
 // Flow: the webview posts `ready` once its script runs; the host answers with `init` (everything
 // it has), then only increments: `appendEpochs` for new epoch lines, `runUpdated` when a run's
 // record changes (with `series` when its metrics restarted or it is new), `removeRun`,
-// `visibleRuns` when the selection in the Runs view changes, and `theme`. A hidden panel loses its
+// `visibleRuns` when the selection in the Runs view changes, `theme`, and `lrFind` (after init too,
+// when the host holds one) for the LR finder's chart. A hidden panel loses its
 // webview (no retainContextWhenHidden); when shown again it posts `ready` and gets a fresh `init`.
+import { lrFindResultProblem, type LrFindResult } from '../lrFind/contract';
 import type { EpochMetrics, RunRecord } from '../runFolder/contract';
 import { epochMetricsProblem, isObject, runRecordProblem } from '../runFolder/shapes';
 import { seriesColumnsProblem } from './shapes';
@@ -45,7 +47,10 @@ export type HostMessage =
   | { type: 'visibleRuns'; runs: string[] | null }
   | { type: 'theme'; kind: ThemeKind }
   /** Answers `requestPredictions`, and again whenever that run's predictions files change. */
-  | { type: 'predictions'; run: string; view: RunPredictionsView };
+  | { type: 'predictions'; run: string; view: RunPredictionsView }
+
+  /** The LR finder's latest result, charted as loss against learning rate. */
+  | { type: 'lrFind'; result: LrFindResult };
 
 export type ExportFormat = 'csv' | 'png' | 'svg';
 
@@ -128,6 +133,10 @@ export function hostMessageProblem(x: unknown): string | undefined {
       if (typeof x.run !== 'string') return 'predictions: "run" is not a string';
       const p = runPredictionsViewProblem(x.view);
       return p ? `predictions: view of run "${x.run}" ${p}` : undefined;
+    }
+    case 'lrFind': {
+      const p = lrFindResultProblem(x.result);
+      return p ? `lrFind: result ${p}` : undefined;
     }
     default:
       return `unknown message type ${JSON.stringify(x.type)}`;

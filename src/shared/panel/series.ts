@@ -17,6 +17,8 @@ export const METRIC_KEYS = [
   'rss_bytes',
   'device_util',
   'device_memory_bytes',
+  // The freeze schedule's phase (0-based) of the epoch, for the phase-change markers (phaseMarkers.ts).
+  'phase',
 ] as const;
 
 export type MetricKey = (typeof METRIC_KEYS)[number];
@@ -29,6 +31,9 @@ export interface SeriesColumns {
   /** Epoch end, milliseconds since 1970 (null when the line's time did not parse). */
   time: Value[];
   values: Record<MetricKey, Value[]>;
+  /** Per epoch the learning rate at each of its steps (`lr_steps`), null where not recorded; absent
+   *  when no epoch recorded any (the learning-rate chart then draws `lr` per epoch). */
+  lrSteps?: Array<number[] | null>;
 }
 
 export function emptyColumns(): SeriesColumns {
@@ -48,6 +53,10 @@ export function appendEpochs(cols: SeriesColumns, epochs: readonly EpochMetrics[
     const t = Date.parse(e.time);
     cols.time.push(Number.isFinite(t) ? t : null);
     for (const k of METRIC_KEYS) cols.values[k].push(finiteOrNull(e[k]));
+    const steps = Array.isArray(e.lr_steps) && e.lr_steps.length ? e.lr_steps.filter((v) => Number.isFinite(v)) : null;
+    // Created at the first epoch that has steps, with nulls for the epochs before it.
+    if (steps && !cols.lrSteps) cols.lrSteps = cols.epoch.slice(0, -1).map(() => null);
+    cols.lrSteps?.push(steps);
   }
   return cols;
 }

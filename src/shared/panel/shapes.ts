@@ -20,5 +20,12 @@ export function seriesColumnsProblem(x: unknown): string | undefined {
     const col = x.values[k];
     if (!numberOrNullArray(col) || col.length !== n) return `"values.${k}" is not an array of ${n} numbers/nulls`;
   }
+  if (x.lrSteps !== undefined) {
+    const ok =
+      Array.isArray(x.lrSteps) &&
+      x.lrSteps.length === n &&
+      x.lrSteps.every((s) => s === null || (numberOrNullArray(s) && !s.includes(null)));
+    if (!ok) return `"lrSteps" is not an array of ${n} lists of numbers (or nulls)`;
+  }
   return undefined;
 }

@@ -13,11 +13,14 @@ import {
   type ScoreMetric,
 } from './measures';
 import type { SeriesColumns, Value } from './series';
+import { scheduleText } from './scheduleText';
 
 export interface RunSummary {
   run: string;
   status: RunStatus;
   freeze: number | Array<number | string>;
+  /** The run's freeze schedule as text (scheduleText.ts); null when one freeze held throughout. */
+  schedule: string | null;
   trainableParams: number | null;
   totalParams: number | null;
   /** Epochs recorded in metrics.jsonl (planned: `epochsPlanned`). */
@@ -112,6 +115,7 @@ export class RunSummaryBuilder {
       run: record.name,
       status: record.status,
       freeze: record.freeze,
+      schedule: scheduleText(record),
       trainableParams: record.trainableParams ?? null,
       totalParams: record.totalParams ?? null,
       epochs: this.n,

@@ -68,6 +68,10 @@ export interface RunRecord {
   /** A freeze schedule's phases as this run resolved them (1-based first epoch of each), in order;
    *  absent when one freeze held for the whole run. */
   phases?: RunPhase[];
+  /** Set on a fastai-style `fine_tune` run (`train --fine-tune`, a sweep's fine_tune row): `freeze`
+   *  for `freezeEpochs`, then everything at lr/`lrMult`…lr, one-cycle (shared/runs/fineTune.ts).
+   *  Kept here so a resumed run trains on with the same recipe. */
+  fineTune?: { freezeEpochs: number; lrMult: number };
   /** Where the run executes: local process or a Slurm job. */
   executor?: { kind: 'local' } | { kind: 'slurm'; jobId: string; state?: string; reason?: string; node?: string };
 }

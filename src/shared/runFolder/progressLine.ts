@@ -52,17 +52,21 @@ export function isProgressEvent(x: unknown): x is ProgressEvent {
   return progressEventProblem(x) === undefined;
 }
 
-/** The event one output line carries, or undefined when the line is not a valid event (a library's
- *  warning, a torn line, an unknown type, a field of the wrong type). */
-export function parseProgressLine(line: string): ProgressEvent | undefined {
+/** The JSON value of a line that holds one object (`{…}`), else undefined (text, a torn line). */
+export function jsonOfLine(line: string): unknown {
   const t = line.trim();
   if (!t.startsWith('{')) return undefined;
-  let v: unknown;
   try {
-    v = JSON.parse(t);
+    return JSON.parse(t) as unknown;
   } catch {
     return undefined;
   }
+}
+
+/** The event one output line carries, or undefined when the line is not a valid event (a library's
+ *  warning, a torn line, an unknown type, a field of the wrong type). */
+export function parseProgressLine(line: string): ProgressEvent | undefined {
+  const v = jsonOfLine(line);
   if (!isProgressEvent(v)) return undefined;
   return v.type === 'batch' && v.loss === null ? { ...v, loss: NaN } : v;
 }

@@ -44,7 +44,7 @@ export function fieldsProblem(o: Record<string, unknown>, checks: Readonly<Recor
 }
 
 /** A nested object checked field by field ("expected an object: "used" is …"). */
-function object<T>(checks: FieldChecks<T>): FieldCheck {
+export function object<T>(checks: FieldChecks<T>): FieldCheck {
   return (v) => {
     if (!isObject(v)) return 'expected an object';
     const p = fieldsProblem(v, checks);
@@ -151,6 +151,7 @@ const RUN_RECORD: FieldChecks<RunRecord> = {
   bestMap50_95: optional(num),
   executor: optional(executor),
   phases: optional(phases),
+  fineTune: optional(object<NonNullable<RunRecord['fineTune']>>({ freezeEpochs: finite, lrMult: finite })),
 };
 
 /** Why `x` is not a RunRecord, or undefined. Every field the contract declares is checked. */

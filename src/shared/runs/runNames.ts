@@ -34,7 +34,7 @@ export function sweepName(now: Date, taken: (prefix: string) => boolean): string
   return uniqueName(`sweep-${timeStamp(now)}`, taken);
 }
 
-/** `sweep-20261126-1200-freeze-10`. */
-export function sweepRunName(sweep: string, freeze: FreezeSpec): string {
-  return `${sweep}-freeze-${freezeLabel(freeze)}`;
+/** `sweep-20261126-1200-freeze-10`; its fine_tune run (shared/runs/fineTune.ts) `sweep-20261126-1200-fine-tune`. */
+export function sweepRunName(sweep: string, freeze: FreezeSpec, fineTune = false): string {
+  return fineTune ? `${sweep}-fine-tune` : `${sweep}-freeze-${freezeLabel(freeze)}`;
 }

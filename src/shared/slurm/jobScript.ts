@@ -31,6 +31,8 @@ export interface JobRun {
   freeze?: string;
   sweep?: string;
   resume?: boolean;
+  /** `--fine-tune`: a sweep's fine_tune run (shared/runs/fineTune.ts). */
+  fineTune?: boolean;
 }
 
 export interface JobSpec {
@@ -63,7 +65,7 @@ export const JOB_SCRIPT_FILE = 'slurm-job.sh';
 
 function trainerArgs(
   call: TrainerCall,
-  run: { name: string; freeze?: string; sweep?: string; resume?: boolean },
+  run: { name: string; freeze?: string; sweep?: string; resume?: boolean; tune?: string },
   quote: (s: string) => string = shellQuote,
 ): string[] {
   const a = [
@@ -84,6 +86,7 @@ function trainerArgs(
   if (call.noCache) a.push('--no-cache');
   if (call.allowUnknownKeys) a.push('--allow-unknown-keys');
   if (run.resume) a.push('--resume');
+  if (run.tune) a.push(run.tune);
   return a;
 }
 
@@ -101,9 +104,13 @@ export function buildSubmission(spec: JobSpec): Submission {
   } else {
     // Output goes to each task's run folder from inside the script (see the header comment).
     args.push(`--array=0-${spec.runs.length - 1}`, `--chdir=${call.runsDir}`, '--output=/dev/null');
+    // `tune` is set (to --fine-tune) only for the fine_tune task, and empty before, never inherited.
+    if (spec.runs.some((r) => r.fineTune)) lines.push('tune=');
     lines.push('case "$SLURM_ARRAY_TASK_ID" in');
     spec.runs.forEach((r, i) => {
-      lines.push(`  ${i}) run=${shellQuote(r.name)}${r.freeze !== undefined ? `; freeze=${shellQuote(r.freeze)}` : ''} ;;`);
+      lines.push(
+        `  ${i}) run=${shellQuote(r.name)}${r.freeze !== undefined ? `; freeze=${shellQuote(r.freeze)}` : ''}${r.fineTune ? '; tune=--fine-tune' : ''} ;;`,
+      );
     });
     lines.push('  *) echo "transfer-lab: job array task $SLURM_ARRAY_TASK_ID has no run" >&2; exit 2 ;;', 'esac');
     lines.push(`cd ${shellQuote(call.runsDir)}/"$run" || exit 1`);
@@ -118,11 +125,13 @@ export function buildSubmission(spec: JobSpec): Submission {
   // Tells the trainer that it runs as this job (it records the job id in run.json).
   lines.push(`${SLURM_MARKER_ENV}=slurm; export ${SLURM_MARKER_ENV}`);
   if (spec.runs.length === 1) {
-    lines.push(`exec ${trainerArgs(call, spec.runs[0]).join(' ')}`);
+    const r = spec.runs[0];
+    lines.push(`exec ${trainerArgs(call, { ...r, ...(r.fineTune ? { tune: '--fine-tune' } : {}) }).join(' ')}`);
   } else {
     const r0 = spec.runs[0];
     const anyFreeze = spec.runs.some((r) => r.freeze !== undefined);
-    const run = { name: '$run', freeze: anyFreeze ? '$freeze' : undefined, sweep: r0.sweep, resume: r0.resume };
+    const tune = spec.runs.some((x) => x.fineTune) ? { tune: '$tune' } : {};
+    const run = { name: '$run', freeze: anyFreeze ? '$freeze' : undefined, sweep: r0.sweep, resume: r0.resume, ...tune };
     lines.push(`exec ${trainerArgs(call, run, (s) => `"${s}"`).join(' ')}`);
   }
   return { args, script: `${lines.join('\n')}\n` };

@@ -11,6 +11,7 @@ import { readRunRecord } from '../runFolder/readRecord';
 import { writeRunRecord } from '../runFolder/writeRecord';
 import { SlurmError, type SlurmClient } from './client';
 import { buildSubmission, JOB_SCRIPT_FILE, type JobSpec } from './jobScript';
+import { FASTAI_FINE_TUNE } from '../runs/fineTune';
 
 export interface SubmitRequest extends JobSpec {
   /** What run.json says for a new run: the experiment and the canonical freeze value. */
@@ -47,6 +48,7 @@ export async function submitRuns(client: SlurmClient, req: SubmitRequest): Promi
         experiment: req.experiment,
         freeze: req.freezes[i],
         ...(run.sweep ? { sweep: run.sweep } : {}),
+        ...(run.fineTune ? { fineTune: FASTAI_FINE_TUNE } : {}),
       };
     }
     await writeRunRecord(dirs[i], rec);

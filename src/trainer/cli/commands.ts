@@ -1,13 +1,15 @@
 // The `transfer-lab` commands. Each is a name, a usage line and a function from argv to an exit code.
-import { formatModulesTable, modulesReport, parseFreezeArg } from './modulesTable';
+import { formatModulesTable, modulesReport } from './modulesTable';
+import { freezeOption } from './freezeOption';
+import { lrFind } from './lrFindCommand';
 import { loadExperiment } from '../../shared/experiment/parse';
 import { ALLOW_UNKNOWN_KEYS, warningLines } from '../../shared/experiment/unknownKeys';
-import type { FreezeSpec } from '../../shared/experiment/types';
 import { activateEngine, ENGINE_NAMES, EngineError, EngineProbe, requestedEngine } from '../engines';
 import { stdinIsParentPipe } from '../run/parentWatch';
 import { runTraining } from '../train/runTraining';
 import { parseArgs, positiveInt, UsageError } from './args';
 import { makeReporter } from './progress';
+import { fineTuneOption } from './fineTuneOption';
 import { trainOnSlurm, withSlurm } from './slurmCli';
 import { sweepOnSlurm } from './slurmSweep';
 import { sweep } from './sweep';
@@ -17,15 +19,6 @@ import { trainWithYolov5 } from '../yolov5/trainWithYolov5';
 
 export type { Command } from './command';
 
-function freezeOption(v: string | undefined): FreezeSpec | undefined {
-  if (v === undefined) return undefined;
-  try {
-    return parseFreezeArg(v);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
 function oneExperiment(positionals: string[], command: string): string {
   if (positionals.length !== 1) throw new UsageError(`'${command}' needs exactly one experiment file, got ${positionals.length}`);
   return positionals[0];
@@ -33,17 +26,18 @@ function oneExperiment(positionals: string[], command: string): string {
 
 const train: Command = {
   usage:
-    'train <experiment.yaml> [--name N] [--freeze SPEC] [--engine NAME] [--resume] [--runs-dir DIR] [--json] [--epochs N] [--no-cache] [--sweep NAME] [--allow-unknown-keys] [--stop-with-parent]',
+    'train <experiment.yaml> [--name N] [--freeze SPEC] [--engine NAME] [--resume] [--runs-dir DIR] [--json] [--epochs N] [--no-cache] [--sweep NAME] [--fine-tune] [--allow-unknown-keys] [--stop-with-parent]',
   summary:
     'train one run of an experiment into runs/<name>/; refuses an experiment with keys it does not know ' +
     '(a typo such as frezee: would be ignored) unless --allow-unknown-keys; --stop-with-parent: stop, resumable, ' +
-    'when the pipe on stdin closes, as `sweep` starts its runs',
+    'when the pipe on stdin closes, as `sweep` starts its runs; --fine-tune: fastai fine_tune (the body, or --freeze, ' +
+    'frozen for 1 epoch, then everything at lr/100…lr, one-cycle)',
   async run(argv) {
     const a = parseArgs(
       argv,
       {
         values: ['name', 'freeze', 'engine', 'runs-dir', 'epochs', 'sweep'],
-        switches: ['resume', 'json', 'no-cache', ALLOW_UNKNOWN_KEYS, 'stop-with-parent'],
+        switches: ['resume', 'json', 'no-cache', ALLOW_UNKNOWN_KEYS, 'stop-with-parent', 'fine-tune'],
       },
       'train',
     );
@@ -53,12 +47,15 @@ const train: Command = {
       throw new UsageError(
         '--stop-with-parent needs stdin to be a pipe from the process that starts the trainer: the trainer stops when that pipe closes',
       );
+    const freeze = freezeOption(a.values.get('freeze'));
+    const fineTune = a.switches.has('fine-tune') ? await fineTuneOption(experimentFile, freeze, a.switches.has('resume')) : undefined;
     const reporter = makeReporter(a.switches.has('json'));
     try {
       const options = {
         experimentFile,
         name: a.values.get('name'),
-        freeze: freezeOption(a.values.get('freeze')),
+        freeze: fineTune?.freeze ?? freeze,
+        ...(fineTune ? { fineTune: fineTune.recipe } : {}),
         engine: a.values.get('engine'),
         resume: a.switches.has('resume'),
         runsDir: a.values.get('runs-dir'),
@@ -132,4 +129,5 @@ export const commands: Record<string, Command> = {
   engines,
   modules,
   sweep: withSlurm(sweep, sweepOnSlurm),
+  'lr-find': lrFind,
 };

@@ -7,11 +7,20 @@ import { formatFreeze } from '../../shared/freezeText';
 import type { ModelSummary } from '../../shared/model/types';
 import { sameFreeze, standardFreezeChoices } from '../../shared/runs/sweepPlan';
 import { UsageError } from './args';
+import { FASTAI_FINE_TUNE, fineTuneHeadFreeze, type FineTuneRecipe } from '../../shared/runs/fineTune';
 
 export interface PlannedFreeze {
+  /** With `fineTune`: the freeze of the head-first phase. */
   freeze: FreezeSpec;
-  /** "nothing frozen", "backbone", "all but head", or '' for a custom value. */
+  /** "nothing frozen", "backbone", "all but head", "fine_tune", or '' for a custom value. */
   label: string;
+  /** A fine_tune run (`train --fine-tune`) rather than one freeze for the whole run. */
+  fineTune?: FineTuneRecipe;
+}
+
+/** The plan with the fine_tune run (fastai's recipe, body frozen first) added at its end. */
+export function withFineTune(model: ModelSummary, plan: PlannedFreeze[]): PlannedFreeze[] {
+  return [...plan, { freeze: fineTuneHeadFreeze(model), label: 'fine_tune', fineTune: FASTAI_FINE_TUNE }];
 }
 
 /** What each freeze value of the sweep means for this model; no custom values (undefined or

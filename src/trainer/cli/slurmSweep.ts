@@ -20,7 +20,7 @@ import { formatSweepTable } from '../sweep/sweepTableText';
 import { sweepName, sweepRunName } from '../../shared/runs/runNames';
 import { freezeArg } from '../../shared/runs/sweepPlan';
 import { parseArgs, positiveInt, UsageError } from './args';
-import { planFreezes } from './planFreezes';
+import { planFreezes, withFineTune } from './planFreezes';
 import { followed, followJobs, onSignals, type Followed } from './slurmFollow';
 import { splitSlurmArgs, trainerCall } from './slurmCli';
 import { takeRepeated } from './repeatedOption';
@@ -40,7 +40,7 @@ export async function sweepOnSlurm(argv: string[]): Promise<number> {
   const { values: freezeValues, rest } = takeRepeated(own, 'freeze');
   const a = parseArgs(
     rest,
-    { values: ['engine', 'runs-dir', 'epochs', 'name'], switches: ['json', 'no-cache', ALLOW_UNKNOWN_KEYS] },
+    { values: ['engine', 'runs-dir', 'epochs', 'name'], switches: ['json', 'no-cache', 'fine-tune', ALLOW_UNKNOWN_KEYS] },
     'sweep',
   );
   if (a.positionals.length !== 1) throw new UsageError(`'sweep' needs exactly one experiment file, got ${a.positionals.length}`);
@@ -56,14 +56,20 @@ export async function sweepOnSlurm(argv: string[]): Promise<number> {
   refuseUnknownKeys(exp, allowUnknownKeys);
   const { summary: model, diagnostics } = await loadExperimentModel(exp);
   if (!model) throw new Error(formatDiagnostics(diagnostics.filter((d) => d.severity === 'error')));
-  const plan: SweepRunPlan[] = planFreezes(model, custom).map((p) => ({ run: '', freeze: p.freeze, label: p.label }));
+  const planned = planFreezes(model, custom);
+  const plan: SweepRunPlan[] = (a.switches.has('fine-tune') ? withFineTune(model, planned) : planned).map((p) => ({
+    run: '',
+    freeze: p.freeze,
+    label: p.label,
+    ...(p.fineTune ? { fineTune: p.fineTune } : {}),
+  }));
   const runsDir = path.resolve(a.values.get('runs-dir') ?? path.join(path.dirname(exp.file), 'runs'));
   const existing = listNames(runsDir);
   let sweep = a.values.get('name');
   if (sweep !== undefined) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(sweep) || sweep.length > 80)
       throw new UsageError(`--name '${sweep}' must start with a letter or digit and contain only letters, digits, '.', '_' and '-'`);
-    const taken = plan.map((p) => sweepRunName(sweep!, p.freeze)).filter((n) => existing.includes(n));
+    const taken = plan.map((p) => sweepRunName(sweep!, p.freeze, !!p.fineTune)).filter((n) => existing.includes(n));
     if (taken.length)
       throw new UsageError(
         `${taken.map((n) => path.join(runsDir, n)).join(', ')} already exist${taken.length === 1 ? 's' : ''}: pick another --name`,
@@ -71,7 +77,7 @@ export async function sweepOnSlurm(argv: string[]): Promise<number> {
   } else {
     sweep = sweepName(new Date(), (s) => existing.some((n) => n === s || n.startsWith(`${s}-`)));
   }
-  for (const p of plan) p.run = sweepRunName(sweep, p.freeze);
+  for (const p of plan) p.run = sweepRunName(sweep, p.freeze, !!p.fineTune);
 
   const options = mergeSlurmOptions(experimentSlurmOptions(exp), { extraArgs: sbatch });
   const epochs = a.values.has('epochs') ? positiveInt(a.values.get('epochs')!, '--epochs') : undefined;
@@ -126,7 +132,7 @@ export async function sweepOnSlurm(argv: string[]): Promise<number> {
       experiment: exp.file,
       freezes: plan.map((p) => p.freeze),
       ...(after ? { after } : {}),
-      runs: plan.map((p) => ({ name: p.run, freeze: freezeArg(p.freeze), sweep })),
+      runs: plan.map((p) => ({ name: p.run, freeze: freezeArg(p.freeze), sweep, ...(p.fineTune ? { fineTune: true } : {}) })),
     });
     progress.sweep({
       type: 'sweep-start',

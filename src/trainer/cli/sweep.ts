@@ -20,7 +20,7 @@ import { formatSweepTable } from '../sweep/sweepTableText';
 import { requestedEngine } from '../engines';
 import { parseArgs, positiveInt, UsageError } from './args';
 import type { Command } from './command';
-import { planFreezes } from './planFreezes';
+import { planFreezes, withFineTune } from './planFreezes';
 import { takeRepeated } from './repeatedOption';
 import { followChild } from './sweepChild';
 import type { ChildOutcome } from './sweepChild';
@@ -29,6 +29,7 @@ import { JsonLinesSweepProgress, TtySweepProgress } from './sweepProgress';
 import type { SweepProgress } from './sweepProgress';
 import type { RunRecord } from '../../shared/runFolder/contract';
 import { readRunRecord } from '../../shared/runFolder/readRecord';
+import { experimentFileUsesYolov5 } from '../../shared/yolov5/experimentTrainer';
 
 // slurmCli.ts still imports these from here; they live in their own modules now.
 
@@ -36,6 +37,9 @@ export interface SweepOptions {
   experimentFile: string;
   /** Freeze values to train; default the seed's three (nothing, backbone, all but head). */
   freezes?: FreezeSpec[];
+  /** Add a fine_tune run (fastai's recipe: the body frozen for an epoch, then everything with
+   *  discriminative rates) to compare with the freeze values. */
+  fineTune?: boolean;
   json: boolean;
   engine?: string;
   /** Epochs of each sweep run (not of pretraining, which follows its own experiment). */
@@ -64,10 +68,13 @@ function listNames(runsDir: string): string[] {
 export async function runSweep(o: SweepOptions): Promise<number> {
   const exp = await loadExperiment(o.experimentFile);
   refuseUnknownKeys(exp, o.allowUnknownKeys);
+  if (o.fineTune && (await experimentFileUsesYolov5(exp.file)))
+    throw new UsageError("--fine-tune: YOLOv5's train.py has no freeze schedule or per-module learning rates");
   for (const w of warningLines(exp)) o.progress.log('warn', w);
   const { summary: model, diagnostics } = await loadExperimentModel(exp);
   if (!model) throw new Error(formatDiagnostics(diagnostics.filter((d) => d.severity === 'error')));
-  const plan = planFreezes(model, o.freezes);
+  const freezes = planFreezes(model, o.freezes);
+  const plan = o.fineTune ? withFineTune(model, freezes) : freezes;
   const runsDir = path.resolve(o.runsDir ?? path.join(path.dirname(exp.file), 'runs'));
   const existing = listNames(runsDir);
 
@@ -77,7 +84,7 @@ export async function runSweep(o: SweepOptions): Promise<number> {
       throw new UsageError(`--name '${o.name}' must start with a letter or digit and contain only letters, digits, '.', '_' and '-'`);
     }
     sweep = o.name;
-    const taken = plan.map((p) => sweepRunName(sweep, p.freeze)).filter((n) => existing.includes(n));
+    const taken = plan.map((p) => sweepRunName(sweep, p.freeze, !!p.fineTune)).filter((n) => existing.includes(n));
     if (taken.length)
       throw new UsageError(
         `${taken.map((n) => path.join(runsDir, n)).join(', ')} already exist${taken.length === 1 ? 's' : ''}: pick another --name, or leave it out for a new sweep-<time> name`,
@@ -85,7 +92,12 @@ export async function runSweep(o: SweepOptions): Promise<number> {
   } else {
     sweep = sweepName(new Date(), (s) => existing.some((n) => n === s || n.startsWith(`${s}-`)));
   }
-  const runs: SweepRunPlan[] = plan.map((p) => ({ run: sweepRunName(sweep, p.freeze), freeze: p.freeze, label: p.label }));
+  const runs: SweepRunPlan[] = plan.map((p) => ({
+    run: sweepRunName(sweep, p.freeze, !!p.fineTune),
+    freeze: p.freeze,
+    label: p.label,
+    ...(p.fineTune ? { fineTune: p.fineTune } : {}),
+  }));
 
   // Stop signals: the run in progress checkpoints and is marked stopped; nothing after it starts.
   let stopping: NodeJS.Signals | undefined;
@@ -137,6 +149,7 @@ export async function runSweep(o: SweepOptions): Promise<number> {
       if (o.engine) args.push('--engine', o.engine);
       if (o.epochs) args.push('--epochs', String(o.epochs));
       if (o.noCache) args.push('--no-cache');
+      if (r.fineTune) args.push('--fine-tune');
       outcomes.push(await train(r.run, args));
     }
     const status = stopping ? 'stopped' : outcomes.some((x) => x.status !== 'finished') ? 'failed' : 'finished';
@@ -188,16 +201,17 @@ async function finish(
 
 export const sweep: Command = {
   usage:
-    'sweep <experiment.yaml> [--freeze SPEC ...] [--json] [--engine NAME] [--epochs N] [--runs-dir DIR] [--name PREFIX] [--no-cache] [--allow-unknown-keys]',
+    'sweep <experiment.yaml> [--freeze SPEC ...] [--fine-tune] [--json] [--engine NAME] [--epochs N] [--runs-dir DIR] [--name PREFIX] [--no-cache] [--allow-unknown-keys]',
   summary:
     'freeze sweep: one run per freeze value (default: nothing, backbone, all but head) from the same pretrained weights, ' +
     'pretraining first when they are missing; then the comparison table (--json: one JSON object). Progress goes to stderr; ' +
+    '--fine-tune adds a fastai fine_tune run (the body frozen for 1 epoch, then everything at lr/100…lr, one-cycle); ' +
     "--epochs applies to the sweep's runs, not to pretraining; like train, refuses unknown experiment keys unless --allow-unknown-keys",
   async run(argv) {
     const { values: freezeValues, rest } = takeRepeated(argv, 'freeze');
     const a = parseArgs(
       rest,
-      { values: ['engine', 'runs-dir', 'epochs', 'name'], switches: ['json', 'no-cache', ALLOW_UNKNOWN_KEYS] },
+      { values: ['engine', 'runs-dir', 'epochs', 'name'], switches: ['json', 'no-cache', 'fine-tune', ALLOW_UNKNOWN_KEYS] },
       'sweep',
     );
     if (a.positionals.length !== 1) throw new UsageError(`'sweep' needs exactly one experiment file, got ${a.positionals.length}`);
@@ -220,6 +234,7 @@ export const sweep: Command = {
       return await runSweep({
         experimentFile: a.positionals[0],
         ...(freezes.length ? { freezes } : {}),
+        fineTune: a.switches.has('fine-tune'),
         json: a.switches.has('json'),
         engine: a.values.get('engine'),
         epochs: a.values.has('epochs') ? positiveInt(a.values.get('epochs')!, '--epochs') : undefined,

@@ -3,12 +3,15 @@
 // naming its run) and these sweep-level events, which say which run of the sweep is going on.
 import type { FreezeSpec } from '../../shared/experiment/types';
 import type { ProgressEvent } from '../../shared/runFolder/contract';
+import type { FineTuneRecipe } from '../../shared/runs/fineTune';
 
 export interface SweepRunPlan {
   run: string;
   freeze: FreezeSpec;
-  /** "nothing frozen", "backbone", "all but head", or '' for a custom value. */
+  /** "nothing frozen", "backbone", "all but head", "fine_tune", or '' for a custom value. */
   label: string;
+  /** Set on the sweep's fine_tune run: `freeze` is its head-first phase. */
+  fineTune?: FineTuneRecipe;
 }
 
 export type SweepEvent =

@@ -10,7 +10,7 @@ import {
   SCORE_SHORT,
   type MemoryMeasure,
 } from '../../shared/panel/measures';
-import { formatFreeze } from '../../shared/freezeText';
+import { freezeCell } from '../../shared/panel/scheduleText';
 import type { SweepRow, SweepTable } from './sweepTable';
 
 function fixed(v: number | null, digits: number): string {
@@ -59,7 +59,7 @@ export function formatSweepTable(t: SweepTable): string {
     const base = r.run === t.baseline || (r.baseline === null && t.runs.some((o) => o.baseline === r.run));
     const d = r.delta;
     return [
-      formatFreeze(r.freeze),
+      freezeCell(r),
       r.label,
       r.status,
       r.trainableParams === null

@@ -3,7 +3,7 @@
 // engine's worker. Only PyTorch builds these models, so the engine is checked before a run folder
 // exists: a forced tfjs engine or a missing PyTorch/torchvision is a message, and nothing is left behind.
 import * as path from 'node:path';
-import type { Experiment } from '../../shared/experiment/types';
+import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
 import { probeTorchPython, TorchPythonError } from '../../shared/torchvision/python';
 import { UserError } from '../../shared/userError';
 import { requestedEngine } from '../engines';
@@ -14,7 +14,9 @@ import { TrainingError } from '../train/epochLoop';
 import { loadData, Log, reportStart, resumePoint, runEpochs, startEngine } from '../train/trainPhases';
 import type { Reporter } from '../cli/progress';
 import { STATE_DICT_FILE, stateDictSha256 } from './checkpoint';
-import { TorchvisionSteps } from './torchvisionSteps';
+import { TorchvisionSteps, type TorchvisionStart } from './torchvisionSteps';
+import type { ActiveEngine } from '../engines';
+import type { DataSources } from '../data/dataset';
 import { freezeToBuild } from '../train/freezePhases';
 import { recordPhases } from '../train/phaseSwitch';
 import { torchvisionPhases } from './torchvisionPhases';
@@ -55,6 +57,32 @@ export async function checkTorchvisionEngine(exp: Experiment, engineFlag: string
   }
 }
 
+/** The worker with `exp`'s torchvision model at `freeze`, from `weights`, reading the run's data sources. */
+export function startTorchvisionSteps(
+  exp: Experiment,
+  torch: NonNullable<ActiveEngine['torch']>,
+  dataset: DataSources,
+  freeze: FreezeSpec,
+  weights: string | undefined,
+  log: Log,
+): Promise<TorchvisionStart> {
+  const s = exp.train;
+  return TorchvisionSteps.start({
+    python: torch.python,
+    device: torch.device,
+    builder: exp.torchvision!.builder,
+    weights,
+    numClasses: dataset.classes.length,
+    freeze,
+    train: dataset.train,
+    val: dataset.val,
+    optimizer: s.optimizer,
+    lr: s.lr,
+    seed: s.seed,
+    log,
+  });
+}
+
 /** What of runTraining's options a torchvision run reads. */
 export interface TorchvisionRunOptions {
   engine?: string;
@@ -81,21 +109,7 @@ export async function trainTorchvision(
     const freeze = freezeToBuild(phases, rec.freeze, resume);
     // Resume: the run's own state dict (classifier included) instead of the experiment's weights.
     const weights = resume.resumeFile ? path.join(path.dirname(resume.resumeFile), STATE_DICT_FILE) : exp.weights;
-    const s = exp.train;
-    const t = await TorchvisionSteps.start({
-      python: engine.torch.python,
-      device: engine.torch.device,
-      builder: exp.torchvision!.builder,
-      weights,
-      numClasses: dataset.classes.length,
-      freeze,
-      train: dataset.train,
-      val: dataset.val,
-      optimizer: s.optimizer,
-      lr: s.lr,
-      seed: s.seed,
-      log,
-    });
+    const t = await startTorchvisionSteps(exp, engine.torch, dataset, freeze, weights, log);
     const steps = t.steps;
     try {
       if (weights)

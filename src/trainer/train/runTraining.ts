@@ -31,6 +31,8 @@ import {
 } from './trainPhases';
 import type { RunRecord, RunStatus } from '../../shared/runFolder/contract';
 import { completedRecord } from '../../shared/runFolder/completedRun';
+import type { FineTuneRecipe } from '../../shared/runs/fineTune';
+import { asRecorded } from './fineTuneRun';
 
 export interface TrainOptions {
   experimentFile: string;
@@ -42,6 +44,8 @@ export interface TrainOptions {
   epochs?: number;
   noCache: boolean;
   sweep?: string;
+  /** Train as fastai's fine_tune with `freeze` as the head-first phase (shared/runs/fineTune.ts). */
+  fineTune?: FineTuneRecipe;
   /** Train although the experiment has top-level keys the parser does not know (they are ignored). */
   allowUnknownKeys?: boolean;
   /** Stop (checkpoint, `stopped`) when the starting process goes away: see run/parentWatch.ts. */
@@ -133,13 +137,14 @@ export async function runTraining(o: TrainOptions): Promise<number> {
           epochs: o.epochs ?? exp.train.epochs,
           epochsDone: 0,
           ...(o.sweep ? { sweep: o.sweep } : {}),
+          ...(o.fineTune ? { fineTune: o.fineTune } : {}),
         },
         exp.file,
       );
       log('info', `run ${wanted} in ${run.dir} (pid ${process.pid})`);
     }
     for (const w of warningLines(exp)) log('warn', w);
-    const result = await train(exp, run, o, log, stop, peak);
+    const result = await train(asRecorded(exp, run.record, log), run, o, log, stop, peak);
     const status: RunStatus = result;
     run.update({ status, endedAt: new Date().toISOString() });
     log(

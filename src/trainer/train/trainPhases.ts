@@ -45,9 +45,15 @@ async function predictedStepFlops(exp: Experiment, freeze: FreezeSpec, batch: nu
   }
 }
 
+/** Where startEngine reads the freeze and records the engine: a run folder, or the LR finder's result. */
+export interface EngineRecord {
+  readonly record: { readonly freeze: FreezeSpec };
+  update(patch: { engine: string; device: string }): void;
+}
+
 export async function startEngine(
   exp: Experiment,
-  run: RunFolder,
+  run: EngineRecord,
   engineFlag: string | undefined,
   noCache: boolean,
   log: Log,

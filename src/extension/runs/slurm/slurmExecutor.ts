@@ -147,6 +147,7 @@ export class SlurmExecutor implements RunExecutor, vscode.Disposable {
       experiment: run.record.experiment,
       freeze: run.record.freeze,
       ...(run.record.sweep ? { sweep: run.record.sweep } : {}),
+      ...(run.record.fineTune ? { fineTune: run.record.fineTune } : {}),
       resume,
     };
     this.follower.add({ dir: run.dir, run, jobId: '', stopRequested: false });

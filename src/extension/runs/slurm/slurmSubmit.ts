@@ -58,7 +58,7 @@ export async function submitJobs(client: SlurmClient, logs: RunLogs, s: JobsToSu
       name: i.name,
       freeze: freezeArg(i.req.freeze),
       ...(i.req.sweep ? { sweep: i.req.sweep } : {}),
-      ...(i.req.resume ? { resume: true } : {}),
+      ...(i.req.resume ? { resume: true } : i.req.fineTune ? { fineTune: true } : {}),
     })),
   });
   s.runs.forEach((r, i) => (r.record = submitted.records[i]));

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyEdit } from '../../src/shared/experiment/freezeEdit';
-import { rewriteLrMult } from '../../src/shared/experiment/lrMultEdit';
+import { rewriteLrMult } from '../../src/extension/modules/lrMultEdit';
 import { moduleLrMultipliers } from '../../src/shared/experiment/lrMultipliers';
 import { parseExperiment } from '../../src/shared/experiment/parse';
 

@@ -2,12 +2,12 @@
 // module, keeping the user's comments, key order and formatting, like the checkboxes' freezeEdit.ts.
 // The module gets an entry of its own (`3: 0.5`), which wins over any range holding it (the narrowest
 // entry wins, lrMultipliers.ts), so ranges the user wrote are never split or rewritten.
-import { parseModuleRange } from './readLr';
-import { valueRange } from './freezeEdit';
-import type { TextEdit } from './freezeEdit';
-import { parseYamlDocument } from './yamlPositions';
-import type { YamlEntry, YamlNode } from './yamlPositions';
-import { TRAINER_KEY, YOLOV5_TRAINER } from '../yolov5/settings';
+import { parseModuleRange } from '../../shared/experiment/readLr';
+import { valueRange } from '../../shared/experiment/freezeEdit';
+import type { TextEdit } from '../../shared/experiment/freezeEdit';
+import { parseYamlDocument } from '../../shared/experiment/yamlPositions';
+import type { YamlEntry, YamlNode } from '../../shared/experiment/yamlPositions';
+import { TRAINER_KEY, YOLOV5_TRAINER } from '../../shared/yolov5/settings';
 
 const NONE: TextEdit = { offset: 0, length: 0, newText: '' };
 
