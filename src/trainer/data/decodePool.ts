@@ -37,6 +37,7 @@ export class DecodePool {
   private started = 0;
   private nextId = 1;
   private broken?: Error;
+  private closing = false;
 
   constructor(
     private readonly threads: number,
@@ -68,6 +69,9 @@ export class DecodePool {
     this.started++;
     const worker = new Worker(this.script);
     worker.on('message', (r: DecodeReply) => {
+      // A reply already on its way when close() began: its job was rejected there, and the thread,
+      // being terminated, must stay referenced until it has exited (see close).
+      if (this.closing) return;
       const job = this.jobs.get(worker);
       this.jobs.delete(worker);
       worker.unref();
@@ -92,10 +96,19 @@ export class DecodePool {
     for (const j of this.queue.splice(0)) j.reject(err);
   }
 
+  /** Ends the threads; batches still waiting (a prefetch the run no longer wants) fail. Every thread
+   *  is referenced until it has exited: an idle (unreferenced) thread being terminated does not keep
+   *  the event loop alive, so `await close()` could otherwise be the last thing pending and Node
+   *  would exit (code 0) before the caller's next line, e.g. before the run's final run.json. */
   async close(): Promise<void> {
-    this.broken ??= new Error('the image decoding threads were closed');
+    this.closing = true;
+    const closed = new Error('the image decoding threads were closed');
+    this.broken ??= closed;
+    for (const j of [...this.jobs.values(), ...this.queue.splice(0)]) j.reject(closed);
     const workers = [...this.idle, ...this.jobs.keys()];
     this.idle.length = 0;
+    this.jobs.clear();
+    for (const w of workers) w.ref();
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -11,6 +11,7 @@ import { recordFailure } from '../run/recordFailure';
 import { defaultRunName, readFileSafe, refuseIfStillRunning, RunFolder, runToResume, uniqueRunName } from '../run/runFolder';
 import { RunFolderError } from '../../shared/runFolder/runFolderError';
 import { StopRequests } from '../run/stopRequests';
+import { failOnUnsettledExit } from '../run/unsettledExit';
 import { describeData } from '../data/dataIdentity';
 import { processStartTime } from '../system/processStart';
 import { TensorPeak } from '../system/tensorPeak';
@@ -64,6 +65,7 @@ export async function runTraining(o: TrainOptions): Promise<number> {
   };
   let stop: StopRequests | undefined;
   const peak = new TensorPeak();
+  const disarm = failOnUnsettledExit((err) => recordFailure(err, { run, runName, log, reporter: rep }));
   try {
     // Signals before the loop starts also stop cleanly (checked between phases and batches).
     stop = new StopRequests((why) => log('warn', `${why}: stopping after the current batch`), { stopWithParent: o.stopWithParent });
@@ -158,6 +160,7 @@ export async function runTraining(o: TrainOptions): Promise<number> {
   } catch (err) {
     return recordFailure(err, { run, runName, log, reporter: rep });
   } finally {
+    disarm();
     stop?.dispose();
     peak.dispose();
     run?.close();
