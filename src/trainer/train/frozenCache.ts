@@ -8,6 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { prefixCacheRules } from '../../shared/cost/prefixCache';
 import { buildModules } from '../model/buildYolo';
 import type { PreparedModel } from '../model/prepareModel';
+import { CacheLimits, decideCache } from '../cache/cacheDecision';
+import type { CacheDtype } from '../cache/cacheFile';
 import { featureBytes, FeatureSet } from './featureSet';
 
 export interface CachePlan {
@@ -17,26 +19,21 @@ export interface CachePlan {
   start?: number;
   /** Modules (< start) whose outputs are cached, in input order of the head. */
   boundary?: number[];
+  /** Read into memory whole (float32), or spilled (float16, read batch by batch): cache/cacheDecision.ts. */
+  where?: 'memory' | 'spilled';
+  dtype?: CacheDtype;
 }
 
-export const CACHE_BUDGET_BYTES = 1024 * 1024 * 1024;
-
-export function planCache(prepared: PreparedModel, samples: number, disabled: boolean): CachePlan {
-  if (disabled) return { used: false, reason: 'disabled with --no-cache' };
+/** The cache plan for a prepared model; the decision is cache/cacheDecision.ts's, as the thread choice's. */
+export function planCache(prepared: PreparedModel, samples: number, disabled: boolean, limits: CacheLimits): CachePlan {
   const { summary, graph } = prepared;
-  if (!graph) return { used: false, reason: 'only YOLOv5-style YAML models can cache a frozen prefix' };
+  if (!graph && !disabled) return { used: false, reason: 'only YOLOv5-style YAML models can cache a frozen prefix' };
   const frozen = new Set(prepared.freeze.frozenLayers);
   const rules = prefixCacheRules(summary, (l) => frozen.has(l.name));
-  if (!rules.applies) return { used: false, reason: rules.reason };
-  const shapes = rules.boundary!.map((i) => graph.outputs[i].shape.slice(1) as number[]);
-  const bytes = featureBytes(shapes, samples);
-  if (bytes > CACHE_BUDGET_BYTES) {
-    return {
-      used: false,
-      reason: `the frozen prefix's outputs would take ${(bytes / 1048576).toFixed(0)} MB (over ${CACHE_BUDGET_BYTES / 1048576} MB)`,
-    };
-  }
-  return { used: true, reason: rules.reason, start: rules.start, boundary: rules.boundary };
+  const shapes = rules.applies && graph ? rules.boundary!.map((i) => graph.outputs[i].shape.slice(1) as number[]) : undefined;
+  const d = decideCache(rules, shapes && featureBytes(shapes, 1), samples, disabled, limits);
+  if (!d.used) return { used: false, reason: d.reason };
+  return { used: true, reason: d.reason, start: rules.start, boundary: rules.boundary, where: d.where, dtype: d.dtype };
 }
 
 /** The head model: inputs are the cached boundary outputs, layers shared with the full model. */
@@ -48,7 +45,17 @@ export function buildHead(prepared: PreparedModel, plan: CachePlan, classes: num
   return tf.model({ inputs, outputs: outs[outs.length - 1], name: 'transfer_lab_head' });
 }
 
-/** Runs the frozen prefix once over a whole set (inference mode, in batches). */
+/** The frozen prefix as a model: the image in, the boundary modules' outputs out. */
+export function prefixModel(prepared: PreparedModel, plan: CachePlan): tf.LayersModel {
+  const graph = prepared.graph!;
+  return tf.model({ inputs: graph.model.inputs, outputs: plan.boundary!.map((i) => graph.outputs[i]) });
+}
+
+export function prefixShapes(prepared: PreparedModel, plan: CachePlan): number[][] {
+  return plan.boundary!.map((i) => prepared.graph!.outputs[i].shape.slice(1) as number[]);
+}
+
+/** Runs the frozen prefix once over a whole set (inference mode, in batches), into memory. */
 export async function cacheFeatures(
   prepared: PreparedModel,
   plan: CachePlan,
@@ -56,11 +63,21 @@ export async function cacheFeatures(
   batch: number,
   between?: () => Promise<void>,
 ): Promise<FeatureSet> {
-  const graph = prepared.graph!;
-  const prefix = tf.model({ inputs: graph.model.inputs, outputs: plan.boundary!.map((i) => graph.outputs[i]) });
-  const shapes = plan.boundary!.map((i) => graph.outputs[i].shape.slice(1) as number[]);
+  const shapes = prefixShapes(prepared, plan);
   const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
   const arrays = sizes.map((s) => new Float32Array(s * images.count));
+  await runPrefix(prefixModel(prepared, plan), images, batch, (data, start) => data.forEach((d, k) => arrays[k].set(d, start * sizes[k])), between);
+  return { arrays, shapes, labels: images.labels, count: images.count };
+}
+
+/** The prefix's outputs for every image of `images`, batch by batch, handed to `sink` in order. */
+export async function runPrefix(
+  prefix: tf.LayersModel,
+  images: FeatureSet,
+  batch: number,
+  sink: (outputs: Float32Array[], start: number, n: number) => void,
+  between?: () => Promise<void>,
+): Promise<void> {
   const [h, w, c] = images.shapes[0];
   const px = h * w * c;
   for (let start = 0; start < images.count; start += batch) {
@@ -72,8 +89,7 @@ export async function cacheFeatures(
     });
     const data = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
     tf.dispose(outs);
-    data.forEach((d, k) => arrays[k].set(d, start * sizes[k]));
+    sink(data, start, n);
     if (between) await between();
   }
-  return { arrays, shapes, labels: images.labels, count: images.count };
 }

@@ -2,6 +2,7 @@
 // point, the model (built, weights loaded, frozen) and the step engine that will train it.
 import * as path from 'node:path';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
+import { CacheLimits, decideCache } from '../cache/cacheDecision';
 import { estimateCost, stepFlops } from '../cost/estimateCost';
 import { loadExperimentModel } from '../../shared/model/experimentModel';
 import type { Dataset } from '../data/dataset';
@@ -23,20 +24,30 @@ import { epochLoop, TrainingError } from './epochLoop';
 import { imageFeatureSet } from './featureSet';
 import { CachePlan, planCache } from './frozenCache';
 import type { StepEngine } from './stepEngine';
+import { runCacheLimits } from './sharedPlan';
 import { TfjsSteps } from './tfjsSteps';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
 /**
  * Forward + backward FLOPs of one training step (the whole batch) predicted by the cost model, with
- * the frozen-prefix cache when it applies and is allowed; undefined when the model cannot be sized.
+ * the frozen-prefix cache when the run will use it (the same decision as planCache's, for `samples`
+ * images); undefined when the model cannot be sized.
  */
-async function predictedStepFlops(exp: Experiment, freeze: FreezeSpec, batch: number, cacheAllowed: boolean): Promise<number | undefined> {
+export async function predictedStepFlops(
+  exp: Experiment,
+  freeze: FreezeSpec,
+  samples: number,
+  noCache: boolean,
+  limits: CacheLimits,
+): Promise<number | undefined> {
   try {
     const { summary } = await loadExperimentModel(exp);
     if (!summary) return undefined;
+    const batch = exp.train.batch;
     const cost = estimateCost(summary, freeze, batch);
-    return stepFlops(cacheAllowed && cost.cache.applies ? cost.modules.filter((m) => !m.cached) : cost.modules, batch);
+    const used = decideCache(cost.cache, cost.cache.bytesPerImage, samples, noCache, limits).used;
+    return stepFlops(used ? cost.modules.filter((m) => !m.cached) : cost.modules, batch);
   } catch {
     return undefined;
   }
@@ -47,6 +58,7 @@ export async function startEngine(
   run: RunFolder,
   engineFlag: string | undefined,
   noCache: boolean,
+  samples: number,
   log: Log,
 ): Promise<ActiveEngine> {
   // The step's cost matters only to `auto` threads and to `auto` finding a GPU: predicted (a second
@@ -54,7 +66,7 @@ export async function startEngine(
   let predicted: Promise<number | undefined> | undefined;
   // A torchvision model is not sized by the cost model (and needs no threads: it runs on torch).
   const stepCost = (): Promise<number | undefined> =>
-    (predicted ??= exp.torchvision ? Promise.resolve(undefined) : predictedStepFlops(exp, run.record.freeze, exp.train.batch, !noCache));
+    (predicted ??= exp.torchvision ? Promise.resolve(undefined) : predictedStepFlops(exp, run.record.freeze, samples, noCache, runCacheLimits(run)));
   const cpus = runCpus();
   const threads = chooseWasmThreads(autoThreadsRequested() ? await stepCost() : undefined, cpus);
   const engine = await activateEngine(requestedEngine(engineFlag), {
