@@ -2,6 +2,7 @@
 // prefix's cached outputs) plus labels, sliced into batch tensors.
 import * as tf from '@tensorflow/tfjs';
 import type { Split } from '../data/dataset';
+import type { SampleBatch, SampleSource } from '../data/sampleSource';
 
 export interface FeatureSet {
   /** One flat array per model input, `count` samples each. */
@@ -42,4 +43,33 @@ export function batchTensors(
   for (let i = 0; i < n; i++) labelIds[i] = set.labels[indices[i]];
   const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(labelIds, 'int32'), classes).toFloat() as tf.Tensor2D);
   return { inputs, labels, labelIds };
+}
+
+/** Input tensors and one-hot labels of a batch a SampleSource read. Caller disposes. */
+export function sampleBatchTensors(
+  b: SampleBatch,
+  shapes: number[][],
+  classes: number,
+): { inputs: tf.Tensor[]; labels: tf.Tensor2D; labelIds: Int32Array } {
+  const n = b.labels.length;
+  const inputs = b.inputs.map((arr, k) => tf.tensor(arr, [n, ...shapes[k]]));
+  const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(b.labels, 'int32'), classes).toFloat() as tf.Tensor2D);
+  return { inputs, labels, labelIds: b.labels };
+}
+
+export const isSampleSource = (set: FeatureSet | SampleSource): set is SampleSource => 'batches' in set;
+
+/** The batches of `order` from memory or from a source, as tensors. */
+export async function* orderedBatches(
+  set: FeatureSet | SampleSource,
+  order: ArrayLike<number>,
+  batch: number,
+  classes: number,
+): AsyncIterable<{ inputs: tf.Tensor[]; labels: tf.Tensor2D; labelIds: Int32Array }> {
+  if (isSampleSource(set)) {
+    for await (const b of set.batches(order, batch)) yield sampleBatchTensors(b, set.shapes, classes);
+    return;
+  }
+  for (let start = 0; start < order.length; start += batch)
+    yield batchTensors(set, Array.prototype.slice.call(order, start, start + batch) as number[], classes);
 }

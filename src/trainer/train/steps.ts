@@ -1,7 +1,8 @@
 // One optimisation step and one evaluation pass. Only trainable weights reach the optimizer, so a
 // frozen layer gets no gradient kernels at all (visible in tf.profile: no Conv2DBackpropFilter).
 import * as tf from '@tensorflow/tfjs';
-import { batchTensors, FeatureSet } from './featureSet';
+import type { SampleSource } from '../data/sampleSource';
+import { FeatureSet, orderedBatches } from './featureSet';
 import { adam } from './fusedAdam';
 
 export type OutputKind = 'logits' | 'probabilities';
@@ -47,34 +48,53 @@ export interface EvalResult {
   top5?: number;
 }
 
+/** A batch's input tensors, one-hot labels and label ids (the caller disposes the tensors). */
+export interface BatchTensors {
+  inputs: tf.Tensor[];
+  labels: tf.Tensor2D;
+  labelIds: Int32Array;
+}
+
 /** Loss, accuracy (and top-5) over a whole set, in batches, in inference mode. */
-export async function evaluate(
+export function evaluate(
   model: tf.LayersModel,
   output: OutputKind,
-  set: FeatureSet,
+  set: FeatureSet | SampleSource,
   classes: number,
   batch: number,
+  between?: () => Promise<void>,
+): Promise<EvalResult> {
+  const all = Array.from({ length: set.count }, (_, i) => i);
+  return evaluateBatches(model, output, orderedBatches(set, all, batch, classes), set.count, classes, between);
+}
+
+/** Loss, accuracy (and top-5) over `count` samples arriving as `batches`, in inference mode. */
+export async function evaluateBatches(
+  model: tf.LayersModel,
+  output: OutputKind,
+  batches: AsyncIterable<BatchTensors>,
+  count: number,
+  classes: number,
   between?: () => Promise<void>,
 ): Promise<EvalResult> {
   let lossSum = 0;
   let correct = 0;
   let top5 = 0;
-  for (let start = 0; start < set.count; start += batch) {
-    const idx = Array.from({ length: Math.min(batch, set.count - start) }, (_, i) => start + i);
-    const { inputs, labels, labelIds } = batchTensors(set, idx, classes);
+  for await (const { inputs, labels, labelIds } of batches) {
+    const n = labelIds.length;
     const [loss, pred, top] = tf.tidy(() => {
       const y = model.apply(inputs.length === 1 ? inputs[0] : inputs, { training: false }) as tf.Tensor2D;
-      return [tf.mul(lossOf(output, labels, y), idx.length), tf.argMax(y, -1), classes > 5 ? tf.topk(y, 5).indices : tf.zeros([0])];
+      return [tf.mul(lossOf(output, labels, y), n), tf.argMax(y, -1), classes > 5 ? tf.topk(y, 5).indices : tf.zeros([0])];
     });
     const [l, p, t] = await Promise.all([loss.data(), pred.data(), top.data()]);
     tf.dispose([loss, pred, top, labels, ...inputs]);
     lossSum += l[0];
-    for (let i = 0; i < idx.length; i++) {
+    for (let i = 0; i < n; i++) {
       if (p[i] === labelIds[i]) correct++;
       if (classes > 5) for (let k = 0; k < 5; k++) if (t[i * 5 + k] === labelIds[i]) top5++;
     }
     if (between) await between();
   }
-  const n = Math.max(1, set.count);
-  return { loss: lossSum / n, accuracy: correct / n, ...(classes > 5 ? { top5: top5 / n } : {}) };
+  const total = Math.max(1, count);
+  return { loss: lossSum / total, accuracy: correct / total, ...(classes > 5 ? { top5: top5 / total } : {}) };
 }
