@@ -21,7 +21,9 @@ function writeFile(dir: string, dtype: CacheDtype, count = COUNT): string {
   const w = new CacheFileWriter(file, { dtype, count, shapes: SHAPES });
   for (let start = 0; start < count; start += 10) {
     const n = Math.min(10, count - start);
-    const outs = [6, 4].map((size, k) => Float32Array.from({ length: n * size }, (_, x) => value(start + Math.floor(x / size), k, x % size)));
+    const outs = [6, 4].map((size, k) =>
+      Float32Array.from({ length: n * size }, (_, x) => value(start + Math.floor(x / size), k, x % size)),
+    );
     w.append(outs, n);
   }
   w.finish();

@@ -73,7 +73,10 @@ export function decideCache(
   const f32 = bytesPerSample * samples;
   if (f32 <= limits.memoryBytes) return { used: true, reason: rules.reason, where: 'memory', dtype: 'f32' };
   if (limits.freeBytes !== undefined && f32 / 2 > limits.freeBytes * 0.9)
-    return { used: false, reason: `the frozen prefix's outputs would take ${MB(f32 / 2)} on disk as float16; ${MB(limits.freeBytes)} are free there` };
+    return {
+      used: false,
+      reason: `the frozen prefix's outputs would take ${MB(f32 / 2)} on disk as float16; ${MB(limits.freeBytes)} are free there`,
+    };
   if (f32 / 2 <= limits.diskBytes)
     return {
       used: true,

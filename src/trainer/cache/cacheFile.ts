@@ -67,7 +67,8 @@ function refuseBigEndian(): void {
 export class CacheFileWriter {
   private readonly fd: number;
   private readonly hash: Hash = createHash('sha256');
-  private readonly layout: CacheLayout;
+  /** Where the rows go (also the finished file's layout: its checksum was computed as it was written). */
+  readonly layout: CacheLayout;
   private written = 0;
   private position = 0;
 
@@ -182,17 +183,23 @@ export function verifyCacheFile(file: string, expect: { count: number; shapes: n
     } catch {
       return { ok: false, reason: 'unreadable header' };
     }
-    if (header.version !== CACHE_FORMAT_VERSION) return { ok: false, reason: `format version ${header.version}, not ${CACHE_FORMAT_VERSION}` };
+    if (header.version !== CACHE_FORMAT_VERSION)
+      return { ok: false, reason: `format version ${header.version}, not ${CACHE_FORMAT_VERSION}` };
     if (header.count !== expect.count || JSON.stringify(header.shapes) !== JSON.stringify(expect.shapes))
-      return { ok: false, reason: `holds ${header.count} samples of ${JSON.stringify(header.shapes)}, not ${expect.count} of ${JSON.stringify(expect.shapes)}` };
+      return {
+        ok: false,
+        reason: `holds ${header.count} samples of ${JSON.stringify(header.shapes)}, not ${expect.count} of ${JSON.stringify(expect.shapes)}`,
+      };
     const layout = layoutOf(header, headerBytes);
     const end = layout.dataOffset + layout.rowBytes * header.count;
-    if (size !== end + TRAILER_BYTES) return { ok: false, reason: `${size} bytes, a complete file has ${end + TRAILER_BYTES} (torn or partial)` };
+    if (size !== end + TRAILER_BYTES)
+      return { ok: false, reason: `${size} bytes, a complete file has ${end + TRAILER_BYTES} (torn or partial)` };
     const trailer = readExactly(fd, TRAILER_BYTES, end);
-    if (!trailer.subarray(0, 8).equals(END) || trailer.readDoubleLE(8) !== header.count) return { ok: false, reason: 'no trailer (torn or partial)' };
+    if (!trailer.subarray(0, 8).equals(END) || trailer.readDoubleLE(8) !== header.count)
+      return { ok: false, reason: 'no trailer (torn or partial)' };
     const hash = createHash('sha256');
     const chunk = Buffer.alloc(8 << 20);
-    for (let pos = 0; pos < end; ) {
+    for (let pos = 0; pos < end;) {
       const n = readSync(fd, chunk, 0, Math.min(chunk.length, end - pos), pos);
       if (n === 0) return { ok: false, reason: 'shorter than it says' };
       hash.update(chunk.subarray(0, n));

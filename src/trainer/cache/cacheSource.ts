@@ -65,7 +65,8 @@ export class CacheFileSource implements SampleSource {
   }
 
   async *batches(order: ArrayLike<number>, batch: number): AsyncIterable<SampleBatch> {
-    const cut = (b: number): Int32Array => Int32Array.from({ length: Math.min(batch, order.length - b * batch) }, (_, i) => order[b * batch + i]);
+    const cut = (b: number): Int32Array =>
+      Int32Array.from({ length: Math.min(batch, order.length - b * batch) }, (_, i) => order[b * batch + i]);
     const total = Math.ceil(order.length / batch);
     let next = total > 0 ? this.batch(cut(0)) : undefined;
     for (let b = 0; b < total; b++) {

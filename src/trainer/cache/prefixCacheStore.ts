@@ -5,11 +5,23 @@
 // by dropping the least recently used caches after each build.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { DataSpec } from '../../shared/experiment/types';
 import { acquireLock, releaseLock } from './cacheLock';
 import { CacheDtype, CacheFileWriter, CacheLayout, verifyCacheFile } from './cacheFile';
 import { PrefixKeyParts, prefixKey } from './cacheKey';
 
 export const cacheRoot = (runsDir: string): string => path.join(runsDir, '.cache', 'prefix');
+
+/** Where a run's cache folder is and what, besides the model, keys it (a CachePlan carries it). */
+export interface SharedCacheContext {
+  /** The cache folder (cacheRoot). */
+  root: string;
+  modelFile: string;
+  data: DataSpec;
+  seed: number;
+  diskBytes: number;
+  log(level: 'info' | 'warn', msg: string): void;
+}
 
 export interface StoreRequest {
   root: string;
@@ -77,7 +89,8 @@ export async function openOrBuild(req: StoreRequest): Promise<StoredCache> {
     try {
       const v = verifyBoth(dir, req);
       if (typeof v !== 'string') return found('reused', v);
-      if (existsSync(files.train) || existsSync(files.val)) req.log('warn', `frozen-prefix cache ${dir} is not usable (${v}): rebuilding it`);
+      if (existsSync(files.train) || existsSync(files.val))
+        req.log('warn', `frozen-prefix cache ${dir} is not usable (${v}): rebuilding it`);
       // Under the lock nothing else writes here: whatever is not a finished file is a dead builder's.
       for (const f of readdirSync(dir)) if (f.endsWith('.tmp') || f.endsWith('.bin')) rmSync(path.join(dir, f), { force: true });
       writeFileSync(path.join(dir, 'key.json'), JSON.stringify({ ...req.parts, dtype: req.dtype }, null, 2));
@@ -92,9 +105,7 @@ export async function openOrBuild(req: StoreRequest): Promise<StoredCache> {
         val.abort();
         throw err;
       }
-      const built = verifyBoth(dir, req);
-      if (typeof built === 'string') throw new Error(`the frozen-prefix cache just written in ${dir} does not verify: ${built}`);
-      const result = found('built', built);
+      const result = found('built', { train: train.layout, val: val.layout });
       pruneCaches(req.root, req.diskBytes, dir, req.log);
       return result;
     } finally {
@@ -124,6 +135,9 @@ export function pruneCaches(root: string, limit: number, keep: string, log: Stor
     if (e.dir === keep || e.busy) continue;
     rmSync(e.dir, { recursive: true, force: true });
     total -= e.bytes;
-    log('info', `frozen-prefix cache ${e.dir} removed (least recently used; the cache folder keeps under ${(limit / 1048576).toFixed(0)} MB)`);
+    log(
+      'info',
+      `frozen-prefix cache ${e.dir} removed (least recently used; the cache folder keeps under ${(limit / 1048576).toFixed(0)} MB)`,
+    );
   }
 }
