@@ -10,6 +10,7 @@ import { buildModules } from '../model/buildYolo';
 import type { PreparedModel } from '../model/prepareModel';
 import { CacheLimits, decideCache } from '../cache/cacheDecision';
 import type { CacheDtype } from '../cache/cacheFile';
+import type { SharedCacheContext } from '../cache/prefixCacheStore';
 import { featureBytes, FeatureSet } from './featureSet';
 
 export interface CachePlan {
@@ -22,6 +23,8 @@ export interface CachePlan {
   /** Read into memory whole (float32), or spilled (float16, read batch by batch): cache/cacheDecision.ts. */
   where?: 'memory' | 'spilled';
   dtype?: CacheDtype;
+  /** The cache folder the outputs go to, shared by the runs that need the same prefix (tfjs engines). */
+  shared?: SharedCacheContext;
 }
 
 /** The cache plan for a prepared model; the decision is cache/cacheDecision.ts's, as the thread choice's. */
@@ -66,7 +69,13 @@ export async function cacheFeatures(
   const shapes = prefixShapes(prepared, plan);
   const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
   const arrays = sizes.map((s) => new Float32Array(s * images.count));
-  await runPrefix(prefixModel(prepared, plan), images, batch, (data, start) => data.forEach((d, k) => arrays[k].set(d, start * sizes[k])), between);
+  await runPrefix(
+    prefixModel(prepared, plan),
+    images,
+    batch,
+    (data, start) => data.forEach((d, k) => arrays[k].set(d, start * sizes[k])),
+    between,
+  );
   return { arrays, shapes, labels: images.labels, count: images.count };
 }
 

@@ -16,7 +16,7 @@ import { processStartTime } from '../system/processStart';
 import { TensorPeak } from '../system/tensorPeak';
 import { checkTorchvisionEngine, trainTorchvision } from '../torchvision/trainTorchvision';
 import { loadData, Log, makeSteps, planCache, prepareAndLog, reportStart, resumePoint, runEpochs, startEngine } from './trainPhases';
-import { runCacheLimits } from './sharedPlan';
+import { runCacheLimits, sharedPlan } from './sharedPlan';
 import type { RunRecord, RunStatus } from '../../shared/runFolder/contract';
 import { completedRecord } from '../../shared/runFolder/completedRun';
 
@@ -166,7 +166,7 @@ async function train(
   const resume = resumePoint(run, o.resume, epochs, log);
   const prepared = await prepareAndLog(exp, dataset, rec.freeze, resume.resumeFile, log);
   const fr = prepared.freeze;
-  const plan = planCache(prepared, samples, o.noCache, runCacheLimits(run));
+  const plan = sharedPlan(planCache(prepared, samples, o.noCache, runCacheLimits(run)), exp, run, !!engine.torch, log);
   log('info', `frozen-prefix cache: ${plan.used ? 'used' : 'not used'} (${plan.reason})`);
   run.update({
     trainableParams: fr.trainableParams,
@@ -175,7 +175,9 @@ async function train(
     ...(prepared.pretrained && !resume.resumeFile ? { weightsSha256: prepared.pretrained.sha256 } : {}),
   });
   reportStart(o.reporter, run, engine, epochs, fr);
-  const steps = await makeSteps(engine, prepared, dataset, exp, plan, peak, log);
+  const steps = await makeSteps(engine, prepared, dataset, exp, plan, peak, log, (note) =>
+    run.update({ cache: { used: true, reason: `${plan.reason} (${note})` } }),
+  );
   try {
     return await runEpochs({ exp, run, steps, reporter: o.reporter, stop, log, engine, dataset, resume, epochs, output: prepared.output });
   } finally {

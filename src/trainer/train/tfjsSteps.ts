@@ -4,7 +4,9 @@ import type { Optimizer } from '@tensorflow/tfjs';
 import { modelFolderFiles, readOptimizerState } from '../model/modelFiles';
 import type { PreparedModel } from '../model/prepareModel';
 import { TensorPeak } from '../system/tensorPeak';
-import { batchTensors, FeatureSet } from './featureSet';
+import { cachedPrefix } from '../cache/cachedPrefix';
+import type { SampleSource } from '../data/sampleSource';
+import { FeatureSet, isSampleSource, orderedBatches } from './featureSet';
 import { buildHead, cacheFeatures, CachePlan } from './frozenCache';
 import type { EngineMemory, EpochResult, StepEngine } from './stepEngine';
 import { evaluate, EvalResult, makeOptimizer, trainableVariables, trainStep } from './steps';
@@ -18,8 +20,8 @@ export class TfjsSteps implements StepEngine {
 
   constructor(
     private readonly prepared: PreparedModel,
-    private trainSet: FeatureSet,
-    private valSet: FeatureSet,
+    private trainSet: FeatureSet | SampleSource,
+    private valSet: FeatureSet | SampleSource,
     private readonly classes: number,
     kind: 'adam' | 'sgd',
     lr: number,
@@ -31,11 +33,21 @@ export class TfjsSteps implements StepEngine {
     this.vars = trainableVariables(this.stepModel);
   }
 
+  cacheNote?: string;
+
   async cachePrefix(plan: CachePlan, batch: number): Promise<void> {
     this.stepModel = buildHead(this.prepared, plan, this.classes);
     this.vars = trainableVariables(this.stepModel);
-    this.trainSet = await cacheFeatures(this.prepared, plan, this.trainSet, batch, yieldToEventLoop);
-    this.valSet = await cacheFeatures(this.prepared, plan, this.valSet, batch, yieldToEventLoop);
+    const [train, val] = [this.trainSet, this.valSet];
+    if (isSampleSource(train) || isSampleSource(val)) throw new Error('the frozen prefix is cached from images in memory');
+    if (plan.shared) {
+      const c = await cachedPrefix(this.prepared, plan, { train, val }, batch, plan.shared, yieldToEventLoop);
+      [this.trainSet, this.valSet] = [c.train, c.val];
+      this.cacheNote = c.note;
+      return;
+    }
+    this.trainSet = await cacheFeatures(this.prepared, plan, train, batch, yieldToEventLoop);
+    this.valSet = await cacheFeatures(this.prepared, plan, val, batch, yieldToEventLoop);
   }
 
   async epoch(
@@ -47,16 +59,16 @@ export class TfjsSteps implements StepEngine {
     const batches = Math.ceil(order.length / batch);
     let lossSum = 0;
     let seen = 0;
-    for (let b = 0; b < batches; b++) {
-      const idx = order.slice(b * batch, (b + 1) * batch);
-      const { inputs, labels } = batchTensors(this.trainSet, idx, this.classes);
+    let b = 0;
+    for await (const { inputs, labels, labelIds } of orderedBatches(this.trainSet, order, batch, this.classes)) {
+      b++;
       const loss = trainStep(this.stepModel, this.optimizer, this.vars, this.prepared.output, inputs, labels);
       const value = (await loss.data())[0];
       tf.dispose([loss, labels, ...inputs]);
-      if (!Number.isFinite(value)) return { lossSum, seen, nonFinite: { batch: b + 1, value } };
-      lossSum += value * idx.length;
-      seen += idx.length;
-      await onBatch(b + 1, batches, value);
+      if (!Number.isFinite(value)) return { lossSum, seen, nonFinite: { batch: b, value } };
+      lossSum += value * labelIds.length;
+      seen += labelIds.length;
+      await onBatch(b, batches, value);
       if (stopRequested()) break;
     }
     return { lossSum, seen };
@@ -101,6 +113,7 @@ export class TfjsSteps implements StepEngine {
   }
 
   dispose(): void {
-    // Tensors of this run are released with the process.
+    // Tensors of this run are released with the process; a spilled cache's files are closed.
+    for (const set of [this.trainSet, this.valSet]) if (isSampleSource(set)) void set.close();
   }
 }

@@ -66,7 +66,9 @@ export async function startEngine(
   let predicted: Promise<number | undefined> | undefined;
   // A torchvision model is not sized by the cost model (and needs no threads: it runs on torch).
   const stepCost = (): Promise<number | undefined> =>
-    (predicted ??= exp.torchvision ? Promise.resolve(undefined) : predictedStepFlops(exp, run.record.freeze, samples, noCache, runCacheLimits(run)));
+    (predicted ??= exp.torchvision
+      ? Promise.resolve(undefined)
+      : predictedStepFlops(exp, run.record.freeze, samples, noCache, runCacheLimits(run)));
   const cpus = runCpus();
   const threads = chooseWasmThreads(autoThreadsRequested() ? await stepCost() : undefined, cpus);
   const engine = await activateEngine(requestedEngine(engineFlag), {
@@ -170,6 +172,7 @@ export async function makeSteps(
   plan: CachePlan,
   peak: TensorPeak,
   log: Log,
+  cached?: (note: string) => void,
 ): Promise<StepEngine> {
   const s = exp.train;
   const trainSet = imageFeatureSet(dataset.train, dataset.imageShape);
@@ -200,11 +203,15 @@ export async function makeSteps(
   }
   if (plan.used) {
     const t0 = Date.now();
+    // The torch engine keeps its own cache in its worker (not shared between runs: sharedPlan).
     await steps.cachePrefix(plan, evalBatchOf(exp));
+    const note = steps.cacheNote;
     log(
       'info',
-      `cached the frozen prefix's outputs for ${dataset.train.count + dataset.val.count} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      `cached the frozen prefix's outputs for ${dataset.train.count + dataset.val.count} images in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+        (note ? ` (${note})` : ''),
     );
+    if (note) cached?.(note);
   }
   return steps;
 }
