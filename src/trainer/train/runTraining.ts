@@ -16,6 +16,7 @@ import { processStartTime } from '../system/processStart';
 import { TensorPeak } from '../system/tensorPeak';
 import { checkTorchvisionEngine, trainTorchvision } from '../torchvision/trainTorchvision';
 import { loadData, Log, makeSteps, planCache, prepareAndLog, reportStart, resumePoint, runEpochs, startEngine } from './trainPhases';
+import { runCacheLimits, sharedPlan } from './sharedPlan';
 import type { RunRecord, RunStatus } from '../../shared/runFolder/contract';
 import { completedRecord } from '../../shared/runFolder/completedRun';
 
@@ -157,13 +158,16 @@ async function train(
   if (exp.torchvision) return trainTorchvision(exp, run, o, log, stop);
   const rec = run.record;
   const epochs = rec.epochs ?? exp.train.epochs;
-  const engine = await startEngine(exp, run, o.engine, o.noCache, log);
+  // The data first: whether the frozen prefix is cached (and so the step's cost, which the thread
+  // count is chosen from) depends on how many images there are.
   const dataset = loadData(exp, log);
   try {
+    const samples = dataset.train.count + dataset.val.count;
+    const engine = await startEngine(exp, run, o.engine, o.noCache, samples, log);
     const resume = resumePoint(run, o.resume, epochs, log);
     const prepared = await prepareAndLog(exp, dataset, rec.freeze, resume.resumeFile, log);
     const fr = prepared.freeze;
-    const plan = planCache(prepared, dataset.train.count + dataset.val.count, o.noCache);
+    const plan = sharedPlan(planCache(prepared, samples, o.noCache, runCacheLimits(run)), exp, run, !!engine.torch, log);
     log('info', `frozen-prefix cache: ${plan.used ? 'used' : 'not used'} (${plan.reason})`);
     run.update({
       trainableParams: fr.trainableParams,
@@ -172,7 +176,9 @@ async function train(
       ...(prepared.pretrained && !resume.resumeFile ? { weightsSha256: prepared.pretrained.sha256 } : {}),
     });
     reportStart(o.reporter, run, engine, epochs, fr);
-    const steps = await makeSteps(engine, prepared, dataset, exp, plan, peak, log);
+    const steps = await makeSteps(engine, prepared, dataset, exp, plan, peak, log, (note) =>
+      run.update({ cache: { used: true, reason: `${plan.reason} (${note})` } }),
+    );
     try {
       return await runEpochs({
         exp,

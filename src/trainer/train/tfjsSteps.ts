@@ -4,6 +4,7 @@ import type { Optimizer } from '@tensorflow/tfjs';
 import { modelFolderFiles, readOptimizerState } from '../model/modelFiles';
 import type { PreparedModel } from '../model/prepareModel';
 import { TensorPeak } from '../system/tensorPeak';
+import { cachedPrefix } from '../cache/cachedPrefix';
 import type { SampleSource } from '../data/sampleSource';
 import { batchTensors } from './featureSet';
 import { buildHead, cacheFeatures, CachePlan } from './frozenCache';
@@ -32,9 +33,17 @@ export class TfjsSteps implements StepEngine {
     this.vars = trainableVariables(this.stepModel);
   }
 
+  cacheNote?: string;
+
   async cachePrefix(plan: CachePlan, batch: number): Promise<void> {
     this.stepModel = buildHead(this.prepared, plan, this.classes);
     this.vars = trainableVariables(this.stepModel);
+    if (plan.shared) {
+      const c = await cachedPrefix(this.prepared, plan, { train: this.trainSet, val: this.valSet }, batch, plan.shared, yieldToEventLoop);
+      [this.trainSet, this.valSet] = [c.train, c.val];
+      this.cacheNote = c.note;
+      return;
+    }
     this.trainSet = await cacheFeatures(this.prepared, plan, this.trainSet, batch, yieldToEventLoop);
     this.valSet = await cacheFeatures(this.prepared, plan, this.valSet, batch, yieldToEventLoop);
   }
@@ -105,6 +114,8 @@ export class TfjsSteps implements StepEngine {
   }
 
   dispose(): void {
-    // Tensors of this run are released with the process.
+    // Tensors of this run are released with the process; a spilled cache's files are closed (the
+    // image sources are the dataset's, closed by its owner).
+    if (this.cacheNote) for (const set of [this.trainSet, this.valSet]) void set.close();
   }
 }
