@@ -68,6 +68,45 @@ for (const dtype of ['f32', 'f16'] as const) {
   );
 }
 
+for (const dtype of ['f32', 'f16'] as const) {
+  test(
+    `${dtype}: rows go by sample index; samples the images left out are listed, NaN rows, never read`,
+    withDir(async (dir) => {
+      const file = path.join(dir, 'gaps.bin');
+      const w = new CacheFileWriter(file, { dtype, count: 10, shapes: SHAPES });
+      // As the image source hands batches in index order: 0 and 3 unreadable (one within a batch), 8–9 at the end.
+      for (const idx of [[1, 2, 4], [5, 6, 7]]) {
+        const outs = [6, 4].map((size, k) => Float32Array.from({ length: idx.length * size }, (_, x) => value(idx[Math.floor(x / size)], k, x % size)));
+        w.put(outs, idx);
+      }
+      assert.throws(() => w.put([new Float32Array(6), new Float32Array(4)], [7]), /out of order/);
+      w.leaveOut();
+      w.finish();
+      assert.deepEqual(Array.from(w.layout.missing), [0, 3, 8, 9]);
+      const v = verifyCacheFile(file, { count: 10, shapes: SHAPES });
+      assert.ok(v.ok, v.ok ? '' : v.reason);
+      assert.deepEqual(Array.from(v.layout.missing), [0, 3, 8, 9]);
+      const raw = readFileSync(file);
+      const rowBytes = v.layout.rowBytes;
+      const row0 = raw.subarray(v.layout.dataOffset, v.layout.dataOffset + rowBytes);
+      assert.ok(dtype === 'f32' ? Number.isNaN(row0.readFloatLE(0)) : (row0.readUInt16LE(0) & 0x7fff) > 0x7c00, 'a missing row is NaN');
+      const src = await CacheFileSource.open(file, v.layout, Int32Array.from({ length: 10 }, (_, i) => i % 3));
+      const seen: number[] = [];
+      for await (const b of src.batches([9, 3, 7, 0, 1, 8, 2, 4, 5, 6], 3)) {
+        b.indices.forEach((idx, i) => {
+          seen.push(idx);
+          assert.equal(b.labels[i], idx % 3);
+          for (let j = 0; j < 6; j++) assert.equal(b.inputs[0][i * 6 + j], value(idx, 0, j));
+          for (let j = 0; j < 4; j++) assert.equal(b.inputs[1][i * 4 + j], value(idx, 1, j));
+        });
+      }
+      assert.deepEqual(seen, [7, 1, 2, 4, 5, 6]);
+      await assert.rejects(src.read([3]), /sample 3 has no cached outputs/);
+      await src.close();
+    }),
+  );
+}
+
 test(
   'a truncated, altered, trailer-less or differently shaped file is refused with the reason',
   withDir((dir) => {

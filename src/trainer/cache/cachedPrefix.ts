@@ -75,17 +75,19 @@ export async function cachedPrefix(
   });
   const { files, layouts } = stored;
   const missing = layouts.train.missing.length + layouts.val.missing.length;
-  const size = `${(stored.bytes / 1048576).toFixed(1)} MB` + (missing ? ` (${missing} unreadable image(s) left out)` : '');
+  const size = `${(stored.bytes / 1048576).toFixed(1)} MB`;
+  // A reusing run reads no image, so it learns of the unreadable ones from the file.
+  const left = missing ? `; ${missing} unreadable image(s) left out` : '';
   if (plan.where === 'spilled') {
     return {
       train: await CacheFileSource.open(files.train, layouts.train, sets.train.labels),
       val: await CacheFileSource.open(files.val, layouts.val, sets.val.labels),
-      note: `${stored.how}, spilled: ${size} of float16 read from ${stored.dir} batch by batch`,
+      note: `${stored.how}, spilled: ${size} of float16 read from ${stored.dir} batch by batch${left}`,
     };
   }
   return {
     train: await readWhole(files.train, layouts.train, sets.train.labels),
     val: await readWhole(files.val, layouts.val, sets.val.labels),
-    note: `${stored.how}: ${size} of float32 in ${stored.dir}, read into memory`,
+    note: `${stored.how}: ${size} of float32 in ${stored.dir}, read into memory${left}`,
   };
 }

@@ -17,6 +17,8 @@ import { TensorPeak } from '../system/tensorPeak';
 import { checkTorchvisionEngine, trainTorchvision } from '../torchvision/trainTorchvision';
 import { loadData, Log, makeSteps, planCache, prepareAndLog, reportStart, resumePoint, runEpochs, startEngine } from './trainPhases';
 import { runCacheLimits, sharedPlan } from './sharedPlan';
+import type { StepEngine } from './stepEngine';
+import { CacheWaitStopped } from '../cache/cacheLock';
 import type { RunRecord, RunStatus } from '../../shared/runFolder/contract';
 import { completedRecord } from '../../shared/runFolder/completedRun';
 
@@ -133,7 +135,7 @@ export async function runTraining(o: TrainOptions): Promise<number> {
     log(
       'info',
       status === 'stopped'
-        ? `stopped after ${run.record.epochsDone} epoch(s); weights/last saved`
+        ? `stopped after ${run.record.epochsDone} epoch(s)` + (run.weightsFile('last') ? '; weights/last saved' : '; no weights saved')
         : `finished ${run.record.epochsDone} epochs`,
     );
     rep.event({ type: 'end', run: run.name, status });
@@ -167,7 +169,8 @@ async function train(
     const resume = resumePoint(run, o.resume, epochs, log);
     const prepared = await prepareAndLog(exp, dataset, rec.freeze, resume.resumeFile, log);
     const fr = prepared.freeze;
-    const plan = sharedPlan(planCache(prepared, samples, o.noCache, runCacheLimits(run)), exp, run, !!engine.torch, log);
+    const stopped = (): boolean => stop.requested !== undefined;
+    const plan = sharedPlan(planCache(prepared, samples, o.noCache, runCacheLimits(run)), exp, run, !!engine.torch, log, stopped);
     log('info', `frozen-prefix cache: ${plan.used ? 'used' : 'not used'} (${plan.reason})`);
     run.update({
       trainableParams: fr.trainableParams,
@@ -176,9 +179,17 @@ async function train(
       ...(prepared.pretrained && !resume.resumeFile ? { weightsSha256: prepared.pretrained.sha256 } : {}),
     });
     reportStart(o.reporter, run, engine, epochs, fr);
-    const steps = await makeSteps(engine, prepared, dataset, exp, plan, peak, log, (note) =>
-      run.update({ cache: { used: true, reason: `${plan.reason} (${note})` } }),
-    );
+    let steps: StepEngine;
+    try {
+      steps = await makeSteps(engine, prepared, dataset, exp, plan, peak, log, (note) =>
+        run.update({ cache: { used: true, reason: `${plan.reason} (${note})` } }),
+      );
+    } catch (err) {
+      // Asked to stop while another run builds the cache it needs: nothing trained, nothing to save.
+      if (!(err instanceof CacheWaitStopped)) throw err;
+      log('info', err.message);
+      return 'stopped';
+    }
     try {
       return await runEpochs({
         exp,
