@@ -1,10 +1,11 @@
 // The frozen-prefix cache folder shared by runs: a freeze sweep whose runs cache the same prefix
 // computes it once, two runs started together build it once (one waits for the other), and a
 // builder killed with SIGKILL mid-write leaves nothing that is used: the next run takes over its
-// lock, drops its partial file and builds again; an altered file is detected and rebuilt.
+// lock, drops its partial file and builds again; an altered file is detected and rebuilt. A run
+// asked to stop while it waits for another run's build ends as stopped, at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -106,4 +107,36 @@ test('a builder killed with SIGKILL mid-write: its partial file is never used, t
   assert.match(log(dir, 'again'), /is not usable \(train\.bin: checksum mismatch \(altered or torn\)\): rebuilding it/);
   assert.equal(builds(log(dir, 'again')), 1);
   assert.equal(reuses(log(dir, 'again')), 0);
+});
+
+test("a run asked to stop while waiting for another run's build ends as stopped, without waiting for the build", async () => {
+  const dir = path.join(tmp, 'waiting');
+  const exp = experiment(dir, SMALL);
+  const first = runCli(['train', exp, '--name', 'first', '--json', '--engine', 'wasm'], { cwd: dir });
+  assert.equal(first.code, 0, first.stderr.slice(-2000));
+  // The cache as a live builder (this sleeping process) would leave it: its lock, no finished file yet.
+  const cache = path.join(dir, 'runs', '.cache', 'prefix', cacheDirs(dir)[0]);
+  rmSync(path.join(cache, 'train.bin'));
+  const builder = spawn('sleep', ['300']);
+  try {
+    writeFileSync(path.join(cache, 'lock'), JSON.stringify({ pid: builder.pid }));
+    const run = startCli(['train', exp, '--name', 'waiter', '--json', '--engine', 'wasm'], { cwd: dir });
+    await run.waitFor((e) => e.type === 'log' && /is being built by pid \d+: waiting for it/.test(e.message), 60_000);
+    run.child.kill('SIGTERM');
+    // Without the stop it would wait for the (sleeping) builder: bounded here, then killed.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'still waiting'>((resolve) => (timer = setTimeout(() => resolve('still waiting'), 60_000)));
+    const exit = await Promise.race([run.exit, late]);
+    clearTimeout(timer);
+    if (exit === 'still waiting') run.child.kill('SIGKILL');
+    assert.ok(exit !== 'still waiting', 'the stop request did not end the wait');
+    assert.equal(exit.code, 0, exit.stderr.slice(-2000));
+    assert.equal(record(dir, 'waiter').status, 'stopped');
+    assert.match(log(dir, 'waiter'), /stopped while waiting for pid \d+ to build the frozen-prefix cache/);
+    assert.match(log(dir, 'waiter'), /stopped after 0 epoch\(s\); no weights saved/);
+    assert.deepEqual(run.events[run.events.length - 1], { type: 'end', run: 'waiter', status: 'stopped' });
+    assert.ok(existsSync(path.join(cache, 'lock')), "the builder's lock is left to the builder");
+  } finally {
+    builder.kill();
+  }
 });
