@@ -75,8 +75,13 @@ for (const dtype of ['f32', 'f16'] as const) {
       const file = path.join(dir, 'gaps.bin');
       const w = new CacheFileWriter(file, { dtype, count: 10, shapes: SHAPES });
       // As the image source hands batches in index order: 0 and 3 unreadable (one within a batch), 8–9 at the end.
-      for (const idx of [[1, 2, 4], [5, 6, 7]]) {
-        const outs = [6, 4].map((size, k) => Float32Array.from({ length: idx.length * size }, (_, x) => value(idx[Math.floor(x / size)], k, x % size)));
+      for (const idx of [
+        [1, 2, 4],
+        [5, 6, 7],
+      ]) {
+        const outs = [6, 4].map((size, k) =>
+          Float32Array.from({ length: idx.length * size }, (_, x) => value(idx[Math.floor(x / size)], k, x % size)),
+        );
         w.put(outs, idx);
       }
       assert.throws(() => w.put([new Float32Array(6), new Float32Array(4)], [7]), /out of order/);
@@ -90,7 +95,11 @@ for (const dtype of ['f32', 'f16'] as const) {
       const rowBytes = v.layout.rowBytes;
       const row0 = raw.subarray(v.layout.dataOffset, v.layout.dataOffset + rowBytes);
       assert.ok(dtype === 'f32' ? Number.isNaN(row0.readFloatLE(0)) : (row0.readUInt16LE(0) & 0x7fff) > 0x7c00, 'a missing row is NaN');
-      const src = await CacheFileSource.open(file, v.layout, Int32Array.from({ length: 10 }, (_, i) => i % 3));
+      const src = await CacheFileSource.open(
+        file,
+        v.layout,
+        Int32Array.from({ length: 10 }, (_, i) => i % 3),
+      );
       const seen: number[] = [];
       for await (const b of src.batches([9, 3, 7, 0, 1, 8, 2, 4, 5, 6], 3)) {
         b.indices.forEach((idx, i) => {

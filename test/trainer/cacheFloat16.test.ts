@@ -38,9 +38,7 @@ before(async () => {
 
 /** A fresh model (same seed: same head initialisation), its head trained on `sets`; the val accuracy. */
 async function trainHead(
-  sets: (
-    prepared: Awaited<ReturnType<typeof prepareModel>>,
-  ) => Promise<{ train: SampleSource; val: SampleSource }>,
+  sets: (prepared: Awaited<ReturnType<typeof prepareModel>>) => Promise<{ train: SampleSource; val: SampleSource }>,
 ): Promise<number> {
   const prepared = await prepareModel({ modelFile, imageShape: data.imageShape, classes: 5, seed: 1, freeze: 6 });
   const plan = planCache(prepared, data.train.count + data.val.count, false, cacheLimits());

@@ -65,11 +65,25 @@ for (const c of [
 // when a later run reuses the file without reading any image.
 for (const c of [
   { name: 'wasm-f2-memory', env: {}, note: /\(built: [\d.]+ MB of float32 in .*, read into memory; 2 unreadable image\(s\) left out\)/ },
-  { name: 'wasm-f2-spilled', env: { TRANSFER_LAB_CACHE_MEMORY_MB: '0' }, note: /\(built, spilled: .* batch by batch; 2 unreadable image\(s\) left out\)/ },
-  { name: 'wasm-f2-reused', env: { TRANSFER_LAB_CACHE_MEMORY_MB: '0' }, note: /\(reused, spilled: .* batch by batch; 2 unreadable image\(s\) left out\)/ },
+  {
+    name: 'wasm-f2-spilled',
+    env: { TRANSFER_LAB_CACHE_MEMORY_MB: '0' },
+    note: /\(built, spilled: .* batch by batch; 2 unreadable image\(s\) left out\)/,
+  },
+  {
+    name: 'wasm-f2-reused',
+    env: { TRANSFER_LAB_CACHE_MEMORY_MB: '0' },
+    note: /\(reused, spilled: .* batch by batch; 2 unreadable image\(s\) left out\)/,
+  },
 ]) {
   test(`${c.name}: the cache leaves the corrupt files out, validation over the readable images`, () => {
-    const exp = writeExperiment(tmp, `${c.name}.experiment.yaml`, { data: '{ source: folder, path: data }', epochs: 3, batch: 4, imgsz: 16, freeze: '2' });
+    const exp = writeExperiment(tmp, `${c.name}.experiment.yaml`, {
+      data: '{ source: folder, path: data }',
+      epochs: 3,
+      batch: 4,
+      imgsz: 16,
+      freeze: '2',
+    });
     const r = runCli(['train', exp, '--json', '--name', c.name], { env: { TRANSFER_LAB_ENGINE: 'wasm', ...c.env }, timeoutMs: 180_000 });
     assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
     const runDir = path.join(tmp, 'runs', c.name);

@@ -109,7 +109,10 @@ export class CacheFileWriter {
 
   /** The next `n` samples: one array per output, `n` samples each (as the prefix model returns them). */
   append(outputs: Float32Array[], n: number): void {
-    this.put(outputs, Int32Array.from({ length: n }, (_, i) => this.written + i));
+    this.put(
+      outputs,
+      Int32Array.from({ length: n }, (_, i) => this.written + i),
+    );
   }
 
   /** Samples `indices` (ascending, after those written): one array per output, a row per index. The
@@ -130,7 +133,7 @@ export class CacheFileWriter {
       });
     }
     // Contiguous runs of samples are one write each; the gaps between them are missing samples.
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       let j = i + 1;
       while (j < n && indices[j] === indices[j - 1] + 1) j++;
       this.leaveOut(indices[i]);
@@ -235,7 +238,11 @@ export function verifyCacheFile(file: string, expect: { count: number; shapes: n
       return { ok: false, reason: `${size} bytes, a complete file has at least ${rowsEnd + TRAILER_BYTES} (torn or partial)` };
     const trailer = readExactly(fd, TRAILER_BYTES, size - TRAILER_BYTES);
     const missingCount = trailer.readDoubleLE(16);
-    if (!trailer.subarray(0, 8).equals(END) || trailer.readDoubleLE(8) !== header.count || !(missingCount >= 0 && missingCount <= header.count))
+    if (
+      !trailer.subarray(0, 8).equals(END) ||
+      trailer.readDoubleLE(8) !== header.count ||
+      !(missingCount >= 0 && missingCount <= header.count)
+    )
       return { ok: false, reason: 'no trailer (torn or partial)' };
     const end = rowsEnd + 4 * missingCount;
     if (size !== end + TRAILER_BYTES)

@@ -27,7 +27,9 @@ async function readWhole(file: string, layout: CacheLayout, labels: Int32Array):
     const sizes = src.shapes.map((s) => s.reduce((a, b) => a * b, 1));
     const arrays = sizes.map((s) => new Float32Array(s * src.count));
     for await (const b of src.batches(inOrder(src.count), CHUNK))
-      b.inputs.forEach((o, k) => b.indices.forEach((sample, i) => arrays[k].set(o.subarray(i * sizes[k], (i + 1) * sizes[k]), sample * sizes[k])));
+      b.inputs.forEach((o, k) =>
+        b.indices.forEach((sample, i) => arrays[k].set(o.subarray(i * sizes[k], (i + 1) * sizes[k]), sample * sizes[k])),
+      );
     return new ArraySource(arrays, src.shapes, labels, new Set(layout.missing));
   } finally {
     await src.close();
