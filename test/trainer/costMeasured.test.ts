@@ -2,6 +2,7 @@
 // model on the wasm engine with the trainer's own kernels, step function and frozen-prefix cache.
 // Only ratios are compared, within a generous factor: CPU time of interleaved steps, medians,
 // on a machine shared with other work.
+import { cacheLimits } from '../../src/trainer/cache/cacheDecision';
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -25,7 +26,7 @@ async function stepper(freeze: number, cached: boolean): Promise<() => Promise<n
   let model: tf.LayersModel = prepared.model;
   let inputs: tf.Tensor[] = [tf.randomUniform([BATCH, ...SHAPE], 0, 1, 'float32', 3)];
   if (cached) {
-    const plan = planCache(prepared, 1000, false);
+    const plan = planCache(prepared, 1000, false, cacheLimits());
     assert.ok(plan.used, plan.reason);
     model = buildHead(prepared, plan, 5);
     inputs = plan.boundary!.map((i) =>
@@ -100,7 +101,7 @@ test("the trainer's cache plan and the cost prediction's agree on the prefix, fo
   const seen = new Set<boolean>();
   for (const freeze of specs) {
     const prepared = await prepareModel({ modelFile, imageShape: SHAPE, classes: 5, seed: 1, freeze });
-    const trainer = planCache(prepared, 1000, false);
+    const trainer = planCache(prepared, 1000, false, cacheLimits());
     seen.add(trainer.used);
     const predicted = cachePlan(prepared.summary, freeze);
     assert.deepEqual(

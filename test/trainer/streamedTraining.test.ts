@@ -57,3 +57,42 @@ for (const c of [
     assert.ok(metrics[2]['val/accuracy'] > 0.99, `red vs blue over the 7 readable val images, got ${metrics[2]['val/accuracy']}`);
   });
 }
+
+// The wasm engine's frozen-prefix cache, built from the streamed images in index order into the
+// cache folder: the corrupt files' rows are listed as missing in the cache file and never trained
+// or evaluated on (a NaN row trained on would end the run with a non-finite loss; a shifted row
+// would pair outputs with the wrong labels), whether the cache is read into memory or spilled, and
+// when a later run reuses the file without reading any image.
+for (const c of [
+  { name: 'wasm-f2-memory', env: {}, note: /\(built: [\d.]+ MB of float32 in .*, read into memory; 2 unreadable image\(s\) left out\)/ },
+  {
+    name: 'wasm-f2-spilled',
+    env: { TRANSFER_LAB_CACHE_MEMORY_MB: '0' },
+    note: /\(built, spilled: .* batch by batch; 2 unreadable image\(s\) left out\)/,
+  },
+  {
+    name: 'wasm-f2-reused',
+    env: { TRANSFER_LAB_CACHE_MEMORY_MB: '0' },
+    note: /\(reused, spilled: .* batch by batch; 2 unreadable image\(s\) left out\)/,
+  },
+]) {
+  test(`${c.name}: the cache leaves the corrupt files out, validation over the readable images`, () => {
+    const exp = writeExperiment(tmp, `${c.name}.experiment.yaml`, {
+      data: '{ source: folder, path: data }',
+      epochs: 3,
+      batch: 4,
+      imgsz: 16,
+      freeze: '2',
+    });
+    const r = runCli(['train', exp, '--json', '--name', c.name], { env: { TRANSFER_LAB_ENGINE: 'wasm', ...c.env }, timeoutMs: 180_000 });
+    assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
+    const runDir = path.join(tmp, 'runs', c.name);
+    const rec = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as RunRecord;
+    assert.equal(rec.cache?.used, true);
+    assert.match(rec.cache?.reason ?? '', c.note);
+    const metrics = readMetricsFile(path.join(runDir, 'metrics.jsonl'));
+    assert.equal(metrics.length, 3);
+    assert.ok(metrics.every((m) => Number.isFinite(m['train/loss'])));
+    assert.ok(metrics[2]['val/accuracy'] > 0.99, `red vs blue over the 7 readable val images, got ${metrics[2]['val/accuracy']}`);
+  });
+}

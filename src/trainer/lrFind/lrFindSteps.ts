@@ -8,6 +8,7 @@ import type { TensorPeak } from '../system/tensorPeak';
 import { startTorchvisionSteps, TorchvisionEngineError } from '../torchvision/trainTorchvision';
 import { TrainingError } from '../train/epochLoop';
 import type { StepEngine } from '../train/stepEngine';
+import { cacheLimits } from '../cache/cacheDecision';
 import { Log, makeSteps, planCache, prepareAndLog } from '../train/trainPhases';
 
 export interface LrFindModel {
@@ -24,7 +25,7 @@ export async function lrFindSteps(exp: Experiment, m: LrFindModel): Promise<Step
   const { engine, dataset, log } = m;
   if (!exp.torchvision) {
     const prepared = await prepareAndLog(exp, dataset, m.freeze, undefined, log);
-    const plan = planCache(prepared, dataset.train.count + dataset.val.count, m.noCache);
+    const plan = planCache(prepared, dataset.train.count + dataset.val.count, m.noCache, cacheLimits());
     log('info', `frozen-prefix cache: ${plan.used ? 'used' : 'not used'} (${plan.reason})`);
     return makeSteps(engine, prepared, dataset, exp, plan, m.peak, log);
   }

@@ -64,9 +64,11 @@ export async function runLrFind(o: LrFindOptions): Promise<number> {
     const freeze = o.freeze ?? exp.freeze;
     const startedAt = new Date();
     const used = { engine: '', device: '' };
-    const engine = await startEngine(exp, { record: { freeze }, update: (p) => Object.assign(used, p) }, o.engine, o.noCache, log);
+    // The data first: the cache decision (and so the thread count) depends on how many images there are.
     const dataset = loadData(exp, log);
     closeData = () => dataset.close();
+    const samples = dataset.train.count + dataset.val.count;
+    const engine = await startEngine(exp, { record: { freeze }, update: (p) => Object.assign(used, p) }, o.engine, o.noCache, samples, log);
     if (dataset.train.count === 0) throw new UserError(`${exp.file}: the training set is empty: nothing to run the LR finder on`);
     const steps = await lrFindSteps(exp, { engine, dataset, freeze, noCache: o.noCache, peak, log });
     const n = o.steps ?? DEFAULT_STEPS;

@@ -100,7 +100,7 @@ export async function trainTorchvision(
 ): Promise<'finished' | 'stopped'> {
   const rec = run.record;
   const epochs = rec.epochs ?? exp.train.epochs;
-  const engine = await startEngine(exp, run, o.engine, o.noCache, log);
+  const engine = await startEngine(exp, run, o.engine, o.noCache, 0, log); // a torchvision step is not sized: no images needed
   if (!engine.torch) throw new TorchvisionEngineError(`${exp.model} trains on the torch engine only, and the run got '${engine.name}'`);
   const dataset = loadData(exp, log);
   try {

@@ -12,6 +12,7 @@ import { applyFreeze } from '../model/freezing';
 import type { PreparedModel } from '../model/prepareModel';
 import type { RunFolder } from '../run/runFolder';
 import { TrainingError } from './epochLoop';
+import { cacheLimits } from '../cache/cacheDecision';
 import { CachePlan, planCache } from './frozenCache';
 import { hasModuleRates, moduleMultipliers, phaseAt, runPhases } from './freezePhases';
 import type { StepEngine } from './stepEngine';
@@ -44,6 +45,9 @@ export interface PhaseContext {
   /** Train + val images, for sizing the cache; and whether --no-cache forbids it. */
   samples: number;
   noCache: boolean;
+  /** The run's cache plan for the model as now frozen (with its shared cache folder); absent: planned
+   *  here in memory only. */
+  planFor?: (prepared: PreparedModel) => CachePlan;
   cacheBatch: number;
   log: Log;
 }
@@ -80,7 +84,7 @@ async function enterPhase(c: PhaseContext, i: number, freeze: FreezeSpec, epoch:
   if (c.prepared) {
     const fr = applyFreeze(c.prepared.model, c.prepared.summary, freeze, c.prepared.tfLayer);
     c.prepared.freeze = fr;
-    plan = planCache(c.prepared, c.samples, c.noCache);
+    plan = c.planFor ? c.planFor(c.prepared) : planCache(c.prepared, c.samples, c.noCache, cacheLimits());
     params = { ...params, trainableParams: fr.trainableParams, totalParams: fr.totalParams };
   }
   const what = c.phases ? `phase ${i + 1} of ${c.phases.length} (epoch ${epoch})` : 'this run';

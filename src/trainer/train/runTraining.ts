@@ -30,6 +30,11 @@ import {
   runEpochs,
   startEngine,
 } from './trainPhases';
+import { runCacheLimits, sharedPlan } from './sharedPlan';
+import type { StepEngine } from './stepEngine';
+import type { CachePlan } from './frozenCache';
+import type { PreparedModel } from '../model/prepareModel';
+import { CacheWaitStopped } from '../cache/cacheLock';
 import type { RunRecord, RunStatus } from '../../shared/runFolder/contract';
 import { completedRecord } from '../../shared/runFolder/completedRun';
 import type { FineTuneRecipe } from '../../shared/runs/fineTune';
@@ -152,7 +157,7 @@ export async function runTraining(o: TrainOptions): Promise<number> {
     log(
       'info',
       status === 'stopped'
-        ? `stopped after ${run.record.epochsDone} epoch(s); weights/last saved`
+        ? `stopped after ${run.record.epochsDone} epoch(s)` + (run.weightsFile('last') ? '; weights/last saved' : '; no weights saved')
         : `finished ${run.record.epochsDone} epochs`,
     );
     rep.event({ type: 'end', run: run.name, status });
@@ -178,14 +183,20 @@ async function train(
   if (exp.torchvision) return trainTorchvision(exp, run, o, log, stop);
   const rec = run.record;
   const epochs = rec.epochs ?? exp.train.epochs;
-  const engine = await startEngine(exp, run, o.engine, o.noCache, log);
+  // The data first: whether the frozen prefix is cached (and so the step's cost, which the thread
+  // count is chosen from) depends on how many images there are.
   const dataset = loadData(exp, log);
   try {
+    const samples = dataset.train.count + dataset.val.count;
+    const engine = await startEngine(exp, run, o.engine, o.noCache, samples, log);
     const resume = resumePoint(run, o.resume, epochs, log);
     const phases = recordPhases(exp, run, epochs, log);
     const prepared = await prepareAndLog(exp, dataset, freezeToBuild(phases, rec.freeze, resume), resume.resumeFile, log);
     const fr = prepared.freeze;
-    const plan = planCache(prepared, dataset.train.count + dataset.val.count, o.noCache);
+    const stopped = (): boolean => stop.requested !== undefined;
+    const planFor = (p: PreparedModel): CachePlan =>
+      sharedPlan(planCache(p, samples, o.noCache, runCacheLimits(run)), exp, run, !!engine.torch, log, stopped);
+    const plan = planFor(prepared);
     log('info', `frozen-prefix cache: ${plan.used ? 'used' : 'not used'} (${plan.reason})`);
     run.update({
       trainableParams: fr.trainableParams,
@@ -194,11 +205,21 @@ async function train(
       ...(prepared.pretrained && !resume.resumeFile ? { weightsSha256: prepared.pretrained.sha256 } : {}),
     });
     reportStart(o.reporter, run, engine, epochs, fr);
-    const steps = await makeSteps(engine, prepared, dataset, exp, plan, peak, log);
+    let steps: StepEngine;
+    try {
+      steps = await makeSteps(engine, prepared, dataset, exp, plan, peak, log, (note) =>
+        run.update({ cache: { used: true, reason: `${plan.reason} (${note})` } }),
+      );
+    } catch (err) {
+      // Asked to stop while another run builds the cache it needs: nothing trained, nothing to save.
+      if (!(err instanceof CacheWaitStopped)) throw err;
+      log('info', err.message);
+      return 'stopped';
+    }
     try {
       const switcher = phaseSwitcher({
         ...{ exp, steps, phases, prepared, summary: prepared.summary, log, noCache: o.noCache, runFreeze: rec.freeze },
-        ...{ samples: dataset.train.count + dataset.val.count, cacheBatch: evalBatchOf(exp) },
+        ...{ samples, planFor, cacheBatch: evalBatchOf(exp) },
       });
       return await runEpochs({
         exp,

@@ -43,8 +43,11 @@ export interface StepEngine {
    *  plan changed. Adam's state follows each variable that stays trainable; a newly unfrozen one
    *  starts with zero moments under the run's step count (fusedAdam.ts). */
   setPhase(p: PhaseSetup): Promise<void>;
-  /** From now on, train the head on the frozen prefix's outputs, computed once here. */
+  /** From now on, train the head on the frozen prefix's outputs, computed once here (or reused from
+   *  the plan's shared cache folder). */
   cachePrefix(plan: CachePlan, batch: number): Promise<void>;
+  /** After cachePrefix, what it did when there is more to say (built or reused, spilled, size, where). */
+  readonly cacheNote?: string;
   /** One epoch over `order`; `onBatch` after each batch; stops early (between batches) once `stopRequested()`.
    *  `lrs`, when given, is the base learning rate of each batch in turn (a schedule, the LR finder);
    *  per-module multipliers apply on top of it. */

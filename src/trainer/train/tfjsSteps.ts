@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { modelFolderFiles, readOptimizerState } from '../model/modelFiles';
 import type { PreparedModel } from '../model/prepareModel';
 import { TensorPeak } from '../system/tensorPeak';
+import { cachedPrefix } from '../cache/cachedPrefix';
 import type { SampleSource } from '../data/sampleSource';
 import { batchTensors } from './featureSet';
 import { buildHead, cacheFeatures, CachePlan, samePlan } from './frozenCache';
@@ -37,12 +38,29 @@ export class TfjsSteps implements StepEngine {
     this.images = { train: trainSet, val: valSet };
   }
 
+  cacheNote?: string;
+  private cacheFiles: SampleSource[] = [];
+
   async cachePrefix(plan: CachePlan, batch: number): Promise<void> {
     this.stepModel = buildHead(this.prepared, plan, this.classes);
     this.vars = trainableVariables(this.stepModel);
-    this.trainSet = await cacheFeatures(this.prepared, plan, this.images.train, batch, yieldToEventLoop);
-    this.valSet = await cacheFeatures(this.prepared, plan, this.images.val, batch, yieldToEventLoop);
+    this.closeCache();
+    if (plan.shared) {
+      const c = await cachedPrefix(this.prepared, plan, this.images, batch, plan.shared, yieldToEventLoop);
+      [this.trainSet, this.valSet] = [c.train, c.val];
+      this.cacheFiles = [c.train, c.val];
+      this.cacheNote = c.note;
+    } else {
+      this.trainSet = await cacheFeatures(this.prepared, plan, this.images.train, batch, yieldToEventLoop);
+      this.valSet = await cacheFeatures(this.prepared, plan, this.images.val, batch, yieldToEventLoop);
+    }
     this.cached = plan;
+  }
+
+  /** A shared cache's sources (open files) are this engine's to close; the image sources are the dataset's. */
+  private closeCache(): void {
+    for (const set of this.cacheFiles) void set.close();
+    this.cacheFiles = [];
   }
 
   async setPhase(p: PhaseSetup): Promise<void> {
@@ -50,6 +68,7 @@ export class TfjsSteps implements StepEngine {
     if (!samePlan(p.plan, this.cached)) {
       if (p.plan.used) await this.cachePrefix(p.plan, p.cacheBatch);
       else {
+        this.closeCache();
         this.stepModel = this.prepared.model;
         this.trainSet = this.images.train;
         this.valSet = this.images.val;
@@ -130,6 +149,8 @@ export class TfjsSteps implements StepEngine {
   }
 
   dispose(): void {
-    // Tensors of this run are released with the process.
+    // Tensors of this run are released with the process; a spilled cache's files are closed (the
+    // image sources are the dataset's, closed by its owner).
+    this.closeCache();
   }
 }

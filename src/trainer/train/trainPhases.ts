@@ -2,6 +2,7 @@
 // point, the model (built, weights loaded, frozen) and the step engine that will train it.
 import * as path from 'node:path';
 import type { Experiment, FreezeSpec } from '../../shared/experiment/types';
+import { cacheLimits, CacheLimits, decideCache } from '../cache/cacheDecision';
 import { estimateCost, stepFlops } from '../cost/estimateCost';
 import { loadExperimentModel } from '../../shared/model/experimentModel';
 import type { DataSources } from '../data/dataset';
@@ -26,20 +27,30 @@ import { datasetPredictions } from '../predictions/recorder';
 import { CachePlan, planCache } from './frozenCache';
 import type { PhaseSwitcher } from './phaseSwitch';
 import type { StepEngine } from './stepEngine';
+import { runCacheLimits } from './sharedPlan';
 import { TfjsSteps } from './tfjsSteps';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
 /**
  * Forward + backward FLOPs of one training step (the whole batch) predicted by the cost model, with
- * the frozen-prefix cache when it applies and is allowed; undefined when the model cannot be sized.
+ * the frozen-prefix cache when the run will use it (the same decision as planCache's, for `samples`
+ * images); undefined when the model cannot be sized.
  */
-async function predictedStepFlops(exp: Experiment, freeze: FreezeSpec, batch: number, cacheAllowed: boolean): Promise<number | undefined> {
+export async function predictedStepFlops(
+  exp: Experiment,
+  freeze: FreezeSpec,
+  samples: number,
+  noCache: boolean,
+  limits: CacheLimits,
+): Promise<number | undefined> {
   try {
     const { summary } = await loadExperimentModel(exp);
     if (!summary) return undefined;
+    const batch = exp.train.batch;
     const cost = estimateCost(summary, freeze, batch);
-    return stepFlops(cacheAllowed && cost.cache.applies ? cost.modules.filter((m) => !m.cached) : cost.modules, batch);
+    const used = decideCache(cost.cache, cost.cache.bytesPerImage, samples, noCache, limits).used;
+    return stepFlops(used ? cost.modules.filter((m) => !m.cached) : cost.modules, batch);
   } catch {
     return undefined;
   }
@@ -48,6 +59,8 @@ async function predictedStepFlops(exp: Experiment, freeze: FreezeSpec, batch: nu
 /** Where startEngine reads the freeze and records the engine: a run folder, or the LR finder's result. */
 export interface EngineRecord {
   readonly record: { readonly freeze: FreezeSpec };
+  /** A run's folder (its runs folder holds the cache); absent for the LR finder, which has none. */
+  readonly dir?: string;
   update(patch: { engine: string; device: string }): void;
 }
 
@@ -56,6 +69,7 @@ export async function startEngine(
   run: EngineRecord,
   engineFlag: string | undefined,
   noCache: boolean,
+  samples: number,
   log: Log,
 ): Promise<ActiveEngine> {
   // The step's cost matters only to `auto` threads and to `auto` finding a GPU: predicted (a second
@@ -63,7 +77,9 @@ export async function startEngine(
   let predicted: Promise<number | undefined> | undefined;
   // A torchvision model is not sized by the cost model (and needs no threads: it runs on torch).
   const stepCost = (): Promise<number | undefined> =>
-    (predicted ??= exp.torchvision ? Promise.resolve(undefined) : predictedStepFlops(exp, run.record.freeze, exp.train.batch, !noCache));
+    (predicted ??= exp.torchvision
+      ? Promise.resolve(undefined)
+      : predictedStepFlops(exp, run.record.freeze, samples, noCache, run.dir ? runCacheLimits({ dir: run.dir }) : cacheLimits()));
   const cpus = runCpus();
   const threads = chooseWasmThreads(autoThreadsRequested() ? await stepCost() : undefined, cpus);
   const engine = await activateEngine(requestedEngine(engineFlag), {
@@ -179,6 +195,7 @@ export async function makeSteps(
   plan: CachePlan,
   peak: TensorPeak,
   log: Log,
+  cached?: (note: string) => void,
 ): Promise<StepEngine> {
   const s = exp.train;
   const trainSet = dataset.train;
@@ -209,11 +226,15 @@ export async function makeSteps(
   }
   if (plan.used) {
     const t0 = Date.now();
+    // The torch engine keeps its own cache in its worker (not shared between runs: sharedPlan).
     await steps.cachePrefix(plan, evalBatchOf(exp));
+    const note = steps.cacheNote;
     log(
       'info',
-      `cached the frozen prefix's outputs for ${dataset.train.count + dataset.val.count} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      `cached the frozen prefix's outputs for ${dataset.train.count + dataset.val.count} images in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+        (note ? ` (${note})` : ''),
     );
+    if (note) cached?.(note);
   }
   return steps;
 }
