@@ -144,8 +144,13 @@ test("a run trains through train.py into runs/<name>/: YOLOv5's files and our re
     [0, 1, 2],
     "YOLOv5's own row is kept",
   );
+  // Epoch times come from when the follower saw each row: under load two rows can arrive in one
+  // read, so one epoch may get almost all the time. Their sum covers the stand-in's 3 × 0.3 s of
+  // training, but for the slice of each epoch before its progress header (hence 2/3 of it).
+  const total = m.reduce((sum, e) => sum + e.epoch_seconds, 0);
+  assert.ok(total >= 0.6, `the epochs' wall times add up to ${total} s, not the stand-in's ~0.9 s of training`);
   for (const e of m) {
-    assert.ok(e.epoch_seconds > 0.15 && e.epoch_seconds < 5, `epoch ${e.epoch} wall time ${e.epoch_seconds}`);
+    assert.ok(e.epoch_seconds >= 0, `epoch ${e.epoch} wall time ${e.epoch_seconds}`);
     assert.equal(e['val/accuracy'], null);
     if (process.platform === 'linux')
       assert.ok(typeof e.rss_bytes === 'number' && e.rss_bytes > 1e6, `train.py's memory ${JSON.stringify(m.map((x) => x.rss_bytes))}`);
