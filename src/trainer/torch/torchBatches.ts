@@ -16,7 +16,6 @@ export interface BatchRequest {
   n: number;
   /** Their sample indices, in the batch's order. */
   indices: ArrayLike<number>;
-  batch?: SampleBatch;
 }
 
 /** Writes a batch for the worker; returns the request fields naming it. */
@@ -48,6 +47,6 @@ export async function* batchRequests(
   }
   for await (const b of source.batches(order, batch)) {
     const n = b.labels.length;
-    yield n === 0 ? { n, indices: b.indices } : { fields: writeBatch(dir, b, source.shapes), n, indices: b.indices, batch: b };
+    yield n === 0 ? { n, indices: b.indices } : { fields: writeBatch(dir, b, source.shapes), n, indices: b.indices };
   }
 }

@@ -226,10 +226,10 @@ export class TorchSteps extends TorchWorkerSteps {
     for (const set of ['train', 'val'] as const) {
       const total = this.o[set].count;
       inOrder(total).forEach((i) => missing[set].add(i));
-      for await (const { fields, batch: b } of this.requests(set, inOrder(total), batch)) {
-        if (!fields || !b) continue;
-        await this.worker.request({ op: 'cacheBatch', set, boundary, total, indices: Array.from(b.indices), ...fields });
-        b.indices.forEach((i) => missing[set].delete(i));
+      for await (const { fields, indices } of this.requests(set, inOrder(total), batch)) {
+        if (!fields) continue;
+        await this.worker.request({ op: 'cacheBatch', set, boundary, total, indices: Array.from(indices), ...fields });
+        Array.from(indices).forEach((i) => missing[set].delete(i));
       }
     }
     await this.worker.request({ op: 'cacheDone', boundary });

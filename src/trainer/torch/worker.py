@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from eval_images import ImageOutputs  # noqa: E402
+from eval_images import image_outputs  # noqa: E402
 from phases import set_graph_phase, set_torchvision_phase, uncache  # noqa: E402
 from tensor_bytes import SavedBytes, held_bytes  # noqa: E402
 from tfjs_graph import TfjsGraph, to_tfjs, to_torch  # noqa: E402
@@ -195,9 +195,7 @@ class Worker:
             if y.shape[1] > 5:
                 out['top5'] = (y.topk(5, 1).indices == labels[:, None]).any(1).sum().item()
             if r.get('images'):
-                images = ImageOutputs()
-                images.add(y, labels, self.output)
-                pred, prob, loss = images.tensors()
+                pred, prob, loss = image_outputs(y, labels, self.output)
                 out.update({'predicted': pred.int().tolist(), 'probability': prob.tolist(), 'imageLoss': loss.tolist()})
         reply(out)
 

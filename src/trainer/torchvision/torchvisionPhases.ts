@@ -23,5 +23,5 @@ export async function torchvisionPhases(
     throw new TrainingError(
       `${exp.model}: its modules could not be read for the freeze schedule or rates: ${formatDiagnostics(diagnostics)}`,
     );
-  return phaseSwitcher({ exp, steps, phases, runFreeze, summary, samples: 0, noCache: true, cacheBatch: 0, log });
+  return phaseSwitcher({ exp, steps, phases, runFreeze, summary, cacheBatch: 0, log });
 }

@@ -12,8 +12,7 @@ import { applyFreeze } from '../model/freezing';
 import type { PreparedModel } from '../model/prepareModel';
 import type { RunFolder } from '../run/runFolder';
 import { TrainingError } from './epochLoop';
-import { cacheLimits } from '../cache/cacheDecision';
-import { CachePlan, planCache } from './frozenCache';
+import type { CachePlan } from './frozenCache';
 import { hasModuleRates, moduleMultipliers, phaseAt, runPhases } from './freezePhases';
 import type { StepEngine } from './stepEngine';
 
@@ -39,15 +38,10 @@ export interface PhaseContext {
   steps: StepEngine;
   runFreeze: FreezeSpec;
   phases?: RunPhase[];
-  /** A tfjs graph's model, re-frozen here; absent for torchvision (its worker freezes). */
-  prepared?: PreparedModel;
+  /** A tfjs graph's model, re-frozen here, and the run's cache plan for it as now frozen (with its
+   *  shared cache folder); absent for torchvision (its worker freezes, nothing is cached). */
+  graph?: { prepared: PreparedModel; planFor: (prepared: PreparedModel) => CachePlan };
   summary: ModelSummary;
-  /** Train + val images, for sizing the cache; and whether --no-cache forbids it. */
-  samples: number;
-  noCache: boolean;
-  /** The run's cache plan for the model as now frozen (with its shared cache folder); absent: planned
-   *  here in memory only. */
-  planFor?: (prepared: PreparedModel) => CachePlan;
   cacheBatch: number;
   log: Log;
 }
@@ -81,10 +75,11 @@ export function phaseSwitcher(c: PhaseContext): PhaseSwitcher | undefined {
 async function enterPhase(c: PhaseContext, i: number, freeze: FreezeSpec, epoch: number): Promise<void> {
   let plan: CachePlan = { used: false, reason: "a torchvision model's children are not a chain its frozen prefix can be cut from" };
   let params = frozenState(c.summary, freeze);
-  if (c.prepared) {
-    const fr = applyFreeze(c.prepared.model, c.prepared.summary, freeze, c.prepared.tfLayer);
-    c.prepared.freeze = fr;
-    plan = c.planFor ? c.planFor(c.prepared) : planCache(c.prepared, c.samples, c.noCache, cacheLimits());
+  if (c.graph) {
+    const { prepared } = c.graph;
+    const fr = applyFreeze(prepared.model, prepared.summary, freeze, prepared.tfLayer);
+    prepared.freeze = fr;
+    plan = c.graph.planFor(prepared);
     params = { ...params, trainableParams: fr.trainableParams, totalParams: fr.totalParams };
   }
   const what = c.phases ? `phase ${i + 1} of ${c.phases.length} (epoch ${epoch})` : 'this run';

@@ -218,8 +218,8 @@ async function train(
     }
     try {
       const switcher = phaseSwitcher({
-        ...{ exp, steps, phases, prepared, summary: prepared.summary, log, noCache: o.noCache, runFreeze: rec.freeze },
-        ...{ samples, planFor, cacheBatch: evalBatchOf(exp) },
+        ...{ exp, steps, phases, graph: { prepared, planFor }, summary: prepared.summary, log },
+        ...{ runFreeze: rec.freeze, cacheBatch: evalBatchOf(exp) },
       });
       return await runEpochs({
         exp,
